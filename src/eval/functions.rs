@@ -1,0 +1,1 @@
+//! HCL built-in functions.

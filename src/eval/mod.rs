@@ -1,0 +1,3 @@
+//! Expression evaluation: values, references and functions.
+
+pub mod functions;

@@ -1,0 +1,1 @@
+//! Canonical formatting of HCL files (`eipform fmt`).

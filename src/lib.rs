@@ -1,0 +1,8 @@
+//! eipform: a Terraform-style declarative provisioning engine for Alibaba Cloud Elastic IP addresses.
+//!
+//! Data flows one way: `config` -> `eval` -> `graph` -> `plan` -> `apply` -> `state`.
+//! See ARCHITECTURE.md for the code map and invariants.
+
+pub mod eval;
+pub mod fmt;
+pub mod schema;

@@ -1,0 +1,1 @@
+//! Resource schemas, embedded from `schemas/*.json`.
