@@ -3,6 +3,8 @@
 //! Data flows one way: `config` -> `eval` -> `graph` -> `plan` -> `apply` -> `state`.
 //! See ARCHITECTURE.md for the code map and invariants.
 
+pub mod cloud;
 pub mod eval;
 pub mod fmt;
+pub mod provider;
 pub mod schema;

@@ -1,0 +1,123 @@
+//! The alicloud provider: maps each resource type's create/read/update/delete onto Alibaba's API
+//! actions, as the public alicloud Terraform provider does.
+//!
+//! Each resource type is a [`ResourceOps`] and each data source a [`DataOps`], registered in
+//! [`resource_ops`] / [`data_ops`]; [`api::Api`] wraps the cloud with retries and client tokens.
+
+pub mod api;
+pub mod targets;
+
+use std::sync::Arc;
+
+use crate::cloud::CloudApi;
+use crate::provider::{Attrs, Deleted, OpContext, Provider, ProviderError};
+pub use api::Api;
+
+/// One resource type's mapping onto API calls.
+pub trait ResourceOps: Sync {
+    fn create(&self, api: &Api, ctx: &OpContext, config: &Attrs) -> Result<Attrs, ProviderError>;
+    fn read(
+        &self,
+        api: &Api,
+        ctx: &OpContext,
+        items: &[(String, Attrs)],
+    ) -> Result<Vec<Option<Attrs>>, ProviderError>;
+    fn update(
+        &self,
+        api: &Api,
+        ctx: &OpContext,
+        id: &str,
+        prior: &Attrs,
+        config: &Attrs,
+        changed: &[String],
+    ) -> Result<Attrs, ProviderError>;
+    fn delete(&self, api: &Api, ctx: &OpContext, id: &str, prior: &Attrs) -> Result<Deleted, ProviderError>;
+    fn import(&self, api: &Api, ctx: &OpContext, id: &str) -> Result<Option<Attrs>, ProviderError>;
+    fn find_by_token(&self, api: &Api, ctx: &OpContext, client_token: &str) -> Result<Option<Attrs>, ProviderError>;
+}
+
+/// One data source's mapping onto API calls.
+pub trait DataOps: Sync {
+    fn read(&self, api: &Api, ctx: &OpContext, config: &Attrs) -> Result<Attrs, ProviderError>;
+}
+
+/// Takes primary type names (aliases are resolved by the engine through `schema`).
+/// The resource types of the EIP family, then the association targets (see [`targets`]).
+pub fn resource_ops(rtype: &str) -> Option<&'static dyn ResourceOps> {
+    #[allow(clippy::match_single_binding)]
+    match rtype {
+        _ => targets::resource_ops(rtype),
+    }
+}
+
+/// The data sources: EIP addresses here, the rest in [`targets`].
+pub fn data_ops(dtype: &str) -> Option<&'static dyn DataOps> {
+    #[allow(clippy::match_single_binding)]
+    match dtype {
+        _ => targets::data_ops(dtype),
+    }
+}
+
+/// The provider over one cloud endpoint.
+pub struct AlicloudProvider {
+    api: Api,
+}
+
+impl AlicloudProvider {
+    pub fn new(cloud: Arc<dyn CloudApi>) -> AlicloudProvider {
+        AlicloudProvider { api: Api::new(cloud) }
+    }
+}
+
+fn unsupported(kind: &str, name: &str) -> ProviderError {
+    ProviderError::Invalid(format!("the alicloud provider does not support {kind} type {name:?}"))
+}
+
+fn ops(rtype: &str) -> Result<&'static dyn ResourceOps, ProviderError> {
+    resource_ops(rtype).ok_or_else(|| unsupported("resource", rtype))
+}
+
+impl Provider for AlicloudProvider {
+    fn create(&self, ctx: &OpContext, rtype: &str, config: &Attrs) -> Result<Attrs, ProviderError> {
+        ops(rtype)?.create(&self.api, ctx, config)
+    }
+
+    fn read(
+        &self,
+        ctx: &OpContext,
+        rtype: &str,
+        items: &[(String, Attrs)],
+    ) -> Result<Vec<Option<Attrs>>, ProviderError> {
+        ops(rtype)?.read(&self.api, ctx, items)
+    }
+
+    fn update(
+        &self,
+        ctx: &OpContext,
+        rtype: &str,
+        id: &str,
+        prior: &Attrs,
+        config: &Attrs,
+        changed: &[String],
+    ) -> Result<Attrs, ProviderError> {
+        ops(rtype)?.update(&self.api, ctx, id, prior, config, changed)
+    }
+
+    fn delete(&self, ctx: &OpContext, rtype: &str, id: &str, prior: &Attrs) -> Result<Deleted, ProviderError> {
+        ops(rtype)?.delete(&self.api, ctx, id, prior)
+    }
+
+    fn read_data(&self, ctx: &OpContext, dtype: &str, config: &Attrs) -> Result<Attrs, ProviderError> {
+        data_ops(dtype)
+            .ok_or_else(|| unsupported("data source", dtype))?
+            .read(&self.api, ctx, config)
+    }
+
+    fn import(&self, ctx: &OpContext, rtype: &str, id: &str) -> Result<Option<Attrs>, ProviderError> {
+        ops(rtype)?.import(&self.api, ctx, id)
+    }
+
+    fn find_by_token(&self, ctx: &OpContext, rtype: &str, client_token: &str) -> Result<Option<Attrs>, ProviderError> {
+        ops(rtype)?.find_by_token(&self.api, ctx, client_token)
+    }
+}

@@ -1,0 +1,104 @@
+//! The provider boundary: resource create/read/update/delete and data-source reads, in terms of
+//! Terraform attribute names, mapped onto cloud API calls (see [`alicloud`]).
+//!
+//! The engine (plan, apply) talks only to [`Provider`]; it never calls the cloud API directly.
+
+pub mod alicloud;
+
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use crate::cloud::CloudError;
+
+/// Attribute values of one resource or data source, by Terraform attribute name. Nested blocks
+/// are arrays of objects.
+pub type Attrs = Map<String, Value>;
+
+/// What every provider call needs to know besides its arguments.
+#[derive(Debug, Clone)]
+pub struct OpContext {
+    /// The region of the provider configuration the resource uses.
+    pub region: String,
+    /// Idempotency token sent as `ClientToken` on mutating calls: a repeated call with the same
+    /// token returns the first call's result instead of creating a second object.
+    pub client_token: Option<String>,
+    /// Bound on the whole operation, retries included (the resource's `timeouts`).
+    pub timeout: Duration,
+}
+
+/// An error of a provider operation.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ProviderError {
+    /// The cloud refused the call.
+    #[error("{0}")]
+    Cloud(#[from] CloudError),
+    /// The arguments cannot be turned into a request.
+    #[error("{0}")]
+    Invalid(String),
+    /// The operation did not finish within its timeout.
+    #[error("timeout after {0:?} waiting for {1}")]
+    Timeout(Duration, String),
+}
+
+impl ProviderError {
+    /// The rule ID (A01, S06, ...) the error enforces, if any.
+    pub fn rule(&self) -> Option<&str> {
+        match self {
+            ProviderError::Cloud(e) => e.rule.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// What a delete did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Deleted {
+    /// The object is gone from the cloud.
+    Released,
+    /// The object cannot be deleted and was only dropped from management (a subscription EIP
+    /// stays billed until it expires, D03); the text says so.
+    Abandoned(String),
+}
+
+/// A resource provider.
+pub trait Provider: Send + Sync {
+    /// Creates the object from `config` (every argument the user set, converted to the schema's
+    /// types; unset arguments are absent) and returns its full attributes, including `id` and
+    /// every computed attribute of the schema.
+    fn create(&self, ctx: &OpContext, rtype: &str, config: &Attrs) -> Result<Attrs, ProviderError>;
+
+    /// Reads many objects of one type at once (refresh batches its reads). `items` are
+    /// `(id, prior attributes)`; the answer holds, in the same order, the current attributes or
+    /// `None` when the object no longer exists.
+    fn read(
+        &self,
+        ctx: &OpContext,
+        rtype: &str,
+        items: &[(String, Attrs)],
+    ) -> Result<Vec<Option<Attrs>>, ProviderError>;
+
+    /// Updates `id` in place from `prior` to `config`; `changed` lists the arguments that differ.
+    fn update(
+        &self,
+        ctx: &OpContext,
+        rtype: &str,
+        id: &str,
+        prior: &Attrs,
+        config: &Attrs,
+        changed: &[String],
+    ) -> Result<Attrs, ProviderError>;
+
+    /// Deletes `id`.
+    fn delete(&self, ctx: &OpContext, rtype: &str, id: &str, prior: &Attrs) -> Result<Deleted, ProviderError>;
+
+    /// Reads a data source.
+    fn read_data(&self, ctx: &OpContext, dtype: &str, config: &Attrs) -> Result<Attrs, ProviderError>;
+
+    /// Reads an existing object by its import id (`eip-...`, `eip-...:i-...`), for `import`.
+    fn import(&self, ctx: &OpContext, rtype: &str, id: &str) -> Result<Option<Attrs>, ProviderError>;
+
+    /// Finds the object a create with `client_token` made, if the cloud holds one (used to
+    /// reconcile an apply that was interrupted between the call and the state commit).
+    fn find_by_token(&self, ctx: &OpContext, rtype: &str, client_token: &str) -> Result<Option<Attrs>, ProviderError>;
+}
