@@ -3,8 +3,16 @@
 //! Data flows one way: `config` -> `eval` -> `graph` -> `plan` -> `apply` -> `state`.
 //! See ARCHITECTURE.md for the code map and invariants.
 
+pub mod addr;
+pub mod apply;
 pub mod cloud;
+pub mod config;
+pub mod diag;
 pub mod eval;
 pub mod fmt;
+pub mod graph;
+pub mod plan;
 pub mod provider;
 pub mod schema;
+pub mod state;
+pub mod workspace;

@@ -1,0 +1,183 @@
+//! Configuration loading: every `*.tf` file of a directory, parsed with hcl-edit (which keeps
+//! source spans) into typed blocks. Checks what needs no evaluation: block types, labels,
+//! argument and nested-block names against the resource schemas, required arguments.
+//!
+//! Never evaluates expressions (that is `eval`), never touches state or the cloud.
+
+mod load;
+mod validate;
+
+use std::path::PathBuf;
+
+use hcl_edit::expr::Expression;
+use indexmap::IndexMap;
+
+use crate::addr::{BlockAddress, Mode};
+use crate::diag::{Diagnostic, SourceRange, Sources};
+
+pub use load::{literal_string as literal, load_dir, load_files};
+
+/// One argument: its expression and where it is.
+#[derive(Debug, Clone)]
+pub struct Attr {
+    pub name: String,
+    pub expr: Expression,
+    /// The value's range.
+    pub range: SourceRange,
+    /// The whole `name = value` range.
+    pub key_range: SourceRange,
+}
+
+/// The arguments and nested blocks of a block body.
+#[derive(Debug, Clone, Default)]
+pub struct Body {
+    pub attrs: IndexMap<String, Attr>,
+    pub blocks: Vec<NestedBlock>,
+}
+
+/// A nested block (`data_disks { ... }`, `lifecycle { ... }`).
+#[derive(Debug, Clone)]
+pub struct NestedBlock {
+    pub name: String,
+    pub labels: Vec<String>,
+    pub body: Body,
+    pub range: SourceRange,
+}
+
+/// `ignore_changes` of a lifecycle block.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum IgnoreChanges {
+    #[default]
+    None,
+    All,
+    List(Vec<String>),
+}
+
+/// A `precondition` or `postcondition`, or a variable `validation`.
+#[derive(Debug, Clone)]
+pub struct Condition {
+    pub condition: Attr,
+    pub error_message: Attr,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Lifecycle {
+    pub prevent_destroy: Option<Attr>,
+    pub create_before_destroy: Option<Attr>,
+    pub ignore_changes: IgnoreChanges,
+    /// References to resources whose replacement (or update) replaces this one.
+    pub replace_triggered_by: Vec<(String, SourceRange)>,
+    pub preconditions: Vec<Condition>,
+    pub postconditions: Vec<Condition>,
+}
+
+/// A `resource` or `data` block.
+#[derive(Debug, Clone)]
+pub struct ResourceBlock {
+    pub addr: BlockAddress,
+    /// The primary type name of the schema (`alicloud_eip` is read as `alicloud_eip_address`).
+    pub schema_type: String,
+    /// The arguments and nested blocks, meta-arguments removed.
+    pub body: Body,
+    /// The block header (`resource "T" "N"`).
+    pub range: SourceRange,
+    pub count: Option<Attr>,
+    pub for_each: Option<Attr>,
+    pub depends_on: Vec<(String, SourceRange)>,
+    /// `provider = alicloud.ALIAS`, as `alicloud.ALIAS` (or `alicloud`).
+    pub provider: Option<(String, SourceRange)>,
+    pub lifecycle: Lifecycle,
+    /// `timeouts { create = "5m" ... }`.
+    pub timeouts: Option<Body>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Variable {
+    pub name: String,
+    pub default: Option<Attr>,
+    pub ty: Option<Attr>,
+    pub description: Option<String>,
+    pub sensitive: bool,
+    pub nullable: bool,
+    pub validations: Vec<Condition>,
+    pub range: SourceRange,
+}
+
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub name: String,
+    pub value: Option<Attr>,
+    pub description: Option<String>,
+    pub sensitive: bool,
+    pub depends_on: Vec<(String, SourceRange)>,
+    pub preconditions: Vec<Condition>,
+    pub range: SourceRange,
+}
+
+/// A `provider "alicloud"` block.
+#[derive(Debug, Clone)]
+pub struct ProviderBlock {
+    pub name: String,
+    pub alias: Option<String>,
+    pub body: Body,
+    pub range: SourceRange,
+}
+
+impl ProviderBlock {
+    /// `alicloud` or `alicloud.ALIAS`.
+    pub fn key(&self) -> String {
+        match &self.alias {
+            Some(a) => format!("{}.{a}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
+/// A `moved { from = ..., to = ... }` block.
+#[derive(Debug, Clone)]
+pub struct Moved {
+    pub from: String,
+    pub to: String,
+    pub range: SourceRange,
+}
+
+/// An `import { to = ..., id = "..." }` block.
+#[derive(Debug, Clone)]
+pub struct ImportBlock {
+    pub to: String,
+    pub id: Attr,
+    pub provider: Option<String>,
+    pub range: SourceRange,
+}
+
+/// A loaded configuration directory.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    pub dir: PathBuf,
+    pub sources: Sources,
+    /// `terraform { backend "sqlite" { path = "..." } }`.
+    pub backend_path: Option<String>,
+    pub providers: Vec<ProviderBlock>,
+    pub variables: IndexMap<String, Variable>,
+    pub locals: IndexMap<String, Attr>,
+    pub resources: Vec<ResourceBlock>,
+    pub outputs: IndexMap<String, Output>,
+    pub moved: Vec<Moved>,
+    pub imports: Vec<ImportBlock>,
+}
+
+impl Config {
+    pub fn managed(&self) -> impl Iterator<Item = &ResourceBlock> {
+        self.resources.iter().filter(|r| r.addr.mode == Mode::Managed)
+    }
+
+    pub fn find(&self, addr: &BlockAddress) -> Option<&ResourceBlock> {
+        self.resources.iter().find(|r| &r.addr == addr)
+    }
+}
+
+/// The result of loading: what could be read, and every problem found.
+pub struct Loaded {
+    pub config: Config,
+    pub diags: Vec<Diagnostic>,
+}

@@ -1,0 +1,157 @@
+//! Comparing configuration with recorded attributes: which arguments changed, and whether a
+//! change forces replacement (from the schema's force-new flags).
+
+use serde_json::{Map, Value};
+
+use crate::config::IgnoreChanges;
+use crate::eval::{UNKNOWN, is_unknown, unknown};
+use crate::provider::Attrs;
+use crate::schema::ResourceSchema;
+
+/// Equality as a plan sees it: null equals an empty string, list or map; a number equals its
+/// string form (`"10"` and `10`); lists and maps compare element-wise.
+pub fn values_equal(a: &Value, b: &Value) -> bool {
+    let empty = |v: &Value| match v {
+        Value::Null => true,
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+        _ => false,
+    };
+    match (a, b) {
+        _ if empty(a) && empty(b) => true,
+        (Value::Number(x), Value::String(s)) | (Value::String(s), Value::Number(x)) => {
+            s.parse::<f64>().ok() == x.as_f64()
+        }
+        (Value::Bool(x), Value::String(s)) | (Value::String(s), Value::Bool(x)) => s.parse::<bool>().ok() == Some(*x),
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| values_equal(a, b)),
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| values_equal(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+/// The outcome of diffing one instance.
+#[derive(Debug, Default)]
+pub struct InstanceDiff {
+    /// The planned attributes.
+    pub after: Attrs,
+    /// Arguments whose value changes.
+    pub changed: Vec<String>,
+    /// Changed arguments that force replacement.
+    pub forces: Vec<String>,
+}
+
+/// Planned attributes for a new object: the configuration plus every computed attribute unknown.
+pub fn planned_create(schema: &ResourceSchema, config: &Attrs) -> Attrs {
+    let mut after = Map::new();
+    after.insert("id".into(), unknown());
+    for (name, a) in &schema.attributes {
+        match config.get(name) {
+            Some(v) => {
+                after.insert(name.clone(), v.clone());
+            }
+            None if a.computed => {
+                after.insert(name.clone(), alias_value(schema, name, config).unwrap_or_else(unknown));
+            }
+            None => {
+                after.insert(name.clone(), a.default.clone().unwrap_or(Value::Null));
+            }
+        }
+    }
+    for (name, _) in &schema.blocks {
+        after.insert(name.clone(), config.get(name).cloned().unwrap_or(Value::Array(vec![])));
+    }
+    after
+}
+
+/// A deprecated alias takes its target's configured value, and the reverse (`name` <-> `address_name`).
+fn alias_value(schema: &ResourceSchema, name: &str, config: &Attrs) -> Option<Value> {
+    if let Some(target) = schema.attributes.get(name).and_then(|a| a.alias_of.as_deref()) {
+        if let Some(v) = config.get(target) {
+            return Some(v.clone());
+        }
+    }
+    schema
+        .attributes
+        .iter()
+        .find(|(n, a)| a.alias_of.as_deref() == Some(name) && config.contains_key(*n))
+        .and_then(|(n, _)| config.get(n).cloned())
+}
+
+/// Diffs `config` against the recorded `prior` attributes.
+pub fn diff(schema: &ResourceSchema, prior: &Attrs, config: &Attrs, ignore: &IgnoreChanges) -> InstanceDiff {
+    let mut out = InstanceDiff { after: prior.clone(), ..Default::default() };
+    let ignored = |name: &str| match ignore {
+        IgnoreChanges::None => false,
+        IgnoreChanges::All => true,
+        IgnoreChanges::List(l) => l.iter().any(|i| i == name || i.starts_with(&format!("{name}.")) || i.starts_with(&format!("{name}["))),
+    };
+    let args = schema.attributes.iter().filter(|(_, a)| a.is_argument()).map(|(n, a)| (n, a.force_new, a.computed));
+    let blocks = schema.blocks.iter().map(|(n, b)| (n, b.force_new, false));
+    for (name, force_new, computed) in args.chain(blocks) {
+        if ignored(name) {
+            continue;
+        }
+        let old = prior.get(name).unwrap_or(&Value::Null);
+        let new = match config.get(name) {
+            Some(v) => v.clone(),
+            // An unset Optional+Computed argument keeps what the cloud chose.
+            None if computed => continue,
+            None => match alias_value(schema, name, config) {
+                Some(v) => v,
+                None => Value::Null,
+            },
+        };
+        // Write-only arguments the cloud never reports back compare against what was recorded.
+        if !values_equal(old, &new) {
+            out.changed.push(name.clone());
+            if force_new {
+                out.forces.push(name.clone());
+            }
+            out.after.insert(name.clone(), new);
+        }
+    }
+    if !out.forces.is_empty() {
+        for (name, a) in &schema.attributes {
+            if a.computed && !config.contains_key(name) && !a.is_argument() {
+                out.after.insert(name.clone(), unknown());
+            }
+        }
+        out.after.insert("id".into(), unknown());
+    } else {
+        // Aliases follow their targets (`name` mirrors `address_name`).
+        for (name, a) in &schema.attributes {
+            if let Some(target) = &a.alias_of {
+                if out.changed.contains(target) && !config.contains_key(name) {
+                    if let Some(v) = out.after.get(target).cloned() {
+                        out.after.insert(name.clone(), v);
+                    }
+                }
+            }
+        }
+    }
+    // An alias whose own value changed only because its target changed is not a separate change.
+    let all_changed = out.changed.clone();
+    out.changed.retain(|n| {
+        !(schema.attributes.get(n).and_then(|a| a.alias_of.as_ref()).is_some_and(|t| all_changed.contains(t)) && !config.contains_key(n))
+    });
+    out
+}
+
+/// Whether any value in `attrs` is unknown.
+pub fn has_unknown(attrs: &Attrs) -> bool {
+    attrs.values().any(is_unknown)
+}
+
+/// Replaces unknown values by null (for JSON `after`).
+pub fn strip_unknown(v: &Value) -> Value {
+    match v {
+        Value::String(s) if s.contains(UNKNOWN) => Value::Null,
+        Value::Array(a) => Value::Array(a.iter().map(strip_unknown).collect()),
+        Value::Object(o) => Value::Object(o.iter().map(|(k, v)| (k.clone(), strip_unknown(v))).collect()),
+        other => other.clone(),
+    }
+}

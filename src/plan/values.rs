@@ -1,0 +1,84 @@
+//! The values expressions see while planning and applying: resource blocks by address, each
+//! expanded into its instances (`count` gives a list, `for_each` a map, neither a single object).
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::Value;
+
+use crate::addr::{BlockAddress, InstanceKey};
+use crate::eval::ResourceValues;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expansion {
+    Single,
+    Count,
+    ForEach,
+}
+
+#[derive(Debug, Clone)]
+pub struct BlockValue {
+    pub expansion: Expansion,
+    pub instances: BTreeMap<Option<InstanceKey>, Value>,
+}
+
+/// Every resource block's current value.
+#[derive(Debug, Default, Clone)]
+pub struct Values {
+    blocks: HashMap<BlockAddress, BlockValue>,
+}
+
+impl Values {
+    /// Declares a block (before its instances are known, it is empty).
+    pub fn declare(&mut self, addr: &BlockAddress, expansion: Expansion) {
+        self.blocks
+            .entry(addr.clone())
+            .or_insert_with(|| BlockValue { expansion, instances: BTreeMap::new() })
+            .expansion = expansion;
+    }
+
+    pub fn set(&mut self, addr: &BlockAddress, key: Option<InstanceKey>, v: Value) {
+        let expansion = match &key {
+            None => Expansion::Single,
+            Some(InstanceKey::Int(_)) => Expansion::Count,
+            Some(InstanceKey::Str(_)) => Expansion::ForEach,
+        };
+        self.blocks
+            .entry(addr.clone())
+            .or_insert_with(|| BlockValue { expansion, instances: BTreeMap::new() })
+            .instances
+            .insert(key, v);
+    }
+
+    /// The instance keys of a declared block.
+    pub fn block_keys(&self, addr: &BlockAddress) -> Option<Vec<Option<InstanceKey>>> {
+        self.blocks.get(addr).map(|b| b.instances.keys().cloned().collect())
+    }
+
+    pub fn get(&self, addr: &BlockAddress, key: &Option<InstanceKey>) -> Option<&Value> {
+        self.blocks.get(addr).and_then(|b| b.instances.get(key))
+    }
+}
+
+impl ResourceValues for Values {
+    fn block_value(&self, addr: &BlockAddress, only: Option<&InstanceKey>) -> Option<Value> {
+        let b = self.blocks.get(addr)?;
+        Some(match b.expansion {
+            Expansion::Single => b.instances.get(&None).cloned().unwrap_or(Value::Null),
+            Expansion::Count => Value::Array(b.instances.values().cloned().collect()),
+            Expansion::ForEach => {
+                let pick = |k: &InstanceKey, v: &Value| match k {
+                    InstanceKey::Str(s) => Some((s.clone(), v.clone())),
+                    InstanceKey::Int(i) => Some((i.to_string(), v.clone())),
+                };
+                match only {
+                    Some(k) => Value::Object(
+                        b.instances.get(&Some(k.clone())).and_then(|v| pick(k, v)).into_iter().collect(),
+                    ),
+                    None => Value::Object(
+                        b.instances.iter().filter_map(|(k, v)| k.as_ref().and_then(|k| pick(k, v))).collect(),
+                    ),
+                }
+            }
+        })
+    }
+}
