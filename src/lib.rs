@@ -5,6 +5,7 @@
 
 pub mod addr;
 pub mod apply;
+pub mod cli;
 pub mod cloud;
 pub mod config;
 pub mod diag;
@@ -13,6 +14,7 @@ pub mod fmt;
 pub mod graph;
 pub mod plan;
 pub mod provider;
+pub mod render;
 pub mod schema;
 pub mod state;
 pub mod workspace;

@@ -5,4 +5,5 @@ pub mod diff;
 pub mod evaluate;
 pub mod model;
 pub mod planner;
+pub mod static_rules;
 pub mod values;

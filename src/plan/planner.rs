@@ -166,10 +166,11 @@ pub fn plan(
     // What left the configuration is deleted.
     let mut orphans: Vec<&ResourceState> = planned.prior.values().filter(|r| !planned.instances.contains_key(&r.addr)).collect();
     orphans.sort_by(|a, b| a.addr.cmp(&b.addr));
+    let blocks = block_index(ws);
     let orphan_changes: Vec<ResourceChange> = orphans
         .into_iter()
         .map(|r| {
-            let reason = match ws.config.find(&r.addr.block) {
+            let reason = match blocks.get(&r.addr.block) {
                 Some(b) if b.count.is_some() => format!("because index {} is out of range for count", r.addr.key.as_ref().map(|k| k.to_string()).unwrap_or_default()),
                 Some(b) if b.for_each.is_some() => format!("because key {} is not in for_each map", r.addr.key.as_ref().map(|k| k.to_string()).unwrap_or_default()),
                 Some(_) => "because resource does not use count".to_string(),
@@ -465,13 +466,14 @@ fn finish(ws: &Workspace, planned: &mut Planned, prior_outputs: &[OutputState]) 
             }
         }
     }
+    let blocks = block_index(ws);
     let env_locals = planned.locals.clone();
     let env = EvalEnv { vars: &ws.vars, locals: &env_locals, values: &planned.values, module_path: &module_path };
     for c in &planned.plan.changes {
         if !matches!(c.action, Action::Delete | Action::DeleteThenCreate | Action::CreateThenDelete) {
             continue;
         }
-        let Some(block) = ws.config.find(&c.addr.block) else { continue };
+        let Some(block) = blocks.get(&c.addr.block) else { continue };
         if let Some(pd) = &block.lifecycle.prevent_destroy {
             if env.eval(pd, &InstanceVars::default()).ok() == Some(Value::Bool(true)) {
                 planned.diags.push(
@@ -486,4 +488,8 @@ fn finish(ws: &Workspace, planned: &mut Planned, prior_outputs: &[OutputState]) 
             }
         }
     }
+}
+
+fn block_index(ws: &Workspace) -> HashMap<&crate::addr::BlockAddress, &ResourceBlock> {
+    ws.config.resources.iter().map(|r| (&r.addr, r)).collect()
 }

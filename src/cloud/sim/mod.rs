@@ -6,18 +6,41 @@
 //! (see `rules/`). A [`SimCloud::scratch`] session opens a second connection inside a transaction
 //! that is never committed: plan runs its planned actions there.
 //!
-//! Layout: `store` (objects table and the per-call [`Ctx`]), one file per family of actions.
+//! Layout: `store` (tables and the per-call [`Ctx`]); the core: `regions`, `account`, `clock`,
+//! `faults`, `addresses`; the EIP family's actions: `eip`, `association`, `segment`, `pool`,
+//! `tags`; the rules they apply: `rules/`; the `eipform cloud ...` commands: `admin`; and the
+//! association targets' families: `targets/`.
+//!
+//! Idempotency: a mutating EIP-family call with a `ClientToken` that was already answered for the
+//! same action and the same parameters returns the first answer (other parameters: a new call);
+//! `DescribeClientToken` (an eipform extension: `ClientToken`, optional `Action`) tells what a
+//! token did, for `find_by_token`.
 
+pub mod account;
+pub mod addresses;
+pub mod admin;
+pub mod association;
+pub mod clock;
+pub mod eip;
+pub mod faults;
+pub mod pool;
+pub mod regions;
+pub mod rules;
+pub mod segment;
 pub mod store;
+pub mod tags;
 pub mod targets;
+#[cfg(test)]
+mod tests;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use rusqlite::Connection;
-use serde_json::Value;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::{Value, json};
 
-use super::{CloudApi, CloudError, Params};
+use super::{CloudApi, CloudError, Params, optional};
+pub use faults::Faults;
 pub use store::{Ctx, Obj};
 
 /// The simulated cloud, backed by one SQLite file.
@@ -25,15 +48,20 @@ pub struct SimCloud {
     conn: Mutex<Connection>,
     path: PathBuf,
     scratch: bool,
+    faults: Option<Faults>,
 }
 
-fn db_error(e: rusqlite::Error) -> CloudError {
-    CloudError::new("InternalError", format!("simulated cloud storage: {e}")).status(500)
-}
+use store::db_error;
 
 impl SimCloud {
-    /// Opens (creating if needed, mode 0600) the world at `path`.
+    /// Opens (creating if needed, mode 0600) the world at `path`, with the faults of
+    /// `EIPFORM_SIM_FAULTS` (see [`faults`]).
     pub fn open(path: &Path) -> Result<SimCloud, CloudError> {
+        Self::open_with_faults(path, Faults::from_env()?)
+    }
+
+    /// Opens the world at `path` with explicit fault injection (`None`: no faults).
+    pub fn open_with_faults(path: &Path, faults: Option<Faults>) -> Result<SimCloud, CloudError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| {
                 CloudError::new("InternalError", format!("cannot create {}: {e}", dir.display()))
@@ -52,6 +80,7 @@ impl SimCloud {
             conn: Mutex::new(conn),
             path: path.to_path_buf(),
             scratch: false,
+            faults,
         })
     }
 
@@ -77,6 +106,10 @@ impl SimCloud {
 
 impl CloudApi for SimCloud {
     fn call(&self, action: &str, params: &Params) -> Result<Value, CloudError> {
+        // Latency and faults come before the connection lock and before the action runs.
+        if let Some(f) = &self.faults {
+            f.before_call(action)?;
+        }
         self.with_ctx(|ctx| dispatch(ctx, action, params))
     }
 
@@ -88,6 +121,7 @@ impl CloudApi for SimCloud {
             conn: Mutex::new(conn),
             path: self.path.clone(),
             scratch: true,
+            faults: None,
         }))
     }
 }
@@ -110,17 +144,121 @@ fn restrict_permissions(path: &Path) {
 #[cfg(not(unix))]
 fn restrict_permissions(_path: &Path) {}
 
-/// Routes an action to the family that implements it.
-fn dispatch(ctx: &mut Ctx<'_>, action: &str, params: &Params) -> Result<Value, CloudError> {
+fn is_query(action: &str) -> bool {
+    action.starts_with("Describe") || action.starts_with("List")
+}
+
+/// The answer already given to `token` for `action`, if any.
+fn token_answer(ctx: &Ctx<'_>, token: &str, action: &str, params: &Params) -> Result<Option<Value>, CloudError> {
+    let row: Option<(String, String)> = ctx
+        .db()
+        .query_row(
+            "SELECT params, response FROM tokens WHERE token = ?1 AND action = ?2",
+            params![token, action],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(db_error)?;
+    let Some((sent, response)) = row else { return Ok(None) };
+    // A token reused with other parameters is a new request (the engine may derive tokens per
+    // resource; refusing would turn a harmless reuse into a failure).
+    if sent != serde_json::to_string(params).unwrap_or_default() {
+        return Ok(None);
+    }
+    Ok(serde_json::from_str(&response).ok())
+}
+
+fn save_token(ctx: &Ctx<'_>, token: &str, action: &str, params: &Params, response: &Value) -> Result<(), CloudError> {
+    ctx.db()
+        .execute(
+            "INSERT OR REPLACE INTO tokens(token, action, params, response) VALUES (?1, ?2, ?3, ?4)",
+            params![token, action, serde_json::to_string(params).unwrap_or_default(), response.to_string()],
+        )
+        .map_err(db_error)?;
+    Ok(())
+}
+
+/// DescribeClientToken (eipform extension): what the call made with `ClientToken` did.
+fn describe_token(ctx: &Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
+    let token = crate::cloud::required(params, "ClientToken")?;
+    let action = optional(params, "Action");
+    let row: Option<(String, String, String)> = ctx
+        .db()
+        .query_row(
+            "SELECT action, params, response FROM tokens WHERE token = ?1 AND (?2 IS NULL OR action = ?2) ORDER BY action LIMIT 1",
+            params![token, action],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()
+        .map_err(db_error)?;
+    Ok(eip::answer(match row {
+        Some((action, sent, response)) => json!({
+            "Found": true,
+            "Action": action,
+            "Params": serde_json::from_str::<Value>(&sent).unwrap_or(Value::Null),
+            "Response": serde_json::from_str::<Value>(&response).unwrap_or(Value::Null),
+        }),
+        None => json!({"Found": false}),
+    }))
+}
+
+/// The EIP family's actions; `None` for actions (or resource types) it does not own.
+fn family(ctx: &mut Ctx<'_>, action: &str, p: &Params) -> Option<Result<Value, CloudError>> {
+    let out = match action {
+        "AllocateEipAddress" | "AllocateEipAddressPro" => eip::allocate(ctx, p),
+        "DescribeEipAddresses" => eip::describe(ctx, p),
+        "ModifyEipAddressAttribute" => eip::modify(ctx, p),
+        "ModifyEipForwardMode" => eip::forward_mode(ctx, p),
+        "SetHighDefinitionMonitorLogStatus" => eip::set_hd_monitor(ctx, p),
+        "DescribeHighDefinitionMonitorLogAttribute" => eip::describe_hd_monitor(ctx, p),
+        "ReleaseEipAddress" => eip::release(ctx, p),
+        "AssociateEipAddress" => association::associate(ctx, p),
+        "UnassociateEipAddress" => association::unassociate(ctx, p),
+        "AllocateEipSegmentAddress" => segment::allocate(ctx, p),
+        "DescribeEipSegment" => segment::describe(ctx, p),
+        "ReleaseEipSegmentAddress" => segment::release(ctx, p),
+        "CreatePublicIpAddressPool" => pool::create(ctx, p),
+        "ListPublicIpAddressPools" => pool::list(ctx, p),
+        "UpdatePublicIpAddressPoolAttribute" => pool::update(ctx, p),
+        "DeletePublicIpAddressPool" => pool::delete(ctx, p),
+        "AddPublicIpAddressPoolCidrBlock" => pool::add_cidr(ctx, p),
+        "ListPublicIpAddressPoolCidrBlocks" => pool::list_cidrs(ctx, p),
+        "DeletePublicIpAddressPoolCidrBlock" => pool::delete_cidr(ctx, p),
+        "DescribeClientToken" => describe_token(ctx, p),
+        "DeletionProtection" => return eip::deletion_protection(ctx, p),
+        "ModifyInstanceChargeType" => return eip::modify_charge_type(ctx, p),
+        "TagResources" => return tags::tag(ctx, p),
+        "UnTagResources" => return tags::untag(ctx, p),
+        "ListTagResources" => return tags::list(ctx, p),
+        "MoveResourceGroup" => return tags::move_group(ctx, p),
+        _ => return None,
+    };
+    Some(out)
+}
+
+/// Routes an action to the family that implements it: the EIP family first (with client-token
+/// idempotency), then the association targets.
+pub(crate) fn dispatch(ctx: &mut Ctx<'_>, action: &str, params: &Params) -> Result<Value, CloudError> {
+    eip::settle_due(ctx)?;
+    let token = optional(params, "ClientToken").filter(|_| !is_query(action));
+    if let Some(t) = token
+        && let Some(previous) = token_answer(ctx, t, action, params)?
+    {
+        return Ok(previous);
+    }
+    if let Some(result) = family(ctx, action, params) {
+        let out = result?;
+        if let Some(t) = token {
+            save_token(ctx, t, action, params, &out)?;
+        }
+        return Ok(out);
+    }
     if let Some(result) = targets::dispatch(ctx, action, params) {
         return result;
     }
-    #[allow(clippy::match_single_binding)]
-    match action {
-        _ => Err(CloudError::new(
-            "InvalidAction.NotFound",
-            format!("The specified action {action} is not supported by the simulated cloud."),
-        )
-        .status(404)),
-    }
+    Err(CloudError::new(
+        "InvalidAction.NotFound",
+        format!("The specified action {action} is not supported by the simulated cloud."),
+    )
+    .status(404))
 }

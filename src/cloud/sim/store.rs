@@ -1,6 +1,9 @@
 //! The simulated world's storage: one `objects` table for every kind of cloud object (EIPs,
 //! groups, pools, VPCs, instances, ...), each with its type, region, status and Alibaba-style
-//! attributes as JSON; plus `meta` (clock, account settings) and `released` (recovery history).
+//! attributes as JSON; plus `meta` (clock, account settings), `seq` (id sequences), `addresses`
+//! (every public address held, by integer IP), `reserved` (address blocks held by IP address pools
+//! and contiguous groups), `released` (recovery history), `recoveries` (R05's monthly count),
+//! `counters` (A12's quota count) and `tokens` (ClientToken idempotency).
 
 use rusqlite::{Connection, OptionalExtension, Savepoint, params};
 use serde_json::{Map, Value};
@@ -22,9 +25,55 @@ pub(crate) fn migrate(conn: &Connection) -> rusqlite::Result<()> {
          CREATE UNIQUE INDEX IF NOT EXISTS objects_by_token ON objects(type, client_token)
              WHERE client_token IS NOT NULL;
          CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-         CREATE TABLE IF NOT EXISTS seq(prefix TEXT PRIMARY KEY, next INTEGER NOT NULL);",
+         CREATE TABLE IF NOT EXISTS seq(prefix TEXT PRIMARY KEY, next INTEGER NOT NULL);
+         CREATE INDEX IF NOT EXISTS objects_by_status ON objects(type, status);
+         CREATE INDEX IF NOT EXISTS objects_eip_instance ON objects(json_extract(attrs, '$.InstanceId'))
+             WHERE type = 'eip';
+         CREATE INDEX IF NOT EXISTS objects_eip_segment ON objects(json_extract(attrs, '$.SegmentInstanceId'))
+             WHERE type = 'eip';
+         CREATE INDEX IF NOT EXISTS objects_eip_pool ON objects(json_extract(attrs, '$.PublicIpAddressPoolId'))
+             WHERE type = 'eip';
+         CREATE TABLE IF NOT EXISTS addresses(
+            ip INTEGER PRIMARY KEY,
+            region TEXT NOT NULL,
+            owner TEXT NOT NULL,
+            kind TEXT NOT NULL
+         );
+         CREATE INDEX IF NOT EXISTS addresses_by_owner ON addresses(owner);
+         CREATE TABLE IF NOT EXISTS reserved(
+            start INTEGER PRIMARY KEY,
+            end INTEGER NOT NULL,
+            region TEXT NOT NULL,
+            owner TEXT NOT NULL
+         );
+         CREATE INDEX IF NOT EXISTS reserved_by_owner ON reserved(owner);
+         CREATE TABLE IF NOT EXISTS released(
+            ip INTEGER NOT NULL,
+            allocation_id TEXT NOT NULL,
+            region TEXT NOT NULL,
+            released_at TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            isp TEXT NOT NULL,
+            pool_id TEXT NOT NULL DEFAULT '',
+            fate TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY(ip, released_at)
+         );
+         CREATE INDEX IF NOT EXISTS released_by_allocation ON released(allocation_id, released_at);
+         CREATE TABLE IF NOT EXISTS recoveries(at TEXT NOT NULL, ip INTEGER NOT NULL, allocation_id TEXT NOT NULL);
+         CREATE INDEX IF NOT EXISTS recoveries_by_time ON recoveries(at);
+         CREATE TABLE IF NOT EXISTS counters(name TEXT PRIMARY KEY, n INTEGER NOT NULL);
+         CREATE TABLE IF NOT EXISTS tokens(
+            token TEXT NOT NULL,
+            action TEXT NOT NULL,
+            params TEXT NOT NULL,
+            response TEXT NOT NULL,
+            PRIMARY KEY(token, action)
+         );",
     )
 }
+
+/// The columns [`row_to_obj`] reads, in order.
+pub(crate) const OBJ_COLUMNS: &str = "id, type, region, status, attrs, created_at, client_token";
 
 /// One object of the simulated world.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,7 +95,7 @@ impl Obj {
     }
 }
 
-fn db_error(e: rusqlite::Error) -> CloudError {
+pub(crate) fn db_error(e: rusqlite::Error) -> CloudError {
     CloudError::new("InternalError", format!("simulated cloud storage: {e}")).status(500)
 }
 
@@ -160,6 +209,36 @@ impl<'a> Ctx<'a> {
             .query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| r.get(0))
             .optional()
             .map_err(db_error)
+    }
+
+    /// Objects matching `filter` (an SQL condition over the `objects` columns, with `?1`...
+    /// bound to `args`), ordered by id.
+    pub fn select(&self, filter: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<Obj>, CloudError> {
+        let sql = format!("SELECT {OBJ_COLUMNS} FROM objects WHERE {filter} ORDER BY id");
+        let mut stmt = self.tx.prepare_cached(&sql).map_err(db_error)?;
+        let rows = stmt.query_map(args, row_to_obj).map_err(db_error)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_error)
+    }
+
+    /// Adds `delta` to the counter `name` (created at 0) and returns the new value.
+    pub fn bump(&self, name: &str, delta: i64) -> Result<i64, CloudError> {
+        self.tx
+            .query_row(
+                "INSERT INTO counters(name, n) VALUES (?1, ?2) ON CONFLICT(name) DO UPDATE SET n = n + ?2 RETURNING n",
+                params![name, delta],
+                |r| r.get(0),
+            )
+            .map_err(db_error)
+    }
+
+    /// The value of counter `name` (0 when never bumped).
+    pub fn counter(&self, name: &str) -> Result<i64, CloudError> {
+        Ok(self
+            .tx
+            .query_row("SELECT n FROM counters WHERE name = ?1", params![name], |r| r.get(0))
+            .optional()
+            .map_err(db_error)?
+            .unwrap_or(0))
     }
 
     pub fn set_meta(&self, key: &str, value: &str) -> Result<(), CloudError> {

@@ -65,3 +65,176 @@ impl Api {
         }
     }
 }
+
+impl Api {
+    /// Like [`Api::mutate`], and also waits out D07 (`IncorrectEipStatus` while an EIP is
+    /// Associating/Unassociating/Releasing), as the public provider retries `IncorrectEipStatus`.
+    /// Every other refusal (a rule the call breaks) is returned at once.
+    pub fn mutate_settled(
+        &self,
+        ctx: &OpContext,
+        action: &str,
+        suffix: &str,
+        params: Params,
+    ) -> Result<Value, ProviderError> {
+        let started = Instant::now();
+        loop {
+            match self.mutate(ctx, action, suffix, params.clone()) {
+                Err(ProviderError::Cloud(e)) if e.rule.as_deref() == Some("D07") && started.elapsed() < ctx.timeout => {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
+/// Helpers the resource mappings share: reading Terraform arguments and Alibaba answers.
+pub mod attrs {
+    use serde_json::{Map, Value};
+
+    use crate::cloud::Params;
+    use crate::provider::Attrs;
+
+    /// A scalar argument as the string the API takes (numbers and bools written out).
+    pub fn string(config: &Attrs, key: &str) -> Option<String> {
+        match config.get(key)? {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+
+    /// A bool argument (`true`, or `"true"` as upstream tests write it).
+    pub fn boolean(config: &Attrs, key: &str) -> Option<bool> {
+        match config.get(key)? {
+            Value::Bool(b) => Some(*b),
+            Value::String(s) => s.parse().ok(),
+            _ => None,
+        }
+    }
+
+    /// A whole-number argument.
+    pub fn int(config: &Attrs, key: &str) -> Option<i64> {
+        match config.get(key)? {
+            Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+
+    /// A list-of-strings argument.
+    pub fn strings(config: &Attrs, key: &str) -> Vec<String> {
+        config
+            .get(key)
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+            .unwrap_or_default()
+    }
+
+    /// A map-of-strings argument (`tags`), sorted by key.
+    pub fn map(config: &Attrs, key: &str) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = config
+            .get(key)
+            .and_then(Value::as_object)
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.sort();
+        out
+    }
+
+    /// `config[key]`, or null: for arguments the cloud never reports back.
+    pub fn echo(config: &Attrs, key: &str) -> Value {
+        config.get(key).cloned().unwrap_or(Value::Null)
+    }
+
+    /// A string field of an API answer ("" when absent; numbers written out).
+    pub fn field(item: &Value, key: &str) -> String {
+        match item.get(key) {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            Some(Value::Bool(b)) => b.to_string(),
+            _ => String::new(),
+        }
+    }
+
+    /// A string field, or null when empty (for optional, non-computed arguments).
+    pub fn field_or_null(item: &Value, key: &str) -> Value {
+        match field(item, key) {
+            s if s.is_empty() => Value::Null,
+            s => Value::String(s),
+        }
+    }
+
+    /// Alibaba's tag list (`{"Tag": [{"Key","Value"}]}` or `[{"Key","Value"}]`) as a map.
+    pub fn tags(item: &Value, key: &str) -> Value {
+        let list = item.get(key).map(|t| t.get("Tag").unwrap_or(t)).and_then(Value::as_array);
+        let mut out = Map::new();
+        for t in list.into_iter().flatten() {
+            out.insert(field(t, "Key"), Value::String(field(t, "Value")));
+        }
+        Value::Object(out)
+    }
+
+    /// Sets `name` when `value` is present.
+    pub fn put(p: &mut Params, name: &str, value: Option<String>) {
+        if let Some(v) = value {
+            p.insert(name.to_string(), v);
+        }
+    }
+
+    /// `Tag.N.Key`/`Tag.N.Value` parameters.
+    pub fn put_tags(p: &mut Params, tags: &[(String, String)]) {
+        for (i, (k, v)) in tags.iter().enumerate() {
+            p.insert(format!("Tag.{}.Key", i + 1), k.clone());
+            p.insert(format!("Tag.{}.Value", i + 1), v.clone());
+        }
+    }
+
+    /// A `Params` from pairs.
+    pub fn params(pairs: &[(&str, &str)]) -> Params {
+        pairs.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect()
+    }
+}
+
+/// Changes the tags of `id` (ResourceType `rtype`) from `old` to `new` with UnTagResources and
+/// TagResources.
+pub fn sync_tags(
+    api: &Api,
+    ctx: &OpContext,
+    rtype: &str,
+    id: &str,
+    old: &[(String, String)],
+    new: &[(String, String)],
+) -> Result<(), ProviderError> {
+    let removed: Vec<&String> = old.iter().filter(|(k, _)| !new.iter().any(|(nk, _)| nk == k)).map(|(k, _)| k).collect();
+    if !removed.is_empty() {
+        let mut p = attrs::params(&[("ResourceType", rtype), ("ResourceId.1", id)]);
+        for (i, k) in removed.iter().enumerate() {
+            p.insert(format!("TagKey.{}", i + 1), (*k).clone());
+        }
+        api.mutate(ctx, "UnTagResources", "untag", p)?;
+    }
+    let added: Vec<(String, String)> = new.iter().filter(|t| !old.contains(t)).cloned().collect();
+    if !added.is_empty() {
+        let mut p = attrs::params(&[("ResourceType", rtype), ("ResourceId.1", id)]);
+        attrs::put_tags(&mut p, &added);
+        api.mutate(ctx, "TagResources", "tag", p)?;
+    }
+    Ok(())
+}
+
+/// What the create made with `client_token` (`DescribeClientToken`, an eipform extension):
+/// `(params, response)` of `action`, if the cloud saw the token.
+pub fn token_record(api: &Api, ctx: &OpContext, client_token: &str, action: &str) -> Result<Option<(Value, Value)>, ProviderError> {
+    let out = api.call(ctx, "DescribeClientToken", attrs::params(&[("ClientToken", client_token), ("Action", action)]))?;
+    if out.get("Found").and_then(Value::as_bool) != Some(true) {
+        return Ok(None);
+    }
+    Ok(Some((out.get("Params").cloned().unwrap_or(Value::Null), out.get("Response").cloned().unwrap_or(Value::Null))))
+}

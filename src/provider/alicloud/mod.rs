@@ -5,6 +5,12 @@
 //! [`resource_ops`] / [`data_ops`]; [`api::Api`] wraps the cloud with retries and client tokens.
 
 pub mod api;
+pub mod data_eip_addresses;
+pub mod eip_address;
+pub mod eip_association;
+pub mod eip_segment_address;
+pub mod public_ip_address_pool;
+pub mod public_ip_address_pool_cidr_block;
 pub mod targets;
 
 use std::sync::Arc;
@@ -44,16 +50,22 @@ pub trait DataOps: Sync {
 /// Takes primary type names (aliases are resolved by the engine through `schema`).
 /// The resource types of the EIP family, then the association targets (see [`targets`]).
 pub fn resource_ops(rtype: &str) -> Option<&'static dyn ResourceOps> {
-    #[allow(clippy::match_single_binding)]
     match rtype {
+        "alicloud_eip_address" | "alicloud_eip" => Some(&eip_address::EipAddress),
+        "alicloud_eip_association" => Some(&eip_association::EipAssociation),
+        "alicloud_eip_segment_address" => Some(&eip_segment_address::EipSegmentAddress),
+        "alicloud_vpc_public_ip_address_pool" => Some(&public_ip_address_pool::PublicIpAddressPool),
+        "alicloud_vpc_public_ip_address_pool_cidr_block" => {
+            Some(&public_ip_address_pool_cidr_block::PublicIpAddressPoolCidrBlock)
+        }
         _ => targets::resource_ops(rtype),
     }
 }
 
 /// The data sources: EIP addresses here, the rest in [`targets`].
 pub fn data_ops(dtype: &str) -> Option<&'static dyn DataOps> {
-    #[allow(clippy::match_single_binding)]
     match dtype {
+        "alicloud_eip_addresses" | "alicloud_eips" => Some(&data_eip_addresses::EipAddresses),
         _ => targets::data_ops(dtype),
     }
 }

@@ -1,0 +1,98 @@
+//! What the commands share: the terminal UI, loading a workspace, and making a checked plan.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use super::VarOpts;
+use crate::apply::{self, ApplyOptions, NullSink};
+use crate::cloud::CloudApi;
+use crate::diag::{self, Diagnostic, Sources};
+use crate::plan::model::PlanMode;
+use crate::plan::planner::{self, PlanOptions, Planned};
+use crate::provider::alicloud::AlicloudProvider;
+use crate::state::StateStore;
+use crate::state::sqlite::SqliteState;
+use crate::workspace::{self, VarArgs, Workspace};
+
+pub struct Ui {
+    pub color: bool,
+}
+
+impl Ui {
+    pub fn errors(&self, diags: &[Diagnostic], sources: &Sources) {
+        eprint!("{}", diag::render_human(diags, sources, self.color));
+    }
+}
+
+pub fn var_args(v: &VarOpts) -> VarArgs {
+    VarArgs { vars: v.vars.clone(), var_files: v.var_files.clone() }
+}
+
+pub fn load(ui: &Ui, dir: &Path, vars: &VarOpts) -> Option<Workspace> {
+    match workspace::load(dir, &var_args(vars)) {
+        Ok(ws) => {
+            if !ws.warnings.is_empty() {
+                ui.errors(&ws.warnings, &ws.config.sources);
+            }
+            Some(ws)
+        }
+        Err((diags, config)) => {
+            ui.errors(&diags, &config.sources);
+            None
+        }
+    }
+}
+
+/// Plans and checks the planned actions against a scratch copy of the cloud.
+pub fn make_plan(ui: &Ui, ws: &Workspace, refresh: bool, mode: PlanMode) -> Option<(Planned, SqliteState, AlicloudProvider, Arc<dyn CloudApi>)> {
+    let fail = |d: Diagnostic| {
+        ui.errors(&[d], &ws.config.sources);
+        None
+    };
+    let state = match ws.open_state() {
+        Ok(s) => s,
+        Err(d) => return fail(d),
+    };
+    let cloud = match ws.cloud() {
+        Ok(c) => c,
+        Err(d) => return fail(d),
+    };
+    let provider = AlicloudProvider::new(cloud.clone());
+    let (meta, resources, outputs) = match (state.meta(), state.resources(), state.outputs()) {
+        (Ok(m), Ok(r), Ok(o)) => (m, r, o),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return fail(Diagnostic::error("Cannot read the state").detail(e.to_string())),
+    };
+    let planned = match planner::plan(ws, &meta, resources, &outputs, &provider, PlanOptions { mode, refresh }) {
+        Ok(p) => p,
+        Err(diags) => {
+            ui.errors(&diags, &ws.config.sources);
+            return None;
+        }
+    };
+    if planned.plan.has_actions() {
+        let scratch = match cloud.scratch() {
+            Ok(s) => s,
+            Err(e) => return fail(Diagnostic::error("Cannot open a scratch copy of the cloud").detail(e.to_string())),
+        };
+        let scratch_provider = AlicloudProvider::new(std::sync::Arc::from(scratch));
+        let outcome = apply::apply(ws, &planned, &scratch_provider, &mut NullSink, &ApplyOptions { parallelism: 1, stop: None });
+        if !outcome.failed.is_empty() {
+            ui.errors(&outcome.failed, &ws.config.sources);
+            eprintln!("Planning failed: {} planned action(s) would be refused by the cloud. Nothing was changed.", outcome.failed.len());
+            return None;
+        }
+    }
+    Some((planned, state, provider, cloud))
+}
+
+pub fn open_state_only(ui: &Ui, dir: &Path) -> Option<crate::state::sqlite::SqliteState> {
+    let config = crate::config::load_dir(dir).map(|l| l.config).unwrap_or_default();
+    match workspace::open_state(&workspace::state_path(dir, &config)) {
+        Ok(s) => Some(s),
+        Err(d) => {
+            ui.errors(&[d], &Sources::default());
+            None
+        }
+    }
+}
+

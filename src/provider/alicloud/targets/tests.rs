@@ -1,0 +1,1 @@
+//! Tests of the target types through `AlicloudProvider` over a temporary `SimCloud`.

@@ -1,0 +1,181 @@
+//! End-to-end tests of the core engine: the built binary in temporary directories, asserting
+//! what a user sees (output, exit codes) and what the simulated cloud and the state hold.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn eipform(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_eipform"))
+        .arg("--chdir")
+        .arg(dir)
+        .arg("--no-color")
+        .args(args)
+        .env_remove("EIPFORM_CLOUD")
+        .env_remove("EIPFORM_SIM_FAULTS")
+        .env("ALICLOUD_REGION", "cn-hangzhou")
+        .output()
+        .expect("run eipform")
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().unwrap_or(-1)
+}
+
+fn cloud(dir: &Path, kind: &str) -> Vec<Value> {
+    let o = eipform(dir, &["cloud", "list", "--type", kind, "--json"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    serde_json::from_slice(&o.stdout).expect("cloud list --json")
+}
+
+const MAIN: &str = r#"
+provider "alicloud" {
+  region = "cn-hangzhou"
+}
+
+variable "name" {
+  default = "quickstart"
+}
+
+resource "alicloud_vpc" "main" {
+  vpc_name   = var.name
+  cidr_block = "10.0.0.0/16"
+}
+
+resource "alicloud_vswitch" "main" {
+  vpc_id       = alicloud_vpc.main.id
+  cidr_block   = "10.0.1.0/24"
+  zone_id      = "cn-hangzhou-i"
+  vswitch_name = var.name
+}
+
+resource "alicloud_security_group" "main" {
+  security_group_name = var.name
+  vpc_id              = alicloud_vpc.main.id
+}
+
+resource "alicloud_instance" "web" {
+  instance_name   = "${var.name}-web"
+  image_id        = "ubuntu_18_04_64_20G_alibase_20190624.vhd"
+  instance_type   = "ecs.g6.large"
+  security_groups = [alicloud_security_group.main.id]
+  vswitch_id      = alicloud_vswitch.main.id
+}
+
+resource "alicloud_eip_address" "web" {
+  address_name         = "${var.name}-eip"
+  bandwidth            = "BANDWIDTH"
+  internet_charge_type = "PayByTraffic"
+  isp                  = "ISP"
+}
+
+resource "alicloud_eip_association" "web" {
+  allocation_id = alicloud_eip_address.web.id
+  instance_id   = alicloud_instance.web.id
+}
+
+output "eip" {
+  value = alicloud_eip_address.web.ip_address
+}
+"#;
+
+fn write(dir: &Path, bandwidth: &str, isp: &str) {
+    std::fs::write(dir.join("main.tf"), MAIN.replace("BANDWIDTH", bandwidth).replace("ISP", isp)).unwrap();
+}
+
+#[test]
+fn plan_apply_update_replace_destroy() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write(dir, "10", "BGP");
+
+    let o = eipform(dir, &["plan"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(text(&o).contains("Plan: 6 to add, 0 to change, 0 to destroy."), "{}", text(&o));
+    assert!(text(&o).contains("(known after apply)"));
+    assert!(cloud(dir, "eip").is_empty(), "plan must not create anything");
+
+    let o = eipform(dir, &["apply"]);
+    assert_eq!(code(&o), 1, "apply without a terminal must refuse: {}", text(&o));
+    assert!(text(&o).contains("--auto-approve"), "{}", text(&o));
+
+    let o = eipform(dir, &["apply", "--auto-approve"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(text(&o).contains("Apply complete! Resources: 6 added, 0 changed, 0 destroyed."), "{}", text(&o));
+    let eips = cloud(dir, "eip");
+    assert_eq!(eips.len(), 1);
+    assert_eq!(cloud(dir, "vpc").len(), 1);
+    assert_eq!(cloud(dir, "instance").len(), 1);
+    let eip = &eips[0];
+    let instance_id = cloud(dir, "instance")[0]["id"].as_str().unwrap().to_string();
+    assert_eq!(eip["status"], "InUse");
+    assert_eq!(eip["attributes"]["InstanceId"], instance_id.as_str());
+    let address = eip["attributes"]["IpAddress"].as_str().unwrap().to_string();
+
+    let list = eipform(dir, &["state", "list"]);
+    let addrs: Vec<&str> = std::str::from_utf8(&list.stdout).unwrap().lines().collect();
+    assert_eq!(addrs.len(), 6);
+    assert!(addrs.contains(&"alicloud_eip_association.web"));
+
+    let o = eipform(dir, &["plan", "--detailed-exitcode"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(text(&o).contains("No changes. Your infrastructure matches the configuration."), "{}", text(&o));
+
+    // In-place update keeps the address.
+    write(dir, "20", "BGP");
+    let o = eipform(dir, &["plan", "--detailed-exitcode"]);
+    assert_eq!(code(&o), 2, "{}", text(&o));
+    assert!(text(&o).contains("will be updated in-place"), "{}", text(&o));
+    assert!(text(&o).contains("Plan: 0 to add, 1 to change, 0 to destroy."), "{}", text(&o));
+    let o = eipform(dir, &["apply", "--auto-approve"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let eip = &cloud(dir, "eip")[0];
+    assert_eq!(eip["attributes"]["Bandwidth"], "20");
+    assert_eq!(eip["attributes"]["IpAddress"], address.as_str());
+
+    // Changing the line type forces replacement.
+    write(dir, "20", "BGP_PRO");
+    std::fs::write(dir.join("main.tf"), std::fs::read_to_string(dir.join("main.tf")).unwrap().replace("cn-hangzhou\"\n}", "cn-hongkong\"\n}").replace("cn-hangzhou-i", "cn-hongkong-b")).unwrap();
+    let o = eipform(dir, &["plan"]);
+    assert!(text(&o).contains("# forces replacement"), "{}", text(&o));
+    assert!(text(&o).contains("-/+"), "{}", text(&o));
+
+    write(dir, "20", "BGP");
+    let o = eipform(dir, &["destroy", "--auto-approve"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(cloud(dir, "eip").is_empty());
+    assert!(cloud(dir, "instance").is_empty());
+    let list = eipform(dir, &["state", "list"]);
+    assert_eq!(String::from_utf8_lossy(&list.stdout).trim(), "");
+}
+
+fn config_error(src: &str, needle: &str) {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("main.tf"), src).unwrap();
+    for cmd in [&["validate"][..], &["plan"][..]] {
+        let o = eipform(tmp.path(), cmd);
+        assert_eq!(code(&o), 1, "{cmd:?}: {}", text(&o));
+        let t = text(&o);
+        assert!(t.contains("main.tf:"), "no file:line in {t}");
+        assert!(t.contains(needle), "expected {needle:?} in {t}");
+    }
+}
+
+#[test]
+fn configuration_errors_name_file_and_line() {
+    config_error("resource \"alicloud_eip_address\" \"a\" {\n  bandwidth = \n}\n", "Invalid HCL syntax");
+    config_error("resourc \"alicloud_eip_address\" \"a\" {}\n", "Unsupported block type");
+    config_error("resource \"alicloud_eip_address\" \"a\" {\n  bandwith = \"5\"\n}\n", "Unsupported argument");
+    config_error("resource \"alicloud_instance\" \"a\" {\n  internet_max_bandwidth_out = \"lots\"\n}\n", "Invalid value for argument");
+    config_error("resource \"alicloud_eip_association\" \"a\" {\n  allocation_id = alicloud_eip_address.nope.id\n  instance_id = \"i-1\"\n}\n", "Reference to undeclared resource");
+    config_error("resource \"alicloud_eip_association\" \"a\" {\n  instance_id = \"i-1\"\n}\n", "Missing required argument");
+    config_error(
+        "resource \"alicloud_vpc\" \"a\" {\n  vpc_name = alicloud_vpc.b.id\n}\nresource \"alicloud_vpc\" \"b\" {\n  vpc_name = alicloud_vpc.a.id\n}\n",
+        "alicloud_vpc.a, alicloud_vpc.b",
+    );
+}
