@@ -36,8 +36,12 @@ pub fn resource_refs(r: &ResourceBlock) -> Vec<Reference> {
     for a in r.count.iter().chain(r.for_each.iter()) {
         out.extend(references(&a.expr, &a.range.file));
     }
-    for (text, range) in &r.depends_on {
+    for (text, range) in r.depends_on.iter().chain(&r.lifecycle.replace_triggered_by) {
         out.push(depends_on_ref(text, range));
+    }
+    for c in r.lifecycle.preconditions.iter().chain(&r.lifecycle.postconditions) {
+        out.extend(references(&c.condition.expr, &c.condition.range.file).into_iter().filter(|r| r.target != Target::SelfRef));
+        out.extend(references(&c.error_message.expr, &c.error_message.range.file).into_iter().filter(|r| r.target != Target::SelfRef));
     }
     out
 }

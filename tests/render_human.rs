@@ -139,7 +139,7 @@ fn drift_then_no_changes() {
         "      ~ bandwidth            = \"5\" -> \"20\""
     );
     assert!(text.contains("No changes. Your infrastructure matches the configuration.\n"));
-    assert!(text.contains("eipform apply -refresh-only"));
+    assert!(text.contains("eipform apply --refresh-only"));
 
     let refresh = human::plan(&drift_plan(PlanMode::RefreshOnly), false);
     insta::assert_snapshot!("drift_refresh_only", refresh);

@@ -56,20 +56,20 @@ fn validate(root: &Value, s: &Value, v: &Value, path: &str, errors: &mut Vec<Str
         }
         _ => {}
     }
-    if let Some(e) = s.get("enum").and_then(Value::as_array) {
-        if !e.contains(v) {
-            errors.push(format!("{path}: {v} not in enum"));
-        }
+    if let Some(e) = s.get("enum").and_then(Value::as_array)
+        && !e.contains(v)
+    {
+        errors.push(format!("{path}: {v} not in enum"));
     }
-    if let Some(c) = s.get("const") {
-        if c != v {
-            errors.push(format!("{path}: {v} is not {c}"));
-        }
+    if let Some(c) = s.get("const")
+        && c != v
+    {
+        errors.push(format!("{path}: {v} is not {c}"));
     }
-    if let (Some(min), Some(x)) = (s.get("minLength").and_then(Value::as_u64), v.as_str()) {
-        if (x.chars().count() as u64) < min {
-            errors.push(format!("{path}: shorter than {min}"));
-        }
+    if let (Some(min), Some(x)) = (s.get("minLength").and_then(Value::as_u64), v.as_str())
+        && (x.chars().count() as u64) < min
+    {
+        errors.push(format!("{path}: shorter than {min}"));
     }
     if let (Some(p), Some(x)) = (s.get("pattern").and_then(Value::as_str), v.as_str()) {
         // The schema's only pattern is `^1\.[0-9]+$`.
@@ -81,10 +81,10 @@ fn validate(root: &Value, s: &Value, v: &Value, path: &str, errors: &mut Vec<Str
             errors.push(format!("{path}: {x} does not match {p}"));
         }
     }
-    if let (Some(min), Some(x)) = (s.get("minimum").and_then(Value::as_i64), v.as_i64()) {
-        if x < min {
-            errors.push(format!("{path}: below {min}"));
-        }
+    if let (Some(min), Some(x)) = (s.get("minimum").and_then(Value::as_i64), v.as_i64())
+        && x < min
+    {
+        errors.push(format!("{path}: below {min}"));
     }
     if let Some(o) = v.as_object() {
         for r in s
@@ -110,10 +110,10 @@ fn validate(root: &Value, s: &Value, v: &Value, path: &str, errors: &mut Vec<Str
         }
     }
     if let Some(a) = v.as_array() {
-        if let Some(min) = s.get("minItems").and_then(Value::as_u64) {
-            if (a.len() as u64) < min {
-                errors.push(format!("{path}: fewer than {min} items"));
-            }
+        if let Some(min) = s.get("minItems").and_then(Value::as_u64)
+            && (a.len() as u64) < min
+        {
+            errors.push(format!("{path}: fewer than {min} items"));
         }
         if let Some(items) = s.get("items") {
             for (i, x) in a.iter().enumerate() {

@@ -8,9 +8,16 @@
 //!
 //! The same walk runs at plan time against a scratch cloud with a [`NullSink`], so the rules the
 //! cloud enforces at apply are reported by plan.
+//!
+//! Crash safety ([`intents`]): before each mutating call an intent (address, action, client
+//! token) is recorded in the state; the result is committed and the intent cleared in one
+//! transaction. [`reconcile`] settles intents a crash left behind.
 
+mod intents;
 mod order;
+pub mod reconcile;
 mod rules;
+pub mod settle;
 pub use rules::attributes_for_rule;
 
 use std::collections::{HashMap, VecDeque};
@@ -28,7 +35,7 @@ use crate::plan::evaluate::{self, EvalEnv};
 use crate::plan::model::{Action, ResourceChange};
 use crate::plan::planner::{Planned, op_context};
 use crate::provider::{Attrs, Deleted, OpContext, Provider, ProviderError};
-use crate::state::{OutputState, ResourceState, StateError, StateStore};
+use crate::state::{Intent, OutputState, ResourceState, StateError, StateStore};
 use crate::workspace::Workspace;
 pub use order::{Node, Op};
 
@@ -37,6 +44,22 @@ pub trait Sink {
     fn put(&mut self, r: &ResourceState) -> Result<(), StateError>;
     fn remove(&mut self, addr: &ResourceAddress) -> Result<(), StateError>;
     fn set_outputs(&mut self, outputs: &[OutputState]) -> Result<(), StateError>;
+    /// Records `intent` before its call; `None` when this sink keeps no intents (plan).
+    fn begin(&mut self, _intent: &Intent) -> Result<Option<i64>, StateError> {
+        Ok(None)
+    }
+    /// Clears intents whose call settled without a state change.
+    fn end(&mut self, _intents: &[i64]) -> Result<(), StateError> {
+        Ok(())
+    }
+    /// Records `r` and clears `intents` in one transaction (see [`StateStore::commit_put`]).
+    fn commit_put(&mut self, r: &ResourceState, _intents: &[i64], _deposed: Option<&Intent>) -> Result<Option<i64>, StateError> {
+        self.put(r).map(|()| None)
+    }
+    /// Forgets `addr` and clears `intents` in one transaction.
+    fn commit_remove(&mut self, addr: &ResourceAddress, _intents: &[i64]) -> Result<(), StateError> {
+        self.remove(addr)
+    }
 }
 
 impl<T: StateStore> Sink for T {
@@ -48,6 +71,18 @@ impl<T: StateStore> Sink for T {
     }
     fn set_outputs(&mut self, outputs: &[OutputState]) -> Result<(), StateError> {
         StateStore::set_outputs(self, outputs)
+    }
+    fn begin(&mut self, intent: &Intent) -> Result<Option<i64>, StateError> {
+        self.record_intent(intent).map(Some)
+    }
+    fn end(&mut self, intents: &[i64]) -> Result<(), StateError> {
+        intents.iter().try_for_each(|id| self.clear_intent(*id))
+    }
+    fn commit_put(&mut self, r: &ResourceState, intents: &[i64], deposed: Option<&Intent>) -> Result<Option<i64>, StateError> {
+        StateStore::commit_put(self, r, intents, deposed)
+    }
+    fn commit_remove(&mut self, addr: &ResourceAddress, intents: &[i64]) -> Result<(), StateError> {
+        StateStore::commit_remove(self, addr, intents)
     }
 }
 
@@ -133,7 +168,7 @@ pub fn apply(ws: &Workspace, planned: &Planned, provider: &dyn Provider, sink: &
             let stopping = opts.stop.as_ref().is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst));
             while running < parallelism && !stopping {
                 let Some(n) = ready.pop_front() else { break };
-                match state.prepare(&graph.nodes[n], n) {
+                match state.prepare(&graph.nodes[n], n).and_then(|job| state.announce(&graph.nodes[n], job, sink)) {
                     Ok(Some(job)) => {
                         running += 1;
                         if job_tx.send(job).is_err() {
@@ -175,7 +210,7 @@ pub fn apply(ws: &Workspace, planned: &Planned, provider: &dyn Provider, sink: &
             if let Some(w) = note {
                 outcome.warnings.push(w);
             }
-            match state.finish(&graph.nodes[n], result, sink) {
+            match state.finish(n, &graph.nodes[n], result, sink, provider, &mut outcome.warnings) {
                 Ok(Some(action)) => {
                     if let Some(addr) = graph.nodes[n].addr() {
                         outcome.applied.push((addr.clone(), action));
@@ -250,6 +285,10 @@ struct Walk<'a> {
     values: crate::plan::values::Values,
     locals: HashMap<String, Value>,
     module_path: String,
+    /// The intent recorded for each node in flight, with the call's context (client token).
+    inflight: HashMap<usize, (i64, OpContext)>,
+    /// The deposed-object intents of create-before-destroy replaces, by address.
+    deposed: HashMap<ResourceAddress, i64>,
 }
 
 impl<'a> Walk<'a> {
@@ -260,6 +299,8 @@ impl<'a> Walk<'a> {
             values: planned.values.clone(),
             locals: planned.locals.clone(),
             module_path: ws.dir.to_string_lossy().to_string(),
+            inflight: HashMap::new(),
+            deposed: HashMap::new(),
         }
     }
 
@@ -340,20 +381,103 @@ impl<'a> Walk<'a> {
         Ok(Some(job))
     }
 
+    /// Records the intent of a mutating call in the sink before the call is made.
+    fn announce(&mut self, node: &Node, job: Option<Job>, sink: &mut dyn Sink) -> Result<Option<Job>, Diagnostic> {
+        let Some(job) = job else { return Ok(None) };
+        let Some(change) = self.change(node) else { return Ok(Some(job)) };
+        let token = job.ctx.client_token.clone().unwrap_or_default();
+        let command = if self.planned.plan.mode == crate::plan::model::PlanMode::Destroy { "destroy" } else { "apply" };
+        if let Some(intent) = intents::intent_for(self.planned, node, change, &token, command) {
+            let id = sink.begin(&intent).map_err(|e| {
+                Diagnostic::error("Failed to save state")
+                    .detail(format!("Cannot record the {} of {} before making the call: {e}", intent.action.as_str(), change.addr))
+                    .address(change.addr.to_string())
+            })?;
+            if let Some(id) = id {
+                self.inflight.insert(job.node, (id, job.ctx.clone()));
+            }
+        }
+        Ok(Some(job))
+    }
+
+    /// A failed create may still have made its object (a later call of the create failed): find
+    /// it by client token and record it, so that it is not orphaned. Otherwise clear the intent.
+    fn settle_failed(&self, change: &ResourceChange, op: Op, inflight: Option<(i64, OpContext)>, sink: &mut dyn Sink, provider: &dyn Provider, warnings: &mut Vec<String>) {
+        let Some((id, ctx)) = inflight else { return };
+        if op == Op::Create
+            && let Some(token) = &ctx.client_token
+        {
+            match provider.find_by_token(&ctx, &change.schema_type, token) {
+                Ok(Some(attrs)) => {
+                    let record = self.record(change, attrs);
+                    match sink.commit_put(&record, &[id], None) {
+                        Ok(_) => warnings.push(format!(
+                            "{}: the create failed after the object {} was made; it is recorded in the state (the next plan shows what still differs).",
+                            change.addr, record.id
+                        )),
+                        Err(e) => warnings.push(format!("{}: cannot record the object the failed create made: {e}", change.addr)),
+                    }
+                    return;
+                }
+                Ok(None) => {}
+                // The intent stays; the next command reconciles it.
+                Err(_) => return,
+            }
+        }
+        let _ = sink.end(&[id]);
+    }
+
+    /// The state record of `change`'s object with `attrs`.
+    fn record(&self, change: &ResourceChange, attrs: Attrs) -> ResourceState {
+        let (provider, region, deps) = match self.planned.instances.get(&change.addr) {
+            Some(inst) => (inst.provider.clone(), inst.region.clone(), inst.deps.iter().filter(|d| d.block.mode == Mode::Managed).cloned().collect()),
+            None => ("alicloud".to_string(), change.region.clone(), Vec::new()),
+        };
+        ResourceState {
+            addr: change.addr.clone(),
+            schema_type: change.schema_type.clone(),
+            provider,
+            region,
+            id: attrs.get("id").and_then(Value::as_str).unwrap_or_default().to_string(),
+            attrs,
+            deps,
+            create_before_destroy: change.action == Action::CreateThenDelete,
+        }
+    }
+
     /// Records a finished call. `Ok(Some(action))` when a resource change was committed.
-    fn finish(&mut self, node: &Node, result: Result<Option<Attrs>, ProviderError>, sink: &mut dyn Sink) -> Result<Option<Action>, Diagnostic> {
+    fn finish(
+        &mut self,
+        n: usize,
+        node: &Node,
+        result: Result<Option<Attrs>, ProviderError>,
+        sink: &mut dyn Sink,
+        provider: &dyn Provider,
+        warnings: &mut Vec<String>,
+    ) -> Result<Option<Action>, Diagnostic> {
         let Some(change) = self.change(node) else { return Ok(None) };
         let op = node.op().unwrap_or(Op::Create);
+        let inflight = self.inflight.remove(&n);
         let block = self.planned.instances.get(&change.addr).map(|i| &self.ws.config.resources[i.block]);
-        let attrs = result.map_err(|e| rules::diagnostic(&change.addr, change, block, op, &e))?;
+        let attrs = match result {
+            Ok(a) => a,
+            Err(e) => {
+                self.settle_failed(change, op, inflight, sink, provider, warnings);
+                return Err(rules::diagnostic(&change.addr, change, block, op, &e));
+            }
+        };
+        let ids: Vec<i64> = inflight.iter().map(|(id, _)| *id).collect();
         let save = |e: StateError| Diagnostic::error("Failed to save state").detail(e.to_string()).address(change.addr.to_string());
         match (op, attrs) {
             (Op::Delete, _) => {
                 // A replace's create commits the new object; only a plain delete forgets it.
                 if change.action == Action::Delete || change.action == Action::DeleteThenCreate {
-                    sink.remove(&change.addr).map_err(save)?;
+                    sink.commit_remove(&change.addr, &ids).map_err(save)?;
                 }
                 if change.action == Action::CreateThenDelete {
+                    let mut done = ids;
+                    done.extend(self.deposed.remove(&change.addr));
+                    sink.end(&done).map_err(save)?;
                     return Ok(None);
                 }
                 Ok(if change.action == Action::Delete { Some(Action::Delete) } else { None })
@@ -368,23 +492,31 @@ impl<'a> Walk<'a> {
                 Ok(None)
             }
             (_, Some(attrs)) => {
-                let inst = &self.planned.instances[&change.addr];
-                let cbd = change.action == Action::CreateThenDelete;
-                let record = ResourceState {
-                    addr: change.addr.clone(),
-                    schema_type: change.schema_type.clone(),
-                    provider: inst.provider.clone(),
-                    region: inst.region.clone(),
-                    id: attrs.get("id").and_then(Value::as_str).unwrap_or_default().to_string(),
-                    attrs: attrs.clone(),
-                    deps: inst.deps.iter().filter(|d| d.block.mode == Mode::Managed).cloned().collect(),
-                    create_before_destroy: cbd,
+                let record = self.record(change, attrs.clone());
+                let deposed = if op == Op::Create {
+                    let command = if self.planned.plan.mode == crate::plan::model::PlanMode::Destroy { "destroy" } else { "apply" };
+                    intents::deposed(change, self.planned.prior.get(&change.addr), command)
+                } else {
+                    None
                 };
-                sink.put(&record).map_err(save)?;
-                self.values.set(&change.addr.block, change.addr.key.clone(), Value::Object(attrs));
+                if let Some(id) = sink.commit_put(&record, &ids, deposed.as_ref()).map_err(save)? {
+                    self.deposed.insert(change.addr.clone(), id);
+                }
+                self.values.set(&change.addr.block, change.addr.key.clone(), Value::Object(attrs.clone()));
+                if let (Some(b), Some(inst)) = (block, self.planned.instances.get(&change.addr)) {
+                    // Postconditions that needed values known only now (crate::plan::conditions).
+                    let env = EvalEnv { vars: &self.ws.vars, locals: &self.locals, values: &self.values, module_path: &self.module_path };
+                    let failed = crate::plan::conditions::after_apply(&env, b, &inst.vars, &Value::Object(attrs), &change.addr.to_string());
+                    if let Some(d) = failed.into_iter().next() {
+                        return Err(d);
+                    }
+                }
                 Ok(Some(change.action))
             }
-            (_, None) => Ok(None),
+            (_, None) => {
+                sink.end(&ids).map_err(save)?;
+                Ok(None)
+            }
         }
     }
 

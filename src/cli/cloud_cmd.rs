@@ -23,6 +23,113 @@ pub enum CloudCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Change an EIP outside eipform (same API actions as the provider), e.g. to produce drift.
+    Eip {
+        #[command(subcommand)]
+        command: EipCommand,
+    },
+    /// Stop or start an ECS instance outside eipform.
+    Instance {
+        #[command(subcommand)]
+        command: InstanceCommand,
+    },
+}
+
+/// Out-of-band EIP changes.
+#[derive(Debug, Subcommand)]
+pub enum EipCommand {
+    /// ModifyEipAddressAttribute: set the peak bandwidth (Mbps).
+    Modify {
+        id: String,
+        #[arg(long, value_name = "N")]
+        bandwidth: String,
+    },
+    /// AssociateEipAddress: bind the EIP to a target.
+    Associate {
+        id: String,
+        #[arg(long, value_name = "INSTANCE")]
+        instance: String,
+        /// EcsInstance, SlbInstance, Nat, NetworkInterface, HaVip or IpAddress (default: inferred).
+        #[arg(long = "type", value_name = "TYPE")]
+        instance_type: Option<String>,
+    },
+    /// UnassociateEipAddress: unbind the EIP from its target.
+    Unassociate { id: String },
+    /// ReleaseEipAddress: release the EIP.
+    Release { id: String },
+}
+
+/// Out-of-band instance changes.
+#[derive(Debug, Subcommand)]
+pub enum InstanceCommand {
+    /// StopInstance.
+    Stop { id: String },
+    /// StartInstance.
+    Start { id: String },
+}
+
+/// Runs an out-of-band change; prints `ID: ACTION done` or the cloud's error.
+fn out_of_band(dir: &Path, id: &str, action: &str, f: impl FnOnce(&SimCloud) -> Result<serde_json::Value, crate::cloud::CloudError>) -> i32 {
+    let cloud = match open_admin(dir) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("Error: {e}");
+            return 1;
+        }
+    };
+    match f(&cloud) {
+        Ok(_) => {
+            println!("{id}: {action} done");
+            0
+        }
+        Err(e) => {
+            eprintln!("Error: {action} {id}: {e}");
+            1
+        }
+    }
+}
+
+/// The simulated cloud without injected faults: out-of-band changes always reach it.
+fn open_admin(dir: &Path) -> Result<SimCloud, String> {
+    let endpoint = crate::workspace::endpoint_for(dir);
+    let path = endpoint
+        .strip_prefix("sim:")
+        .ok_or_else(|| format!("the cloud endpoint {endpoint:?} is not a simulated cloud (sim:PATH)"))?;
+    SimCloud::open_with_faults(&dir.join(path), None).map_err(|e| e.to_string())
+}
+
+/// StopInstance / StartInstance on instance `id`, in its own region.
+fn instance_action(cloud: &SimCloud, id: &str, action: &str) -> Result<serde_json::Value, crate::cloud::CloudError> {
+    use crate::cloud::CloudApi;
+    let region = cloud
+        .with_ctx(|ctx| ctx.get(id))?
+        .filter(|o| o.kind == "instance")
+        .map(|o| o.region)
+        .ok_or_else(|| crate::cloud::CloudError::not_found("InvalidInstanceId.NotFound", format!("The specified instance {id} does not exist.")))?;
+    let mut p = crate::cloud::Params::new();
+    p.insert("RegionId".into(), region);
+    p.insert("InstanceId".into(), id.into());
+    cloud.call(action, &p)
+}
+
+fn instance_cmd(dir: &Path, cmd: InstanceCommand) -> i32 {
+    let (id, action) = match cmd {
+        InstanceCommand::Stop { id } => (id, "StopInstance"),
+        InstanceCommand::Start { id } => (id, "StartInstance"),
+    };
+    out_of_band(dir, &id, action, |c| instance_action(c, &id, action))
+}
+
+fn eip_cmd(dir: &Path, cmd: EipCommand) -> i32 {
+    use crate::cloud::sim::admin;
+    match cmd {
+        EipCommand::Modify { id, bandwidth } => out_of_band(dir, &id, "ModifyEipAddressAttribute", |c| admin::eip_modify(c, &id, &bandwidth)),
+        EipCommand::Associate { id, instance, instance_type } => out_of_band(dir, &id, "AssociateEipAddress", |c| {
+            admin::eip_associate(c, &id, &instance, instance_type.as_deref().unwrap_or(""))
+        }),
+        EipCommand::Unassociate { id } => out_of_band(dir, &id, "UnassociateEipAddress", |c| admin::eip_unassociate(c, &id)),
+        EipCommand::Release { id } => out_of_band(dir, &id, "ReleaseEipAddress", |c| admin::eip_release(c, &id)),
+    }
 }
 
 fn open(dir: &Path) -> Result<SimCloud, String> {
@@ -84,6 +191,8 @@ pub fn run(dir: &Path, cmd: CloudCommand) -> i32 {
                 1
             }
         },
+        CloudCommand::Eip { command } => eip_cmd(dir, command),
+        CloudCommand::Instance { command } => instance_cmd(dir, command),
     }
 }
 

@@ -49,7 +49,7 @@ pub fn make_plan(ui: &Ui, ws: &Workspace, refresh: bool, mode: PlanMode) -> Opti
         ui.errors(&[d], &ws.config.sources);
         None
     };
-    let state = match ws.open_state() {
+    let mut state = match ws.open_state() {
         Ok(s) => s,
         Err(d) => return fail(d),
     };
@@ -58,6 +58,7 @@ pub fn make_plan(ui: &Ui, ws: &Workspace, refresh: bool, mode: PlanMode) -> Opti
         Err(d) => return fail(d),
     };
     let provider = AlicloudProvider::new(cloud.clone());
+    reconcile(ui, ws, &mut state, &provider)?;
     let (meta, resources, outputs) = match (state.meta(), state.resources(), state.outputs()) {
         (Ok(m), Ok(r), Ok(o)) => (m, r, o),
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return fail(Diagnostic::error("Cannot read the state").detail(e.to_string())),
@@ -83,6 +84,79 @@ pub fn make_plan(ui: &Ui, ws: &Workspace, refresh: bool, mode: PlanMode) -> Opti
         }
     }
     Some((planned, state, provider, cloud))
+}
+
+/// Settles the unfinished operations a crashed or aborted run left in the state, before
+/// anything is planned (see [`apply::reconcile`]). Done under the state lock: the one this
+/// command holds, or else taken for the moment when it is free; when a running command holds
+/// it, its operations are in flight, not unfinished, and are left alone. Reports on stderr.
+/// `None` on failure (printed); otherwise whether the state changed.
+pub fn reconcile(ui: &Ui, ws: &Workspace, state: &mut SqliteState, provider: &AlicloudProvider) -> Option<bool> {
+    let intents = match state.intents() {
+        Ok(i) => i,
+        Err(e) => {
+            ui.errors(&[Diagnostic::error("Cannot read the state").detail(e.to_string())], &ws.config.sources);
+            return None;
+        }
+    };
+    if intents.is_empty() {
+        return Some(false);
+    }
+    let path = ws.state_path();
+    let mut _guard = None;
+    let may_delete = match super::lock::held_for(&path) {
+        Some(op) => op == "apply" || op == "destroy",
+        None => match super::lock::try_acquire_path(&path, "reconcile") {
+            Ok(g) => {
+                _guard = Some(g);
+                false
+            }
+            Err(holder) => {
+                eprintln!(
+                    "Warning: {} operation(s) of a running command are in flight ({} by {}, pid {}); this plan does not include their results.\n",
+                    intents.len(),
+                    holder.operation,
+                    holder.who,
+                    holder.pid
+                );
+                return Some(false);
+            }
+        },
+    };
+    eprintln!("Reconciling {} unfinished operation(s) of an interrupted run with the cloud...", intents.len());
+    state.start_run("reconcile");
+    match apply::reconcile::reconcile(state, provider, may_delete) {
+        Ok(report) => {
+            for line in report.lines() {
+                eprintln!("{line}");
+            }
+            eprintln!();
+            state.start_run("apply");
+            Some(!report.is_empty())
+        }
+        Err(d) => {
+            ui.errors(&[d], &ws.config.sources);
+            None
+        }
+    }
+}
+
+/// For `apply FILE`: settles unfinished operations first; a saved plan made before them no
+/// longer matches the state and is refused (printed). False when the apply must not go on.
+pub fn reconcile_for_saved_plan(ui: &Ui, ws: &Workspace, state: &mut SqliteState, provider: &AlicloudProvider) -> bool {
+    match reconcile(ui, ws, state, provider) {
+        None => false,
+        Some(false) => true,
+        Some(true) => {
+            ui.errors(
+                &[Diagnostic::error("Saved plan is stale").detail(
+                    "Unfinished operations of an interrupted run were just reconciled into the state, so the saved plan no longer matches it. Create a new plan with `eipform plan --out FILE`.",
+                )],
+                &ws.config.sources,
+            );
+            false
+        }
+    }
 }
 
 pub fn open_state_only(ui: &Ui, dir: &Path) -> Option<crate::state::sqlite::SqliteState> {

@@ -2,8 +2,14 @@
 
 mod cloud_cmd;
 mod common;
+mod drift_cmd;
+mod graph_cmd;
+mod import_cmd;
+mod lock;
+mod output_cmd;
 mod plan_cmd;
 mod run;
+mod signals;
 mod state_cmd;
 mod validate_cmd;
 
@@ -20,6 +26,10 @@ pub struct Cli {
     /// Disable colour (also honoured: the NO_COLOR environment variable).
     #[arg(long, global = true)]
     pub no_color: bool,
+    /// How long a command that writes the state waits for the state lock (`30s`, `5m`); by
+    /// default it fails at once when another command holds it.
+    #[arg(long, global = true, value_name = "DURATION", default_value = "0s", value_parser = parse_lock_timeout)]
+    pub lock_timeout: std::time::Duration,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -43,6 +53,24 @@ pub struct PlanOpts {
     pub refresh: bool,
 }
 
+/// How to print a plan, state or drift report: `--format human|json|markdown` (`--json` is
+/// short for `--format json`).
+#[derive(Debug, Args, Clone, Default)]
+pub struct FormatOpts {
+    /// Print JSON (the shape of `terraform show -json`); same as --format json.
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+    /// Output format: human (default), json or markdown.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<crate::render::Format>,
+}
+
+impl FormatOpts {
+    pub fn format(&self) -> crate::render::Format {
+        if self.json { crate::render::Format::Json } else { self.format.unwrap_or_default() }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check the configuration; exit 0 when valid, 1 otherwise.
@@ -55,9 +83,18 @@ pub enum Command {
     Plan {
         #[command(flatten)]
         opts: PlanOpts,
-        /// Exit 2 when there are actions to apply, 0 when none, 1 on error.
+        /// Exit 2 when there are actions to apply, 0 when none (output-only and drift-only
+        /// differences included), 1 on error.
         #[arg(long)]
         detailed_exitcode: bool,
+        /// Save the plan to FILE, for `eipform apply FILE` and `eipform show FILE`.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Only record changes made outside eipform (drift); plan no actions.
+        #[arg(long)]
+        refresh_only: bool,
+        #[command(flatten)]
+        format: FormatOpts,
     },
     /// Plan, ask, then change the cloud.
     Apply {
@@ -69,6 +106,12 @@ pub enum Command {
         /// Provider calls at once.
         #[arg(long, default_value_t = 10)]
         parallelism: usize,
+        /// Accept changes made outside eipform into the state, changing no cloud object.
+        #[arg(long)]
+        refresh_only: bool,
+        /// Apply this saved plan (from `plan --out FILE`) exactly, without asking.
+        #[arg(value_name = "FILE")]
+        plan_file: Option<PathBuf>,
     },
     /// Destroy everything in the state.
     Destroy {
@@ -79,8 +122,33 @@ pub enum Command {
         #[arg(long, default_value_t = 10)]
         parallelism: usize,
     },
-    /// Show the state.
-    Show,
+    /// Show the state, or the saved plan FILE.
+    Show {
+        #[arg(value_name = "FILE")]
+        file: Option<PathBuf>,
+        #[command(flatten)]
+        format: FormatOpts,
+    },
+    /// Compare the cloud with the state (read-only): exit 0 no drift, 2 drift, 1 error.
+    Drift {
+        #[command(flatten)]
+        format: FormatOpts,
+    },
+    /// Print the root outputs recorded in the state.
+    Output {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Only this output (its value alone).
+        name: Option<String>,
+    },
+    /// Print the resource dependency graph in DOT (Graphviz).
+    Graph,
+    /// Remove the state lock LOCK_ID left by a command that cannot release it.
+    ForceUnlock {
+        #[arg(value_name = "LOCK_ID")]
+        lock_id: String,
+    },
     /// Inspect the state.
     State {
         #[command(subcommand)]
@@ -99,6 +167,16 @@ pub enum Command {
         recursive: bool,
         paths: Vec<PathBuf>,
     },
+    /// Adopt an object the cloud already holds into the state at ADDRESS (which the
+    /// configuration must declare).
+    Import {
+        #[command(flatten)]
+        vars: VarOpts,
+        /// The resource address, like alicloud_eip_address.web or alicloud_eip_address.web[0].
+        address: String,
+        /// The cloud id (eip-..., or eip-...:i-... for an association).
+        id: String,
+    },
     /// Read (and, for demos and tests, change) the simulated cloud.
     Cloud {
         #[command(subcommand)]
@@ -112,6 +190,46 @@ pub enum StateCommand {
     List,
     /// One resource's attributes.
     Show { address: String },
+    /// Forget resources (the cloud objects are left untouched). A block address (no index)
+    /// forgets all its instances.
+    Rm {
+        #[arg(required = true, value_name = "ADDRESS")]
+        addresses: Vec<String>,
+    },
+    /// Rename a resource (or all instances of a block) in the state.
+    Mv {
+        #[arg(value_name = "SOURCE")]
+        source: String,
+        #[arg(value_name = "DESTINATION")]
+        destination: String,
+    },
+    /// Print the whole state as Terraform v4 state JSON.
+    Pull,
+    /// Replace the state with FILE (v4 state JSON; `-` reads standard input). Refuses another
+    /// lineage, an older serial, or a different state with the same serial, unless --force.
+    Push {
+        #[arg(value_name = "FILE")]
+        file: String,
+        #[arg(long)]
+        force: bool,
+    },
+    /// List the serials of the state with time, command and counts.
+    History,
+    /// Unified diff of the whole state between serial FROM and serial TO (default: the last
+    /// apply; with FROM only, FROM against the latest serial).
+    Diff {
+        #[arg(value_name = "FROM")]
+        from: Option<u64>,
+        #[arg(value_name = "TO")]
+        to: Option<u64>,
+    },
+}
+
+fn parse_lock_timeout(s: &str) -> Result<std::time::Duration, String> {
+    match s.trim() {
+        "0" => Ok(std::time::Duration::ZERO),
+        t => humantime::parse_duration(t).map_err(|e| format!("{e} (expected a duration such as 30s or 5m)")),
+    }
 }
 
 /// Runs the command line; returns the exit code.

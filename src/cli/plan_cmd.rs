@@ -1,34 +1,119 @@
-//! `eipform plan`, `apply` and `destroy`.
+//! `eipform plan`, `apply` (also `apply FILE` and `--refresh-only`), `destroy` and
+//! `show FILE`.
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use super::PlanOpts;
 use super::common::{Ui, load, make_plan};
+use super::{PlanOpts, VarOpts};
 use crate::addr::ResourceAddress;
 use crate::apply::{self, ApplyOptions};
-use crate::plan::model::{Action, PlanMode};
-use crate::render;
-use crate::state::StateStore;
+use crate::diag::{Diagnostic, Sources};
+use crate::plan::model::{Action, Plan, PlanMode};
+use crate::plan::planfile::{self, PlanFile};
+use crate::plan::planner::{self, Planned};
+use crate::provider::alicloud::AlicloudProvider;
+use crate::render::{self, Format};
+use crate::state::sqlite::SqliteState;
+use crate::state::{OutputState, ResourceState, StateStore};
+use crate::workspace::Workspace;
 
-pub fn plan_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, detailed: bool) -> i32 {
-    let Some(ws) = load(ui, dir, &opts.vars) else { return 1 };
-    let Some((planned, ..)) = make_plan(ui, &ws, opts.refresh, PlanMode::Normal) else { return 1 };
-    print!("{}", render::human::plan(&planned.plan, ui.color));
-    if detailed && planned.plan.has_actions() { 2 } else { 0 }
+/// What `eipform plan` was asked for beyond the planning options.
+pub struct PlanArgs {
+    pub detailed: bool,
+    pub out: Option<PathBuf>,
+    pub refresh_only: bool,
+    pub format: Format,
 }
 
-fn confirm(ui: &Ui, what: &str) -> Result<bool, ()> {
-    if !std::io::stdin().is_terminal() {
-        let _ = ui;
-        eprintln!(
-            "Error: {what} needs confirmation, but there is no terminal to ask on.\n\nRun it with --auto-approve to {what} without asking."
+/// Renders a plan in `format`; `prior` is the (refreshed) state it was made against.
+pub(super) fn render_plan(plan: &Plan, prior: &[ResourceState], prior_outputs: &[OutputState], format: Format, color: bool) -> String {
+    match format {
+        Format::Human => render::human::plan(plan, color),
+        Format::Markdown => render::markdown::plan(plan),
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(&render::json::plan(plan, prior, prior_outputs)).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+    }
+}
+
+fn sorted_prior(planned: &Planned) -> Vec<ResourceState> {
+    let mut prior: Vec<ResourceState> = planned.prior.values().cloned().collect();
+    prior.sort_by(|a, b| a.addr.cmp(&b.addr));
+    prior
+}
+
+fn error(ui: &Ui, d: Diagnostic) -> i32 {
+    ui.errors(&[d], &Sources::default());
+    1
+}
+
+fn refresh_conflict(ui: &Ui, opts: &PlanOpts) -> Option<i32> {
+    (!opts.refresh).then(|| {
+        error(
+            ui,
+            Diagnostic::error("Incompatible refresh options")
+                .detail("--refresh=false and --refresh-only cannot be used together: a refresh-only plan consists of the refresh."),
+        )
+    })
+}
+
+pub fn plan_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, args: &PlanArgs) -> i32 {
+    if args.refresh_only {
+        if let Some(code) = refresh_conflict(ui, opts) {
+            return code;
+        }
+    }
+    let Some(ws) = load(ui, dir, &opts.vars) else { return 1 };
+    let mode = if args.refresh_only { PlanMode::RefreshOnly } else { PlanMode::Normal };
+    let Some((planned, state, ..)) = make_plan(ui, &ws, opts.refresh, mode) else { return 1 };
+    let (meta, prior_outputs) = match (state.meta(), state.outputs()) {
+        (Ok(m), Ok(o)) => (m, o),
+        (Err(e), _) | (_, Err(e)) => return error(ui, Diagnostic::error("Cannot read the state").detail(e.to_string())),
+    };
+    print!("{}", render_plan(&planned.plan, &sorted_prior(&planned), &prior_outputs, args.format, ui.color));
+    if let Some(out) = &args.out {
+        let file = PlanFile::new(&ws, &super::common::var_args(&opts.vars), &meta, &planned, &prior_outputs);
+        if let Err(d) = file.write(&dir.join(out)) {
+            return error(ui, d);
+        }
+        let note = format!(
+            "\nSaved the plan to: {0}\n\nTo perform exactly these actions, run the following command to apply:\n    eipform apply {0}\n",
+            out.display()
         );
+        // Machine-readable output stays alone on stdout.
+        if args.format == Format::Human { print!("{note}") } else { eprint!("{note}") }
+    }
+    let plan = &planned.plan;
+    if !args.detailed {
+        return 0;
+    }
+    if plan.has_actions() {
+        return 2;
+    }
+    let outputs = !plan.outputs.is_empty();
+    if outputs || !plan.drift.is_empty() {
+        let what = match (outputs, plan.drift.is_empty()) {
+            (true, true) => "only output values change",
+            (true, false) => "only output values and objects changed outside eipform (drift) differ",
+            _ => "the only differences are changes made outside eipform (drift)",
+        };
+        eprintln!(
+            "\nNote: --detailed-exitcode reports 0 because {what}: there are no actions to apply. Use `eipform drift` to make drift fail a check."
+        );
+    }
+    0
+}
+
+/// Asks `question`; `Err` when there is no terminal to ask on.
+fn confirm(what: &str, question: &str, explain: &str) -> Result<bool, ()> {
+    if !std::io::stdin().is_terminal() {
+        eprintln!("Error: {what} needs confirmation, but there is no terminal to ask on.\n\nRun it with --auto-approve to {what} without asking.");
         return Err(());
     }
-    print!(
-        "\nDo you want to perform these actions?\n  eipform will perform the actions described above.\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: "
-    );
+    print!("\n{question}\n  {explain}\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ");
     let _ = std::io::stdout().flush();
     let mut line = String::new();
     if std::io::stdin().lock().read_line(&mut line).is_err() {
@@ -38,16 +123,41 @@ fn confirm(ui: &Ui, what: &str) -> Result<bool, ()> {
 }
 
 pub fn apply_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, mode: PlanMode, auto_approve: bool, parallelism: usize) -> i32 {
+    if mode == PlanMode::RefreshOnly {
+        if let Some(code) = refresh_conflict(ui, opts) {
+            return code;
+        }
+    }
     let Some(ws) = load(ui, dir, &opts.vars) else { return 1 };
     let Some((planned, mut state, provider, _cloud)) = make_plan(ui, &ws, opts.refresh, mode) else { return 1 };
     print!("{}", render::human::plan(&planned.plan, ui.color));
+    if mode == PlanMode::RefreshOnly {
+        if planned.plan.drift.is_empty() {
+            return 0;
+        }
+        if !auto_approve {
+            match confirm(
+                "apply --refresh-only",
+                "Would you like to update the eipform state to reflect these detected changes?",
+                "eipform will write these changes to the state without modifying any real infrastructure.\n  There is no undo.",
+            ) {
+                Ok(true) => {}
+                Ok(false) => {
+                    eprintln!("\nError: Apply cancelled.");
+                    return 1;
+                }
+                Err(()) => return 1,
+            }
+        }
+        return accept_drift(ui, &planned, &mut state);
+    }
     let outputs_only = !planned.plan.has_actions();
     if outputs_only && planned.plan.outputs.is_empty() {
         return 0;
     }
     if !auto_approve && !outputs_only {
         let what = if mode == PlanMode::Destroy { "destroy" } else { "apply" };
-        match confirm(ui, what) {
+        match confirm(what, "Do you want to perform these actions?", "eipform will perform the actions described above.") {
             Ok(true) => {}
             Ok(false) => {
                 eprintln!("\nError: {} cancelled.", if mode == PlanMode::Destroy { "Destroy" } else { "Apply" });
@@ -56,11 +166,110 @@ pub fn apply_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, mode: PlanMode, auto_appr
             Err(()) => return 1,
         }
     }
+    run_apply(ui, &ws, &planned, &mut state, &provider, mode, parallelism)
+}
+
+/// `eipform apply FILE`: checks the saved plan against the state and the configuration, plans
+/// again from the saved state, verifies the result is the saved plan, and applies it.
+pub fn apply_saved(ui: &Ui, dir: &Path, opts: &PlanOpts, path: &Path, refresh_only: bool, parallelism: usize) -> i32 {
+    if !opts.vars.vars.is_empty() || !opts.vars.var_files.is_empty() {
+        return error(
+            ui,
+            Diagnostic::error("Can't set variables when applying a saved plan")
+                .detail("The variable values were saved in the plan when it was created. To use other values, create a new plan with them."),
+        );
+    }
+    if refresh_only {
+        return error(
+            ui,
+            Diagnostic::error("Can't use --refresh-only with a saved plan")
+                .detail("A saved plan already has its mode; create it with `eipform plan --refresh-only --out FILE`."),
+        );
+    }
+    let file = match PlanFile::read(&dir.join(path)) {
+        Ok(f) => f,
+        Err(d) => return error(ui, d),
+    };
+    let vars = VarOpts { vars: file.var_args.vars.clone(), var_files: file.var_args.var_files.clone() };
+    let Some(ws) = load(ui, dir, &vars) else { return 1 };
+    let fail = |d: Diagnostic| {
+        ui.errors(&[d], &ws.config.sources);
+        1
+    };
+    let mut state = match ws.open_state() {
+        Ok(s) => s,
+        Err(d) => return fail(d),
+    };
+    let meta = match state.meta() {
+        Ok(m) => m,
+        Err(e) => return fail(Diagnostic::error("Cannot read the state").detail(e.to_string())),
+    };
+    if let Err(d) = planfile::check(&file, &ws, &meta) {
+        return fail(d);
+    }
+    let cloud = match ws.cloud() {
+        Ok(c) => c,
+        Err(d) => return fail(d),
+    };
+    let provider = AlicloudProvider::new(cloud);
+    if !super::common::reconcile_for_saved_plan(ui, &ws, &mut state, &provider) {
+        return 1;
+    }
+    let planned = match planfile::replan(&file, &ws, &meta, &provider) {
+        Ok(p) => p,
+        Err(diags) => {
+            ui.errors(&diags, &ws.config.sources);
+            return 1;
+        }
+    };
+    match planned.plan.mode {
+        PlanMode::RefreshOnly => accept_drift(ui, &planned, &mut state),
+        mode => run_apply(ui, &ws, &planned, &mut state, &provider, mode, parallelism),
+    }
+}
+
+/// `eipform show FILE`.
+pub fn show_saved(ui: &Ui, dir: &Path, path: &Path, format: Format) -> i32 {
+    match PlanFile::read(&dir.join(path)) {
+        Ok(f) => {
+            print!("{}", render_plan(&f.plan, &f.prior, &f.prior_outputs, format, ui.color));
+            0
+        }
+        Err(d) => error(ui, d),
+    }
+}
+
+/// Writes the refreshed attributes of drifted resources and forgets those deleted outside.
+fn accept_drift(ui: &Ui, planned: &Planned, state: &mut SqliteState) -> i32 {
+    state.set_command("apply --refresh-only");
+    match planner::accept_drift(&planned.plan.drift, &planned.prior, state) {
+        Ok((updated, removed)) => {
+            println!("\nApply complete! Resources: 0 added, 0 changed, 0 destroyed.");
+            println!("State updated from the cloud: {updated} refreshed, {removed} removed (deleted outside eipform).");
+            0
+        }
+        Err(e) => error(
+            ui,
+            Diagnostic::error("Failed to update the state").detail(format!("{e}. The resources recorded before the failure are kept.")),
+        ),
+    }
+}
+
+fn run_apply(ui: &Ui, ws: &Workspace, planned: &Planned, state: &mut SqliteState, provider: &AlicloudProvider, mode: PlanMode, parallelism: usize) -> i32 {
     state.set_command(if mode == PlanMode::Destroy { "destroy" } else { "apply" });
-    let outcome = apply::apply(&ws, &planned, &provider, &mut state, &ApplyOptions { parallelism, stop: None });
+    if let Err(d) = crate::plan::imports::commit_planned(ws, planned, provider, state) {
+        ui.errors(&[d], &ws.config.sources);
+        return 1;
+    }
+    let outcome = apply::apply(ws, planned, provider, state, &ApplyOptions { parallelism, stop: super::signals::apply_stop() });
+    // Record the run's own side effects (an association changes its EIP) so they are not drift.
+    let touched: Vec<ResourceAddress> = outcome.applied.iter().filter(|(_, a)| *a != Action::Delete).map(|(a, _)| a.clone()).collect();
+    if let Err(e) = apply::settle::settle(state, provider, &touched) {
+        eprintln!("Warning: could not re-read the applied resources: {e}");
+    }
     println!();
     for (addr, action) in &outcome.applied {
-        println!("{}", progress_line(addr, *action, &state));
+        println!("{}", progress_line(addr, *action, state));
     }
     for w in &outcome.warnings {
         eprintln!("Warning: {w}");
@@ -77,6 +286,9 @@ pub fn apply_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, mode: PlanMode, auto_appr
             }
             _ => {}
         }
+    }
+    if outcome.interrupted {
+        return super::signals::interrupted(ui, ws, &outcome);
     }
     if !outcome.failed.is_empty() {
         ui.errors(&outcome.failed, &ws.config.sources);
@@ -108,7 +320,7 @@ pub fn apply_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, mode: PlanMode, auto_appr
     0
 }
 
-fn progress_line(addr: &ResourceAddress, action: Action, state: &crate::state::sqlite::SqliteState) -> String {
+fn progress_line(addr: &ResourceAddress, action: Action, state: &SqliteState) -> String {
     let id = state.get(addr).ok().flatten().map(|r| r.id).unwrap_or_default();
     match action {
         Action::Create => format!("{addr}: Creation complete [id={id}]"),
@@ -118,4 +330,3 @@ fn progress_line(addr: &ResourceAddress, action: Action, state: &crate::state::s
         _ => format!("{addr}: done"),
     }
 }
-

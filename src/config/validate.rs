@@ -109,6 +109,16 @@ fn body(
     for (name, a) in &b.attrs {
         match attrs.get(name) {
             Some(as_) if as_.is_argument() => {
+                if let Some(v) = literal_value(&a.expr) {
+                    if let Err(msg) = as_.coerce_and_validate(name, &v) {
+                        diags.push(
+                            Diagnostic::error("Invalid value for argument")
+                                .detail(format!("{name}: {msg}"))
+                                .at(Some(a.range.clone()), format!("invalid {name}"))
+                                .address(address),
+                        );
+                    }
+                }
                 if let Some(msg) = &as_.deprecated {
                     diags.push(
                         Diagnostic::warning(format!("Argument \"{name}\" is deprecated"))
@@ -184,7 +194,8 @@ fn body(
     }
     for (name, bs) in blocks {
         let n = counts.get(name.as_str()).copied().unwrap_or(0);
-        if n < bs.min_items || bs.max_items.is_some_and(|m| n > m) {
+        // Like the provider SDK: min_items applies once the block is written at all.
+        if (n > 0 && n < bs.min_items) || bs.max_items.is_some_and(|m| n > m) {
             diags.push(
                 Diagnostic::error(format!("Wrong number of \"{name}\" blocks"))
                     .detail(format!(
@@ -197,6 +208,23 @@ fn body(
                     .address(address),
             );
         }
+    }
+}
+
+/// The value of an expression made only of literals (strings without interpolation, numbers,
+/// bools, lists and objects of those); `None` when it needs evaluating. Lets `validate` check
+/// literal arguments against the schema even where the rest of the block needs the cloud.
+fn literal_value(e: &hcl_edit::expr::Expression) -> Option<serde_json::Value> {
+    use hcl_edit::expr::Expression;
+    use serde_json::Value;
+    match e {
+        Expression::Null(_) => Some(Value::Null),
+        Expression::Bool(b) => Some(Value::Bool(*b.value())),
+        Expression::Number(n) => serde_json::to_value(n.value()).ok(),
+        Expression::String(_) | Expression::StringTemplate(_) => super::literal(e).map(Value::String),
+        Expression::Array(items) => items.iter().map(literal_value).collect::<Option<Vec<_>>>().map(Value::Array),
+        Expression::Parenthesis(p) => literal_value(p.inner()),
+        _ => None,
     }
 }
 

@@ -206,8 +206,9 @@ pub fn eval_expr(expr: &Expression, range: &SourceRange, scope: &Scope<'_>) -> R
         let data: hcl::Map<String, hcl::Value> = data.into_iter().map(|(k, v)| (k, hcl::Value::Object(v))).collect();
         ctx.declare_var("data", hcl::Value::Object(data));
     }
-    let mut expr: hcl::Expression = expr.clone().into();
+    let mut expr = expr.clone();
     special::expand_try_can(&mut expr, &ctx);
+    let expr: hcl::Expression = expr.into();
     match expr.evaluate(&ctx) {
         Ok(v) => {
             let v = from_hcl(v);

@@ -1,54 +1,77 @@
 //! `try` and `can`, which hcl-rs cannot express as ordinary functions (it evaluates arguments
 //! before the call, so an argument's error would escape): each call is evaluated here, argument
-//! by argument, and replaced by its result before the whole expression is evaluated.
+//! by argument, innermost first, and replaced by its result before the whole expression is
+//! evaluated. The walk runs over the hcl-edit tree, whose string templates are already parsed,
+//! so calls inside `"${...}"` interpolations and template directives are found too.
 
 use hcl::eval::{Context, Evaluate};
-use hcl::expr::{Expression, FuncCall, TemplateExpr};
+use hcl_edit::expr::{Expression, FuncCall};
+use hcl_edit::visit_mut::{self, VisitMut};
 
+/// Replaces every `try(...)` and `can(...)` call in `expr` by its value in `ctx`.
 pub(super) fn expand_try_can(expr: &mut Expression, ctx: &Context<'_>) {
-    match expr {
-        Expression::FuncCall(call) if is(call, "try") || is(call, "can") => {
-            for a in call.args.iter_mut() {
-                expand_try_can(a, ctx);
-            }
-            let value = if is(call, "try") {
-                call.args.iter().find_map(|a| a.evaluate(ctx).ok()).unwrap_or(hcl::Value::Null)
-            } else {
-                hcl::Value::Bool(call.args.first().is_some_and(|a| a.evaluate(ctx).is_ok()))
-            };
-            *expr = value_expr(value);
-        }
-        Expression::FuncCall(call) => call.args.iter_mut().for_each(|a| expand_try_can(a, ctx)),
-        Expression::Array(items) => items.iter_mut().for_each(|a| expand_try_can(a, ctx)),
-        Expression::Object(obj) => obj.values_mut().for_each(|a| expand_try_can(a, ctx)),
-        Expression::Parenthesis(inner) => expand_try_can(inner, ctx),
-        Expression::Conditional(c) => {
-            expand_try_can(&mut c.cond_expr, ctx);
-            expand_try_can(&mut c.true_expr, ctx);
-            expand_try_can(&mut c.false_expr, ctx);
-        }
-        Expression::Operation(op) => match op.as_mut() {
-            hcl::expr::Operation::Unary(u) => expand_try_can(&mut u.expr, ctx),
-            hcl::expr::Operation::Binary(b) => {
-                expand_try_can(&mut b.lhs_expr, ctx);
-                expand_try_can(&mut b.rhs_expr, ctx);
-            }
-        },
-        Expression::TemplateExpr(t) => {
-            if let TemplateExpr::QuotedString(s) = t.as_ref() {
-                if s.contains("try(") || s.contains("can(") {
-                    // Template interpolations are parsed lazily by hcl-rs; leave them as written.
+    Expander { ctx }.visit_expr_mut(expr);
+}
+
+struct Expander<'a, 'c> {
+    ctx: &'a Context<'c>,
+}
+
+impl VisitMut for Expander<'_, '_> {
+    fn visit_expr_mut(&mut self, expr: &mut Expression) {
+        // Inner calls first, so `try(can(x), ...)` sees plain values.
+        visit_mut::visit_expr_mut(self, expr);
+        let value = match expr {
+            Expression::FuncCall(call) if is(call, "try") => {
+                // The first argument that evaluates wins; none is an error, as in Terraform.
+                match call.args.iter().find_map(|a| eval(a, self.ctx)) {
+                    Some(v) => v,
+                    None => return,
                 }
             }
-        }
-        _ => {}
+            Expression::FuncCall(call) if is(call, "can") => {
+                if call.args.len() != 1 {
+                    return;
+                }
+                hcl::Value::Bool(call.args.iter().next().and_then(|a| eval(a, self.ctx)).is_some())
+            }
+            _ => return,
+        };
+        *expr = Expression::from(hcl::Expression::from(value));
     }
+}
+
+fn eval(e: &Expression, ctx: &Context<'_>) -> Option<hcl::Value> {
+    let h: hcl::Expression = e.clone().into();
+    h.evaluate(ctx).ok()
 }
 
 fn is(call: &FuncCall, name: &str) -> bool {
     call.name.namespace.is_empty() && call.name.name.as_str() == name
 }
 
-fn value_expr(v: hcl::Value) -> Expression {
-    Expression::from(v)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(src: &str) -> Result<hcl::Value, String> {
+        let mut e = hcl_edit::parser::parse_expr(src).unwrap();
+        let mut ctx = Context::new();
+        ctx.declare_var("local", hcl::value!({ m = { k = "v" } }));
+        expand_try_can(&mut e, &ctx);
+        let h: hcl::Expression = e.into();
+        h.evaluate(&ctx).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn try_and_can_in_expressions_and_templates() {
+        assert_eq!(run(r#"try(local.m.zz, "x")"#).unwrap(), hcl::Value::from("x"));
+        assert_eq!(run(r#"try(local.m.k, "x")"#).unwrap(), hcl::Value::from("v"));
+        assert_eq!(run(r#"can(local.m.zz)"#).unwrap(), hcl::Value::Bool(false));
+        assert_eq!(run(r#""${try(local.m.zz, "fb")}-y""#).unwrap(), hcl::Value::from("fb-y"));
+        assert_eq!(run(r#""c=${can(local.m.k)}""#).unwrap(), hcl::Value::from("c=true"));
+        assert_eq!(run(r#""%{ if can(local.m.zz) }a%{ else }b%{ endif }""#).unwrap(), hcl::Value::from("b"));
+        assert_eq!(run(r#"try(can(local.m.zz) ? "a" : "b", "c")"#).unwrap(), hcl::Value::from("b"));
+        assert!(run(r#"try(local.m.zz, local.m.yy)"#).is_err());
+    }
 }

@@ -76,6 +76,12 @@ pub struct ResourceChange {
     pub sensitive: Vec<String>,
     /// Rule warnings (D01, D03, ...) attached to this change.
     pub warnings: Vec<String>,
+    /// The address the object had in state before a `moved` block renamed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_from: Option<ResourceAddress>,
+    /// The cloud id an `import` block adopts into this address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import_id: Option<String>,
 }
 
 impl ResourceChange {
@@ -161,6 +167,8 @@ impl Plan {
 
     /// Whether applying the plan would change infrastructure (what `--detailed-exitcode` reports).
     pub fn has_actions(&self) -> bool {
-        self.changes.iter().any(|c| !matches!(c.action, Action::NoOp | Action::Read))
+        self.changes
+            .iter()
+            .any(|c| !matches!(c.action, Action::NoOp | Action::Read) || c.moved_from.is_some() || c.import_id.is_some())
     }
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::diff::{self, values_equal};
+use super::conditions;
 use super::evaluate::{self, EvalEnv};
 use super::model::*;
 use super::values::{Expansion, Values};
@@ -49,6 +50,12 @@ pub struct Planned {
     pub locals: HashMap<String, Value>,
     pub values: Values,
     pub diags: Vec<Diagnostic>,
+    /// `moved` blocks applied to the state: new address -> recorded address.
+    pub moves: HashMap<ResourceAddress, ResourceAddress>,
+    /// `import` blocks to carry out: address -> cloud id.
+    pub imports: HashMap<ResourceAddress, String>,
+    /// Where each instance's change is in `plan.changes` (while planning).
+    pub change_index: HashMap<ResourceAddress, usize>,
 }
 
 pub fn provider_key(r: &ResourceBlock) -> String {
@@ -110,7 +117,78 @@ pub fn refresh(
             ),
         }
     }
-    if diags.is_empty() { Ok((refreshed, drift)) } else { Err(diags) }
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    // An EIP whose status changed only because eipform itself associated or disassociated it
+    // (through an `alicloud_eip_association` it records) has not drifted.
+    let associated: HashSet<&str> = refreshed
+        .values()
+        .filter(|r| r.schema_type == "alicloud_eip_association")
+        .filter_map(|r| r.attrs.get("allocation_id").and_then(Value::as_str))
+        .collect();
+    drift.retain(|d| !own_association_change(d, &associated));
+    Ok((refreshed, drift))
+}
+
+/// Whether drift `d` of an EIP is only the status change an association recorded in the state
+/// explains (`InUse` with a recorded association, `Available` without).
+fn own_association_change(d: &Drift, associated: &HashSet<&str>) -> bool {
+    let Some(after) = &d.after else { return false };
+    if d.schema_type != "alicloud_eip_address" {
+        return false;
+    }
+    let only_status = after
+        .iter()
+        .filter(|(k, v)| !values_equal(d.before.get(*k).unwrap_or(&Value::Null), v))
+        .all(|(k, _)| k == "status");
+    let id = after.get("id").or_else(|| d.before.get("id")).and_then(Value::as_str).unwrap_or_default();
+    let expected = if associated.contains(id) { "InUse" } else { "Available" };
+    only_status && after.get("status").and_then(Value::as_str) == Some(expected)
+}
+
+/// A read-only drift check (`eipform drift`): refreshes every recorded resource and returns a
+/// refresh-only plan (no-op changes over the refreshed state, with its drift) and the refreshed
+/// resources, ordered by address.
+pub fn drift_plan(meta: &StateMeta, recorded: &[ResourceState], provider: &dyn Provider) -> Result<(Plan, Vec<ResourceState>), Vec<Diagnostic>> {
+    let (refreshed, drift) = refresh(provider, recorded)?;
+    let mut prior: Vec<ResourceState> = refreshed.into_values().collect();
+    prior.sort_by(|a, b| a.addr.cmp(&b.addr));
+    let plan = Plan {
+        mode: PlanMode::RefreshOnly,
+        changes: prior.iter().map(noop).collect(),
+        drift,
+        outputs: Vec::new(),
+        lineage: meta.lineage.clone(),
+        serial: meta.serial,
+        warnings: Vec::new(),
+    };
+    Ok((plan, prior))
+}
+
+/// Accepts drift into the state (`apply --refresh-only`): one `put` of the refreshed
+/// attributes per drifted resource, one `remove` per resource deleted outside eipform.
+/// Returns (updated, removed).
+pub fn accept_drift(
+    drift: &[Drift],
+    refreshed: &HashMap<ResourceAddress, ResourceState>,
+    state: &mut dyn crate::state::StateStore,
+) -> Result<(usize, usize), crate::state::StateError> {
+    let (mut updated, mut removed) = (0, 0);
+    for d in drift {
+        match (&d.after, refreshed.get(&d.addr)) {
+            (Some(_), Some(r)) => {
+                state.put(r)?;
+                updated += 1;
+            }
+            (None, _) => {
+                state.remove(&d.addr)?;
+                removed += 1;
+            }
+            (Some(_), None) => {}
+        }
+    }
+    Ok((updated, removed))
 }
 
 /// Makes the plan.
@@ -142,6 +220,9 @@ pub fn plan(
         locals: HashMap::new(),
         values: Values::default(),
         diags: Vec::new(),
+        moves: HashMap::new(),
+        imports: HashMap::new(),
+        change_index: HashMap::new(),
     };
     if opts.mode == PlanMode::RefreshOnly {
         let mut keys: Vec<&ResourceAddress> = planned.prior.keys().collect();
@@ -149,12 +230,18 @@ pub fn plan(
         planned.plan.changes = keys.into_iter().map(|a| noop(&planned.prior[a])).collect();
         return Ok(planned);
     }
+    adopt(ws, provider, &mut planned, opts.mode);
+    if has_errors(&planned.diags) {
+        return Err(std::mem::take(&mut planned.diags));
+    }
     if opts.mode == PlanMode::Destroy {
         let mut keys: Vec<ResourceAddress> = planned.prior.keys().cloned().collect();
         keys.sort();
         for a in keys {
             let r = &planned.prior[&a];
-            planned.plan.changes.push(delete(r, None));
+            let mut change = delete(r, None);
+            change.moved_from = planned.moves.get(&a).cloned();
+            planned.plan.changes.push(change);
         }
         finish(ws, &mut planned, prior_outputs);
         return Ok(planned);
@@ -176,7 +263,9 @@ pub fn plan(
                 Some(_) => "because resource does not use count".to_string(),
                 None => format!("because {} is not in configuration", r.addr.block),
             };
-            delete(r, Some(reason))
+            let mut change = delete(r, Some(reason));
+            change.moved_from = planned.moves.get(&r.addr).cloned();
+            change
         })
         .collect();
     planned.plan.changes.extend(orphan_changes);
@@ -201,7 +290,22 @@ fn noop(r: &ResourceState) -> ResourceChange {
         reason: None,
         sensitive: Vec::new(),
         warnings: Vec::new(),
+        moved_from: None,
+        import_id: None,
     }
+}
+
+/// Applies `moved` blocks to the refreshed state and reads the objects of `import` blocks.
+fn adopt(ws: &Workspace, provider: &dyn Provider, planned: &mut Planned, mode: PlanMode) {
+    planned.moves = super::moved::apply_moves(&ws.config, &mut planned.prior, &mut planned.diags);
+    if mode != PlanMode::Normal || ws.config.imports.is_empty() {
+        return;
+    }
+    let module_path = ws.dir.to_string_lossy().to_string();
+    let locals = HashMap::new();
+    let values = Values::default();
+    let env = EvalEnv { vars: &ws.vars, locals: &locals, values: &values, module_path: &module_path };
+    planned.imports = super::imports::plan_imports(ws, provider, &env, &mut planned.prior, &mut planned.diags);
 }
 
 fn delete(r: &ResourceState, reason: Option<String>) -> ResourceChange {
@@ -211,6 +315,7 @@ fn delete(r: &ResourceState, reason: Option<String>) -> ResourceChange {
 fn evaluate_config(ws: &Workspace, provider: &dyn Provider, planned: &mut Planned) {
     let config = &ws.config;
     let module_path = ws.dir.to_string_lossy().to_string();
+    let sensitive = SensitiveNames::new(ws);
     for node in &ws.graph.order {
         match node {
             Node::Local(name) => {
@@ -223,12 +328,13 @@ fn evaluate_config(ws: &Workspace, provider: &dyn Provider, planned: &mut Planne
                 }
             }
             Node::Output(_) => {}
-            Node::Resource(i) => resource(ws, provider, planned, *i, &module_path),
+            Node::Resource(i) => resource(ws, provider, planned, *i, &module_path, &sensitive),
         }
     }
+    planned.diags.extend(sensitive.check_outputs(ws));
 }
 
-fn resource(ws: &Workspace, provider: &dyn Provider, planned: &mut Planned, idx: usize, module_path: &str) {
+fn resource(ws: &Workspace, provider: &dyn Provider, planned: &mut Planned, idx: usize, module_path: &str, sensitive: &SensitiveNames) {
     let r = &ws.config.resources[idx];
     let instances = {
         let env = EvalEnv { vars: &ws.vars, locals: &planned.locals, values: &planned.values, module_path };
@@ -267,6 +373,12 @@ fn resource(ws: &Workspace, provider: &dyn Provider, planned: &mut Planned, idx:
                 continue;
             }
         };
+        let mut cond_diags = Vec::new();
+        conditions::check(&env, &r.lifecycle.preconditions, &inst, None, conditions::Kind::Precondition, &addr.to_string(), &mut cond_diags);
+        if !cond_diags.is_empty() {
+            planned.diags.extend(cond_diags);
+            continue;
+        }
         let deps = instance_deps(ws, planned, r, &refs, &inst);
         planned.instances.insert(
             addr.clone(),
@@ -287,6 +399,8 @@ fn resource(ws: &Workspace, provider: &dyn Provider, planned: &mut Planned, idx:
                     reason: Some("config refers to values not yet known".into()),
                     sensitive: Vec::new(),
                     warnings: Vec::new(),
+                    moved_from: None,
+                    import_id: None,
                 });
                 after
             } else {
@@ -308,7 +422,12 @@ fn resource(ws: &Workspace, provider: &dyn Provider, planned: &mut Planned, idx:
                     }
                 }
             };
-            planned.values.set(&r.addr, inst.key(), Value::Object(value));
+            let value = Value::Object(value);
+            let env = EvalEnv { vars: &ws.vars, locals: &planned.locals, values: &planned.values, module_path };
+            let mut cond_diags = Vec::new();
+            postconditions(&env, r, &inst, &value, &addr, &mut cond_diags);
+            planned.diags.extend(cond_diags);
+            planned.values.set(&r.addr, inst.key(), value);
             continue;
         }
         let change = match planned.prior.get(&addr) {
@@ -324,6 +443,8 @@ fn resource(ws: &Workspace, provider: &dyn Provider, planned: &mut Planned, idx:
                 reason: None,
                 sensitive: sensitive_attrs(s),
                 warnings: Vec::new(),
+                moved_from: None,
+                import_id: None,
             },
             Some(prior) => {
                 let d = diff::diff(s, &prior.attrs, &config, &r.lifecycle.ignore_changes);
@@ -351,11 +472,37 @@ fn resource(ws: &Workspace, provider: &dyn Provider, planned: &mut Planned, idx:
                     reason: None,
                     sensitive: sensitive_attrs(s),
                     warnings: Vec::new(),
+                    moved_from: None,
+                    import_id: None,
                 }
             }
         };
-        let value = change.after.clone().unwrap_or_default();
-        planned.values.set(&r.addr, inst.key(), Value::Object(value));
+        let mut change = change;
+        if matches!(change.action, Action::NoOp | Action::Update) && change.before.is_some() {
+            if let Some(by) = triggered_by(ws, planned, r, &inst) {
+                let cbd = r.lifecycle.create_before_destroy.as_ref().and_then(|a| env.eval(a, &inst).ok()) == Some(Value::Bool(true));
+                change.action = if cbd { Action::CreateThenDelete } else { Action::DeleteThenCreate };
+                change.after = Some(diff::planned_create(s, &config));
+                change.reason = Some(format!("because of changes in replace_triggered_by ({by})"));
+            }
+        }
+        for name in sensitive.config_attrs(r) {
+            // The deprecated twin of an argument (`name` of `address_name`) holds the same value.
+            let twins = s.attributes.iter().filter(|(n, a)| a.alias_of.as_deref() == Some(name.as_str()) || s.attributes.get(&name).and_then(|x| x.alias_of.as_deref()) == Some(n.as_str()));
+            for n in std::iter::once(name.clone()).chain(twins.map(|(n, _)| n.clone())) {
+                if !change.sensitive.contains(&n) {
+                    change.sensitive.push(n);
+                }
+            }
+        }
+        change.moved_from = planned.moves.get(&addr).cloned();
+        change.import_id = planned.imports.get(&addr).cloned();
+        let value = Value::Object(change.after.clone().unwrap_or_default());
+        let mut cond_diags = Vec::new();
+        postconditions(&env, r, &inst, &value, &addr, &mut cond_diags);
+        planned.diags.extend(cond_diags);
+        planned.values.set(&r.addr, inst.key(), value);
+        planned.change_index.insert(addr.clone(), planned.plan.changes.len());
         planned.plan.changes.push(change);
     }
 }
@@ -492,4 +639,142 @@ fn finish(ws: &Workspace, planned: &mut Planned, prior_outputs: &[OutputState]) 
 
 fn block_index(ws: &Workspace) -> HashMap<&crate::addr::BlockAddress, &ResourceBlock> {
     ws.config.resources.iter().map(|r| (&r.addr, r)).collect()
+}
+
+/// Checks a resource's postconditions against `value` (`self`) when the values they read are
+/// known; otherwise apply checks them ([`conditions::after_apply`]).
+fn postconditions(env: &EvalEnv<'_>, r: &ResourceBlock, inst: &InstanceVars, value: &Value, addr: &ResourceAddress, diags: &mut Vec<Diagnostic>) {
+    for c in &r.lifecycle.postconditions {
+        if conditions::reads_unknown(env, c, value) {
+            continue;
+        }
+        conditions::check(env, std::slice::from_ref(c), inst, Some(value), conditions::Kind::Postcondition, &addr.to_string(), diags);
+    }
+}
+
+/// The first `replace_triggered_by` reference of `r` whose object changes in this plan.
+fn triggered_by(ws: &Workspace, planned: &Planned, r: &ResourceBlock, inst: &InstanceVars) -> Option<String> {
+    let empty = Values::default();
+    for (text, range) in &r.lifecycle.replace_triggered_by {
+        let Ok(e) = hcl_edit::parser::parse_expr(text) else { continue };
+        for rf in crate::eval::references(&e, &range.file) {
+            let Target::Resource { addr, index } = &rf.target else { continue };
+            let scope = crate::eval::Scope { vars: &ws.vars, locals: &planned.locals, resources: &empty, instance: inst, module_path: ".", self_value: None };
+            let key = index.as_ref().and_then(|ix| crate::eval::static_index(ix, &range.file, &scope));
+            let targets = match key {
+                Some(k) => vec![addr.instance(Some(k))],
+                None => instances_of(planned, addr),
+            };
+            for t in targets {
+                let Some(&i) = planned.change_index.get(&t) else { continue };
+                let c = &planned.plan.changes[i];
+                let changed = match &rf.attr {
+                    Some(a) if c.action != Action::NoOp => {
+                        let get = |m: &Option<crate::provider::Attrs>| m.as_ref().and_then(|m| m.get(a)).cloned().unwrap_or(Value::Null);
+                        let after = get(&c.after);
+                        is_unknown(&after) || !values_equal(&get(&c.before), &after)
+                    }
+                    Some(_) => false,
+                    None => matches!(c.action, Action::Create | Action::Update | Action::DeleteThenCreate | Action::CreateThenDelete),
+                };
+                if changed {
+                    return Some(match &rf.attr {
+                        Some(a) => format!("{t}.{a}"),
+                        None => t.to_string(),
+                    });
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Names whose values are sensitive: variables declared `sensitive = true`, the locals computed
+/// from them, and the resource arguments set from either.
+struct SensitiveNames {
+    vars: HashSet<String>,
+    locals: HashSet<String>,
+}
+
+impl SensitiveNames {
+    fn new(ws: &Workspace) -> SensitiveNames {
+        let vars: HashSet<String> = ws.config.variables.values().filter(|v| v.sensitive).map(|v| v.name.clone()).collect();
+        let mut out = SensitiveNames { vars, locals: HashSet::new() };
+        if out.vars.is_empty() {
+            return out;
+        }
+        for node in &ws.graph.order {
+            if let Node::Local(name) = node {
+                let a = &ws.config.locals[name];
+                if out.expr_is_sensitive(&a.expr, &a.range.file) {
+                    out.locals.insert(name.clone());
+                }
+            }
+        }
+        out
+    }
+
+    fn is_sensitive_ref(&self, t: &Target) -> bool {
+        match t {
+            Target::Var(v) => self.vars.contains(v),
+            Target::Local(l) => self.locals.contains(l),
+            _ => false,
+        }
+    }
+
+    fn expr_is_sensitive(&self, e: &hcl_edit::expr::Expression, file: &std::sync::Arc<str>) -> bool {
+        crate::eval::references(e, file).iter().any(|r| self.is_sensitive_ref(&r.target))
+    }
+
+    fn body_is_sensitive(&self, b: &crate::config::Body) -> bool {
+        b.attrs.values().any(|a| self.expr_is_sensitive(&a.expr, &a.range.file)) || b.blocks.iter().any(|nb| self.body_is_sensitive(&nb.body))
+    }
+
+    /// The top-level arguments and blocks of `r` whose values come from sensitive names.
+    fn config_attrs(&self, r: &ResourceBlock) -> Vec<String> {
+        if self.vars.is_empty() {
+            return Vec::new();
+        }
+        let mut out: Vec<String> = r.body.attrs.values().filter(|a| self.expr_is_sensitive(&a.expr, &a.range.file)).map(|a| a.name.clone()).collect();
+        for nb in &r.body.blocks {
+            if self.body_is_sensitive(&nb.body) && !out.contains(&nb.name) {
+                out.push(nb.name.clone());
+            }
+        }
+        out
+    }
+
+    /// Terraform's rule: a root output showing a sensitive value must say `sensitive = true`.
+    fn check_outputs(&self, ws: &Workspace) -> Vec<Diagnostic> {
+        let blocks = block_index(ws);
+        let mut diags = Vec::new();
+        for o in ws.config.outputs.values().filter(|o| !o.sensitive) {
+            let Some(v) = &o.value else { continue };
+            let refs = crate::eval::references(&v.expr, &v.range.file);
+            let sensitive = refs.iter().any(|r| match &r.target {
+                Target::Resource { addr, .. } => {
+                    let (Some(attr), Some(b)) = (&r.attr, blocks.get(addr)) else { return false };
+                    let schema_sensitive = schema::lookup(
+                        if addr.mode == Mode::Managed { schema::SchemaKind::Resource } else { schema::SchemaKind::Data },
+                        &addr.rtype,
+                    )
+                    .and_then(|s| s.attributes.get(attr))
+                    .is_some_and(|a| a.sensitive);
+                    schema_sensitive || self.config_attrs(b).contains(attr)
+                }
+                t => self.is_sensitive_ref(t),
+            });
+            if sensitive {
+                diags.push(
+                    Diagnostic::error("Output refers to sensitive values")
+                        .detail(format!(
+                            "To reduce the risk of accidentally exporting sensitive data that was intended to be only internal, eipform requires that any root module output containing sensitive data be explicitly marked as sensitive, to confirm your intent.\n\nIf you do intend to export this data, annotate output \"{}\" as sensitive by adding the following argument:\n    sensitive = true",
+                            o.name
+                        ))
+                        .at(Some(v.range.clone()), "refers to a sensitive value"),
+                );
+            }
+        }
+        diags
+    }
 }

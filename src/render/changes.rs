@@ -79,7 +79,7 @@ pub(crate) fn visible_changes(plan: &Plan) -> Vec<&ResourceChange> {
     let mut changes: Vec<&ResourceChange> = plan
         .changes
         .iter()
-        .filter(|c| c.action != Action::NoOp)
+        .filter(|c| c.action != Action::NoOp || c.moved_from.is_some() || c.import_id.is_some())
         .collect();
     changes.sort_by(|a, b| a.addr.cmp(&b.addr));
     changes

@@ -48,7 +48,7 @@ pub fn plan(plan: &Plan, color: bool) -> String {
     }
 
     if changes.is_empty() && outputs.is_empty() {
-        if !(plan.mode == PlanMode::RefreshOnly && !plan.drift.is_empty()) {
+        if plan.mode != PlanMode::RefreshOnly || plan.drift.is_empty() {
             r.no_changes(&mut out, plan);
         }
     } else {
@@ -60,7 +60,18 @@ pub fn plan(plan: &Plan, color: bool) -> String {
                 out.push('\n');
             }
             let (add, change, destroy) = plan.counts();
-            let summary = format!("Plan: {add} to add, {change} to change, {destroy} to destroy.");
+            let imports = plan
+                .changes
+                .iter()
+                .filter(|c| c.import_id.is_some())
+                .count();
+            let import = if imports > 0 {
+                format!("{imports} to import, ")
+            } else {
+                String::new()
+            };
+            let summary =
+                format!("Plan: {import}{add} to add, {change} to change, {destroy} to destroy.");
             let _ = writeln!(out, "{}", r.paint(BOLD, &summary));
         }
         if !outputs.is_empty() {
@@ -81,7 +92,14 @@ pub fn plan(plan: &Plan, color: bool) -> String {
                 let _ = writeln!(
                     out,
                     "{}",
-                    r.entry(0, action, &name, before, after, o.sensitive, false)
+                    r.entry(
+                        0,
+                        action,
+                        &name,
+                        before,
+                        after,
+                        Marks::sensitive(o.sensitive)
+                    )
                 );
             }
             if changes.is_empty() {
@@ -129,8 +147,7 @@ pub fn state(resources: &[ResourceState], outputs: &[OutputState]) -> String {
                     &o.name,
                     &o.value,
                     &o.value,
-                    o.sensitive,
-                    false
+                    Marks::sensitive(o.sensitive)
                 )
             );
         }
@@ -147,7 +164,14 @@ pub fn resource_state(r: &ResourceState) -> String {
     let attrs = with_id(r);
     let diffs = attribute_diffs(Some(&attrs), Some(&attrs), Some(Action::NoOp));
     let mut out = format!("# {}:\n", r.addr);
-    renderer.block(&mut out, Action::NoOp, &r.addr, &diffs, &[], &[], true);
+    renderer.block(
+        &mut out,
+        Action::NoOp,
+        &r.addr,
+        &diffs,
+        Flags::default(),
+        true,
+    );
     out
 }
 
@@ -208,6 +232,40 @@ fn plural(n: usize, word: &str) -> String {
         format!("{n} {word}")
     } else {
         format!("{n} {word}s")
+    }
+}
+
+/// How an attribute line is marked besides its values.
+#[derive(Debug, Clone, Copy, Default)]
+struct Marks {
+    /// Shown as `(sensitive value)`.
+    sensitive: bool,
+    /// Suffixed with `# forces replacement`.
+    forces: bool,
+}
+
+impl Marks {
+    fn sensitive(sensitive: bool) -> Marks {
+        Marks {
+            sensitive,
+            forces: false,
+        }
+    }
+}
+
+/// The attributes of one block that are sensitive or force its replacement.
+#[derive(Debug, Clone, Copy, Default)]
+struct Flags<'a> {
+    sensitive: &'a [String],
+    replace_paths: &'a [String],
+}
+
+impl Flags<'_> {
+    fn marks(&self, name: &str) -> Marks {
+        Marks {
+            sensitive: self.sensitive.iter().any(|s| s == name),
+            forces: self.replace_paths.iter().any(|p| p == name),
+        }
     }
 }
 
@@ -318,15 +376,14 @@ impl Renderer {
         name: &str,
         before: &Value,
         after: &Value,
-        sensitive: bool,
-        forces: bool,
+        marks: Marks,
     ) -> String {
         let action = if action == Action::Read {
             Action::Create
         } else {
             action
         };
-        let value = match (action, sensitive) {
+        let value = match (action, marks.sensitive) {
             (Action::Update, true) => SENSITIVE.to_string(),
             (Action::Update, false) => self.update(before, after, level),
             (Action::Delete, true) => format!("{SENSITIVE} -> null"),
@@ -337,7 +394,7 @@ impl Renderer {
             (_, false) => self.whole(after, level, action),
         };
         let mut line = format!("{}{name} = {value}", self.prefix(level, action));
-        if forces {
+        if marks.forces {
             let suffix = format!(" {}", self.paint(RED, "# forces replacement"));
             match line.find('\n') {
                 Some(i) => line.insert_str(i, &suffix),
@@ -394,7 +451,7 @@ impl Renderer {
                     let _ = writeln!(
                         s,
                         "{}",
-                        self.entry(level + 1, action, &key, b, a, false, false)
+                        self.entry(level + 1, action, &key, b, a, Marks::default())
                     );
                 }
             }
@@ -456,15 +513,13 @@ impl Renderer {
     }
 
     /// `  + resource "T" "N" {`, the attribute lines, the hidden count and `    }`.
-    #[allow(clippy::too_many_arguments)]
     fn block(
         &self,
         out: &mut String,
         action: Action,
         addr: &ResourceAddress,
         diffs: &[AttrDiff<'_>],
-        replace_paths: &[String],
-        sensitive: &[String],
+        flags: Flags<'_>,
         show_all: bool,
     ) {
         let keyword = if addr.block.mode == Mode::Data {
@@ -494,12 +549,10 @@ impl Renderer {
                 continue;
             }
             let name = format!("{:<width$}", d.name);
-            let is_sensitive = sensitive.iter().any(|s| s == d.name);
-            let forces = replace_paths.iter().any(|p| p == d.name);
             let _ = writeln!(
                 out,
                 "{}",
-                self.entry(1, d.action, &name, d.before, d.after, is_sensitive, forces)
+                self.entry(1, d.action, &name, d.before, d.after, flags.marks(d.name))
             );
         }
         if hidden > 0 {
@@ -521,7 +574,27 @@ impl Renderer {
 
     /// One planned change: header comment, reasons, warnings, block.
     fn change(&self, out: &mut String, c: &ResourceChange) {
-        self.header(out, &format!("{} {}", c.addr, header_phrase(c.action)));
+        match (&c.moved_from, &c.import_id) {
+            (Some(from), _) if c.action == Action::NoOp => {
+                self.header(out, &format!("{from} has moved to {}", c.addr))
+            }
+            (Some(from), _) => {
+                self.header(out, &format!("{} {}", c.addr, header_phrase(c.action)));
+                let _ = writeln!(out, "  # (moved from {from})");
+            }
+            (None, Some(_)) if c.action == Action::NoOp => {
+                self.header(out, &format!("{} will be imported", c.addr))
+            }
+            (None, Some(_)) => self.header(
+                out,
+                &format!(
+                    "{} will be {} and imported",
+                    c.addr,
+                    header_phrase(c.action).trim_start_matches("will be ")
+                ),
+            ),
+            (None, None) => self.header(out, &format!("{} {}", c.addr, header_phrase(c.action))),
+        }
         for line in c.reason.as_deref().map(reason_lines).unwrap_or_default() {
             let _ = writeln!(out, "  # {line}");
         }
@@ -540,15 +613,11 @@ impl Renderer {
             _ => None,
         };
         let diffs = attribute_diffs(c.before.as_ref(), c.after.as_ref(), whole);
-        self.block(
-            out,
-            c.action,
-            &c.addr,
-            &diffs,
-            &c.replace_paths,
-            &c.sensitive,
-            false,
-        );
+        let flags = Flags {
+            sensitive: &c.sensitive,
+            replace_paths: &c.replace_paths,
+        };
+        self.block(out, c.action, &c.addr, &diffs, flags, false);
     }
 
     /// One drift entry: `# ADDR has changed` / `has been deleted` and its block.
@@ -557,12 +626,26 @@ impl Renderer {
             Some(after) => {
                 self.header(out, &format!("{} has changed", d.addr));
                 let diffs = attribute_diffs(Some(&d.before), Some(after), None);
-                self.block(out, Action::Update, &d.addr, &diffs, &[], &[], false);
+                self.block(
+                    out,
+                    Action::Update,
+                    &d.addr,
+                    &diffs,
+                    Flags::default(),
+                    false,
+                );
             }
             None => {
                 self.header(out, &format!("{} has been deleted", d.addr));
                 let diffs = attribute_diffs(Some(&d.before), None, Some(Action::Delete));
-                self.block(out, Action::Delete, &d.addr, &diffs, &[], &[], false);
+                self.block(
+                    out,
+                    Action::Delete,
+                    &d.addr,
+                    &diffs,
+                    Flags::default(),
+                    false,
+                );
             }
         }
     }
@@ -599,7 +682,7 @@ impl Renderer {
                 if plan.drift.is_empty() {
                     "eipform has compared your real infrastructure against your configuration and found no differences, so no changes are needed."
                 } else {
-                    "Your configuration already matches the changes detected above. If you'd like to update the eipform state to match, create and apply a refresh-only plan:\n  eipform apply -refresh-only"
+                    "Your configuration already matches the changes detected above. If you'd like to update the eipform state to match, create and apply a refresh-only plan:\n  eipform apply --refresh-only"
                 },
             ),
             PlanMode::RefreshOnly => (

@@ -15,6 +15,7 @@ use super::changes::{
 };
 use super::value::{self, KNOWN_AFTER_APPLY, SENSITIVE};
 use crate::plan::model::{Action, Drift, Plan, PlanMode, ResourceChange};
+use crate::state::{OutputState, ResourceState};
 
 /// A plan as a pull-request comment.
 pub fn plan(plan: &Plan) -> String {
@@ -159,6 +160,50 @@ pub fn drift(drift: &[Drift]) -> String {
         c.changed, c.deleted, c.associations
     );
     drift_body(&mut out, drift);
+    out
+}
+
+/// The state (`eipform show --format markdown`): one table row per resource instance (address,
+/// type, id, region), then the outputs (sensitive values masked).
+pub fn state(resources: &[ResourceState], outputs: &[OutputState]) -> String {
+    let mut out = String::from("## eipform state\n\n");
+    if resources.is_empty() && outputs.is_empty() {
+        out.push_str("The state is empty. No resources are represented.\n");
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "{} recorded.\n",
+        objects(resources.len()).replace("object", "resource")
+    );
+    if !resources.is_empty() {
+        out.push_str("| address | type | id | region |\n|---|---|---|---|\n");
+        for r in resources {
+            let _ = writeln!(
+                out,
+                "| <code>{}</code> | <code>{}</code> | <code>{}</code> | {} |",
+                escape(&r.addr.to_string()),
+                escape(&r.schema_type),
+                escape(&r.id),
+                escape(&r.region)
+            );
+        }
+        out.push('\n');
+    }
+    if !outputs.is_empty() {
+        out.push_str("### Outputs\n\n| output | value |\n|---|---|\n");
+        let mut sorted: Vec<&OutputState> = outputs.iter().collect();
+        sorted.sort_by(|a, b| a.name.cmp(&b.name));
+        for o in sorted {
+            let _ = writeln!(
+                out,
+                "| <code>{}</code> | {} |",
+                escape(&o.name),
+                cell(Some(&o.value), o.sensitive)
+            );
+        }
+        out.push('\n');
+    }
     out
 }
 

@@ -8,6 +8,7 @@
 //! does.
 
 mod changes;
+pub mod dot;
 pub mod human;
 pub mod json;
 pub mod markdown;

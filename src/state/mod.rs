@@ -4,8 +4,19 @@
 //! Invariants: the lineage is fixed when the state is created; the serial grows by one for every
 //! run that changes anything; each resource change is committed in its own transaction, touching
 //! only that resource's row (never a rewrite of the whole state).
+//!
+//! Crash safety: before each mutating provider call apply records an [`Intent`] (address,
+//! action, client token); the call's result is committed and the intent cleared in one
+//! transaction ([`StateStore::commit_put`], [`StateStore::commit_remove`]). Intents left by a
+//! crash are reconciled against the cloud by `apply::reconcile` on the next command.
+//!
+//! Locking: writers hold the one [`lock::LockInfo`] row of the state ([`StateStore::try_lock`]).
+//! History: every committed change is kept with its serial ([`StateStore::history`],
+//! [`StateStore::snapshot`]); [`tfstate`] converts to and from Terraform's v4 state JSON.
 
+pub mod lock;
 pub mod sqlite;
+pub mod tfstate;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -58,6 +69,83 @@ impl From<rusqlite::Error> for StateError {
     }
 }
 
+/// What an [`Intent`] announces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IntentAction {
+    Create,
+    Update,
+    Delete,
+    /// An object that left the state (the old half of a create-before-destroy replace) and
+    /// must still be deleted.
+    DeleteDeposed,
+}
+
+impl IntentAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IntentAction::Create => "create",
+            IntentAction::Update => "update",
+            IntentAction::Delete => "delete",
+            IntentAction::DeleteDeposed => "delete-deposed",
+        }
+    }
+}
+
+/// A mutating provider call announced before it is made. Holds no configuration values (so no
+/// sensitive value is ever written here), only what reconciliation needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Intent {
+    /// Assigned when recorded (0 before).
+    #[serde(default)]
+    pub id: i64,
+    pub addr: ResourceAddress,
+    pub action: IntentAction,
+    /// The `ClientToken` the call sends.
+    pub client_token: String,
+    pub schema_type: String,
+    pub provider: String,
+    pub region: String,
+    /// The object the call works on (update, delete); empty for a create.
+    #[serde(default)]
+    pub object_id: String,
+    /// The attributes the object had (delete-deposed only: what the delete call needs).
+    #[serde(default)]
+    pub prior: Attrs,
+    #[serde(default)]
+    pub deps: Vec<ResourceAddress>,
+    #[serde(default)]
+    pub create_before_destroy: bool,
+    /// When recorded (RFC 3339).
+    #[serde(default)]
+    pub at: String,
+    /// The command that recorded it.
+    #[serde(default)]
+    pub command: String,
+}
+
+/// One serial of the history: when, by which command, and what it changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HistoryEntry {
+    pub serial: u64,
+    /// The time of the serial's last change (RFC 3339).
+    pub at: String,
+    pub command: String,
+    pub added: usize,
+    pub changed: usize,
+    pub removed: usize,
+    pub outputs_changed: bool,
+}
+
+/// The whole state as it was at one serial.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    pub lineage: String,
+    pub serial: u64,
+    pub resources: Vec<ResourceState>,
+    pub outputs: Vec<OutputState>,
+}
+
 /// Where state lives.
 pub trait StateStore: Send {
     fn meta(&self) -> Result<StateMeta, StateError>;
@@ -71,4 +159,38 @@ pub trait StateStore: Send {
     fn outputs(&self) -> Result<Vec<OutputState>, StateError>;
     /// Replaces the outputs (one transaction).
     fn set_outputs(&mut self, outputs: &[OutputState]) -> Result<(), StateError>;
+
+    /// Records an intent (its own transaction, durable before the call is made); returns its id.
+    fn record_intent(&mut self, intent: &Intent) -> Result<i64, StateError>;
+    /// Every unfinished intent, oldest first.
+    fn intents(&self) -> Result<Vec<Intent>, StateError>;
+    /// Clears intent `id` (its call failed, or reconciliation settled it).
+    fn clear_intent(&mut self, id: i64) -> Result<(), StateError>;
+    /// Records `r` and clears `intents`, in one transaction. With `deposed`, also records that
+    /// intent (the old object of a create-before-destroy replace), in the same transaction, and
+    /// returns its id.
+    fn commit_put(&mut self, r: &ResourceState, intents: &[i64], deposed: Option<&Intent>) -> Result<Option<i64>, StateError>;
+    /// Forgets `addr` and clears `intents`, in one transaction.
+    fn commit_remove(&mut self, addr: &ResourceAddress, intents: &[i64]) -> Result<(), StateError>;
+
+    /// The lock, if one is held.
+    fn lock_info(&self) -> Result<Option<lock::LockInfo>, StateError>;
+    /// Takes the lock when it is free, atomically; otherwise answers the holder. With
+    /// `replacing`, takes it over from that holder (a stale lock) if it still holds it.
+    fn try_lock(&mut self, info: &lock::LockInfo, replacing: Option<&str>) -> Result<Result<(), lock::LockInfo>, StateError>;
+    /// Releases lock `id`; false when that lock was not held.
+    fn unlock(&mut self, id: &str) -> Result<bool, StateError>;
+
+    /// Every serial with its time, command and counts, oldest first.
+    fn history(&self) -> Result<Vec<HistoryEntry>, StateError>;
+    /// The whole state at `serial`, rebuilt by replaying the change log.
+    fn snapshot(&self, serial: u64) -> Result<Snapshot, StateError>;
+    /// Replaces the whole state with `snapshot` (state push): one transaction that writes only
+    /// the rows that differ, and sets the serial to `max(snapshot.serial, current + 1)`.
+    fn replace_all(&mut self, snapshot: &Snapshot) -> Result<u64, StateError>;
+    /// Moves each `(src, dst)` in one transaction (state mv); fails, changing nothing, when a
+    /// source is missing or a destination taken.
+    fn rename(&mut self, moves: &[(ResourceAddress, ResourceAddress)]) -> Result<(), StateError>;
+    /// Forgets `addrs` in one transaction (state rm).
+    fn forget(&mut self, addrs: &[ResourceAddress]) -> Result<(), StateError>;
 }

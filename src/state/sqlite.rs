@@ -1,8 +1,10 @@
 //! The SQLite state store (`.eipform/state.db` by default; file mode 0600).
 //!
 //! Tables: `meta` (lineage, serial), `resources` (one row per instance), `outputs`, and
-//! `changes` (every committed change with the serial it belongs to: the history).
+//! `changes` (every committed change with the serial it belongs to: the history), `intents`
+//! (mutating calls announced and not yet settled) and `lock` (at most one row: the holder).
 
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -51,7 +53,20 @@ impl SqliteState {
                 at TEXT NOT NULL,
                 command TEXT NOT NULL
              );
-             CREATE INDEX IF NOT EXISTS changes_by_serial ON changes(serial);",
+             CREATE INDEX IF NOT EXISTS changes_by_serial ON changes(serial);
+             CREATE TABLE IF NOT EXISTS intents(
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                address TEXT NOT NULL,
+                action TEXT NOT NULL,
+                token TEXT NOT NULL,
+                body TEXT NOT NULL,
+                at TEXT NOT NULL
+             );
+             CREATE TABLE IF NOT EXISTS lock(
+                name TEXT PRIMARY KEY CHECK (name = 'state'),
+                id TEXT NOT NULL,
+                body TEXT NOT NULL
+             );",
         )?;
         conn.execute(
             "INSERT OR IGNORE INTO meta(key, value) VALUES ('lineage', ?1)",
@@ -67,6 +82,13 @@ impl SqliteState {
 
     /// Names the command recorded with this run's changes.
     pub fn set_command(&mut self, command: &str) {
+        self.command = command.to_string();
+    }
+
+    /// Starts a new run: the next change gets a serial of its own, recorded with `command`
+    /// (reconciliation and the apply that follows it are two entries of the history).
+    pub fn start_run(&mut self, command: &str) {
+        self.bumped = false;
         self.command = command.to_string();
     }
 
@@ -95,6 +117,38 @@ impl SqliteState {
         )?;
         Ok(())
     }
+}
+
+fn encode(r: &ResourceState) -> Result<String, StateError> {
+    serde_json::to_string(r).map_err(|e| StateError::Invalid(e.to_string()))
+}
+
+fn upsert(tx: &rusqlite::Transaction<'_>, address: &str, body: &str) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO resources(address, body) VALUES (?1, ?2) ON CONFLICT(address) DO UPDATE SET body = excluded.body",
+        params![address, body],
+    )?;
+    Ok(())
+}
+
+fn clear(tx: &rusqlite::Transaction<'_>, intents: &[i64]) -> rusqlite::Result<()> {
+    for id in intents {
+        tx.execute("DELETE FROM intents WHERE id = ?1", params![id])?;
+    }
+    Ok(())
+}
+
+fn insert_intent(conn: &Connection, intent: &Intent) -> Result<i64, StateError> {
+    let body = serde_json::to_string(intent).map_err(|e| StateError::Invalid(e.to_string()))?;
+    conn.execute(
+        "INSERT INTO intents(address, action, token, body, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![intent.addr.to_string(), intent.action.as_str(), intent.client_token, body, chrono::Utc::now().to_rfc3339()],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+fn decode_outputs(body: Option<&str>) -> Vec<OutputState> {
+    body.and_then(|b| serde_json::from_str(b).ok()).unwrap_or_default()
 }
 
 fn decode(body: &str) -> Result<ResourceState, StateError> {
@@ -131,25 +185,11 @@ impl StateStore for SqliteState {
     }
 
     fn put(&mut self, r: &ResourceState) -> Result<(), StateError> {
-        let body = serde_json::to_string(r).map_err(|e| StateError::Invalid(e.to_string()))?;
-        let address = r.addr.to_string();
-        let command = self.command.clone();
-        self.write(|tx, serial| {
-            tx.execute(
-                "INSERT INTO resources(address, body) VALUES (?1, ?2) ON CONFLICT(address) DO UPDATE SET body = excluded.body",
-                params![address, body],
-            )?;
-            Self::log(tx, serial, &address, Some(&body), &command)
-        })
+        self.commit_put(r, &[], None).map(|_| ())
     }
 
     fn remove(&mut self, addr: &ResourceAddress) -> Result<(), StateError> {
-        let address = addr.to_string();
-        let command = self.command.clone();
-        self.write(|tx, serial| {
-            tx.execute("DELETE FROM resources WHERE address = ?1", params![address])?;
-            Self::log(tx, serial, &address, None, &command)
-        })
+        self.commit_remove(addr, &[])
     }
 
     fn outputs(&self) -> Result<Vec<OutputState>, StateError> {
@@ -178,6 +218,249 @@ impl StateStore for SqliteState {
                 )?;
             }
             Self::log(tx, serial, "outputs", Some(&serde_json::to_string(&outputs).unwrap_or_default()), &command)
+        })
+    }
+
+    fn record_intent(&mut self, intent: &Intent) -> Result<i64, StateError> {
+        insert_intent(&self.conn, intent)
+    }
+
+    fn intents(&self) -> Result<Vec<Intent>, StateError> {
+        let mut stmt = self.conn.prepare_cached("SELECT id, body, at FROM intents ORDER BY id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, body, at) = row?;
+            let mut intent: Intent =
+                serde_json::from_str(&body).map_err(|e| StateError::Invalid(format!("corrupt intent record {id}: {e}")))?;
+            intent.id = id;
+            intent.at = at;
+            out.push(intent);
+        }
+        Ok(out)
+    }
+
+    fn clear_intent(&mut self, id: i64) -> Result<(), StateError> {
+        self.conn.execute("DELETE FROM intents WHERE id = ?1", params![id])?;
+        Ok(())
+    }
+
+    fn commit_put(&mut self, r: &ResourceState, intents: &[i64], deposed: Option<&Intent>) -> Result<Option<i64>, StateError> {
+        let body = encode(r)?;
+        let address = r.addr.to_string();
+        let command = self.command.clone();
+        let deposed_body = deposed.map(|d| serde_json::to_string(d).map_err(|e| StateError::Invalid(e.to_string()))).transpose()?;
+        let mut deposed_id = None;
+        self.write(|tx, serial| {
+            upsert(tx, &address, &body)?;
+            Self::log(tx, serial, &address, Some(&body), &command)?;
+            clear(tx, intents)?;
+            if let (Some(d), Some(b)) = (deposed, &deposed_body) {
+                tx.execute(
+                    "INSERT INTO intents(address, action, token, body, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![address, d.action.as_str(), d.client_token, b, chrono::Utc::now().to_rfc3339()],
+                )?;
+                deposed_id = Some(tx.last_insert_rowid());
+            }
+            Ok(())
+        })?;
+        Ok(deposed_id)
+    }
+
+    fn commit_remove(&mut self, addr: &ResourceAddress, intents: &[i64]) -> Result<(), StateError> {
+        let address = addr.to_string();
+        let command = self.command.clone();
+        self.write(|tx, serial| {
+            tx.execute("DELETE FROM resources WHERE address = ?1", params![address])?;
+            Self::log(tx, serial, &address, None, &command)?;
+            clear(tx, intents)
+        })
+    }
+
+    fn lock_info(&self) -> Result<Option<lock::LockInfo>, StateError> {
+        let body: Option<String> = self.conn.query_row("SELECT body FROM lock WHERE name = 'state'", [], |r| r.get(0)).optional()?;
+        body.map(|b| serde_json::from_str(&b).map_err(|e| StateError::Invalid(format!("corrupt lock record: {e}")))).transpose()
+    }
+
+    fn try_lock(&mut self, info: &lock::LockInfo, replacing: Option<&str>) -> Result<Result<(), lock::LockInfo>, StateError> {
+        let body = serde_json::to_string(info).map_err(|e| StateError::Invalid(e.to_string()))?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let held: Option<(String, String)> =
+            tx.query_row("SELECT id, body FROM lock WHERE name = 'state'", [], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+        if let Some((id, holder)) = held {
+            if replacing != Some(id.as_str()) {
+                let holder = serde_json::from_str(&holder).map_err(|e| StateError::Invalid(format!("corrupt lock record: {e}")))?;
+                return Ok(Err(holder));
+            }
+            tx.execute("DELETE FROM lock WHERE name = 'state'", [])?;
+        }
+        tx.execute("INSERT INTO lock(name, id, body) VALUES ('state', ?1, ?2)", params![info.id, body])?;
+        tx.commit()?;
+        Ok(Ok(()))
+    }
+
+    fn unlock(&mut self, id: &str) -> Result<bool, StateError> {
+        Ok(self.conn.execute("DELETE FROM lock WHERE name = 'state' AND id = ?1", params![id])? > 0)
+    }
+
+    fn history(&self) -> Result<Vec<HistoryEntry>, StateError> {
+        let mut stmt = self.conn.prepare("SELECT serial, address, body IS NOT NULL, at, command FROM changes ORDER BY seq")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, i64>(0)? as u64, r.get::<_, String>(1)?, r.get::<_, bool>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?))
+        })?;
+        let mut present: HashSet<String> = HashSet::new();
+        // Per serial: addresses seen in it with whether each existed before the serial.
+        let mut out: Vec<HistoryEntry> = Vec::new();
+        let mut touched: BTreeMap<String, (bool, bool)> = BTreeMap::new();
+        let finish = |entry: &mut HistoryEntry, touched: &mut BTreeMap<String, (bool, bool)>| {
+            for (existed, exists) in std::mem::take(touched).into_values() {
+                match (existed, exists) {
+                    (false, true) => entry.added += 1,
+                    (true, true) => entry.changed += 1,
+                    (true, false) => entry.removed += 1,
+                    (false, false) => {}
+                }
+            }
+        };
+        for row in rows {
+            let (serial, address, has_body, at, command) = row?;
+            if out.last().is_none_or(|e| e.serial != serial) {
+                if let Some(last) = out.last_mut() {
+                    finish(last, &mut touched);
+                }
+                out.push(HistoryEntry { serial, at: at.clone(), command, added: 0, changed: 0, removed: 0, outputs_changed: false });
+            }
+            let entry = out.last_mut().expect("pushed above");
+            entry.at = at;
+            if address == "outputs" {
+                entry.outputs_changed = true;
+                continue;
+            }
+            let existed = present.contains(&address);
+            let slot = touched.entry(address.clone()).or_insert((existed, existed));
+            slot.1 = has_body;
+            if has_body {
+                present.insert(address);
+            } else {
+                present.remove(&address);
+            }
+        }
+        if let Some(last) = out.last_mut() {
+            finish(last, &mut touched);
+        }
+        Ok(out)
+    }
+
+    fn snapshot(&self, serial: u64) -> Result<Snapshot, StateError> {
+        let meta = self.meta()?;
+        if serial > meta.serial {
+            return Err(StateError::Invalid(format!("serial {serial} does not exist yet: the state is at serial {}", meta.serial)));
+        }
+        let mut stmt = self.conn.prepare("SELECT address, body FROM changes WHERE serial <= ?1 ORDER BY seq")?;
+        let rows = stmt.query_map(params![serial as i64], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))?;
+        let mut resources: BTreeMap<String, String> = BTreeMap::new();
+        let mut outputs = Vec::new();
+        for row in rows {
+            let (address, body) = row?;
+            match (address.as_str(), body) {
+                ("outputs", body) => outputs = decode_outputs(body.as_deref()),
+                (_, Some(b)) => {
+                    resources.insert(address, b);
+                }
+                (_, None) => {
+                    resources.remove(&address);
+                }
+            }
+        }
+        let mut list = resources.values().map(|b| decode(b)).collect::<Result<Vec<_>, _>>()?;
+        list.sort_by(|a, b| a.addr.cmp(&b.addr));
+        Ok(Snapshot { lineage: meta.lineage, serial, resources: list, outputs })
+    }
+
+    fn replace_all(&mut self, snapshot: &Snapshot) -> Result<u64, StateError> {
+        let current = self.meta()?;
+        let serial = snapshot.serial.max(current.serial + 1);
+        let mut old: BTreeMap<String, String> = BTreeMap::new();
+        {
+            let mut stmt = self.conn.prepare("SELECT address, body FROM resources")?;
+            let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+            for row in rows {
+                let (a, b) = row?;
+                old.insert(a, b);
+            }
+        }
+        let mut new: BTreeMap<String, String> = BTreeMap::new();
+        for r in &snapshot.resources {
+            if new.insert(r.addr.to_string(), encode(r)?).is_some() {
+                return Err(StateError::Invalid(format!("the state to push holds {} twice", r.addr)));
+            }
+        }
+        let outputs_changed = self.outputs()? != snapshot.outputs;
+        let outputs_body = serde_json::to_string(&snapshot.outputs).map_err(|e| StateError::Invalid(e.to_string()))?;
+        let command = self.command.clone();
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute("UPDATE meta SET value = ?1 WHERE key = 'serial'", params![serial.to_string()])?;
+        tx.execute("UPDATE meta SET value = ?1 WHERE key = 'lineage'", params![snapshot.lineage])?;
+        for (address, _) in old.iter().filter(|(a, _)| !new.contains_key(*a)) {
+            tx.execute("DELETE FROM resources WHERE address = ?1", params![address])?;
+            Self::log(&tx, serial, address, None, &command)?;
+        }
+        for (address, body) in new.iter().filter(|(a, b)| old.get(*a) != Some(*b)) {
+            upsert(&tx, address, body)?;
+            Self::log(&tx, serial, address, Some(body), &command)?;
+        }
+        if outputs_changed {
+            tx.execute("DELETE FROM outputs", [])?;
+            for o in &snapshot.outputs {
+                tx.execute(
+                    "INSERT INTO outputs(name, value, sensitive) VALUES (?1, ?2, ?3)",
+                    params![o.name, o.value.to_string(), o.sensitive],
+                )?;
+            }
+            Self::log(&tx, serial, "outputs", Some(&outputs_body), &command)?;
+        }
+        tx.commit()?;
+        self.bumped = true;
+        Ok(serial)
+    }
+
+    fn rename(&mut self, moves: &[(ResourceAddress, ResourceAddress)]) -> Result<(), StateError> {
+        let sources: HashSet<&ResourceAddress> = moves.iter().map(|(s, _)| s).collect();
+        let mut rows = Vec::with_capacity(moves.len());
+        let mut targets = HashSet::new();
+        for (src, dst) in moves {
+            let Some(mut r) = self.get(src)? else {
+                return Err(StateError::Invalid(format!("no resource {src} in the state")));
+            };
+            if !targets.insert(dst) || (self.get(dst)?.is_some() && !sources.contains(dst)) {
+                return Err(StateError::Invalid(format!("the state already holds {dst}; remove it first (`eipform state rm {dst}`)")));
+            }
+            r.addr = dst.clone();
+            rows.push((src.to_string(), dst.to_string(), encode(&r)?));
+        }
+        let command = self.command.clone();
+        self.write(|tx, serial| {
+            for (from, _, _) in &rows {
+                tx.execute("DELETE FROM resources WHERE address = ?1", params![from])?;
+                Self::log(tx, serial, from, None, &command)?;
+            }
+            for (_, to, body) in &rows {
+                upsert(tx, to, body)?;
+                Self::log(tx, serial, to, Some(body), &command)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn forget(&mut self, addrs: &[ResourceAddress]) -> Result<(), StateError> {
+        let command = self.command.clone();
+        self.write(|tx, serial| {
+            for a in addrs {
+                let address = a.to_string();
+                tx.execute("DELETE FROM resources WHERE address = ?1", params![address])?;
+                Self::log(tx, serial, &address, None, &command)?;
+            }
+            Ok(())
         })
     }
 }

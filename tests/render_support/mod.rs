@@ -42,6 +42,8 @@ pub fn change(
         reason: None,
         sensitive: vec![],
         warnings: vec![],
+        moved_from: None,
+        import_id: None,
     }
 }
 

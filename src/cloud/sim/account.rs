@@ -77,7 +77,11 @@ pub fn int(ctx: &Ctx<'_>, key: &str) -> Result<i64, CloudError> {
 pub fn resource_groups(ctx: &Ctx<'_>) -> Result<Vec<String>, CloudError> {
     Ok(get(ctx, "resource_groups")?
         .as_array()
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default())
 }
 
@@ -130,7 +134,10 @@ pub fn set(ctx: &Ctx<'_>, key: &str, value: &str) -> Result<(), CloudError> {
         let known: Vec<&str> = SETTINGS.iter().map(|(k, _)| *k).collect();
         return Err(CloudError::new(
             "InvalidParameter",
-            format!("unknown account setting {key:?}; known settings: {}", known.join(", ")),
+            format!(
+                "unknown account setting {key:?}; known settings: {}",
+                known.join(", ")
+            ),
         ));
     };
     let value = value.trim();
@@ -150,12 +157,21 @@ pub fn set(ctx: &Ctx<'_>, key: &str, value: &str) -> Result<(), CloudError> {
         },
         Kind::List => {
             let items: Vec<String> = if value.starts_with('[') {
-                serde_json::from_str(value).map_err(|_| invalid(key, value, "a JSON array of strings"))?
+                serde_json::from_str(value)
+                    .map_err(|_| invalid(key, value, "a JSON array of strings"))?
             } else {
-                value.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+                value
+                    .split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
             };
             if items.is_empty() || items.iter().any(|g| !g.starts_with("rg-")) {
-                return Err(invalid(key, value, "one or more resource group ids (rg-...)"));
+                return Err(invalid(
+                    key,
+                    value,
+                    "one or more resource group ids (rg-...)",
+                ));
             }
             json!(items)
         }

@@ -32,7 +32,10 @@ pub mod origin {
 }
 
 fn start_end(net: &Ipv4Net) -> (i64, i64) {
-    (regions::ip_to_int(net.network()), regions::ip_to_int(net.broadcast()))
+    (
+        regions::ip_to_int(net.network()),
+        regions::ip_to_int(net.broadcast()),
+    )
 }
 
 /// The holder (`owner`, `kind`) of `ip`, if it is held.
@@ -48,7 +51,13 @@ pub fn holder(ctx: &Ctx<'_>, ip: Ipv4Addr) -> Result<Option<(String, String)>, C
 }
 
 /// Marks `ip` as held by `owner`.
-pub fn take(ctx: &Ctx<'_>, ip: Ipv4Addr, region: &str, owner: &str, kind: &str) -> Result<(), CloudError> {
+pub fn take(
+    ctx: &Ctx<'_>,
+    ip: Ipv4Addr,
+    region: &str,
+    owner: &str,
+    kind: &str,
+) -> Result<(), CloudError> {
     ctx.db()
         .execute(
             "INSERT INTO addresses(ip, region, owner, kind) VALUES (?1, ?2, ?3, ?4)",
@@ -61,7 +70,10 @@ pub fn take(ctx: &Ctx<'_>, ip: Ipv4Addr, region: &str, owner: &str, kind: &str) 
 /// Frees `ip`.
 pub fn free(ctx: &Ctx<'_>, ip: Ipv4Addr) -> Result<(), CloudError> {
     ctx.db()
-        .execute("DELETE FROM addresses WHERE ip = ?1", params![regions::ip_to_int(ip)])
+        .execute(
+            "DELETE FROM addresses WHERE ip = ?1",
+            params![regions::ip_to_int(ip)],
+        )
         .map_err(db_error)?;
     Ok(())
 }
@@ -79,7 +91,11 @@ pub fn held_in(ctx: &Ctx<'_>, net: &Ipv4Net) -> Result<i64, CloudError> {
 }
 
 /// The reserved block `(start, end, owner)` that overlaps `[start, end]`, if any.
-fn reserved_overlap(ctx: &Ctx<'_>, start: i64, end: i64) -> Result<Option<(i64, i64, String)>, CloudError> {
+fn reserved_overlap(
+    ctx: &Ctx<'_>,
+    start: i64,
+    end: i64,
+) -> Result<Option<(i64, i64, String)>, CloudError> {
     let row: Option<(i64, i64, String)> = ctx
         .db()
         .query_row(
@@ -126,7 +142,10 @@ pub fn reserve(ctx: &Ctx<'_>, net: &Ipv4Net, region: &str, owner: &str) -> Resul
 /// Drops the reservation of `net`.
 pub fn unreserve(ctx: &Ctx<'_>, net: &Ipv4Net) -> Result<(), CloudError> {
     ctx.db()
-        .execute("DELETE FROM reserved WHERE start = ?1", params![start_end(net).0])
+        .execute(
+            "DELETE FROM reserved WHERE start = ?1",
+            params![start_end(net).0],
+        )
         .map_err(db_error)?;
     Ok(())
 }
@@ -139,11 +158,20 @@ fn no_stock(region: &str, isp: &str) -> CloudError {
 }
 
 /// The lowest free address of `region`'s prefix for `isp`, now held by `owner`.
-pub fn allocate(ctx: &Ctx<'_>, region: &str, isp: &str, owner: &str, kind: &str) -> Result<Ipv4Addr, CloudError> {
+pub fn allocate(
+    ctx: &Ctx<'_>,
+    region: &str,
+    isp: &str,
+    owner: &str,
+    kind: &str,
+) -> Result<Ipv4Addr, CloudError> {
     let prefix = regions::alloc_prefix(region, isp).ok_or_else(|| no_stock(region, isp))?;
     let (first, last) = start_end(&prefix);
     let key = format!("cursor:{}", prefix.network());
-    let mut c = ctx.meta(&key)?.and_then(|v| v.parse::<i64>().ok()).unwrap_or(first);
+    let mut c = ctx
+        .meta(&key)?
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or(first);
     loop {
         if c > last {
             return Err(no_stock(region, isp));
@@ -169,7 +197,12 @@ pub fn allocate(ctx: &Ctx<'_>, region: &str, isp: &str, owner: &str, kind: &str)
 
 /// The lowest free address of `blocks` (a pool's CIDR blocks), now held by `owner`; `None` when
 /// the pool is full.
-pub fn allocate_in(ctx: &Ctx<'_>, blocks: &[Ipv4Net], region: &str, owner: &str) -> Result<Option<Ipv4Addr>, CloudError> {
+pub fn allocate_in(
+    ctx: &Ctx<'_>,
+    blocks: &[Ipv4Net],
+    region: &str,
+    owner: &str,
+) -> Result<Option<Ipv4Addr>, CloudError> {
     for block in blocks {
         for ip in block.hosts().chain([block.network(), block.broadcast()]) {
             if holder(ctx, ip)?.is_none() {
@@ -183,14 +216,26 @@ pub fn allocate_in(ctx: &Ctx<'_>, blocks: &[Ipv4Net], region: &str, owner: &str)
 
 /// A free, aligned block of `2^(32-mask)` addresses in `region`'s prefix for `isp`, reserved
 /// for `owner` (a contiguous group).
-pub fn reserve_aligned(ctx: &Ctx<'_>, region: &str, isp: &str, mask: u8, owner: &str) -> Result<Ipv4Net, CloudError> {
+pub fn reserve_aligned(
+    ctx: &Ctx<'_>,
+    region: &str,
+    isp: &str,
+    mask: u8,
+    owner: &str,
+) -> Result<Ipv4Net, CloudError> {
     let prefix = regions::alloc_prefix(region, isp).ok_or_else(|| no_stock(region, isp))?;
     let key = format!("cursor:{}", prefix.network());
-    let cursor = ctx.meta(&key)?.and_then(|v| v.parse::<i64>().ok()).unwrap_or(start_end(&prefix).0);
+    let cursor = ctx
+        .meta(&key)?
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or(start_end(&prefix).0);
     reserve_aligned_in(ctx, &prefix, cursor, mask, region, owner)?.ok_or_else(|| {
         CloudError::new(
             "OperationFailed.AllocateEipSegment",
-            format!("No contiguous block of {} addresses is left in region {region}", 1u64 << (32 - mask)),
+            format!(
+                "No contiguous block of {} addresses is left in region {region}",
+                1u64 << (32 - mask)
+            ),
         )
     })
 }
@@ -218,7 +263,8 @@ pub fn reserve_aligned_in(
             cand = align(e + 1);
             continue;
         }
-        let net = Ipv4Net::new(regions::int_to_ip(cand), mask).map_err(|e| CloudError::new("InternalError", e.to_string()))?;
+        let net = Ipv4Net::new(regions::int_to_ip(cand), mask)
+            .map_err(|e| CloudError::new("InternalError", e.to_string()))?;
         if held_in(ctx, &net)? > 0 {
             cand += size;
             continue;
@@ -308,7 +354,10 @@ pub fn released_id(ctx: &Ctx<'_>, allocation_id: &str) -> Result<Option<Released
 /// Forgets every release of `ip` (it was recovered).
 pub fn forget_release(ctx: &Ctx<'_>, ip: Ipv4Addr) -> Result<(), CloudError> {
     ctx.db()
-        .execute("DELETE FROM released WHERE ip = ?1", params![regions::ip_to_int(ip)])
+        .execute(
+            "DELETE FROM released WHERE ip = ?1",
+            params![regions::ip_to_int(ip)],
+        )
         .map_err(db_error)?;
     Ok(())
 }
@@ -324,7 +373,10 @@ pub fn set_fate(ctx: &Ctx<'_>, ip: Ipv4Addr, fate: &str) -> Result<bool, CloudEr
     }
     let n = ctx
         .db()
-        .execute("UPDATE released SET fate = ?2 WHERE ip = ?1", params![regions::ip_to_int(ip), fate])
+        .execute(
+            "UPDATE released SET fate = ?2 WHERE ip = ?1",
+            params![regions::ip_to_int(ip), fate],
+        )
         .map_err(db_error)?;
     Ok(n > 0)
 }
@@ -336,7 +388,12 @@ pub fn allocate_public_ip(ctx: &Ctx<'_>, region: &str, owner: &str) -> Result<St
 
 /// Releases the static public IP `ip` of `owner`; `origin` is [`origin::ECS_STATIC`] or
 /// [`origin::CLASSIC`] (R03). Unknown or malformed addresses are ignored.
-pub fn release_public_ip(ctx: &Ctx<'_>, ip: &str, owner: &str, origin: &str) -> Result<(), CloudError> {
+pub fn release_public_ip(
+    ctx: &Ctx<'_>,
+    ip: &str,
+    owner: &str,
+    origin: &str,
+) -> Result<(), CloudError> {
     let Ok(addr) = ip.parse::<Ipv4Addr>() else {
         return Ok(());
     };
@@ -348,9 +405,11 @@ pub fn release_public_ip(ctx: &Ctx<'_>, ip: &str, owner: &str, origin: &str) -> 
     }
     let region: String = ctx
         .db()
-        .query_row("SELECT region FROM addresses WHERE ip = ?1", params![regions::ip_to_int(addr)], |r| {
-            r.get(0)
-        })
+        .query_row(
+            "SELECT region FROM addresses WHERE ip = ?1",
+            params![regions::ip_to_int(addr)],
+            |r| r.get(0),
+        )
         .map_err(db_error)?;
     free(ctx, addr)?;
     remember_release(ctx, addr, owner, &region, origin, "BGP", "")

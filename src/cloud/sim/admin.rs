@@ -55,23 +55,35 @@ pub fn clock_advance(cloud: &SimCloud, by: &str) -> Result<(), CloudError> {
 /// R02: marks released address `ip` as taken by another account (`other_account`), `locked`,
 /// `recycled`, or `""` (recoverable again).
 pub fn address_fate(cloud: &SimCloud, ip: &str, fate: &str) -> Result<(), CloudError> {
-    let addr = ip
-        .parse()
-        .map_err(|_| CloudError::new("InvalidParameter", format!("{ip:?} is not an IPv4 address")))?;
+    let addr = ip.parse().map_err(|_| {
+        CloudError::new("InvalidParameter", format!("{ip:?} is not an IPv4 address"))
+    })?;
     cloud.with_ctx(|ctx| {
         if addresses::set_fate(ctx, addr, fate)? {
             Ok(())
         } else {
-            Err(CloudError::not_found("ResourceNotFound.Ip", format!("{ip} was never released by this account")))
+            Err(CloudError::not_found(
+                "ResourceNotFound.Ip",
+                format!("{ip} was never released by this account"),
+            ))
         }
     })
 }
 
 /// Runs `action` on EIP `id` in its own region.
-fn on_eip(cloud: &SimCloud, id: &str, action: &str, id_param: &str, extra: &[(&str, &str)]) -> Result<Value, CloudError> {
+fn on_eip(
+    cloud: &SimCloud,
+    id: &str,
+    action: &str,
+    id_param: &str,
+    extra: &[(&str, &str)],
+) -> Result<Value, CloudError> {
     cloud.with_ctx(|ctx| {
         let eip = ctx.get_kind(id, "eip")?.ok_or_else(|| {
-            CloudError::not_found("InvalidAllocationId.NotFound", format!("Specified allocation ID {id} is not found"))
+            CloudError::not_found(
+                "InvalidAllocationId.NotFound",
+                format!("Specified allocation ID {id} is not found"),
+            )
         })?;
         let mut p = Params::new();
         p.insert("RegionId".into(), eip.region.clone());
@@ -85,11 +97,22 @@ fn on_eip(cloud: &SimCloud, id: &str, action: &str, id_param: &str, extra: &[(&s
 
 /// Out-of-band bandwidth change (ModifyEipAddressAttribute).
 pub fn eip_modify(cloud: &SimCloud, id: &str, bandwidth: &str) -> Result<Value, CloudError> {
-    on_eip(cloud, id, "ModifyEipAddressAttribute", "AllocationId", &[("Bandwidth", bandwidth)])
+    on_eip(
+        cloud,
+        id,
+        "ModifyEipAddressAttribute",
+        "AllocationId",
+        &[("Bandwidth", bandwidth)],
+    )
 }
 
 /// Out-of-band association (AssociateEipAddress; `instance_type` empty = inferred).
-pub fn eip_associate(cloud: &SimCloud, id: &str, instance_id: &str, instance_type: &str) -> Result<Value, CloudError> {
+pub fn eip_associate(
+    cloud: &SimCloud,
+    id: &str,
+    instance_id: &str,
+    instance_type: &str,
+) -> Result<Value, CloudError> {
     let mut extra = vec![("InstanceId", instance_id)];
     if !instance_type.is_empty() {
         extra.push(("InstanceType", instance_type));
@@ -142,7 +165,9 @@ pub fn dump(cloud: &SimCloud) -> Result<String, CloudError> {
             let _ = writeln!(out, "== {t}");
             let mut rows = stmt.query([]).map_err(db_error)?;
             while let Some(row) = rows.next().map_err(db_error)? {
-                let cells: Vec<Value> = (0..n).map(|i| row.get_ref(i).map(cell).unwrap_or(Value::Null)).collect();
+                let cells: Vec<Value> = (0..n)
+                    .map(|i| row.get_ref(i).map(cell).unwrap_or(Value::Null))
+                    .collect();
                 let _ = writeln!(out, "{}", Value::Array(cells));
             }
         }

@@ -16,7 +16,9 @@ fn transition_until(ctx: &Ctx<'_>) -> Result<Option<String>, CloudError> {
     if ms <= 0 {
         return Ok(None);
     }
-    Ok(Some(clock::format_time(clock::now(ctx)? + Duration::milliseconds(ms))))
+    Ok(Some(clock::format_time(
+        clock::now(ctx)? + Duration::milliseconds(ms),
+    )))
 }
 
 /// AssociateEipAddress.
@@ -85,7 +87,10 @@ pub fn unassociate(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> {
     if eip.status != "InUse" {
         return Err(CloudError::new(
             "IncorrectEipStatus",
-            format!("EIP {} is {}; it is not associated with any resource", eip.id, eip.status),
+            format!(
+                "EIP {} is {}; it is not associated with any resource",
+                eip.id, eip.status
+            ),
         ));
     }
     if let Some(inst) = optional(p, "InstanceId")
@@ -93,7 +98,11 @@ pub fn unassociate(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> {
     {
         return Err(CloudError::new(
             "InvalidInstanceId.NotFound",
-            format!("EIP {} is associated with {}, not with {inst}", eip.id, eip.str("InstanceId")),
+            format!(
+                "EIP {} is associated with {}, not with {inst}",
+                eip.id,
+                eip.str("InstanceId")
+            ),
         ));
     }
     match transition_until(ctx)? {

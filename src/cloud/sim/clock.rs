@@ -10,7 +10,10 @@ use crate::cloud::CloudError;
 const OFFSET_KEY: &str = "clock_offset_ms";
 
 fn offset_ms(ctx: &Ctx<'_>) -> Result<i64, CloudError> {
-    Ok(ctx.meta(OFFSET_KEY)?.and_then(|v| v.parse().ok()).unwrap_or(0))
+    Ok(ctx
+        .meta(OFFSET_KEY)?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0))
 }
 
 /// The cloud's current time.
@@ -30,7 +33,9 @@ pub fn format_time(t: DateTime<Utc>) -> String {
 
 /// Parses an RFC 3339 time (any offset).
 pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc))
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 /// The clock as shown by `eipform cloud clock`: `{now, offset_seconds}`.
@@ -49,14 +54,18 @@ pub fn set(ctx: &Ctx<'_>, when: &str) -> Result<(), CloudError> {
             format!("{when:?} is not an RFC 3339 time such as 2025-01-31T12:00:00+08:00"),
         )
     })?;
-    let offset = (target - Utc::now()).num_milliseconds();
+    // Rounded up so that the clock reads `when` (not a millisecond before) right away.
+    let offset = (target - Utc::now()).num_milliseconds() + 1;
     ctx.set_meta(OFFSET_KEY, &offset.to_string())
 }
 
 /// Moves the cloud's time forward by `by` (`8d`, `36h`, `90m`, `1h 30m`).
 pub fn advance(ctx: &Ctx<'_>, by: &str) -> Result<(), CloudError> {
     let d = humantime::parse_duration(by.trim()).map_err(|e| {
-        CloudError::new("InvalidParameter", format!("{by:?} is not a duration such as 8d or 36h: {e}"))
+        CloudError::new(
+            "InvalidParameter",
+            format!("{by:?} is not a duration such as 8d or 36h: {e}"),
+        )
     })?;
     let ms = i64::try_from(d.as_millis())
         .map_err(|_| CloudError::new("InvalidParameter", format!("duration {by:?} is too long")))?;

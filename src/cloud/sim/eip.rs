@@ -38,7 +38,7 @@ pub fn answer(fields: Value) -> Value {
 }
 
 /// The `RegionId` of a request (required, A05).
-pub fn region<'p>(p: &'p Params) -> Result<&'p str, CloudError> {
+pub fn region(p: &Params) -> Result<&str, CloudError> {
     let r = required(p, "RegionId")?;
     regions::check(r)?;
     Ok(r)
@@ -51,7 +51,11 @@ pub fn multi(p: &Params, name: &str) -> Vec<String> {
         if v.trim_start().starts_with('[') {
             out.extend(serde_json::from_str::<Vec<String>>(v).unwrap_or_default());
         } else {
-            out.extend(v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()));
+            out.extend(
+                v.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty()),
+            );
         }
     }
     out
@@ -66,13 +70,20 @@ fn not_found(id: &str) -> CloudError {
 
 /// Settles EIPs whose association or disassociation has finished (`transition_ms`).
 pub fn settle_due(ctx: &Ctx<'_>) -> Result<(), CloudError> {
-    let pending = ctx.select("type = 'eip' AND status IN ('Associating', 'Unassociating')", &[])?;
+    let pending = ctx.select(
+        "type = 'eip' AND status IN ('Associating', 'Unassociating')",
+        &[],
+    )?;
     if pending.is_empty() {
         return Ok(());
     }
     let now = clock::now(ctx)?;
     for mut eip in pending {
-        let due = eip.attrs.get("_TransitionUntil").and_then(Value::as_str).and_then(clock::parse_time);
+        let due = eip
+            .attrs
+            .get("_TransitionUntil")
+            .and_then(Value::as_str)
+            .and_then(clock::parse_time);
         if due.is_some_and(|d| d > now) {
             continue;
         }
@@ -90,7 +101,13 @@ pub fn settle_due(ctx: &Ctx<'_>) -> Result<(), CloudError> {
 
 /// Removes an EIP's association attributes.
 pub fn clear_binding(eip: &mut Obj) {
-    for k in ["InstanceId", "InstanceType", "PrivateIpAddress", "VpcId", "InstanceRegionId"] {
+    for k in [
+        "InstanceId",
+        "InstanceType",
+        "PrivateIpAddress",
+        "VpcId",
+        "InstanceRegionId",
+    ] {
         eip.attrs.insert(k.into(), json!(""));
     }
 }
@@ -117,9 +134,15 @@ pub fn present(eip: &Obj) -> Value {
     // A03: billing method, metering and billing cycle; A08: protection edition.
     out.insert(
         "BillingCycle".into(),
-        json!(allocation::billing_cycle(eip.str("ChargeType"), eip.str("InternetChargeType"))),
+        json!(allocation::billing_cycle(
+            eip.str("ChargeType"),
+            eip.str("InternetChargeType")
+        )),
     );
-    out.insert("ProtectionEdition".into(), json!(allocation::protection_edition(&protection_types(eip))));
+    out.insert(
+        "ProtectionEdition".into(),
+        json!(allocation::protection_edition(&protection_types(eip))),
+    );
     Value::Object(out)
 }
 
@@ -129,7 +152,11 @@ pub fn protection_types(eip: &Obj) -> Vec<String> {
         .get("SecurityProtectionTypes")
         .and_then(|v| v.get("SecurityProtectionType"))
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -198,7 +225,9 @@ pub fn new_eip(
 fn expiry(ctx: &Ctx<'_>, period: i64, cycle: &str) -> Result<String, CloudError> {
     let months = if cycle == "Year" { period * 12 } else { period };
     let now = clock::now(ctx)?;
-    let end = now.checked_add_months(Months::new(months.max(0) as u32)).unwrap_or(now);
+    let end = now
+        .checked_add_months(Months::new(months.max(0) as u32))
+        .unwrap_or(now);
     Ok(clock::format_time(end))
 }
 
@@ -217,7 +246,13 @@ fn check_quota(ctx: &Ctx<'_>) -> Result<(), CloudError> {
 }
 
 /// A pool an EIP is allocated from (A09, with R06 for recoveries).
-fn check_pool(ctx: &Ctx<'_>, pool_id: &str, region: &str, isp: &str, protection: &[String]) -> Result<Obj, CloudError> {
+fn check_pool(
+    ctx: &Ctx<'_>,
+    pool_id: &str,
+    region: &str,
+    isp: &str,
+    protection: &[String],
+) -> Result<Obj, CloudError> {
     if !account::flag(ctx, "pool_privilege")? {
         return Err(pool_rules::not_opened("A09"));
     }
@@ -241,7 +276,10 @@ fn check_pool(ctx: &Ctx<'_>, pool_id: &str, region: &str, isp: &str, protection:
     if pool.str("Isp") != isp {
         return Err(CloudError::new(
             "Mismatch.IspAndPublicIpAddressPool",
-            format!("IP address pool {pool_id} has line type {}, the EIP asks for {isp}", pool.str("Isp")),
+            format!(
+                "IP address pool {pool_id} has line type {}, the EIP asks for {isp}",
+                pool.str("Isp")
+            ),
         )
         .rule("A09"));
     }
@@ -282,18 +320,26 @@ pub fn allocate(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> {
     };
     let (checked, errs) = allocation::violations(&req);
     let Some(c) = checked else {
-        return Err(errs.into_iter().next().unwrap_or_else(|| CloudError::new("InvalidParameter", "invalid request")));
+        return Err(errs
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| CloudError::new("InvalidParameter", "invalid request")));
     };
     // A06: single-ISP lines need the account's whitelist.
     if regions::needs_whitelist(c.isp) && !account::flag(ctx, "single_isp_whitelist")? {
         return Err(CloudError::new(
             "IllegalParam.Isp",
-            format!("line type {} is available only to accounts on the single-ISP whitelist", c.isp),
+            format!(
+                "line type {} is available only to accounts on the single-ISP whitelist",
+                c.isp
+            ),
         )
         .rule("A06"));
     }
     // A08: Anti-DDoS (Enhanced) needs Anti-DDoS Origin on the account.
-    if allocation::protection_edition(&req.protection) == "AntiDDoS_Enhanced" && !account::flag(ctx, "anti_ddos_origin")? {
+    if allocation::protection_edition(&req.protection) == "AntiDDoS_Enhanced"
+        && !account::flag(ctx, "anti_ddos_origin")?
+    {
         return Err(CloudError::new(
             "OperationDenied.NotOpenDdosOriginProtectService",
             "Anti-DDoS Origin (pay-as-you-go) is not activated for this account; activate it before allocating an Anti-DDoS (Enhanced) EIP",
@@ -313,9 +359,15 @@ pub fn allocate(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> {
     let (id, ip, pool_id) = if recovery {
         let rel = recovery::check(
             ctx,
-            &recovery::RecoveryAsk { ip: ask_ip, allocation_id: ask_id, region, pool_id: req.pool_id },
+            &recovery::RecoveryAsk {
+                ip: ask_ip,
+                allocation_id: ask_id,
+                region,
+                pool_id: req.pool_id,
+            },
         )?;
-        let id = if ctx.get(&rel.allocation_id)?.is_none() && rel.allocation_id.starts_with("eip-") {
+        let id = if ctx.get(&rel.allocation_id)?.is_none() && rel.allocation_id.starts_with("eip-")
+        {
             rel.allocation_id.clone()
         } else {
             ctx.new_id("eip-")?
@@ -342,24 +394,45 @@ pub fn allocate(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> {
         };
         (id, ip, pool.map(|p| p.id).unwrap_or_default())
     };
-    let mut eip = new_eip(ctx, &id, ip, region, c.billing, c.metering, c.bandwidth, c.isp)?;
+    let mut eip = new_eip(
+        ctx,
+        &id,
+        ip,
+        region,
+        c.billing,
+        c.metering,
+        c.bandwidth,
+        c.isp,
+    )?;
     let set = |eip: &mut Obj, k: &str, v: Value| {
         eip.attrs.insert(k.to_string(), v);
     };
     set(&mut eip, "Name", json!(req.name.unwrap_or("")));
-    set(&mut eip, "Description", json!(req.description.unwrap_or("")));
+    set(
+        &mut eip,
+        "Description",
+        json!(req.description.unwrap_or("")),
+    );
     set(&mut eip, "PublicIpAddressPoolId", json!(pool_id));
     set(&mut eip, "Zone", json!(req.zone.unwrap_or("")));
     if let Some(rg) = optional(p, "ResourceGroupId") {
         set(&mut eip, "ResourceGroupId", json!(rg));
     }
     let editions: Vec<&String> = req.protection.iter().filter(|t| !t.is_empty()).collect();
-    set(&mut eip, "SecurityProtectionTypes", json!({"SecurityProtectionType": editions}));
+    set(
+        &mut eip,
+        "SecurityProtectionTypes",
+        json!({"SecurityProtectionType": editions}),
+    );
     if c.billing == Billing::PrePaid {
         let period = req.period.and_then(|v| v.parse::<i64>().ok()).unwrap_or(1);
         let cycle = req.pricing_cycle.unwrap_or("Month");
         set(&mut eip, "ExpiredTime", json!(expiry(ctx, period, cycle)?));
-        set(&mut eip, "_AutoPay", json!(req.auto_pay.unwrap_or("false") == "true"));
+        set(
+            &mut eip,
+            "_AutoPay",
+            json!(req.auto_pay.unwrap_or("false") == "true"),
+        );
     } else {
         ctx.bump(POSTPAID_COUNTER, 1)?;
     }
@@ -367,7 +440,10 @@ pub fn allocate(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> {
     ctx.insert(&eip)?;
     let mut out = json!({"AllocationId": id});
     if c.billing == Billing::PrePaid {
-        out["OrderId"] = json!(format!("{}", 200_000_000_000u64 + ctx.bump("order", 1)? as u64));
+        out["OrderId"] = json!(format!(
+            "{}",
+            200_000_000_000u64 + ctx.bump("order", 1)? as u64
+        ));
     } else {
         out["EipAddress"] = json!(ip.to_string());
         out["ResourceGroupId"] = eip.attrs["ResourceGroupId"].clone();
@@ -376,8 +452,12 @@ pub fn allocate(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> {
 }
 
 fn page(p: &Params, max: i64, default: i64) -> Result<(i64, i64), CloudError> {
-    let num = optional(p, "PageNumber").map(|v| v.parse::<i64>().ok().filter(|n| *n >= 1)).unwrap_or(Some(1));
-    let size = optional(p, "PageSize").map(|v| v.parse::<i64>().ok().filter(|n| (1..=max).contains(n))).unwrap_or(Some(default));
+    let num = optional(p, "PageNumber")
+        .map(|v| v.parse::<i64>().ok().filter(|n| *n >= 1))
+        .unwrap_or(Some(1));
+    let size = optional(p, "PageSize")
+        .map(|v| v.parse::<i64>().ok().filter(|n| (1..=max).contains(n)))
+        .unwrap_or(Some(default));
     match (num, size) {
         (Some(n), Some(s)) => Ok((n, s)),
         _ => Err(CloudError::new(
@@ -414,7 +494,12 @@ pub fn tag_params(p: &Params) -> Vec<(String, String)> {
     (1..)
         .map_while(|i| {
             let key = p.get(&format!("Tag.{i}.Key"))?;
-            Some((key.clone(), p.get(&format!("Tag.{i}.Value")).cloned().unwrap_or_default()))
+            Some((
+                key.clone(),
+                p.get(&format!("Tag.{i}.Value"))
+                    .cloned()
+                    .unwrap_or_default(),
+            ))
         })
         .collect()
 }
@@ -429,19 +514,53 @@ pub fn describe(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> {
         if list.len() > 50 {
             return Err(CloudError::new(
                 "InvalidParameter",
-                format!("{name} takes at most 50 comma-separated values, got {}", list.len()),
+                format!(
+                    "{name} takes at most 50 comma-separated values, got {}",
+                    list.len()
+                ),
             ));
         }
     }
     let charge = optional(p, "ChargeType");
     if let Some(c) = charge.filter(|c| !matches!(*c, "PostPaid" | "PrePaid")) {
-        return Err(CloudError::new("InvalidChargeType.ValueNotSupported", format!("ChargeType {c:?} is not PostPaid or PrePaid")));
+        return Err(CloudError::new(
+            "InvalidChargeType.ValueNotSupported",
+            format!("ChargeType {c:?} is not PostPaid or PrePaid"),
+        ));
     }
-    if let Some(t) = optional(p, "AssociatedInstanceType").filter(|t| !associations::INSTANCE_TYPES.contains(t)) {
+    if let Some(t) =
+        optional(p, "AssociatedInstanceType").filter(|t| !associations::INSTANCE_TYPES.contains(t))
+    {
         return Err(CloudError::new(
             "InvalidIAssociatedInstanceType.ValueNotSupported",
             format!("AssociatedInstanceType {t:?} is not supported"),
         ));
+    }
+    // No filter but the region: page in SQL (the region index), without loading every EIP.
+    let filters = [
+        "Status",
+        "AssociatedInstanceId",
+        "AssociatedInstanceType",
+        "SegmentInstanceId",
+        "PublicIpAddressPoolId",
+        "ResourceGroupId",
+        "ISP",
+        "ChargeType",
+        "EipName",
+        "LockReason",
+        "Tag.1.Key",
+    ];
+    if ids.is_empty() && ips.is_empty() && filters.iter().all(|f| optional(p, f).is_none()) {
+        let filter = "type = 'eip' AND region = ?1";
+        let total = ctx.count(filter, &[&region])?;
+        let page = ctx.select_page(filter, &[&region], size, (num - 1) * size)?;
+        let items: Vec<Value> = page.iter().map(present).collect();
+        return Ok(answer(json!({
+            "TotalCount": total,
+            "PageNumber": num,
+            "PageSize": size,
+            "EipAddresses": {"EipAddress": items},
+        })));
     }
     // Candidates through the most selective index, then every filter.
     let mut found: Vec<Obj> = if !ids.is_empty() {
@@ -455,7 +574,9 @@ pub fn describe(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> {
     } else if !ips.is_empty() {
         let mut v = Vec::new();
         for ip in &ips {
-            let Ok(addr) = ip.parse::<Ipv4Addr>() else { continue };
+            let Ok(addr) = ip.parse::<Ipv4Addr>() else {
+                continue;
+            };
             if let Some((owner, _)) = addresses::holder(ctx, addr)?
                 && let Some(o) = ctx.get_kind(&owner, "eip")?
             {
@@ -466,9 +587,15 @@ pub fn describe(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> {
     } else if let Some(inst) = optional(p, "AssociatedInstanceId") {
         associations::eips_on(ctx, inst)?
     } else if let Some(sg) = optional(p, "SegmentInstanceId") {
-        ctx.select("type = 'eip' AND json_extract(attrs, '$.SegmentInstanceId') = ?1", &[&sg])?
+        ctx.select(
+            "type = 'eip' AND json_extract(attrs, '$.SegmentInstanceId') = ?1",
+            &[&sg],
+        )?
     } else if let Some(pool) = optional(p, "PublicIpAddressPoolId") {
-        ctx.select("type = 'eip' AND json_extract(attrs, '$.PublicIpAddressPoolId') = ?1", &[&pool])?
+        ctx.select(
+            "type = 'eip' AND json_extract(attrs, '$.PublicIpAddressPoolId') = ?1",
+            &[&pool],
+        )?
     } else {
         ctx.list("eip", Some(region))?
     };
@@ -517,9 +644,19 @@ pub fn modify(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> {
             let billing = allocation::billing(Some(eip.str("ChargeType")))?;
             let metering = eip.str("InternetChargeType").to_string();
             let range = allocation::bandwidth_range(billing, &metering);
-            allocation::bandwidth(Some(bw), range, &format!("a {} {metering} EIP", billing.api()), "A04")?
+            allocation::bandwidth(
+                Some(bw),
+                range,
+                &format!("a {} {metering} EIP", billing.api()),
+                "A04",
+            )?
         } else {
-            allocation::bandwidth(Some(bw), super::rules::groups::BANDWIDTH_RANGE, "a member of a contiguous EIP group", "G04")?
+            allocation::bandwidth(
+                Some(bw),
+                super::rules::groups::BANDWIDTH_RANGE,
+                "a member of a contiguous EIP group",
+                "G04",
+            )?
         };
         eip.attrs.insert("Bandwidth".into(), json!(n.to_string()));
     }
@@ -547,19 +684,32 @@ pub fn deletion_protection(ctx: &mut Ctx<'_>, p: &Params) -> Option<Result<Value
     Some((|| {
         let region = region(p)?;
         let id = required(p, "InstanceId")?;
-        let mut eip = ctx.get_kind(id, "eip")?.filter(|o| o.region == region).ok_or_else(|| {
-            CloudError::new("DeletionProtection.ResourceNotExist", format!("EIP {id} does not exist"))
-        })?;
+        let mut eip = ctx
+            .get_kind(id, "eip")?
+            .filter(|o| o.region == region)
+            .ok_or_else(|| {
+                CloudError::new(
+                    "DeletionProtection.ResourceNotExist",
+                    format!("EIP {id} does not exist"),
+                )
+            })?;
         release::check_not_transitional(&eip, "DeletionProtection")?;
         let enable = match required(p, "ProtectionEnable")? {
             "true" => true,
             "false" => false,
-            other => return Err(CloudError::new("InvalidParameter", format!("ProtectionEnable {other:?} is not true or false"))),
+            other => {
+                return Err(CloudError::new(
+                    "InvalidParameter",
+                    format!("ProtectionEnable {other:?} is not true or false"),
+                ));
+            }
         };
         if enable && eip.str("ChargeType") == "PrePaid" {
             return Err(CloudError::new(
                 "DeletionProtection.PrePaidNotSupport",
-                format!("EIP {id} is a subscription EIP; deletion protection applies to pay-as-you-go EIPs"),
+                format!(
+                    "EIP {id} is a subscription EIP; deletion protection applies to pay-as-you-go EIPs"
+                ),
             ));
         }
         eip.attrs.insert("DeletionProtection".into(), json!(enable));
@@ -573,7 +723,12 @@ pub fn forward_mode(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> 
     let region = region(p)?;
     let mut eip = load(ctx, required(p, "InstanceId")?, region)?;
     let mode = required(p, "Mode")?;
-    associations::check_request(&associations::AssocRequest { instance_id: "", mode: Some(mode), instance_type: Some("NetworkInterface"), ..Default::default() })?;
+    associations::check_request(&associations::AssocRequest {
+        instance_id: "",
+        mode: Some(mode),
+        instance_type: Some("NetworkInterface"),
+        ..Default::default()
+    })?;
     release::check_not_transitional(&eip, "ModifyEipForwardMode")?;
     match eip.str("InstanceType") {
         "" => {}
@@ -585,7 +740,11 @@ pub fn forward_mode(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> 
                     .attrs
                     .get("PrivateIpSets")
                     .and_then(Value::as_array)
-                    .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|v| v.as_str().map(str::to_string))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 associations::check_eni_mode(ctx, &eip, &eni, mode, &on, &ips)?;
             }
@@ -593,7 +752,10 @@ pub fn forward_mode(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> 
         other if mode != "NAT" => {
             return Err(CloudError::new(
                 "Mode.NotSupport",
-                format!("EIP {} is associated with a {other}; BINDED and MULTI_BINDED modes apply to secondary ENIs only", eip.id),
+                format!(
+                    "EIP {} is associated with a {other}; BINDED and MULTI_BINDED modes apply to secondary ENIs only",
+                    eip.id
+                ),
             )
             .rule("S07"));
         }
@@ -611,7 +773,10 @@ pub fn set_hd_monitor(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError
     release::check_not_transitional(&eip, "SetHighDefinitionMonitorLogStatus")?;
     let status = required(p, "Status")?;
     if !matches!(status, "ON" | "OFF") {
-        return Err(CloudError::new("InvalidParameter", format!("Status {status:?} is not ON or OFF")));
+        return Err(CloudError::new(
+            "InvalidParameter",
+            format!("Status {status:?} is not ON or OFF"),
+        ));
     }
     let (project, store) = if status == "ON" {
         (required(p, "LogProject")?, required(p, "LogStore")?)
@@ -649,8 +814,16 @@ pub fn modify_charge_type(ctx: &mut Ctx<'_>, p: &Params) -> Option<Result<Value,
         let region = region(p)?;
         let target = optional(p, "InstanceChargeType").unwrap_or("PrePaid");
         let cycle = optional(p, "PricingCycle").or_else(|| optional(p, "PeriodUnit"));
-        allocation::subscription(Billing::PrePaid, Some(optional(p, "Period").unwrap_or("1")), cycle, optional(p, "AutoPay"), 3)?;
-        let period = optional(p, "Period").and_then(|v| v.parse::<i64>().ok()).unwrap_or(1);
+        allocation::subscription(
+            Billing::PrePaid,
+            Some(optional(p, "Period").unwrap_or("1")),
+            cycle,
+            optional(p, "AutoPay"),
+            3,
+        )?;
+        let period = optional(p, "Period")
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(1);
         for id in &ids {
             let mut eip = load(ctx, id, region)?;
             release::check_not_transitional(&eip, "ModifyInstanceChargeType")?;
@@ -659,12 +832,17 @@ pub fn modify_charge_type(ctx: &mut Ctx<'_>, p: &Params) -> Option<Result<Value,
                 continue;
             }
             eip.attrs.insert("ChargeType".into(), json!("PrePaid"));
-            eip.attrs.insert("ExpiredTime".into(), json!(expiry(ctx, period, cycle.unwrap_or("Month"))?));
+            eip.attrs.insert(
+                "ExpiredTime".into(),
+                json!(expiry(ctx, period, cycle.unwrap_or("Month"))?),
+            );
             eip.attrs.insert("DeletionProtection".into(), json!(false));
             ctx.update(&eip)?;
             ctx.bump(POSTPAID_COUNTER, -1)?;
         }
-        Ok(answer(json!({"OrderId": format!("{}", 200_000_000_000u64 + ctx.bump("order", 1)? as u64)})))
+        Ok(answer(
+            json!({"OrderId": format!("{}", 200_000_000_000u64 + ctx.bump("order", 1)? as u64)}),
+        ))
     })())
 }
 

@@ -58,7 +58,9 @@ impl Faults {
                 "unavailable" => f.unavailable = prob()?,
                 "conflict" => f.conflict = prob()?,
                 "taskconflict" => f.task_conflict = prob()?,
-                "latency" => f.latency = humantime::parse_duration(value.trim()).map_err(|_| bad(part))?,
+                "latency" => {
+                    f.latency = humantime::parse_duration(value.trim()).map_err(|_| bad(part))?
+                }
                 "seed" => {
                     let seed = value.trim().parse::<u64>().map_err(|_| bad(part))?;
                     f.rng = Mutex::new(StdRng::seed_from_u64(seed));
@@ -93,7 +95,10 @@ impl Faults {
             )
         };
         if a < self.throttle {
-            return Err(CloudError::new("Throttling.User", "Request was denied due to user flow control."));
+            return Err(CloudError::new(
+                "Throttling.User",
+                "Request was denied due to user flow control.",
+            ));
         }
         if b < self.unavailable {
             return Err(CloudError::new(
@@ -110,7 +115,10 @@ impl Faults {
             .status(409));
         }
         if mutating && d < self.task_conflict {
-            return Err(CloudError::new("TaskConflict", "The eip operate too frequent."));
+            return Err(CloudError::new(
+                "TaskConflict",
+                "The eip operate too frequent.",
+            ));
         }
         Ok(())
     }
@@ -135,15 +143,25 @@ mod tests {
         assert!(Faults::parse("throttle=2").is_err());
         assert!(Faults::parse("bogus=1").is_err());
         let draws = |seed: u64| {
-            let f = Faults::parse(&format!("throttle=0.5,seed={seed}")).unwrap().unwrap();
-            (0..32).map(|_| f.before_call("DescribeEipAddresses").is_err()).collect::<Vec<_>>()
+            let f = Faults::parse(&format!("throttle=0.5,seed={seed}"))
+                .unwrap()
+                .unwrap();
+            (0..32)
+                .map(|_| f.before_call("DescribeEipAddresses").is_err())
+                .collect::<Vec<_>>()
         };
         assert_eq!(draws(7), draws(7));
         assert!(draws(7).iter().any(|x| *x) && draws(7).iter().any(|x| !*x));
         let f = Faults::parse("conflict=1").unwrap().unwrap();
         assert!(f.before_call("DescribeEipAddresses").is_ok());
-        assert_eq!(f.before_call("AllocateEipAddress").unwrap_err().code, "OperationConflict");
+        assert_eq!(
+            f.before_call("AllocateEipAddress").unwrap_err().code,
+            "OperationConflict"
+        );
         let f = Faults::parse("unavailable=1").unwrap().unwrap();
-        assert_eq!(f.before_call("ListTagResources").unwrap_err().http_status, 503);
+        assert_eq!(
+            f.before_call("ListTagResources").unwrap_err().http_status,
+            503
+        );
     }
 }

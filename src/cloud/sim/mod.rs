@@ -64,7 +64,10 @@ impl SimCloud {
     pub fn open_with_faults(path: &Path, faults: Option<Faults>) -> Result<SimCloud, CloudError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| {
-                CloudError::new("InternalError", format!("cannot create {}: {e}", dir.display()))
+                CloudError::new(
+                    "InternalError",
+                    format!("cannot create {}: {e}", dir.display()),
+                )
             })?;
         }
         let fresh = !path.exists();
@@ -72,9 +75,12 @@ impl SimCloud {
         if fresh {
             restrict_permissions(path);
         }
-        conn.busy_timeout(std::time::Duration::from_secs(30)).map_err(db_error)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(db_error)?;
-        conn.pragma_update(None, "synchronous", "NORMAL").map_err(db_error)?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(db_error)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(db_error)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(db_error)?;
         store::migrate(&conn).map_err(db_error)?;
         Ok(SimCloud {
             conn: Mutex::new(conn),
@@ -98,7 +104,6 @@ impl SimCloud {
         let sp = conn.savepoint().map_err(db_error)?;
         let mut ctx = Ctx::new(&sp)?;
         let out = f(&mut ctx)?;
-        drop(ctx);
         sp.commit().map_err(db_error)?;
         Ok(out)
     }
@@ -115,7 +120,8 @@ impl CloudApi for SimCloud {
 
     fn scratch(&self) -> Result<Box<dyn CloudApi>, CloudError> {
         let conn = Connection::open(&self.path).map_err(db_error)?;
-        conn.busy_timeout(std::time::Duration::from_secs(30)).map_err(db_error)?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(db_error)?;
         conn.execute_batch("BEGIN").map_err(db_error)?;
         Ok(Box::new(SimCloud {
             conn: Mutex::new(conn),
@@ -149,7 +155,12 @@ fn is_query(action: &str) -> bool {
 }
 
 /// The answer already given to `token` for `action`, if any.
-fn token_answer(ctx: &Ctx<'_>, token: &str, action: &str, params: &Params) -> Result<Option<Value>, CloudError> {
+fn token_answer(
+    ctx: &Ctx<'_>,
+    token: &str,
+    action: &str,
+    params: &Params,
+) -> Result<Option<Value>, CloudError> {
     let row: Option<(String, String)> = ctx
         .db()
         .query_row(
@@ -159,7 +170,9 @@ fn token_answer(ctx: &Ctx<'_>, token: &str, action: &str, params: &Params) -> Re
         )
         .optional()
         .map_err(db_error)?;
-    let Some((sent, response)) = row else { return Ok(None) };
+    let Some((sent, response)) = row else {
+        return Ok(None);
+    };
     // A token reused with other parameters is a new request (the engine may derive tokens per
     // resource; refusing would turn a harmless reuse into a failure).
     if sent != serde_json::to_string(params).unwrap_or_default() {
@@ -168,11 +181,22 @@ fn token_answer(ctx: &Ctx<'_>, token: &str, action: &str, params: &Params) -> Re
     Ok(serde_json::from_str(&response).ok())
 }
 
-fn save_token(ctx: &Ctx<'_>, token: &str, action: &str, params: &Params, response: &Value) -> Result<(), CloudError> {
+fn save_token(
+    ctx: &Ctx<'_>,
+    token: &str,
+    action: &str,
+    params: &Params,
+    response: &Value,
+) -> Result<(), CloudError> {
     ctx.db()
         .execute(
             "INSERT OR REPLACE INTO tokens(token, action, params, response) VALUES (?1, ?2, ?3, ?4)",
-            params![token, action, serde_json::to_string(params).unwrap_or_default(), response.to_string()],
+            params![
+                token,
+                action,
+                serde_json::to_string(params).unwrap_or_default(),
+                response.to_string()
+            ],
         )
         .map_err(db_error)?;
     Ok(())
@@ -238,7 +262,11 @@ fn family(ctx: &mut Ctx<'_>, action: &str, p: &Params) -> Option<Result<Value, C
 
 /// Routes an action to the family that implements it: the EIP family first (with client-token
 /// idempotency), then the association targets.
-pub(crate) fn dispatch(ctx: &mut Ctx<'_>, action: &str, params: &Params) -> Result<Value, CloudError> {
+pub(crate) fn dispatch(
+    ctx: &mut Ctx<'_>,
+    action: &str,
+    params: &Params,
+) -> Result<Value, CloudError> {
     eip::settle_due(ctx)?;
     let token = optional(params, "ClientToken").filter(|_| !is_query(action));
     if let Some(t) = token

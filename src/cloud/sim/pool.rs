@@ -35,7 +35,11 @@ pub fn protection_types(pool: &Obj) -> Vec<String> {
     pool.attrs
         .get("SecurityProtectionTypes")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -48,7 +52,9 @@ fn pool_not_found(id: &str) -> CloudError {
 }
 
 fn load(ctx: &Ctx<'_>, id: &str, region: &str) -> Result<Obj, CloudError> {
-    ctx.get_kind(id, "pool")?.filter(|p| p.region == region).ok_or_else(|| pool_not_found(id))
+    ctx.get_kind(id, "pool")?
+        .filter(|p| p.region == region)
+        .ok_or_else(|| pool_not_found(id))
 }
 
 fn privilege(ctx: &Ctx<'_>) -> Result<(), CloudError> {
@@ -77,7 +83,10 @@ fn present(ctx: &Ctx<'_>, pool: &Obj) -> Result<Value, CloudError> {
     out.insert("TotalIpNum".into(), json!(total));
     out.insert("UsedIpNum".into(), json!(used));
     out.insert("IpAddressRemaining".into(), json!(used < total));
-    let tags: Vec<Value> = tags_of(pool).into_iter().map(|(k, v)| json!({"Key": k, "Value": v})).collect();
+    let tags: Vec<Value> = tags_of(pool)
+        .into_iter()
+        .map(|(k, v)| json!({"Key": k, "Value": v}))
+        .collect();
     out.insert("Tags".into(), json!(tags));
     Ok(Value::Object(out))
 }
@@ -86,7 +95,11 @@ fn present(ctx: &Ctx<'_>, pool: &Obj) -> Result<Value, CloudError> {
 pub fn create(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> {
     let region = region(p)?;
     privilege(ctx)?;
-    let isp = allocation::isp(optional(p, "Isp").or_else(|| optional(p, "ISP")), region, allocation::Billing::PostPaid)?;
+    let isp = allocation::isp(
+        optional(p, "Isp").or_else(|| optional(p, "ISP")),
+        region,
+        allocation::Billing::PostPaid,
+    )?;
     if regions::needs_whitelist(isp) && !account::flag(ctx, "single_isp_whitelist")? {
         return Err(CloudError::new(
             "IllegalParam.Isp",
@@ -94,13 +107,19 @@ pub fn create(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> {
         )
         .rule("A06"));
     }
-    let protection: Vec<String> = repeated(p, "SecurityProtectionTypes").into_iter().filter(|t| !t.is_empty()).collect();
+    let protection: Vec<String> = repeated(p, "SecurityProtectionTypes")
+        .into_iter()
+        .filter(|t| !t.is_empty())
+        .collect();
     pool_protection(&protection, region, isp)?;
     allocation::name(optional(p, "Name"), "A10")?;
     allocation::description(optional(p, "Description"), "A10")?;
     let biz = optional(p, "BizType").unwrap_or("Default");
     if !matches!(biz, "Default" | "CloudBox") {
-        return Err(CloudError::new("InvalidParameter", format!("BizType {biz:?} is not Default or CloudBox")));
+        return Err(CloudError::new(
+            "InvalidParameter",
+            format!("BizType {biz:?} is not Default or CloudBox"),
+        ));
     }
     let rg = match optional(p, "ResourceGroupId") {
         Some(rg) => {
@@ -112,13 +131,19 @@ pub fn create(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> {
     if ctx.list("pool", Some(region))?.len() >= rules::MAX_POOLS_PER_REGION {
         return Err(CloudError::new(
             "QuotaExceeded.PublicIpAddressPool",
-            format!("region {region} already has {} IP address pools, the most a region allows", rules::MAX_POOLS_PER_REGION),
+            format!(
+                "region {region} already has {} IP address pools, the most a region allows",
+                rules::MAX_POOLS_PER_REGION
+            ),
         )
         .rule("P01"));
     }
     let id = ctx.new_id("pippool-")?;
     let now = clock::now_str(ctx)?;
-    let tags: Vec<Value> = tag_params(p).into_iter().map(|(k, v)| json!({"Key": k, "Value": v})).collect();
+    let tags: Vec<Value> = tag_params(p)
+        .into_iter()
+        .map(|(k, v)| json!({"Key": k, "Value": v}))
+        .collect();
     let pool = Obj {
         id: id.clone(),
         kind: "pool".into(),
@@ -144,18 +169,29 @@ pub fn create(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> {
         client_token: optional(p, "ClientToken").map(str::to_string),
     };
     ctx.insert(&pool)?;
-    Ok(answer(json!({"PulbicIpAddressPoolId": id, "PublicIpAddressPoolId": id, "ResourceGroupId": rg})))
+    Ok(answer(
+        json!({"PulbicIpAddressPoolId": id, "PublicIpAddressPoolId": id, "ResourceGroupId": rg}),
+    ))
 }
 
 fn token_page(p: &Params) -> Result<(usize, usize), CloudError> {
     let start = match optional(p, "NextToken") {
-        Some(t) => t.parse::<usize>().map_err(|_| CloudError::new("InvalidParameter", format!("NextToken {t:?} is not valid")))?,
+        Some(t) => t.parse::<usize>().map_err(|_| {
+            CloudError::new("InvalidParameter", format!("NextToken {t:?} is not valid"))
+        })?,
         None => 0,
     };
     let max = match optional(p, "MaxResults") {
-        Some(m) => m.parse::<usize>().ok().filter(|m| (1..=100).contains(m)).ok_or_else(|| {
-            CloudError::new("InvalidParameter", format!("MaxResults {m:?} must be 1-100"))
-        })?,
+        Some(m) => m
+            .parse::<usize>()
+            .ok()
+            .filter(|m| (1..=100).contains(m))
+            .ok_or_else(|| {
+                CloudError::new(
+                    "InvalidParameter",
+                    format!("MaxResults {m:?} must be 1-100"),
+                )
+            })?,
         None => 20,
     };
     Ok((start, max))
@@ -179,7 +215,12 @@ pub fn list(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> {
         .into_iter()
         .chain((1..).map_while(|i| {
             let k = p.get(&format!("Tags.{i}.Key"))?;
-            Some((k.clone(), p.get(&format!("Tags.{i}.Value")).cloned().unwrap_or_default()))
+            Some((
+                k.clone(),
+                p.get(&format!("Tags.{i}.Value"))
+                    .cloned()
+                    .unwrap_or_default(),
+            ))
         }))
         .collect::<Vec<_>>();
     let eq = |o: &Obj, key: &str, param: &str| optional(p, param).is_none_or(|v| o.str(key) == v);
@@ -198,7 +239,11 @@ pub fn list(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> {
     for pool in pools.iter().skip(start).take(max) {
         items.push(present(ctx, pool)?);
     }
-    let next = if start + max < total { (start + max).to_string() } else { String::new() };
+    let next = if start + max < total {
+        (start + max).to_string()
+    } else {
+        String::new()
+    };
     Ok(answer(json!({
         "PublicIpAddressPoolList": items,
         "TotalCount": total,
@@ -281,12 +326,20 @@ pub fn add_cidr(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> {
         }
         CidrAsk::Mask(m) => {
             let inv = regions::pool_inventory(region, &isp).ok_or_else(|| {
-                CloudError::new("ResourceNotEnough.PublicIpAddressPool", format!("no CIDR blocks of line type {isp} are available in {region}"))
+                CloudError::new(
+                    "ResourceNotEnough.PublicIpAddressPool",
+                    format!("no CIDR blocks of line type {isp} are available in {region}"),
+                )
             })?;
             let from = regions::ip_to_int(inv.network());
-            addresses::reserve_aligned_in(ctx, &inv, from, m, region, &pool.id)?.ok_or_else(|| {
-                CloudError::new("ResourceNotEnough.PublicIpAddressPool", format!("no free /{m} CIDR block of line type {isp} is left in {region}"))
-            })?
+            addresses::reserve_aligned_in(ctx, &inv, from, m, region, &pool.id)?.ok_or_else(
+                || {
+                    CloudError::new(
+                        "ResourceNotEnough.PublicIpAddressPool",
+                        format!("no free /{m} CIDR block of line type {isp} is left in {region}"),
+                    )
+                },
+            )?
         }
     };
     let now = clock::now_str(ctx)?;
@@ -332,7 +385,11 @@ pub fn list_cidrs(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> {
         out.insert("UsedIpNum".into(), json!(used));
         items.push(Value::Object(out));
     }
-    let next = if start + max < found.len() { (start + max).to_string() } else { String::new() };
+    let next = if start + max < found.len() {
+        (start + max).to_string()
+    } else {
+        String::new()
+    };
     Ok(answer(json!({
         "PublicIpPoolCidrBlockList": items,
         "TotalCount": found.len(),
@@ -348,10 +405,17 @@ pub fn delete_cidr(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> {
     let cidr = required(p, "CidrBlock")?;
     let id = format!("{}:{cidr}", pool.id);
     let block = ctx.get_kind(&id, "pool_cidr")?.ok_or_else(|| {
-        CloudError::new("ResourceNotFound.CidrBlock", format!("IP address pool {} has no CIDR block {cidr}", pool.id)).status(404)
+        CloudError::new(
+            "ResourceNotFound.CidrBlock",
+            format!("IP address pool {} has no CIDR block {cidr}", pool.id),
+        )
+        .status(404)
     })?;
     if let Ok(net) = block.str("CidrBlock").parse::<Ipv4Net>() {
-        rules::in_use(&format!("CIDR block {net} of IP address pool {}", pool.id), addresses::held_in(ctx, &net)?)?;
+        rules::in_use(
+            &format!("CIDR block {net} of IP address pool {}", pool.id),
+            addresses::held_in(ctx, &net)?,
+        )?;
         addresses::unreserve(ctx, &net)?;
     }
     ctx.delete(&id)?;

@@ -32,7 +32,13 @@ const fn r(id: &'static str, name: &'static str, bgp_pro: bool, enhanced: bool) 
     let b = id.as_bytes();
     // cn-* except cn-hongkong is the Chinese mainland.
     let mainland = b.len() > 3 && b[0] == b'c' && b[1] == b'n' && b[2] == b'-' && !is_hk(b);
-    Region { id, name, mainland, bgp_pro, anti_ddos_enhanced: enhanced }
+    Region {
+        id,
+        name,
+        mainland,
+        bgp_pro,
+        anti_ddos_enhanced: enhanced,
+    }
 }
 
 const fn is_hk(b: &[u8]) -> bool {
@@ -67,7 +73,12 @@ pub const REGIONS: &[Region] = &[
     r("cn-guangzhou", "China (Guangzhou)", false, false),
     r("cn-chengdu", "China (Chengdu)", false, false),
     r("cn-hongkong", "China (Hong Kong)", true, true),
-    r("cn-zhengzhou-jva", "China (Zhengzhou - China Unicom)", false, false),
+    r(
+        "cn-zhengzhou-jva",
+        "China (Zhengzhou - China Unicom)",
+        false,
+        false,
+    ),
     r("cn-zhongwei", "China (Zhongwei)", false, false),
     r("ap-northeast-1", "Japan (Tokyo)", true, true),
     r("ap-northeast-2", "South Korea (Seoul)", false, true),
@@ -85,8 +96,18 @@ pub const REGIONS: &[Region] = &[
     r("eu-central-1", "Germany (Frankfurt)", false, true),
     r("eu-west-1", "UK (London)", false, true),
     r("me-east-1", "UAE (Dubai)", false, false),
-    r("me-central-1", "SAU (Riyadh - Partner Region)", false, false),
-    r("cn-shanghai-finance-1", "China (Shanghai) Finance Cloud", false, false),
+    r(
+        "me-central-1",
+        "SAU (Riyadh - Partner Region)",
+        false,
+        false,
+    ),
+    r(
+        "cn-shanghai-finance-1",
+        "China (Shanghai) Finance Cloud",
+        false,
+        false,
+    ),
 ];
 
 /// The only region where subscription BGP (Multi-ISP) Pro EIPs exist (A06).
@@ -124,7 +145,9 @@ pub fn check(id: &str) -> Result<&'static Region, CloudError> {
     find(id).map(|(_, r)| r).ok_or_else(|| {
         CloudError::not_found(
             "InvalidRegionId.NotFound",
-            format!("Specified value of \"RegionId\" is not supported: region {id:?} does not exist"),
+            format!(
+                "Specified value of \"RegionId\" is not supported: region {id:?} does not exist"
+            ),
         )
         .rule("A05")
     })
@@ -201,7 +224,10 @@ mod tests {
         assert_eq!(e.rule.as_deref(), Some("A05"));
         assert!(find("cn-beijing").unwrap().1.mainland);
         assert!(!find("cn-hongkong").unwrap().1.mainland);
-        assert_eq!(alloc_prefix("cn-qingdao", "BGP").unwrap().to_string(), "47.64.0.0/16");
+        assert_eq!(
+            alloc_prefix("cn-qingdao", "BGP").unwrap().to_string(),
+            "47.64.0.0/16"
+        );
         assert!(alloc_prefix("cn-beijing", "BGP_PRO").is_none());
         let block: Ipv4Net = "47.118.126.0/25".parse().unwrap();
         assert!(cidr_fits("cn-hangzhou", Some("BGP"), &block));

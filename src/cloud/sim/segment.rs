@@ -38,12 +38,18 @@ pub fn allocate(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> {
     }
     let (checked, errs) = groups::violations(&req);
     let Some(c) = checked else {
-        return Err(errs.into_iter().next().unwrap_or_else(|| CloudError::new("InvalidParameter", "invalid request")));
+        return Err(errs
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| CloudError::new("InvalidParameter", "invalid request")));
     };
     if regions::needs_whitelist(c.isp) && !account::flag(ctx, "single_isp_whitelist")? {
         return Err(CloudError::new(
             "IllegalParam.Isp",
-            format!("line type {} is available only to accounts on the single-ISP whitelist", c.isp),
+            format!(
+                "line type {} is available only to accounts on the single-ISP whitelist",
+                c.isp
+            ),
         )
         .rule("A06"));
     }
@@ -64,10 +70,20 @@ pub fn allocate(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> {
         let ip = regions::int_to_ip(base + i64::from(off));
         let member_id = ctx.new_id("eip-")?;
         addresses::take(ctx, ip, region, &member_id, "eip")?;
-        let mut m = eip::new_eip(ctx, &member_id, ip, region, Billing::PostPaid, c.metering, c.bandwidth, c.isp)?;
+        let mut m = eip::new_eip(
+            ctx,
+            &member_id,
+            ip,
+            region,
+            Billing::PostPaid,
+            c.metering,
+            c.bandwidth,
+            c.isp,
+        )?;
         m.attrs.insert("SegmentInstanceId".into(), json!(id));
         m.attrs.insert("ResourceGroupId".into(), json!(rg));
-        m.attrs.insert("Zone".into(), json!(optional(p, "Zone").unwrap_or("")));
+        m.attrs
+            .insert("Zone".into(), json!(optional(p, "Zone").unwrap_or("")));
         ctx.insert(&m)?;
         count += 1;
     }
@@ -113,10 +129,19 @@ pub fn describe(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> {
     let region = region(p)?;
     let (num, size) = paging(p, 50, 10)?;
     let found: Vec<Obj> = match optional(p, "SegmentInstanceId") {
-        Some(id) => ctx.get_kind(id, "eip_segment")?.into_iter().filter(|g| g.region == region).collect(),
+        Some(id) => ctx
+            .get_kind(id, "eip_segment")?
+            .into_iter()
+            .filter(|g| g.region == region)
+            .collect(),
         None => ctx.list("eip_segment", Some(region))?,
     };
-    let items: Vec<Value> = found.iter().skip(((num - 1) * size) as usize).take(size as usize).map(present).collect();
+    let items: Vec<Value> = found
+        .iter()
+        .skip(((num - 1) * size) as usize)
+        .take(size as usize)
+        .map(present)
+        .collect();
     Ok(answer(json!({
         "TotalCount": found.len(),
         "PageNumber": num,
@@ -127,7 +152,10 @@ pub fn describe(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> {
 
 /// The members of group `id`.
 pub fn members(ctx: &Ctx<'_>, id: &str) -> Result<Vec<Obj>, CloudError> {
-    ctx.select("type = 'eip' AND json_extract(attrs, '$.SegmentInstanceId') = ?1", &[&id])
+    ctx.select(
+        "type = 'eip' AND json_extract(attrs, '$.SegmentInstanceId') = ?1",
+        &[&id],
+    )
 }
 
 /// ReleaseEipSegmentAddress (G05: all or nothing, every member unassociated; D04).
@@ -137,7 +165,12 @@ pub fn release(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> {
     let group = ctx
         .get_kind(id, "eip_segment")?
         .filter(|g| g.region == region)
-        .ok_or_else(|| CloudError::new("OperationFailed.InstanceNotExist", format!("contiguous EIP group {id} does not exist")))?;
+        .ok_or_else(|| {
+            CloudError::new(
+                "OperationFailed.InstanceNotExist",
+                format!("contiguous EIP group {id} does not exist"),
+            )
+        })?;
     let members = members(ctx, id)?;
     if let Some(busy) = members.iter().find(|m| m.status != "Available") {
         return Err(CloudError::new(

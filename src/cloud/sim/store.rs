@@ -163,7 +163,11 @@ impl<'a> Ctx<'a> {
         self.tx
             .execute(
                 "UPDATE objects SET status = ?2, attrs = ?3 WHERE id = ?1",
-                params![obj.id, obj.status, Value::Object(obj.attrs.clone()).to_string()],
+                params![
+                    obj.id,
+                    obj.status,
+                    Value::Object(obj.attrs.clone()).to_string()
+                ],
             )
             .map_err(db_error)?;
         Ok(())
@@ -206,18 +210,48 @@ impl<'a> Ctx<'a> {
 
     pub fn meta(&self, key: &str) -> Result<Option<String>, CloudError> {
         self.tx
-            .query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| r.get(0))
+            .query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| {
+                r.get(0)
+            })
             .optional()
             .map_err(db_error)
     }
 
     /// Objects matching `filter` (an SQL condition over the `objects` columns, with `?1`...
     /// bound to `args`), ordered by id.
-    pub fn select(&self, filter: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<Obj>, CloudError> {
+    pub fn select(
+        &self,
+        filter: &str,
+        args: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<Obj>, CloudError> {
         let sql = format!("SELECT {OBJ_COLUMNS} FROM objects WHERE {filter} ORDER BY id");
         let mut stmt = self.tx.prepare_cached(&sql).map_err(db_error)?;
         let rows = stmt.query_map(args, row_to_obj).map_err(db_error)?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_error)
+    }
+
+    /// One page (`limit` rows from `offset`) of the objects matching `filter`, ordered by id.
+    pub fn select_page(
+        &self,
+        filter: &str,
+        args: &[&dyn rusqlite::ToSql],
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<Obj>, CloudError> {
+        let sql = format!(
+            "SELECT {OBJ_COLUMNS} FROM objects WHERE {filter} ORDER BY id LIMIT {limit} OFFSET {offset}"
+        );
+        let mut stmt = self.tx.prepare_cached(&sql).map_err(db_error)?;
+        let rows = stmt.query_map(args, row_to_obj).map_err(db_error)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_error)
+    }
+
+    /// How many objects match `filter`.
+    pub fn count(&self, filter: &str, args: &[&dyn rusqlite::ToSql]) -> Result<i64, CloudError> {
+        let sql = format!("SELECT COUNT(*) FROM objects WHERE {filter}");
+        self.tx
+            .query_row(&sql, args, |r| r.get(0))
+            .map_err(db_error)
     }
 
     /// Adds `delta` to the counter `name` (created at 0) and returns the new value.
@@ -235,7 +269,11 @@ impl<'a> Ctx<'a> {
     pub fn counter(&self, name: &str) -> Result<i64, CloudError> {
         Ok(self
             .tx
-            .query_row("SELECT n FROM counters WHERE name = ?1", params![name], |r| r.get(0))
+            .query_row(
+                "SELECT n FROM counters WHERE name = ?1",
+                params![name],
+                |r| r.get(0),
+            )
             .optional()
             .map_err(db_error)?
             .unwrap_or(0))

@@ -22,19 +22,31 @@ fn kind(p: &Params) -> Option<&'static str> {
 }
 
 fn resource_type(kind: &str) -> &'static str {
-    if kind == "eip" { "EIP" } else { "PUBLICIPADDRESSPOOL" }
+    if kind == "eip" {
+        "EIP"
+    } else {
+        "PUBLICIPADDRESSPOOL"
+    }
 }
 
 fn load(ctx: &Ctx<'_>, kind: &str, id: &str, region: &str) -> Result<Obj, CloudError> {
-    ctx.get_kind(id, kind)?.filter(|o| o.region == region).ok_or_else(|| {
-        CloudError::not_found("InvalidResourceId.NotFound", format!("The specified resource {id} does not exist"))
-    })
+    ctx.get_kind(id, kind)?
+        .filter(|o| o.region == region)
+        .ok_or_else(|| {
+            CloudError::not_found(
+                "InvalidResourceId.NotFound",
+                format!("The specified resource {id} does not exist"),
+            )
+        })
 }
 
 fn save_tags(obj: &mut Obj, tags: Vec<(String, String)>) {
     let mut tags = tags;
     tags.sort();
-    let list: Vec<Value> = tags.into_iter().map(|(k, v)| json!({"Key": k, "Value": v})).collect();
+    let list: Vec<Value> = tags
+        .into_iter()
+        .map(|(k, v)| json!({"Key": k, "Value": v}))
+        .collect();
     obj.attrs.insert("Tags".into(), json!({"Tag": list}));
 }
 
@@ -48,7 +60,9 @@ fn check_tag_key(key: &str) -> Result<(), CloudError> {
     if bad {
         return Err(CloudError::new(
             "InvalidTagKey",
-            format!("tag key {key:?} is not valid: 1-128 characters, not starting with acs: or aliyun, without http:// or https://"),
+            format!(
+                "tag key {key:?} is not valid: 1-128 characters, not starting with acs: or aliyun, without http:// or https://"
+            ),
         ));
     }
     Ok(())
@@ -91,7 +105,14 @@ pub fn tag(ctx: &mut Ctx<'_>, p: &Params) -> Option<Result<Value, CloudError>> {
             tags.push((k.clone(), v.clone()));
         }
         if tags.len() > 20 {
-            return Err(CloudError::new("QuotaExceeded.TagNum", format!("{} would have {} tags; at most 20 are allowed", obj.id, tags.len())));
+            return Err(CloudError::new(
+                "QuotaExceeded.TagNum",
+                format!(
+                    "{} would have {} tags; at most 20 are allowed",
+                    obj.id,
+                    tags.len()
+                ),
+            ));
         }
         save_tags(obj, tags);
         Ok(())
@@ -103,7 +124,10 @@ pub fn untag(ctx: &mut Ctx<'_>, p: &Params) -> Option<Result<Value, CloudError>>
     let keys = repeated(p, "TagKey");
     let all = optional(p, "All") == Some("true");
     each(ctx, p, "UnTagResources", |obj| {
-        let tags = tags_of(obj).into_iter().filter(|(k, _)| !all && !keys.contains(k)).collect();
+        let tags = tags_of(obj)
+            .into_iter()
+            .filter(|(k, _)| !all && !keys.contains(k))
+            .collect();
         save_tags(obj, tags);
         Ok(())
     })
@@ -128,12 +152,20 @@ pub fn list(ctx: &mut Ctx<'_>, p: &Params) -> Option<Result<Value, CloudError>> 
         let mut out = Vec::new();
         for o in &objs {
             for (k, v) in tags_of(o) {
-                if wanted.is_empty() || wanted.iter().any(|(wk, wv)| *wk == k && (wv.is_empty() || *wv == v)) {
-                    out.push(json!({"ResourceId": o.id, "ResourceType": resource_type(kind), "TagKey": k, "TagValue": v}));
+                if wanted.is_empty()
+                    || wanted
+                        .iter()
+                        .any(|(wk, wv)| *wk == k && (wv.is_empty() || *wv == v))
+                {
+                    out.push(
+                        json!({"ResourceId": o.id, "ResourceType": resource_type(kind), "TagKey": k, "TagValue": v}),
+                    );
                 }
             }
         }
-        Ok(answer(json!({"TagResources": {"TagResource": out}, "NextToken": ""})))
+        Ok(answer(
+            json!({"TagResources": {"TagResource": out}, "NextToken": ""}),
+        ))
     })())
 }
 

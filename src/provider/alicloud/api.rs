@@ -22,8 +22,15 @@ impl Api {
 
     /// Calls `action` in `ctx.region` (unless `params` names a `RegionId`), retrying retryable
     /// errors until `ctx.timeout` runs out.
-    pub fn call(&self, ctx: &OpContext, action: &str, mut params: Params) -> Result<Value, ProviderError> {
-        params.entry("RegionId".into()).or_insert_with(|| ctx.region.clone());
+    pub fn call(
+        &self,
+        ctx: &OpContext,
+        action: &str,
+        mut params: Params,
+    ) -> Result<Value, ProviderError> {
+        params
+            .entry("RegionId".into())
+            .or_insert_with(|| ctx.region.clone());
         self.call_with_retry(ctx, action, &params)
     }
 
@@ -37,13 +44,22 @@ impl Api {
         mut params: Params,
     ) -> Result<Value, ProviderError> {
         if let Some(token) = &ctx.client_token {
-            let token = if suffix.is_empty() { token.clone() } else { format!("{token}-{suffix}") };
+            let token = if suffix.is_empty() {
+                token.clone()
+            } else {
+                format!("{token}-{suffix}")
+            };
             params.insert("ClientToken".into(), token);
         }
         self.call(ctx, action, params)
     }
 
-    fn call_with_retry(&self, ctx: &OpContext, action: &str, params: &Params) -> Result<Value, ProviderError> {
+    fn call_with_retry(
+        &self,
+        ctx: &OpContext,
+        action: &str,
+        params: &Params,
+    ) -> Result<Value, ProviderError> {
         let started = Instant::now();
         let mut delay = Duration::from_millis(20);
         loop {
@@ -53,7 +69,11 @@ impl Api {
                     let wait = delay + Duration::from_millis(jitter);
                     if started.elapsed() + wait > ctx.timeout {
                         return Err(ProviderError::Cloud(CloudError {
-                            message: format!("{} (gave up after retrying for {:?})", e.message, started.elapsed()),
+                            message: format!(
+                                "{} (gave up after retrying for {:?})",
+                                e.message,
+                                started.elapsed()
+                            ),
                             ..e
                         }));
                     }
@@ -80,7 +100,9 @@ impl Api {
         let started = Instant::now();
         loop {
             match self.mutate(ctx, action, suffix, params.clone()) {
-                Err(ProviderError::Cloud(e)) if e.rule.as_deref() == Some("D07") && started.elapsed() < ctx.timeout => {
+                Err(ProviderError::Cloud(e))
+                    if e.rule.as_deref() == Some("D07") && started.elapsed() < ctx.timeout =>
+                {
                     std::thread::sleep(Duration::from_millis(50));
                 }
                 other => return other,
@@ -129,7 +151,11 @@ pub mod attrs {
         config
             .get(key)
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -140,7 +166,14 @@ pub mod attrs {
             .and_then(Value::as_object)
             .map(|m| {
                 m.iter()
-                    .map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
+                    .map(|(k, v)| {
+                        (
+                            k.clone(),
+                            v.as_str()
+                                .map(str::to_string)
+                                .unwrap_or_else(|| v.to_string()),
+                        )
+                    })
                     .collect()
             })
             .unwrap_or_default();
@@ -173,7 +206,10 @@ pub mod attrs {
 
     /// Alibaba's tag list (`{"Tag": [{"Key","Value"}]}` or `[{"Key","Value"}]`) as a map.
     pub fn tags(item: &Value, key: &str) -> Value {
-        let list = item.get(key).map(|t| t.get("Tag").unwrap_or(t)).and_then(Value::as_array);
+        let list = item
+            .get(key)
+            .map(|t| t.get("Tag").unwrap_or(t))
+            .and_then(Value::as_array);
         let mut out = Map::new();
         for t in list.into_iter().flatten() {
             out.insert(field(t, "Key"), Value::String(field(t, "Value")));
@@ -198,7 +234,10 @@ pub mod attrs {
 
     /// A `Params` from pairs.
     pub fn params(pairs: &[(&str, &str)]) -> Params {
-        pairs.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+            .collect()
     }
 }
 
@@ -212,7 +251,11 @@ pub fn sync_tags(
     old: &[(String, String)],
     new: &[(String, String)],
 ) -> Result<(), ProviderError> {
-    let removed: Vec<&String> = old.iter().filter(|(k, _)| !new.iter().any(|(nk, _)| nk == k)).map(|(k, _)| k).collect();
+    let removed: Vec<&String> = old
+        .iter()
+        .filter(|(k, _)| !new.iter().any(|(nk, _)| nk == k))
+        .map(|(k, _)| k)
+        .collect();
     if !removed.is_empty() {
         let mut p = attrs::params(&[("ResourceType", rtype), ("ResourceId.1", id)]);
         for (i, k) in removed.iter().enumerate() {
@@ -231,10 +274,92 @@ pub fn sync_tags(
 
 /// What the create made with `client_token` (`DescribeClientToken`, an eipform extension):
 /// `(params, response)` of `action`, if the cloud saw the token.
-pub fn token_record(api: &Api, ctx: &OpContext, client_token: &str, action: &str) -> Result<Option<(Value, Value)>, ProviderError> {
-    let out = api.call(ctx, "DescribeClientToken", attrs::params(&[("ClientToken", client_token), ("Action", action)]))?;
+pub fn token_record(
+    api: &Api,
+    ctx: &OpContext,
+    client_token: &str,
+    action: &str,
+) -> Result<Option<(Value, Value)>, ProviderError> {
+    let out = api.call(
+        ctx,
+        "DescribeClientToken",
+        attrs::params(&[("ClientToken", client_token), ("Action", action)]),
+    )?;
     if out.get("Found").and_then(Value::as_bool) != Some(true) {
         return Ok(None);
     }
-    Ok(Some((out.get("Params").cloned().unwrap_or(Value::Null), out.get("Response").cloned().unwrap_or(Value::Null))))
+    Ok(Some((
+        out.get("Params").cloned().unwrap_or(Value::Null),
+        out.get("Response").cloned().unwrap_or(Value::Null),
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+
+    /// Answers each call with the next scripted error, then succeeds; counts calls.
+    struct Scripted {
+        errors: Mutex<Vec<CloudError>>,
+        calls: Mutex<usize>,
+    }
+
+    impl CloudApi for Scripted {
+        fn call(&self, _action: &str, _params: &crate::cloud::Params) -> Result<Value, CloudError> {
+            *self.calls.lock().unwrap() += 1;
+            match self.errors.lock().unwrap().pop() {
+                Some(e) => Err(e),
+                None => Ok(serde_json::json!({"RequestId": "r"})),
+            }
+        }
+        fn scratch(&self) -> Result<Box<dyn CloudApi>, CloudError> {
+            Err(CloudError::new("Unsupported", "no scratch"))
+        }
+    }
+
+    fn api(errors: Vec<CloudError>) -> (Api, Arc<Scripted>) {
+        let cloud = Arc::new(Scripted { errors: Mutex::new(errors), calls: Mutex::new(0) });
+        (Api::new(cloud.clone()), cloud)
+    }
+
+    fn ctx(timeout: Duration) -> OpContext {
+        OpContext { region: "cn-beijing".into(), client_token: Some("eipform-t".into()), timeout }
+    }
+
+    #[test]
+    fn retryable_codes_are_retried_until_they_pass() {
+        let errors = vec![
+            CloudError::new("TaskConflict", "busy"),
+            CloudError::new("OperationConflict", "busy").status(409),
+            CloudError::new("ServiceUnavailable", "down").status(503),
+            CloudError::new("Throttling.User", "slow down"),
+        ];
+        let (api, cloud) = api(errors);
+        api.mutate(&ctx(Duration::from_secs(30)), "AllocateEipAddress", "", Params::new()).unwrap();
+        assert_eq!(*cloud.calls.lock().unwrap(), 5);
+    }
+
+    #[test]
+    fn non_retryable_codes_fail_at_once() {
+        let (api, cloud) = api(vec![CloudError::new("QuotaExceeded.Eip", "quota").rule("A12")]);
+        let started = Instant::now();
+        let err = api.mutate(&ctx(Duration::from_secs(30)), "AllocateEipAddress", "", Params::new()).unwrap_err();
+        assert_eq!(*cloud.calls.lock().unwrap(), 1, "a non-retryable code is not retried");
+        assert!(started.elapsed() < Duration::from_millis(15), "no backoff before failing");
+        assert_eq!(err.rule(), Some("A12"));
+    }
+
+    #[test]
+    fn retries_are_bounded_by_the_timeout() {
+        let errors = (0..1000).map(|_| CloudError::new("Throttling.User", "slow down")).collect();
+        let (api, cloud) = api(errors);
+        let started = Instant::now();
+        let err = api.call(&ctx(Duration::from_millis(300)), "DescribeEipAddresses", Params::new()).unwrap_err();
+        assert!(started.elapsed() <= Duration::from_millis(400), "{:?}", started.elapsed());
+        assert!(err.to_string().contains("gave up after retrying"), "{err}");
+        let calls = *cloud.calls.lock().unwrap();
+        assert!((2..20).contains(&calls), "exponential backoff: {calls} calls");
+    }
 }

@@ -4,8 +4,8 @@
 
 use serde_json::{Value, json};
 
-use super::api::{Api, attrs};
 use super::DataOps;
+use super::api::{Api, attrs};
 use crate::cloud::Params;
 use crate::provider::{Attrs, OpContext, ProviderError};
 
@@ -21,15 +21,29 @@ fn filters(config: &Attrs) -> Params {
     }
     attrs::put(&mut p, "EipName", s("address_name"));
     attrs::put(&mut p, "AssociatedInstanceId", s("associated_instance_id"));
-    attrs::put(&mut p, "AssociatedInstanceType", s("associated_instance_type"));
+    attrs::put(
+        &mut p,
+        "AssociatedInstanceType",
+        s("associated_instance_type"),
+    );
     attrs::put(&mut p, "ISP", s("isp"));
     attrs::put(&mut p, "LockReason", s("lock_reason"));
     attrs::put(&mut p, "ResourceGroupId", s("resource_group_id"));
     attrs::put(&mut p, "SegmentInstanceId", s("segment_instance_id"));
     attrs::put(&mut p, "Status", s("status"));
     attrs::put(&mut p, "DryRun", s("dry_run"));
-    attrs::put(&mut p, "IncludeReservationData", s("include_reservation_data"));
-    let charge = s("payment_type").map(|v| if v == "Subscription" { "PrePaid".to_string() } else { "PostPaid".to_string() });
+    attrs::put(
+        &mut p,
+        "IncludeReservationData",
+        s("include_reservation_data"),
+    );
+    let charge = s("payment_type").map(|v| {
+        if v == "Subscription" {
+            "PrePaid".to_string()
+        } else {
+            "PostPaid".to_string()
+        }
+    });
     attrs::put(&mut p, "ChargeType", charge);
     attrs::put_tags(&mut p, &attrs::map(config, "tags"));
     p
@@ -42,7 +56,11 @@ fn all_pages(api: &Api, ctx: &OpContext, base: &Params) -> Result<Vec<Value>, Pr
         p.insert("PageSize".into(), "100".into());
         p.insert("PageNumber".into(), page.to_string());
         let resp = api.call(ctx, "DescribeEipAddresses", p)?;
-        let items = resp.pointer("/EipAddresses/EipAddress").and_then(Value::as_array).cloned().unwrap_or_default();
+        let items = resp
+            .pointer("/EipAddresses/EipAddress")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         let total = resp.get("TotalCount").and_then(Value::as_u64).unwrap_or(0) as usize;
         let n = items.len();
         out.extend(items);
@@ -55,13 +73,24 @@ fn all_pages(api: &Api, ctx: &OpContext, base: &Params) -> Result<Vec<Value>, Pr
 
 fn address(item: &Value, details: bool) -> Value {
     let f = |k: &str| attrs::field(item, k);
-    let regions = item.pointer("/AvailableRegions/AvailableRegion").cloned().unwrap_or_else(|| json!([]));
+    let regions = item
+        .pointer("/AvailableRegions/AvailableRegion")
+        .cloned()
+        .unwrap_or_else(|| json!([]));
     let locks: Vec<Value> = item
         .pointer("/OperationLocks/LockReason")
         .and_then(Value::as_array)
-        .map(|a| a.iter().map(|l| json!({"lock_reason": attrs::field(l, "LockReason")})).collect())
+        .map(|a| {
+            a.iter()
+                .map(|l| json!({"lock_reason": attrs::field(l, "LockReason")}))
+                .collect()
+        })
         .unwrap_or_default();
-    let payment = if f("ChargeType") == "PrePaid" { "Subscription" } else { "PayAsYouGo" };
+    let payment = if f("ChargeType") == "PrePaid" {
+        "Subscription"
+    } else {
+        "PayAsYouGo"
+    };
     json!({
         "id": f("AllocationId"),
         "allocation_id": f("AllocationId"),
@@ -120,7 +149,11 @@ fn ids_hash(items: &[Value]) -> String {
         h.update(attrs::field(i, "AllocationId").as_bytes());
         h.update(b",");
     }
-    h.finalize().iter().take(5).map(|b| format!("{b:02x}")).collect()
+    h.finalize()
+        .iter()
+        .take(5)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 impl DataOps for EipAddresses {
@@ -138,16 +171,42 @@ impl DataOps for EipAddresses {
             items = all_pages(api, ctx, &base)?;
         }
         if let Some(re) = attrs::string(config, "name_regex") {
-            let re = regex::Regex::new(&re).map_err(|e| ProviderError::Invalid(format!("name_regex {re:?} is not a valid regular expression: {e}")))?;
+            let re = regex::Regex::new(&re).map_err(|e| {
+                ProviderError::Invalid(format!(
+                    "name_regex {re:?} is not a valid regular expression: {e}"
+                ))
+            })?;
             items.retain(|i| re.is_match(&attrs::field(i, "Name")));
         }
         let details = attrs::boolean(config, "enable_details").unwrap_or(true);
         let mut out = config.clone();
         out.insert("id".into(), json!(ids_hash(&items)));
-        out.insert("ids".into(), json!(items.iter().map(|i| attrs::field(i, "AllocationId")).collect::<Vec<_>>()));
-        out.insert("names".into(), json!(items.iter().map(|i| attrs::field(i, "Name")).collect::<Vec<_>>()));
-        out.insert("addresses".into(), Value::Array(items.iter().map(|i| address(i, details)).collect()));
-        out.insert("eips".into(), Value::Array(items.iter().map(legacy).collect()));
+        out.insert(
+            "ids".into(),
+            json!(
+                items
+                    .iter()
+                    .map(|i| attrs::field(i, "AllocationId"))
+                    .collect::<Vec<_>>()
+            ),
+        );
+        out.insert(
+            "names".into(),
+            json!(
+                items
+                    .iter()
+                    .map(|i| attrs::field(i, "Name"))
+                    .collect::<Vec<_>>()
+            ),
+        );
+        out.insert(
+            "addresses".into(),
+            Value::Array(items.iter().map(|i| address(i, details)).collect()),
+        );
+        out.insert(
+            "eips".into(),
+            Value::Array(items.iter().map(legacy).collect()),
+        );
         out.insert("enable_details".into(), json!(details));
         Ok(out)
     }

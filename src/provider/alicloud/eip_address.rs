@@ -10,8 +10,8 @@
 
 use serde_json::{Value, json};
 
-use super::api::{Api, attrs, sync_tags, token_record};
 use super::ResourceOps;
+use super::api::{Api, attrs, sync_tags, token_record};
 use crate::cloud::Params;
 use crate::cloud::sim::rules::subscription_period;
 use crate::provider::{Attrs, Deleted, OpContext, ProviderError};
@@ -20,7 +20,8 @@ pub struct EipAddress;
 
 /// `PrePaid`/`PostPaid` for the billing arguments (`payment_type` wins over `instance_charge_type`).
 fn charge_type(config: &Attrs) -> Option<&'static str> {
-    let v = attrs::string(config, "payment_type").or_else(|| attrs::string(config, "instance_charge_type"))?;
+    let v = attrs::string(config, "payment_type")
+        .or_else(|| attrs::string(config, "instance_charge_type"))?;
     Some(match v.as_str() {
         "Subscription" | "PrePaid" => "PrePaid",
         _ => "PostPaid",
@@ -28,12 +29,19 @@ fn charge_type(config: &Attrs) -> Option<&'static str> {
 }
 
 /// Reads EIPs by id, 50 per DescribeEipAddresses call; the answer holds each found item.
-pub fn describe_many(api: &Api, ctx: &OpContext, ids: &[&str]) -> Result<Vec<Value>, ProviderError> {
+pub fn describe_many(
+    api: &Api,
+    ctx: &OpContext,
+    ids: &[&str],
+) -> Result<Vec<Value>, ProviderError> {
     let mut out = Vec::new();
     for chunk in ids.chunks(50) {
         let p = attrs::params(&[("AllocationId", &chunk.join(",")), ("PageSize", "100")]);
         let resp = api.call(ctx, "DescribeEipAddresses", p)?;
-        if let Some(items) = resp.pointer("/EipAddresses/EipAddress").and_then(Value::as_array) {
+        if let Some(items) = resp
+            .pointer("/EipAddresses/EipAddress")
+            .and_then(Value::as_array)
+        {
             out.extend(items.iter().cloned());
         }
     }
@@ -65,7 +73,10 @@ fn to_attrs(item: &Value, echo: &Attrs, hd: Option<(String, String)>) -> Attrs {
         .unwrap_or_default();
     let (log_project, log_store) = match hd {
         Some((p, s)) => (json!(p), json!(s)),
-        None => (attrs::echo(echo, "log_project"), attrs::echo(echo, "log_store")),
+        None => (
+            attrs::echo(echo, "log_project"),
+            attrs::echo(echo, "log_store"),
+        ),
     };
     let mut a = Attrs::new();
     let id = f("AllocationId");
@@ -75,22 +86,42 @@ fn to_attrs(item: &Value, echo: &Attrs, hd: Option<(String, String)>) -> Attrs {
     a.insert("allocation_id".into(), json!(id));
     a.insert("bandwidth".into(), json!(bandwidth));
     a.insert("description".into(), json!(f("Description")));
-    a.insert("deletion_protection".into(), json!(item.get("DeletionProtection").and_then(Value::as_bool).unwrap_or(false)));
-    a.insert("high_definition_monitor_log_status".into(), json!(f("HDMonitorStatus")));
+    a.insert(
+        "deletion_protection".into(),
+        json!(
+            item.get("DeletionProtection")
+                .and_then(Value::as_bool)
+                .unwrap_or(false)
+        ),
+    );
+    a.insert(
+        "high_definition_monitor_log_status".into(),
+        json!(f("HDMonitorStatus")),
+    );
     a.insert("log_project".into(), log_project);
     a.insert("log_store".into(), log_store);
-    a.insert("internet_charge_type".into(), json!(f("InternetChargeType")));
+    a.insert(
+        "internet_charge_type".into(),
+        json!(f("InternetChargeType")),
+    );
     a.insert("ip_address".into(), json!(f("IpAddress")));
     a.insert("isp".into(), json!(f("ISP")));
     a.insert("mode".into(), json!(f("Mode")));
     a.insert("netmode".into(), json!(f("Netmode")));
-    let payment = if charge == "PrePaid" { "Subscription" } else { "PayAsYouGo" };
+    let payment = if charge == "PrePaid" {
+        "Subscription"
+    } else {
+        "PayAsYouGo"
+    };
     a.insert("payment_type".into(), json!(payment));
     a.insert("instance_charge_type".into(), json!(charge));
     for k in ["period", "pricing_cycle", "auto_pay", "activity_id"] {
         a.insert(k.into(), attrs::echo(echo, k));
     }
-    a.insert("public_ip_address_pool_id".into(), attrs::field_or_null(item, "PublicIpAddressPoolId"));
+    a.insert(
+        "public_ip_address_pool_id".into(),
+        attrs::field_or_null(item, "PublicIpAddressPoolId"),
+    );
     a.insert("resource_group_id".into(), json!(f("ResourceGroupId")));
     a.insert("security_protection_types".into(), Value::Array(protection));
     a.insert("tags".into(), attrs::tags(item, "Tags"));
@@ -102,23 +133,41 @@ fn to_attrs(item: &Value, echo: &Attrs, hd: Option<(String, String)>) -> Attrs {
     a
 }
 
-fn read_one(api: &Api, ctx: &OpContext, id: &str, echo: &Attrs) -> Result<Option<Attrs>, ProviderError> {
+fn read_one(
+    api: &Api,
+    ctx: &OpContext,
+    id: &str,
+    echo: &Attrs,
+) -> Result<Option<Attrs>, ProviderError> {
     let items = describe_many(api, ctx, &[id])?;
-    let Some(item) = items.into_iter().find(|i| attrs::field(i, "AllocationId") == id) else {
+    let Some(item) = items
+        .into_iter()
+        .find(|i| attrs::field(i, "AllocationId") == id)
+    else {
         return Ok(None);
     };
-    let hd = if attrs::field(&item, "HDMonitorStatus") == "ON" { Some(hd_log(api, ctx, id)?) } else { None };
+    let hd = if attrs::field(&item, "HDMonitorStatus") == "ON" {
+        Some(hd_log(api, ctx, id)?)
+    } else {
+        None
+    };
     Ok(Some(to_attrs(&item, echo, hd)))
 }
 
 fn read_back(api: &Api, ctx: &OpContext, id: &str, echo: &Attrs) -> Result<Attrs, ProviderError> {
-    read_one(api, ctx, id, echo)?
-        .ok_or_else(|| ProviderError::Invalid(format!("EIP {id} disappeared right after it was changed")))
+    read_one(api, ctx, id, echo)?.ok_or_else(|| {
+        ProviderError::Invalid(format!("EIP {id} disappeared right after it was changed"))
+    })
 }
 
 fn set_hd(api: &Api, ctx: &OpContext, id: &str, config: &Attrs) -> Result<(), ProviderError> {
-    let status = attrs::string(config, "high_definition_monitor_log_status").unwrap_or_else(|| "OFF".into());
-    let mut p = attrs::params(&[("InstanceId", id), ("InstanceType", "EIP"), ("Status", &status)]);
+    let status =
+        attrs::string(config, "high_definition_monitor_log_status").unwrap_or_else(|| "OFF".into());
+    let mut p = attrs::params(&[
+        ("InstanceId", id),
+        ("InstanceType", "EIP"),
+        ("Status", &status),
+    ]);
     attrs::put(&mut p, "LogProject", attrs::string(config, "log_project"));
     attrs::put(&mut p, "LogStore", attrs::string(config, "log_store"));
     api.mutate_settled(ctx, "SetHighDefinitionMonitorLogStatus", "hd", p)?;
@@ -126,21 +175,38 @@ fn set_hd(api: &Api, ctx: &OpContext, id: &str, config: &Attrs) -> Result<(), Pr
 }
 
 fn set_protection(api: &Api, ctx: &OpContext, id: &str, on: bool) -> Result<(), ProviderError> {
-    let p = attrs::params(&[("InstanceId", id), ("Type", "EIP"), ("ProtectionEnable", if on { "true" } else { "false" })]);
+    let p = attrs::params(&[
+        ("InstanceId", id),
+        ("Type", "EIP"),
+        ("ProtectionEnable", if on { "true" } else { "false" }),
+    ]);
     api.mutate_settled(ctx, "DeletionProtection", "dp", p)?;
     Ok(())
 }
 
 fn set_mode(api: &Api, ctx: &OpContext, id: &str, mode: &str) -> Result<(), ProviderError> {
-    api.mutate_settled(ctx, "ModifyEipForwardMode", "mode", attrs::params(&[("InstanceId", id), ("Mode", mode)]))?;
+    api.mutate_settled(
+        ctx,
+        "ModifyEipForwardMode",
+        "mode",
+        attrs::params(&[("InstanceId", id), ("Mode", mode)]),
+    )?;
     Ok(())
 }
 
 fn subscription_params(p: &mut Params, config: &Attrs) {
-    let (period, cycle) = subscription_period(attrs::int(config, "period"), attrs::string(config, "pricing_cycle").as_deref());
+    let (period, cycle) = subscription_period(
+        attrs::int(config, "period"),
+        attrs::string(config, "pricing_cycle").as_deref(),
+    );
     p.insert("Period".into(), period.to_string());
     p.insert("PricingCycle".into(), cycle);
-    p.insert("AutoPay".into(), attrs::boolean(config, "auto_pay").unwrap_or(true).to_string());
+    p.insert(
+        "AutoPay".into(),
+        attrs::boolean(config, "auto_pay")
+            .unwrap_or(true)
+            .to_string(),
+    );
 }
 
 impl ResourceOps for EipAddress {
@@ -160,12 +226,19 @@ impl ResourceOps for EipAddress {
         attrs::put(&mut p, "Name", s("address_name").or_else(|| s("name")));
         attrs::put(&mut p, "Description", s("description"));
         attrs::put(&mut p, "ResourceGroupId", s("resource_group_id"));
-        attrs::put(&mut p, "PublicIpAddressPoolId", s("public_ip_address_pool_id"));
+        attrs::put(
+            &mut p,
+            "PublicIpAddressPoolId",
+            s("public_ip_address_pool_id"),
+        );
         attrs::put(&mut p, "Zone", s("zone"));
         attrs::put(&mut p, "ActivityId", s("activity_id"));
         attrs::put(&mut p, "IpAddress", s("ip_address"));
         attrs::put(&mut p, "InstanceId", s("allocation_id"));
-        for (i, t) in attrs::strings(config, "security_protection_types").iter().enumerate() {
+        for (i, t) in attrs::strings(config, "security_protection_types")
+            .iter()
+            .enumerate()
+        {
             p.insert(format!("SecurityProtectionTypes.{}", i + 1), t.clone());
         }
         let resp = api.mutate(ctx, "AllocateEipAddress", "", p)?;
@@ -187,17 +260,28 @@ impl ResourceOps for EipAddress {
         read_back(api, ctx, &id, config)
     }
 
-    fn read(&self, api: &Api, ctx: &OpContext, items: &[(String, Attrs)]) -> Result<Vec<Option<Attrs>>, ProviderError> {
+    fn read(
+        &self,
+        api: &Api,
+        ctx: &OpContext,
+        items: &[(String, Attrs)],
+    ) -> Result<Vec<Option<Attrs>>, ProviderError> {
         let ids: Vec<&str> = items.iter().map(|(id, _)| id.as_str()).collect();
         let found = describe_many(api, ctx, &ids)?;
-        let by_id: std::collections::HashMap<String, &Value> =
-            found.iter().map(|i| (attrs::field(i, "AllocationId"), i)).collect();
+        let by_id: std::collections::HashMap<String, &Value> = found
+            .iter()
+            .map(|i| (attrs::field(i, "AllocationId"), i))
+            .collect();
         let mut out = Vec::with_capacity(items.len());
         for (id, prior) in items {
             out.push(match by_id.get(id) {
                 None => None,
                 Some(item) => {
-                    let hd = if attrs::field(item, "HDMonitorStatus") == "ON" { Some(hd_log(api, ctx, id)?) } else { None };
+                    let hd = if attrs::field(item, "HDMonitorStatus") == "ON" {
+                        Some(hd_log(api, ctx, id)?)
+                    } else {
+                        None
+                    };
                     Some(to_attrs(item, prior, hd))
                 }
             });
@@ -218,7 +302,10 @@ impl ResourceOps for EipAddress {
         let s = |k: &str| attrs::string(config, k);
         if has("payment_type") || has("instance_charge_type") {
             let target = charge_type(config).unwrap_or("PostPaid");
-            let mut p = attrs::params(&[("InstanceIds", &format!("[\"{id}\"]")), ("InstanceChargeType", target)]);
+            let mut p = attrs::params(&[
+                ("InstanceIds", &format!("[\"{id}\"]")),
+                ("InstanceChargeType", target),
+            ]);
             if target == "PrePaid" {
                 subscription_params(&mut p, config);
             }
@@ -227,7 +314,10 @@ impl ResourceOps for EipAddress {
         if has("address_name") || has("name") || has("description") || has("bandwidth") {
             let mut p = attrs::params(&[("AllocationId", id)]);
             if has("address_name") || has("name") {
-                p.insert("Name".into(), s("address_name").or_else(|| s("name")).unwrap_or_default());
+                p.insert(
+                    "Name".into(),
+                    s("address_name").or_else(|| s("name")).unwrap_or_default(),
+                );
             }
             if has("description") {
                 p.insert("Description".into(), s("description").unwrap_or_default());
@@ -238,12 +328,21 @@ impl ResourceOps for EipAddress {
             api.mutate_settled(ctx, "ModifyEipAddressAttribute", "attr", p)?;
         }
         if has("deletion_protection") {
-            set_protection(api, ctx, id, attrs::boolean(config, "deletion_protection").unwrap_or(false))?;
+            set_protection(
+                api,
+                ctx,
+                id,
+                attrs::boolean(config, "deletion_protection").unwrap_or(false),
+            )?;
         }
         if has("resource_group_id")
             && let Some(rg) = s("resource_group_id").filter(|r| !r.is_empty())
         {
-            let p = attrs::params(&[("ResourceId", id), ("ResourceType", "EIP"), ("NewResourceGroupId", &rg)]);
+            let p = attrs::params(&[
+                ("ResourceId", id),
+                ("ResourceType", "EIP"),
+                ("NewResourceGroupId", &rg),
+            ]);
             api.mutate_settled(ctx, "MoveResourceGroup", "rg", p)?;
         }
         if has("mode")
@@ -255,20 +354,40 @@ impl ResourceOps for EipAddress {
             set_hd(api, ctx, id, config)?;
         }
         if has("tags") {
-            sync_tags(api, ctx, "EIP", id, &attrs::map(prior, "tags"), &attrs::map(config, "tags"))?;
+            sync_tags(
+                api,
+                ctx,
+                "EIP",
+                id,
+                &attrs::map(prior, "tags"),
+                &attrs::map(config, "tags"),
+            )?;
         }
         read_back(api, ctx, id, config)
     }
 
-    fn delete(&self, api: &Api, ctx: &OpContext, id: &str, prior: &Attrs) -> Result<Deleted, ProviderError> {
+    fn delete(
+        &self,
+        api: &Api,
+        ctx: &OpContext,
+        id: &str,
+        prior: &Attrs,
+    ) -> Result<Deleted, ProviderError> {
         if charge_type(prior) == Some("PrePaid") {
             return Ok(Deleted::Abandoned(format!(
                 "EIP {id} is a subscription EIP and cannot be released: it was removed from management and stays billed until it expires (rule D03)"
             )));
         }
-        match api.mutate_settled(ctx, "ReleaseEipAddress", "release", attrs::params(&[("AllocationId", id)])) {
+        match api.mutate_settled(
+            ctx,
+            "ReleaseEipAddress",
+            "release",
+            attrs::params(&[("AllocationId", id)]),
+        ) {
             Ok(_) => Ok(Deleted::Released),
-            Err(ProviderError::Cloud(e)) if e.code == "InvalidAllocationId.NotFound" => Ok(Deleted::Released),
+            Err(ProviderError::Cloud(e)) if e.code == "InvalidAllocationId.NotFound" => {
+                Ok(Deleted::Released)
+            }
             Err(e) => Err(e),
         }
     }
@@ -277,10 +396,20 @@ impl ResourceOps for EipAddress {
         read_one(api, ctx, id, &Attrs::new())
     }
 
-    fn find_by_token(&self, api: &Api, ctx: &OpContext, client_token: &str) -> Result<Option<Attrs>, ProviderError> {
+    fn find_by_token(
+        &self,
+        api: &Api,
+        ctx: &OpContext,
+        client_token: &str,
+    ) -> Result<Option<Attrs>, ProviderError> {
         let Some((_, resp)) = token_record(api, ctx, client_token, "AllocateEipAddress")? else {
             return Ok(None);
         };
-        read_one(api, ctx, &attrs::field(&resp, "AllocationId"), &Attrs::new())
+        read_one(
+            api,
+            ctx,
+            &attrs::field(&resp, "AllocationId"),
+            &Attrs::new(),
+        )
     }
 }

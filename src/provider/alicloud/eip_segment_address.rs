@@ -6,8 +6,8 @@
 
 use serde_json::{Value, json};
 
-use super::api::{Api, attrs, token_record};
 use super::ResourceOps;
+use super::api::{Api, attrs, token_record};
 use crate::provider::{Attrs, Deleted, OpContext, ProviderError};
 
 pub struct EipSegmentAddress;
@@ -15,11 +15,23 @@ pub struct EipSegmentAddress;
 fn members(api: &Api, ctx: &OpContext, id: &str) -> Result<Vec<Value>, ProviderError> {
     let mut out = Vec::new();
     for page in 1.. {
-        let p = attrs::params(&[("SegmentInstanceId", id), ("PageSize", "100"), ("PageNumber", &page.to_string())]);
+        let p = attrs::params(&[
+            ("SegmentInstanceId", id),
+            ("PageSize", "100"),
+            ("PageNumber", &page.to_string()),
+        ]);
         let resp = api.call(ctx, "DescribeEipAddresses", p)?;
-        let items = resp.pointer("/EipAddresses/EipAddress").and_then(Value::as_array).cloned().unwrap_or_default();
+        let items = resp
+            .pointer("/EipAddresses/EipAddress")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         let total = resp.get("TotalCount").and_then(Value::as_u64).unwrap_or(0) as usize;
-        out.extend(items.iter().map(|i| json!({"id": attrs::field(i, "AllocationId"), "ip_address": attrs::field(i, "IpAddress")})));
+        out.extend(
+            items
+                .iter()
+                .map(|i| json!({"id": attrs::field(i, "AllocationId"), "ip_address": attrs::field(i, "IpAddress")})),
+        );
         if items.is_empty() || out.len() >= total {
             break;
         }
@@ -27,8 +39,17 @@ fn members(api: &Api, ctx: &OpContext, id: &str) -> Result<Vec<Value>, ProviderE
     Ok(out)
 }
 
-fn read_one(api: &Api, ctx: &OpContext, id: &str, echo: &Attrs) -> Result<Option<Attrs>, ProviderError> {
-    let resp = api.call(ctx, "DescribeEipSegment", attrs::params(&[("SegmentInstanceId", id)]))?;
+fn read_one(
+    api: &Api,
+    ctx: &OpContext,
+    id: &str,
+    echo: &Attrs,
+) -> Result<Option<Attrs>, ProviderError> {
+    let resp = api.call(
+        ctx,
+        "DescribeEipSegment",
+        attrs::params(&[("SegmentInstanceId", id)]),
+    )?;
     let Some(seg) = resp
         .pointer("/EipSegments/EipSegment")
         .and_then(Value::as_array)
@@ -45,7 +66,13 @@ fn read_one(api: &Api, ctx: &OpContext, id: &str, echo: &Attrs) -> Result<Option
         _ => json!(f("Mask")),
     };
     a.insert("eip_mask".into(), mask);
-    for k in ["bandwidth", "internet_charge_type", "isp", "netmode", "resource_group_id"] {
+    for k in [
+        "bandwidth",
+        "internet_charge_type",
+        "isp",
+        "netmode",
+        "resource_group_id",
+    ] {
         a.insert(k.into(), attrs::echo(echo, k));
     }
     a.insert("zone".into(), json!(f("Zone")));
@@ -53,7 +80,10 @@ fn read_one(api: &Api, ctx: &OpContext, id: &str, echo: &Attrs) -> Result<Option
     a.insert("create_time".into(), json!(f("CreationTime")));
     a.insert("segment_address_name".into(), json!(f("Name")));
     a.insert("segment_address".into(), json!(f("Segment")));
-    a.insert("ip_count".into(), json!(f("IpCount").parse::<i64>().unwrap_or(0)));
+    a.insert(
+        "ip_count".into(),
+        json!(f("IpCount").parse::<i64>().unwrap_or(0)),
+    );
     a.insert("eips".into(), Value::Array(members(api, ctx, id)?));
     Ok(Some(a))
 }
@@ -71,11 +101,23 @@ impl ResourceOps for EipSegmentAddress {
         attrs::put(&mut p, "Zone", s("zone"));
         let resp = api.mutate(ctx, "AllocateEipSegmentAddress", "", p)?;
         let id = attrs::field(&resp, "EipSegmentInstanceId");
-        read_one(api, ctx, &id, config)?.ok_or_else(|| ProviderError::Invalid(format!("contiguous EIP group {id} is missing right after it was allocated")))
+        read_one(api, ctx, &id, config)?.ok_or_else(|| {
+            ProviderError::Invalid(format!(
+                "contiguous EIP group {id} is missing right after it was allocated"
+            ))
+        })
     }
 
-    fn read(&self, api: &Api, ctx: &OpContext, items: &[(String, Attrs)]) -> Result<Vec<Option<Attrs>>, ProviderError> {
-        items.iter().map(|(id, prior)| read_one(api, ctx, id, prior)).collect()
+    fn read(
+        &self,
+        api: &Api,
+        ctx: &OpContext,
+        items: &[(String, Attrs)],
+    ) -> Result<Vec<Option<Attrs>>, ProviderError> {
+        items
+            .iter()
+            .map(|(id, prior)| read_one(api, ctx, id, prior))
+            .collect()
     }
 
     fn update(
@@ -88,13 +130,28 @@ impl ResourceOps for EipSegmentAddress {
         _changed: &[String],
     ) -> Result<Attrs, ProviderError> {
         // The public provider's Update is a no-op ("Cannot update ...").
-        read_one(api, ctx, id, config)?.ok_or_else(|| ProviderError::Invalid(format!("contiguous EIP group {id} no longer exists")))
+        read_one(api, ctx, id, config)?.ok_or_else(|| {
+            ProviderError::Invalid(format!("contiguous EIP group {id} no longer exists"))
+        })
     }
 
-    fn delete(&self, api: &Api, ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<Deleted, ProviderError> {
-        match api.mutate_settled(ctx, "ReleaseEipSegmentAddress", "release", attrs::params(&[("SegmentInstanceId", id)])) {
+    fn delete(
+        &self,
+        api: &Api,
+        ctx: &OpContext,
+        id: &str,
+        _prior: &Attrs,
+    ) -> Result<Deleted, ProviderError> {
+        match api.mutate_settled(
+            ctx,
+            "ReleaseEipSegmentAddress",
+            "release",
+            attrs::params(&[("SegmentInstanceId", id)]),
+        ) {
             Ok(_) => Ok(Deleted::Released),
-            Err(ProviderError::Cloud(e)) if e.code == "OperationFailed.InstanceNotExist" => Ok(Deleted::Released),
+            Err(ProviderError::Cloud(e)) if e.code == "OperationFailed.InstanceNotExist" => {
+                Ok(Deleted::Released)
+            }
             Err(e) => Err(e),
         }
     }
@@ -103,10 +160,21 @@ impl ResourceOps for EipSegmentAddress {
         read_one(api, ctx, id, &Attrs::new())
     }
 
-    fn find_by_token(&self, api: &Api, ctx: &OpContext, client_token: &str) -> Result<Option<Attrs>, ProviderError> {
-        let Some((_, resp)) = token_record(api, ctx, client_token, "AllocateEipSegmentAddress")? else {
+    fn find_by_token(
+        &self,
+        api: &Api,
+        ctx: &OpContext,
+        client_token: &str,
+    ) -> Result<Option<Attrs>, ProviderError> {
+        let Some((_, resp)) = token_record(api, ctx, client_token, "AllocateEipSegmentAddress")?
+        else {
             return Ok(None);
         };
-        read_one(api, ctx, &attrs::field(&resp, "EipSegmentInstanceId"), &Attrs::new())
+        read_one(
+            api,
+            ctx,
+            &attrs::field(&resp, "EipSegmentInstanceId"),
+            &Attrs::new(),
+        )
     }
 }

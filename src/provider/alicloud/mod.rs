@@ -37,9 +37,20 @@ pub trait ResourceOps: Sync {
         config: &Attrs,
         changed: &[String],
     ) -> Result<Attrs, ProviderError>;
-    fn delete(&self, api: &Api, ctx: &OpContext, id: &str, prior: &Attrs) -> Result<Deleted, ProviderError>;
+    fn delete(
+        &self,
+        api: &Api,
+        ctx: &OpContext,
+        id: &str,
+        prior: &Attrs,
+    ) -> Result<Deleted, ProviderError>;
     fn import(&self, api: &Api, ctx: &OpContext, id: &str) -> Result<Option<Attrs>, ProviderError>;
-    fn find_by_token(&self, api: &Api, ctx: &OpContext, client_token: &str) -> Result<Option<Attrs>, ProviderError>;
+    fn find_by_token(
+        &self,
+        api: &Api,
+        ctx: &OpContext,
+        client_token: &str,
+    ) -> Result<Option<Attrs>, ProviderError>;
 }
 
 /// One data source's mapping onto API calls.
@@ -77,12 +88,16 @@ pub struct AlicloudProvider {
 
 impl AlicloudProvider {
     pub fn new(cloud: Arc<dyn CloudApi>) -> AlicloudProvider {
-        AlicloudProvider { api: Api::new(cloud) }
+        AlicloudProvider {
+            api: Api::new(cloud),
+        }
     }
 }
 
 fn unsupported(kind: &str, name: &str) -> ProviderError {
-    ProviderError::Invalid(format!("the alicloud provider does not support {kind} type {name:?}"))
+    ProviderError::Invalid(format!(
+        "the alicloud provider does not support {kind} type {name:?}"
+    ))
 }
 
 fn ops(rtype: &str) -> Result<&'static dyn ResourceOps, ProviderError> {
@@ -115,21 +130,42 @@ impl Provider for AlicloudProvider {
         ops(rtype)?.update(&self.api, ctx, id, prior, config, changed)
     }
 
-    fn delete(&self, ctx: &OpContext, rtype: &str, id: &str, prior: &Attrs) -> Result<Deleted, ProviderError> {
+    fn delete(
+        &self,
+        ctx: &OpContext,
+        rtype: &str,
+        id: &str,
+        prior: &Attrs,
+    ) -> Result<Deleted, ProviderError> {
         ops(rtype)?.delete(&self.api, ctx, id, prior)
     }
 
-    fn read_data(&self, ctx: &OpContext, dtype: &str, config: &Attrs) -> Result<Attrs, ProviderError> {
+    fn read_data(
+        &self,
+        ctx: &OpContext,
+        dtype: &str,
+        config: &Attrs,
+    ) -> Result<Attrs, ProviderError> {
         data_ops(dtype)
             .ok_or_else(|| unsupported("data source", dtype))?
             .read(&self.api, ctx, config)
     }
 
-    fn import(&self, ctx: &OpContext, rtype: &str, id: &str) -> Result<Option<Attrs>, ProviderError> {
+    fn import(
+        &self,
+        ctx: &OpContext,
+        rtype: &str,
+        id: &str,
+    ) -> Result<Option<Attrs>, ProviderError> {
         ops(rtype)?.import(&self.api, ctx, id)
     }
 
-    fn find_by_token(&self, ctx: &OpContext, rtype: &str, client_token: &str) -> Result<Option<Attrs>, ProviderError> {
+    fn find_by_token(
+        &self,
+        ctx: &OpContext,
+        rtype: &str,
+        client_token: &str,
+    ) -> Result<Option<Attrs>, ProviderError> {
         ops(rtype)?.find_by_token(&self.api, ctx, client_token)
     }
 }

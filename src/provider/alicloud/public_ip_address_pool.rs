@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
-use super::api::{Api, attrs, sync_tags, token_record};
 use super::ResourceOps;
+use super::api::{Api, attrs, sync_tags, token_record};
 use crate::provider::{Attrs, Deleted, OpContext, ProviderError};
 
 pub struct PublicIpAddressPool;
@@ -16,22 +16,46 @@ fn to_attrs(item: &Value) -> Attrs {
     let f = |k: &str| attrs::field(item, k);
     let mut a = Attrs::new();
     a.insert("id".into(), json!(f("PublicIpAddressPoolId")));
-    a.insert("public_ip_address_pool_name".into(), attrs::field_or_null(item, "Name"));
-    a.insert("description".into(), attrs::field_or_null(item, "Description"));
+    a.insert(
+        "public_ip_address_pool_name".into(),
+        attrs::field_or_null(item, "Name"),
+    );
+    a.insert(
+        "description".into(),
+        attrs::field_or_null(item, "Description"),
+    );
     a.insert("isp".into(), json!(f("Isp")));
     a.insert("biz_type".into(), json!(f("BizType")));
     a.insert("resource_group_id".into(), json!(f("ResourceGroupId")));
     a.insert(
         "security_protection_types".into(),
-        item.get("SecurityProtectionTypes").cloned().unwrap_or_else(|| json!([])),
+        item.get("SecurityProtectionTypes")
+            .cloned()
+            .unwrap_or_else(|| json!([])),
     );
     a.insert("tags".into(), attrs::tags(item, "Tags"));
-    a.insert("public_ip_address_pool_id".into(), json!(f("PublicIpAddressPoolId")));
+    a.insert(
+        "public_ip_address_pool_id".into(),
+        json!(f("PublicIpAddressPoolId")),
+    );
     a.insert("status".into(), json!(f("Status")));
     a.insert("create_time".into(), json!(f("CreationTime")));
-    a.insert("ip_address_remaining".into(), json!(item.get("IpAddressRemaining").and_then(Value::as_bool).unwrap_or(false)));
-    a.insert("total_ip_num".into(), json!(item.get("TotalIpNum").and_then(Value::as_i64).unwrap_or(0)));
-    a.insert("used_ip_num".into(), json!(item.get("UsedIpNum").and_then(Value::as_i64).unwrap_or(0)));
+    a.insert(
+        "ip_address_remaining".into(),
+        json!(
+            item.get("IpAddressRemaining")
+                .and_then(Value::as_bool)
+                .unwrap_or(false)
+        ),
+    );
+    a.insert(
+        "total_ip_num".into(),
+        json!(item.get("TotalIpNum").and_then(Value::as_i64).unwrap_or(0)),
+    );
+    a.insert(
+        "used_ip_num".into(),
+        json!(item.get("UsedIpNum").and_then(Value::as_i64).unwrap_or(0)),
+    );
     a
 }
 
@@ -40,10 +64,18 @@ fn list(api: &Api, ctx: &OpContext, ids: &[&str]) -> Result<HashMap<String, Valu
     for chunk in ids.chunks(100) {
         let mut p = attrs::params(&[("MaxResults", "100")]);
         for (i, id) in chunk.iter().enumerate() {
-            p.insert(format!("PublicIpAddressPoolIds.{}", i + 1), (*id).to_string());
+            p.insert(
+                format!("PublicIpAddressPoolIds.{}", i + 1),
+                (*id).to_string(),
+            );
         }
         let resp = api.call(ctx, "ListPublicIpAddressPools", p)?;
-        for item in resp.get("PublicIpAddressPoolList").and_then(Value::as_array).into_iter().flatten() {
+        for item in resp
+            .get("PublicIpAddressPoolList")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             out.insert(attrs::field(item, "PublicIpAddressPoolId"), item.clone());
         }
     }
@@ -55,7 +87,11 @@ fn read_one(api: &Api, ctx: &OpContext, id: &str) -> Result<Option<Attrs>, Provi
 }
 
 fn read_back(api: &Api, ctx: &OpContext, id: &str) -> Result<Attrs, ProviderError> {
-    read_one(api, ctx, id)?.ok_or_else(|| ProviderError::Invalid(format!("IP address pool {id} is missing right after it was changed")))
+    read_one(api, ctx, id)?.ok_or_else(|| {
+        ProviderError::Invalid(format!(
+            "IP address pool {id} is missing right after it was changed"
+        ))
+    })
 }
 
 impl ResourceOps for PublicIpAddressPool {
@@ -67,7 +103,10 @@ impl ResourceOps for PublicIpAddressPool {
         attrs::put(&mut p, "Description", s("description"));
         attrs::put(&mut p, "BizType", s("biz_type"));
         attrs::put(&mut p, "ResourceGroupId", s("resource_group_id"));
-        for (i, t) in attrs::strings(config, "security_protection_types").iter().enumerate() {
+        for (i, t) in attrs::strings(config, "security_protection_types")
+            .iter()
+            .enumerate()
+        {
             p.insert(format!("SecurityProtectionTypes.{}", i + 1), t.clone());
         }
         attrs::put_tags(&mut p, &attrs::map(config, "tags"));
@@ -80,10 +119,18 @@ impl ResourceOps for PublicIpAddressPool {
         read_back(api, ctx, &id)
     }
 
-    fn read(&self, api: &Api, ctx: &OpContext, items: &[(String, Attrs)]) -> Result<Vec<Option<Attrs>>, ProviderError> {
+    fn read(
+        &self,
+        api: &Api,
+        ctx: &OpContext,
+        items: &[(String, Attrs)],
+    ) -> Result<Vec<Option<Attrs>>, ProviderError> {
         let ids: Vec<&str> = items.iter().map(|(id, _)| id.as_str()).collect();
         let found = list(api, ctx, &ids)?;
-        Ok(items.iter().map(|(id, _)| found.get(id).map(to_attrs)).collect())
+        Ok(items
+            .iter()
+            .map(|(id, _)| found.get(id).map(to_attrs))
+            .collect())
     }
 
     fn update(
@@ -99,29 +146,59 @@ impl ResourceOps for PublicIpAddressPool {
         if has("public_ip_address_pool_name") || has("description") {
             let mut p = attrs::params(&[("PublicIpAddressPoolId", id)]);
             if has("public_ip_address_pool_name") {
-                p.insert("Name".into(), attrs::string(config, "public_ip_address_pool_name").unwrap_or_default());
+                p.insert(
+                    "Name".into(),
+                    attrs::string(config, "public_ip_address_pool_name").unwrap_or_default(),
+                );
             }
             if has("description") {
-                p.insert("Description".into(), attrs::string(config, "description").unwrap_or_default());
+                p.insert(
+                    "Description".into(),
+                    attrs::string(config, "description").unwrap_or_default(),
+                );
             }
             api.mutate(ctx, "UpdatePublicIpAddressPoolAttribute", "attr", p)?;
         }
         if has("resource_group_id")
             && let Some(rg) = attrs::string(config, "resource_group_id").filter(|r| !r.is_empty())
         {
-            let p = attrs::params(&[("ResourceId", id), ("ResourceType", "PUBLICIPADDRESSPOOL"), ("NewResourceGroupId", &rg)]);
+            let p = attrs::params(&[
+                ("ResourceId", id),
+                ("ResourceType", "PUBLICIPADDRESSPOOL"),
+                ("NewResourceGroupId", &rg),
+            ]);
             api.mutate(ctx, "MoveResourceGroup", "rg", p)?;
         }
         if has("tags") {
-            sync_tags(api, ctx, "PUBLICIPADDRESSPOOL", id, &attrs::map(prior, "tags"), &attrs::map(config, "tags"))?;
+            sync_tags(
+                api,
+                ctx,
+                "PUBLICIPADDRESSPOOL",
+                id,
+                &attrs::map(prior, "tags"),
+                &attrs::map(config, "tags"),
+            )?;
         }
         read_back(api, ctx, id)
     }
 
-    fn delete(&self, api: &Api, ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<Deleted, ProviderError> {
-        match api.mutate(ctx, "DeletePublicIpAddressPool", "delete", attrs::params(&[("PublicIpAddressPoolId", id)])) {
+    fn delete(
+        &self,
+        api: &Api,
+        ctx: &OpContext,
+        id: &str,
+        _prior: &Attrs,
+    ) -> Result<Deleted, ProviderError> {
+        match api.mutate(
+            ctx,
+            "DeletePublicIpAddressPool",
+            "delete",
+            attrs::params(&[("PublicIpAddressPoolId", id)]),
+        ) {
             Ok(_) => Ok(Deleted::Released),
-            Err(ProviderError::Cloud(e)) if e.code == "ResourceNotFound.PublicIpAddressPool" => Ok(Deleted::Released),
+            Err(ProviderError::Cloud(e)) if e.code == "ResourceNotFound.PublicIpAddressPool" => {
+                Ok(Deleted::Released)
+            }
             Err(e) => Err(e),
         }
     }
@@ -130,8 +207,14 @@ impl ResourceOps for PublicIpAddressPool {
         read_one(api, ctx, id)
     }
 
-    fn find_by_token(&self, api: &Api, ctx: &OpContext, client_token: &str) -> Result<Option<Attrs>, ProviderError> {
-        let Some((_, resp)) = token_record(api, ctx, client_token, "CreatePublicIpAddressPool")? else {
+    fn find_by_token(
+        &self,
+        api: &Api,
+        ctx: &OpContext,
+        client_token: &str,
+    ) -> Result<Option<Attrs>, ProviderError> {
+        let Some((_, resp)) = token_record(api, ctx, client_token, "CreatePublicIpAddressPool")?
+        else {
             return Ok(None);
         };
         read_one(api, ctx, &attrs::field(&resp, "PublicIpAddressPoolId"))

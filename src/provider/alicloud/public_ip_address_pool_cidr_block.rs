@@ -7,15 +7,18 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
-use super::api::{Api, attrs, token_record};
 use super::ResourceOps;
+use super::api::{Api, attrs, token_record};
 use crate::provider::{Attrs, Deleted, OpContext, ProviderError};
 
 pub struct PublicIpAddressPoolCidrBlock;
 
 fn split(id: &str) -> Result<(&str, &str), ProviderError> {
-    id.split_once(':')
-        .ok_or_else(|| ProviderError::Invalid(format!("invalid CIDR block id {id:?}: expected <public_ip_address_pool_id>:<cidr_block>")))
+    id.split_once(':').ok_or_else(|| {
+        ProviderError::Invalid(format!(
+            "invalid CIDR block id {id:?}: expected <public_ip_address_pool_id>:<cidr_block>"
+        ))
+    })
 }
 
 /// The blocks of `pool` by CIDR; empty when the pool is gone.
@@ -29,10 +32,17 @@ fn blocks(api: &Api, ctx: &OpContext, pool: &str) -> Result<HashMap<String, Valu
         }
         let resp = match api.call(ctx, "ListPublicIpAddressPoolCidrBlocks", p) {
             Ok(r) => r,
-            Err(ProviderError::Cloud(e)) if e.code == "ResourceNotFound.PublicIpAddressPool" => return Ok(out),
+            Err(ProviderError::Cloud(e)) if e.code == "ResourceNotFound.PublicIpAddressPool" => {
+                return Ok(out);
+            }
             Err(e) => return Err(e),
         };
-        for b in resp.get("PublicIpPoolCidrBlockList").and_then(Value::as_array).into_iter().flatten() {
+        for b in resp
+            .get("PublicIpPoolCidrBlockList")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             out.insert(attrs::field(b, "CidrBlock"), b.clone());
         }
         token = attrs::field(&resp, "NextToken");
@@ -50,28 +60,48 @@ fn to_attrs(item: &Value, pool: &str, echo: &Attrs) -> Attrs {
     a.insert("cidr_block".into(), json!(cidr));
     a.insert("cidr_mask".into(), attrs::echo(echo, "cidr_mask"));
     a.insert("status".into(), json!(attrs::field(item, "Status")));
-    a.insert("create_time".into(), json!(attrs::field(item, "CreationTime")));
+    a.insert(
+        "create_time".into(),
+        json!(attrs::field(item, "CreationTime")),
+    );
     a
 }
 
-fn read_one(api: &Api, ctx: &OpContext, id: &str, echo: &Attrs) -> Result<Option<Attrs>, ProviderError> {
+fn read_one(
+    api: &Api,
+    ctx: &OpContext,
+    id: &str,
+    echo: &Attrs,
+) -> Result<Option<Attrs>, ProviderError> {
     let (pool, cidr) = split(id)?;
-    Ok(blocks(api, ctx, pool)?.get(cidr).map(|b| to_attrs(b, pool, echo)))
+    Ok(blocks(api, ctx, pool)?
+        .get(cidr)
+        .map(|b| to_attrs(b, pool, echo)))
 }
 
 impl ResourceOps for PublicIpAddressPoolCidrBlock {
     fn create(&self, api: &Api, ctx: &OpContext, config: &Attrs) -> Result<Attrs, ProviderError> {
-        let pool = attrs::string(config, "public_ip_address_pool_id")
-            .ok_or_else(|| ProviderError::Invalid("public_ip_address_pool_id is required".into()))?;
+        let pool = attrs::string(config, "public_ip_address_pool_id").ok_or_else(|| {
+            ProviderError::Invalid("public_ip_address_pool_id is required".into())
+        })?;
         let mut p = attrs::params(&[("PublicIpAddressPoolId", &pool)]);
         attrs::put(&mut p, "CidrBlock", attrs::string(config, "cidr_block"));
         attrs::put(&mut p, "CidrMask", attrs::string(config, "cidr_mask"));
         let resp = api.mutate(ctx, "AddPublicIpAddressPoolCidrBlock", "", p)?;
         let id = format!("{pool}:{}", attrs::field(&resp, "CidrBlock"));
-        read_one(api, ctx, &id, config)?.ok_or_else(|| ProviderError::Invalid(format!("CIDR block {id} is missing right after it was added")))
+        read_one(api, ctx, &id, config)?.ok_or_else(|| {
+            ProviderError::Invalid(format!(
+                "CIDR block {id} is missing right after it was added"
+            ))
+        })
     }
 
-    fn read(&self, api: &Api, ctx: &OpContext, items: &[(String, Attrs)]) -> Result<Vec<Option<Attrs>>, ProviderError> {
+    fn read(
+        &self,
+        api: &Api,
+        ctx: &OpContext,
+        items: &[(String, Attrs)],
+    ) -> Result<Vec<Option<Attrs>>, ProviderError> {
         let mut by_pool: HashMap<String, HashMap<String, Value>> = HashMap::new();
         let mut out = Vec::with_capacity(items.len());
         for (id, prior) in items {
@@ -93,15 +123,24 @@ impl ResourceOps for PublicIpAddressPoolCidrBlock {
         config: &Attrs,
         _changed: &[String],
     ) -> Result<Attrs, ProviderError> {
-        read_one(api, ctx, id, config)?.ok_or_else(|| ProviderError::Invalid(format!("CIDR block {id} no longer exists")))
+        read_one(api, ctx, id, config)?
+            .ok_or_else(|| ProviderError::Invalid(format!("CIDR block {id} no longer exists")))
     }
 
-    fn delete(&self, api: &Api, ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<Deleted, ProviderError> {
+    fn delete(
+        &self,
+        api: &Api,
+        ctx: &OpContext,
+        id: &str,
+        _prior: &Attrs,
+    ) -> Result<Deleted, ProviderError> {
         let (pool, cidr) = split(id)?;
         let p = attrs::params(&[("PublicIpAddressPoolId", pool), ("CidrBlock", cidr)]);
         match api.mutate(ctx, "DeletePublicIpAddressPoolCidrBlock", "delete", p) {
             Ok(_) => Ok(Deleted::Released),
-            Err(ProviderError::Cloud(e)) if e.code.starts_with("ResourceNotFound") => Ok(Deleted::Released),
+            Err(ProviderError::Cloud(e)) if e.code.starts_with("ResourceNotFound") => {
+                Ok(Deleted::Released)
+            }
             Err(e) => Err(e),
         }
     }
@@ -110,11 +149,22 @@ impl ResourceOps for PublicIpAddressPoolCidrBlock {
         read_one(api, ctx, id, &Attrs::new())
     }
 
-    fn find_by_token(&self, api: &Api, ctx: &OpContext, client_token: &str) -> Result<Option<Attrs>, ProviderError> {
-        let Some((params, resp)) = token_record(api, ctx, client_token, "AddPublicIpAddressPoolCidrBlock")? else {
+    fn find_by_token(
+        &self,
+        api: &Api,
+        ctx: &OpContext,
+        client_token: &str,
+    ) -> Result<Option<Attrs>, ProviderError> {
+        let Some((params, resp)) =
+            token_record(api, ctx, client_token, "AddPublicIpAddressPoolCidrBlock")?
+        else {
             return Ok(None);
         };
-        let id = format!("{}:{}", attrs::field(&params, "PublicIpAddressPoolId"), attrs::field(&resp, "CidrBlock"));
+        let id = format!(
+            "{}:{}",
+            attrs::field(&params, "PublicIpAddressPoolId"),
+            attrs::field(&resp, "CidrBlock")
+        );
         read_one(api, ctx, &id, &Attrs::new())
     }
 }

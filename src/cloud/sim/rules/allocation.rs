@@ -92,7 +92,12 @@ pub fn bandwidth_range(billing: Billing, metering: &str) -> (i64, i64) {
 
 /// A04 (and G04 with `rule = "G04"`): a whole number of Mbit/s within `range`; numbers written
 /// as strings are accepted.
-pub fn bandwidth(value: Option<&str>, range: (i64, i64), what: &str, rule: &str) -> Result<i64, CloudError> {
+pub fn bandwidth(
+    value: Option<&str>,
+    range: (i64, i64),
+    what: &str,
+    rule: &str,
+) -> Result<i64, CloudError> {
     let Some(v) = value else {
         return Ok(5.clamp(range.0, range.1));
     };
@@ -111,29 +116,46 @@ pub fn bandwidth(value: Option<&str>, range: (i64, i64), what: &str, rule: &str)
 
 /// A06 (static part): the line type exists, and exists in the region for this billing method.
 /// The single-ISP whitelist is checked against the account in `eip.rs`.
-pub fn isp(value: Option<&str>, region: &str, billing: Billing) -> Result<&'static str, CloudError> {
+pub fn isp(
+    value: Option<&str>,
+    region: &str,
+    billing: Billing,
+) -> Result<&'static str, CloudError> {
     let isp = value.unwrap_or("BGP");
     let Some(known) = regions::ISPS.iter().find(|i| **i == isp) else {
         return Err(CloudError::new(
             "IllegalParam.Isp",
-            format!("ISP {isp:?} is illegal; line types are {}", regions::ISPS.join(", ")),
+            format!(
+                "ISP {isp:?} is illegal; line types are {}",
+                regions::ISPS.join(", ")
+            ),
         )
         .rule("A06"));
     };
     let not_here = |why: String| Err(CloudError::new("InvalidRegion.NotSupport", why).rule("A06"));
     match *known {
-        "BGP_PRO" if billing == Billing::PrePaid && region != regions::BGP_PRO_SUBSCRIPTION_REGION => not_here(
-            format!("BGP (Multi-ISP) Pro subscription EIPs exist only in cn-hongkong, not in {region}"),
-        ),
+        "BGP_PRO"
+            if billing == Billing::PrePaid && region != regions::BGP_PRO_SUBSCRIPTION_REGION =>
+        {
+            not_here(format!(
+                "BGP (Multi-ISP) Pro subscription EIPs exist only in cn-hongkong, not in {region}"
+            ))
+        }
         "BGP_PRO" if regions::alloc_prefix(region, "BGP_PRO").is_none() => not_here(format!(
             "BGP (Multi-ISP) Pro is supported only in cn-hongkong, ap-northeast-1, ap-southeast-1, ap-southeast-3, ap-southeast-5, ap-southeast-6 and ap-southeast-7, not in {region}"
         )),
         "BGP_FinanceCloud" if region != regions::FINANCE_REGION => Err(CloudError::new(
             "IllegalParam.Isp",
-            format!("BGP_FinanceCloud lines exist only in {}, not in {region}", regions::FINANCE_REGION),
+            format!(
+                "BGP_FinanceCloud lines exist only in {}, not in {region}",
+                regions::FINANCE_REGION
+            ),
         )
         .rule("A06")),
-        other if regions::needs_whitelist(other) && regions::alloc_prefix(region, other).is_none() => {
+        other
+            if regions::needs_whitelist(other)
+                && regions::alloc_prefix(region, other).is_none() =>
+        {
             not_here(format!("line type {other} is not offered in {region}"))
         }
         other => Ok(other),
@@ -146,15 +168,26 @@ pub fn netmode(value: Option<&str>, rule: &str) -> Result<(), CloudError> {
         None | Some("public") => Ok(()),
         Some(other) => Err(CloudError::new(
             "InvalidParameter",
-            format!("Specified value of \"Netmode\" is not valid: {other:?}; the only network type is public (Internet)"),
+            format!(
+                "Specified value of \"Netmode\" is not valid: {other:?}; the only network type is public (Internet)"
+            ),
         )
         .rule(rule)),
     }
 }
 
 /// A08 (static part): security protection types.
-pub fn protection(types: &[String], region: &str, billing: Billing, isp: &str) -> Result<(), CloudError> {
-    let mut editions: Vec<&str> = types.iter().map(String::as_str).filter(|t| !t.is_empty()).collect();
+pub fn protection(
+    types: &[String],
+    region: &str,
+    billing: Billing,
+    isp: &str,
+) -> Result<(), CloudError> {
+    let mut editions: Vec<&str> = types
+        .iter()
+        .map(String::as_str)
+        .filter(|t| !t.is_empty())
+        .collect();
     editions.dedup();
     if let Some(bad) = editions.iter().find(|t| **t != "AntiDDoS_Enhanced") {
         return Err(CloudError::new(
@@ -213,7 +246,8 @@ pub fn name(value: Option<&str>, rule: &str) -> Result<(), CloudError> {
     let len = v.chars().count();
     let ok = (1..=128).contains(&len)
         && starts_with_letter(v)
-        && v.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-'));
+        && v.chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-'));
     if ok {
         return Ok(());
     }
@@ -230,7 +264,10 @@ pub fn name(value: Option<&str>, rule: &str) -> Result<(), CloudError> {
 pub fn description(value: Option<&str>, rule: &str) -> Result<(), CloudError> {
     let Some(v) = value else { return Ok(()) };
     let len = v.chars().count();
-    let ok = (2..=256).contains(&len) && starts_with_letter(v) && !v.starts_with("http://") && !v.starts_with("https://");
+    let ok = (2..=256).contains(&len)
+        && starts_with_letter(v)
+        && !v.starts_with("http://")
+        && !v.starts_with("https://");
     if ok {
         return Ok(());
     }
@@ -253,11 +290,15 @@ pub fn subscription(
 ) -> Result<(), CloudError> {
     let err = |m: String| Err(CloudError::new("InvalidParameter", m).rule("A13"));
     if let Some(a) = auto_pay.filter(|a| !matches!(*a, "true" | "false")) {
-        return err(format!("Specified value of \"AutoPay\" is not valid: {a:?}; use true or false"));
+        return err(format!(
+            "Specified value of \"AutoPay\" is not valid: {a:?}; use true or false"
+        ));
     }
     let cycle = pricing_cycle.unwrap_or("Month");
     if !matches!(cycle, "Month" | "Year") {
-        return err(format!("Specified value of \"PricingCycle\" is not valid: {cycle:?}; use Month or Year"));
+        return err(format!(
+            "Specified value of \"PricingCycle\" is not valid: {cycle:?}; use Month or Year"
+        ));
     }
     if billing == Billing::PostPaid {
         return Ok(());
@@ -310,16 +351,32 @@ pub fn violations(req: &EipRequest<'_>) -> (Option<CheckedEip>, Vec<CloudError>)
     if let Err(e) = regions::check(req.region) {
         errs.push(e);
     }
-    let billing = billing(req.charge_type).map_err(|e| errs.push(e)).unwrap_or(Billing::PostPaid);
+    let billing = billing(req.charge_type)
+        .map_err(|e| errs.push(e))
+        .unwrap_or(Billing::PostPaid);
     // R04: a recovered EIP is pay-by-data-transfer unless the request says otherwise.
-    let default_metering = if req.recovery && billing == Billing::PostPaid { "PayByTraffic" } else { "PayByBandwidth" };
-    let metering = metering(Some(req.internet_charge_type.unwrap_or(default_metering)), billing)
+    let default_metering = if req.recovery && billing == Billing::PostPaid {
+        "PayByTraffic"
+    } else {
+        "PayByBandwidth"
+    };
+    let metering = metering(
+        Some(req.internet_charge_type.unwrap_or(default_metering)),
+        billing,
+    )
+    .map_err(|e| errs.push(e))
+    .unwrap_or("PayByBandwidth");
+    let bw = bandwidth(
+        req.bandwidth,
+        bandwidth_range(billing, metering),
+        &format!("a {} {metering} EIP", billing.api()),
+        "A04",
+    )
+    .map_err(|e| errs.push(e))
+    .unwrap_or(5);
+    let isp = isp(req.isp, req.region, billing)
         .map_err(|e| errs.push(e))
-        .unwrap_or("PayByBandwidth");
-    let bw = bandwidth(req.bandwidth, bandwidth_range(billing, metering), &format!("a {} {metering} EIP", billing.api()), "A04")
-        .map_err(|e| errs.push(e))
-        .unwrap_or(5);
-    let isp = isp(req.isp, req.region, billing).map_err(|e| errs.push(e)).unwrap_or("BGP");
+        .unwrap_or("BGP");
     if let Err(e) = netmode(req.netmode, "A07") {
         errs.push(e);
     }
@@ -338,7 +395,12 @@ pub fn violations(req: &EipRequest<'_>) -> (Option<CheckedEip>, Vec<CloudError>)
     if let Err(e) = subscription(billing, req.period, req.pricing_cycle, req.auto_pay, 3) {
         errs.push(e);
     }
-    let checked = errs.is_empty().then_some(CheckedEip { billing, metering, bandwidth: bw, isp });
+    let checked = errs.is_empty().then_some(CheckedEip {
+        billing,
+        metering,
+        bandwidth: bw,
+        isp,
+    });
     (checked, errs)
 }
 
@@ -347,7 +409,10 @@ mod tests {
     use super::*;
 
     fn req() -> EipRequest<'static> {
-        EipRequest { region: "cn-hangzhou", ..Default::default() }
+        EipRequest {
+            region: "cn-hangzhou",
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -355,22 +420,100 @@ mod tests {
         let (c, errs) = violations(&req());
         assert!(errs.is_empty(), "{errs:?}");
         let c = c.unwrap();
-        assert_eq!((c.billing, c.metering, c.bandwidth, c.isp), (Billing::PostPaid, "PayByBandwidth", 5, "BGP"));
+        assert_eq!(
+            (c.billing, c.metering, c.bandwidth, c.isp),
+            (Billing::PostPaid, "PayByBandwidth", 5, "BGP")
+        );
     }
 
     #[test]
     fn each_static_rule_has_its_code() {
         let cases: Vec<(EipRequest<'static>, &str, &str)> = vec![
-            (EipRequest { charge_type: Some("Monthly"), ..req() }, "InvalidParameter", "A01"),
-            (EipRequest { charge_type: Some("PrePaid"), period: Some("1"), internet_charge_type: Some("PayByTraffic"), ..req() }, "InvalidParameter", "A02"),
-            (EipRequest { bandwidth: Some("501"), ..req() }, "InvalidBandwidth.Malformed", "A04"),
-            (EipRequest { region: "mars-1", ..req() }, "InvalidRegionId.NotFound", "A05"),
-            (EipRequest { isp: Some("BGP_PRO"), ..req() }, "InvalidRegion.NotSupport", "A06"),
-            (EipRequest { netmode: Some("hybrid"), ..req() }, "InvalidParameter", "A07"),
-            (EipRequest { region: "cn-qingdao", protection: vec!["AntiDDoS_Enhanced".into()], ..req() }, "InvalidRegion.NotSupport", "A08"),
-            (EipRequest { pool_id: Some("pippool-1"), zone: Some("cn-hangzhou-i"), ..req() }, "ExclusiveParam.ZoneAndPublicIpAddressPoolId", "A09"),
-            (EipRequest { name: Some("1abc"), ..req() }, "InvalidParameter", "A10"),
-            (EipRequest { charge_type: Some("PrePaid"), period: Some("10"), ..req() }, "InvalidParameter", "A13"),
+            (
+                EipRequest {
+                    charge_type: Some("Monthly"),
+                    ..req()
+                },
+                "InvalidParameter",
+                "A01",
+            ),
+            (
+                EipRequest {
+                    charge_type: Some("PrePaid"),
+                    period: Some("1"),
+                    internet_charge_type: Some("PayByTraffic"),
+                    ..req()
+                },
+                "InvalidParameter",
+                "A02",
+            ),
+            (
+                EipRequest {
+                    bandwidth: Some("501"),
+                    ..req()
+                },
+                "InvalidBandwidth.Malformed",
+                "A04",
+            ),
+            (
+                EipRequest {
+                    region: "mars-1",
+                    ..req()
+                },
+                "InvalidRegionId.NotFound",
+                "A05",
+            ),
+            (
+                EipRequest {
+                    isp: Some("BGP_PRO"),
+                    ..req()
+                },
+                "InvalidRegion.NotSupport",
+                "A06",
+            ),
+            (
+                EipRequest {
+                    netmode: Some("hybrid"),
+                    ..req()
+                },
+                "InvalidParameter",
+                "A07",
+            ),
+            (
+                EipRequest {
+                    region: "cn-qingdao",
+                    protection: vec!["AntiDDoS_Enhanced".into()],
+                    ..req()
+                },
+                "InvalidRegion.NotSupport",
+                "A08",
+            ),
+            (
+                EipRequest {
+                    pool_id: Some("pippool-1"),
+                    zone: Some("cn-hangzhou-i"),
+                    ..req()
+                },
+                "ExclusiveParam.ZoneAndPublicIpAddressPoolId",
+                "A09",
+            ),
+            (
+                EipRequest {
+                    name: Some("1abc"),
+                    ..req()
+                },
+                "InvalidParameter",
+                "A10",
+            ),
+            (
+                EipRequest {
+                    charge_type: Some("PrePaid"),
+                    period: Some("10"),
+                    ..req()
+                },
+                "InvalidParameter",
+                "A13",
+            ),
         ];
         for (r, code, rule) in cases {
             let (_, errs) = violations(&r);
@@ -383,12 +526,37 @@ mod tests {
     #[test]
     fn ranges_follow_billing() {
         let ok = |r: EipRequest<'static>| violations(&r).1.is_empty();
-        assert!(ok(EipRequest { bandwidth: Some("500"), ..req() }));
-        assert!(!ok(EipRequest { bandwidth: Some("201"), internet_charge_type: Some("PayByTraffic"), ..req() }));
-        assert!(ok(EipRequest { bandwidth: Some("1000"), charge_type: Some("Subscription"), period: Some("1"), ..req() }));
-        assert!(ok(EipRequest { isp: Some("BGP_PRO"), region: "ap-northeast-1", ..req() }));
-        assert!(!ok(EipRequest { isp: Some("BGP_PRO"), region: "ap-northeast-1", charge_type: Some("PrePaid"), period: Some("1"), ..req() }));
-        assert!(ok(EipRequest { protection: vec!["AntiDDoS_Enhanced".into()], ..req() }));
+        assert!(ok(EipRequest {
+            bandwidth: Some("500"),
+            ..req()
+        }));
+        assert!(!ok(EipRequest {
+            bandwidth: Some("201"),
+            internet_charge_type: Some("PayByTraffic"),
+            ..req()
+        }));
+        assert!(ok(EipRequest {
+            bandwidth: Some("1000"),
+            charge_type: Some("Subscription"),
+            period: Some("1"),
+            ..req()
+        }));
+        assert!(ok(EipRequest {
+            isp: Some("BGP_PRO"),
+            region: "ap-northeast-1",
+            ..req()
+        }));
+        assert!(!ok(EipRequest {
+            isp: Some("BGP_PRO"),
+            region: "ap-northeast-1",
+            charge_type: Some("PrePaid"),
+            period: Some("1"),
+            ..req()
+        }));
+        assert!(ok(EipRequest {
+            protection: vec!["AntiDDoS_Enhanced".into()],
+            ..req()
+        }));
         assert_eq!(billing_cycle("PostPaid", "PayByBandwidth"), "Day");
         assert_eq!(billing_cycle("PostPaid", "PayByTraffic"), "Hour");
         assert_eq!(billing_cycle("PrePaid", "PayByBandwidth"), "Month");

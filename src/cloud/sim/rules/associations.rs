@@ -9,7 +9,14 @@ use crate::cloud::CloudError;
 use crate::cloud::sim::{Ctx, Obj};
 
 /// S01: the target types.
-pub const INSTANCE_TYPES: &[&str] = &["EcsInstance", "SlbInstance", "Nat", "HaVip", "NetworkInterface", "IpAddress"];
+pub const INSTANCE_TYPES: &[&str] = &[
+    "EcsInstance",
+    "SlbInstance",
+    "Nat",
+    "HaVip",
+    "NetworkInterface",
+    "IpAddress",
+];
 
 /// The association modes (S07).
 pub const MODES: &[&str] = &["NAT", "BINDED", "MULTI_BINDED"];
@@ -45,18 +52,27 @@ pub struct AssocRequest<'a> {
 pub fn check_request(req: &AssocRequest<'_>) -> Result<&'static str, CloudError> {
     let ty = match req.instance_type {
         None => infer_type(req.instance_id),
-        Some(t) => INSTANCE_TYPES.iter().find(|k| **k == t).copied().ok_or_else(|| {
-            CloudError::new(
-                "InvalidInstanceType.ValueNotSupported",
-                format!("instance type {t:?} is not supported; an EIP can be associated with {}", INSTANCE_TYPES.join(", ")),
-            )
-            .rule("S01")
-        })?,
+        Some(t) => INSTANCE_TYPES
+            .iter()
+            .find(|k| **k == t)
+            .copied()
+            .ok_or_else(|| {
+                CloudError::new(
+                    "InvalidInstanceType.ValueNotSupported",
+                    format!(
+                        "instance type {t:?} is not supported; an EIP can be associated with {}",
+                        INSTANCE_TYPES.join(", ")
+                    ),
+                )
+                .rule("S01")
+            })?,
     };
     if let Some(m) = req.mode.filter(|m| !MODES.contains(m)) {
         return Err(CloudError::new(
             "InvalidParameter",
-            format!("Specified value of \"Mode\" is not valid: {m:?}; use NAT, BINDED or MULTI_BINDED"),
+            format!(
+                "Specified value of \"Mode\" is not valid: {m:?}; use NAT, BINDED or MULTI_BINDED"
+            ),
         )
         .rule("S07"));
     }
@@ -71,7 +87,10 @@ pub fn check_request(req: &AssocRequest<'_>) -> Result<&'static str, CloudError>
         if req.instance_id.parse::<std::net::Ipv4Addr>().is_err() {
             return Err(CloudError::new(
                 "InvalidParameter",
-                format!("instance {:?} is not an IPv4 address, as an IpAddress target must be", req.instance_id),
+                format!(
+                    "instance {:?} is not an IPv4 address, as an IpAddress target must be",
+                    req.instance_id
+                ),
             )
             .rule("S10"));
         }
@@ -102,7 +121,10 @@ fn kind_of(ty: &str) -> &'static str {
 
 /// The EIPs associated with `instance_id`.
 pub fn eips_on(ctx: &Ctx<'_>, instance_id: &str) -> Result<Vec<Obj>, CloudError> {
-    ctx.select("type = 'eip' AND json_extract(attrs, '$.InstanceId') = ?1", &[&instance_id])
+    ctx.select(
+        "type = 'eip' AND json_extract(attrs, '$.InstanceId') = ?1",
+        &[&instance_id],
+    )
 }
 
 fn not_found(ty: &str, id: &str) -> CloudError {
@@ -115,7 +137,11 @@ fn not_found(ty: &str, id: &str) -> CloudError {
 
 fn strings(v: Option<&Value>) -> Vec<String> {
     v.and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -132,11 +158,22 @@ fn g06(eip: &Obj, what: &str) -> CloudError {
 }
 
 /// S02-S10 and G06: checks the target of an association of `eip` and returns the binding.
-pub fn check_target(ctx: &Ctx<'_>, eip: &Obj, ty: &'static str, req: &AssocRequest<'_>) -> Result<Binding, CloudError> {
+pub fn check_target(
+    ctx: &Ctx<'_>,
+    eip: &Obj,
+    ty: &'static str,
+    req: &AssocRequest<'_>,
+) -> Result<Binding, CloudError> {
     let member = !eip.str("SegmentInstanceId").is_empty();
-    let lookup_id = if ty == "IpAddress" { req.vpc_id.unwrap_or("") } else { req.instance_id };
+    let lookup_id = if ty == "IpAddress" {
+        req.vpc_id.unwrap_or("")
+    } else {
+        req.instance_id
+    };
     // S09: the target must exist.
-    let target = ctx.get_kind(lookup_id, kind_of(ty))?.ok_or_else(|| not_found(ty, lookup_id))?;
+    let target = ctx
+        .get_kind(lookup_id, kind_of(ty))?
+        .ok_or_else(|| not_found(ty, lookup_id))?;
     // S02: same region.
     if target.region != eip.region {
         return Err(CloudError::new(
@@ -163,7 +200,10 @@ pub fn check_target(ctx: &Ctx<'_>, eip: &Obj, ty: &'static str, req: &AssocReque
             if eips_on(ctx, &target.id)?.len() >= NAT_MAX_EIPS {
                 return Err(CloudError::new(
                     "QuotaExceeded.NumberOfEip",
-                    format!("NAT gateway {} already holds {NAT_MAX_EIPS} EIPs, the most a NAT gateway can hold", target.id),
+                    format!(
+                        "NAT gateway {} already holds {NAT_MAX_EIPS} EIPs, the most a NAT gateway can hold",
+                        target.id
+                    ),
                 )
                 .rule("S08"));
             }
@@ -173,7 +213,10 @@ pub fn check_target(ctx: &Ctx<'_>, eip: &Obj, ty: &'static str, req: &AssocReque
             if target.str("NetworkType") != "vpc" {
                 return Err(CloudError::new(
                     "OperationDenied",
-                    format!("CLB instance {} is not in a VPC; only CLB instances in a VPC take an EIP", target.id),
+                    format!(
+                        "CLB instance {} is not in a VPC; only CLB instances in a VPC take an EIP",
+                        target.id
+                    ),
                 )
                 .rule("S08"));
             }
@@ -199,11 +242,16 @@ pub fn check_target(ctx: &Ctx<'_>, eip: &Obj, ty: &'static str, req: &AssocReque
                 )
                 .rule("S10"));
             }
-            let taken = eips_on(ctx, req.instance_id)?.into_iter().any(|e| e.str("VpcId") == target.id);
+            let taken = eips_on(ctx, req.instance_id)?
+                .into_iter()
+                .any(|e| e.str("VpcId") == target.id);
             if taken {
                 return Err(CloudError::new(
                     "InvalidAssociation.Duplicated",
-                    format!("IP address {} of VPC {} already has an EIP", req.instance_id, target.id),
+                    format!(
+                        "IP address {} of VPC {} already has an EIP",
+                        req.instance_id, target.id
+                    ),
                 )
                 .rule("S10"));
             }
@@ -237,7 +285,10 @@ fn check_ecs(ctx: &Ctx<'_>, inst: &Obj, binding: &mut Binding) -> Result<(), Clo
     if !matches!(inst.status.as_str(), "Running" | "Stopped") {
         return Err(CloudError::new(
             "IncorrectInstanceStatus",
-            format!("ECS instance {} is {}; an EIP can be associated only with a Running or Stopped instance", inst.id, inst.status),
+            format!(
+                "ECS instance {} is {}; an EIP can be associated only with a Running or Stopped instance",
+                inst.id, inst.status
+            ),
         )
         .rule("S05"));
     }
@@ -267,7 +318,13 @@ fn check_ecs(ctx: &Ctx<'_>, inst: &Obj, binding: &mut Binding) -> Result<(), Clo
 }
 
 /// S07 (and S01 for primary ENIs): a secondary ENI target.
-fn check_eni(ctx: &Ctx<'_>, eip: &Obj, eni: &Obj, req: &AssocRequest<'_>, binding: &mut Binding) -> Result<(), CloudError> {
+fn check_eni(
+    ctx: &Ctx<'_>,
+    eip: &Obj,
+    eni: &Obj,
+    req: &AssocRequest<'_>,
+    binding: &mut Binding,
+) -> Result<(), CloudError> {
     if eni.str("Type") == "Primary" {
         return Err(CloudError::new(
             "InvalidInstanceType.ValueNotSupported",
@@ -292,7 +349,10 @@ fn check_eni(ctx: &Ctx<'_>, eip: &Obj, eni: &Obj, req: &AssocRequest<'_>, bindin
             if used.contains(&ip) {
                 return Err(CloudError::new(
                     "InvalidEip.EipQuotaExceeded",
-                    format!("private IP {ip} of ENI {} already has an EIP; NAT mode allows one EIP per private IP", eni.id),
+                    format!(
+                        "private IP {ip} of ENI {} already has an EIP; NAT mode allows one EIP per private IP",
+                        eni.id
+                    ),
                 )
                 .rule("S07"));
             }
@@ -322,7 +382,12 @@ pub fn check_eni_mode(
     if let Some(other) = others.iter().find(|e| e.str("Mode") != mode) {
         return Err(CloudError::new(
             "Mode.Conflict",
-            format!("The eni can bind only one mode of eip: ENI {} holds EIP {} in {} mode, not {mode}", eni.id, other.id, other.str("Mode")),
+            format!(
+                "The eni can bind only one mode of eip: ENI {} holds EIP {} in {} mode, not {mode}",
+                eni.id,
+                other.id,
+                other.str("Mode")
+            ),
         )
         .rule("S07"));
     }
@@ -330,19 +395,30 @@ pub fn check_eni_mode(
         if others.len() >= max {
             return Err(CloudError::new(
                 "InvalidEip.EipQuotaExceeded",
-                format!("ENI {} already holds {} EIP(s); {why}", eni.id, others.len()),
+                format!(
+                    "ENI {} already holds {} EIP(s); {why}",
+                    eni.id,
+                    others.len()
+                ),
             )
             .rule("S07"));
         }
         Ok(())
     };
     match mode {
-        "NAT" => quota(private_ips.len().max(1), "NAT mode allows one EIP per private IP of the ENI"),
+        "NAT" => quota(
+            private_ips.len().max(1),
+            "NAT mode allows one EIP per private IP of the ENI",
+        ),
         "BINDED" => {
             if !eni.str("InstanceId").is_empty() {
                 return Err(CloudError::new(
                     "Eni.Attached",
-                    format!("ENI {} is attached to instance {}; BINDED (cut-through) mode needs a detached ENI", eni.id, eni.str("InstanceId")),
+                    format!(
+                        "ENI {} is attached to instance {}; BINDED (cut-through) mode needs a detached ENI",
+                        eni.id,
+                        eni.str("InstanceId")
+                    ),
                 )
                 .rule("S07"));
             }
@@ -363,7 +439,10 @@ pub fn check_eni_mode(
                 )
                 .rule("S07"));
             }
-            quota(MULTI_BINDED_MAX_EIPS, "MULTI_BINDED mode allows at most 10 EIPs per ENI")
+            quota(
+                MULTI_BINDED_MAX_EIPS,
+                "MULTI_BINDED mode allows at most 10 EIPs per ENI",
+            )
         }
     }
 }
@@ -374,12 +453,19 @@ mod tests {
 
     #[test]
     fn static_association_checks() {
-        let r = |id: &'static str, ty: Option<&'static str>| AssocRequest { instance_id: id, instance_type: ty, ..Default::default() };
+        let r = |id: &'static str, ty: Option<&'static str>| AssocRequest {
+            instance_id: id,
+            instance_type: ty,
+            ..Default::default()
+        };
         assert_eq!(check_request(&r("lb-1", None)).unwrap(), "SlbInstance");
         assert_eq!(check_request(&r("ngw-1", None)).unwrap(), "Nat");
         assert_eq!(check_request(&r("i-1", None)).unwrap(), "EcsInstance");
         let e = check_request(&r("i-1", Some("Router"))).unwrap_err();
-        assert_eq!((e.code.as_str(), e.rule.as_deref()), ("InvalidInstanceType.ValueNotSupported", Some("S01")));
+        assert_eq!(
+            (e.code.as_str(), e.rule.as_deref()),
+            ("InvalidInstanceType.ValueNotSupported", Some("S01"))
+        );
         let e = check_request(&r("10.0.0.1", Some("IpAddress"))).unwrap_err();
         assert_eq!(e.rule.as_deref(), Some("S10"));
     }

@@ -86,14 +86,26 @@ pub fn violations(req: &SegmentRequest<'_>) -> (Option<CheckedSegment>, Vec<Clou
     let metering = allocation::metering(req.internet_charge_type, Billing::PostPaid)
         .map_err(|e| errs.push(CloudError { rule: None, ..e }.rule("G04")))
         .unwrap_or("PayByBandwidth");
-    let bandwidth = allocation::bandwidth(req.bandwidth, BANDWIDTH_RANGE, "a contiguous EIP group", "G04")
-        .map_err(|e| errs.push(e))
-        .unwrap_or(5);
+    let bandwidth = allocation::bandwidth(
+        req.bandwidth,
+        BANDWIDTH_RANGE,
+        "a contiguous EIP group",
+        "G04",
+    )
+    .map_err(|e| errs.push(e))
+    .unwrap_or(5);
     if let Err(e) = allocation::netmode(req.netmode, "G04") {
         errs.push(e);
     }
-    let isp = allocation::isp(req.isp, req.region, Billing::PostPaid).map_err(|e| errs.push(e)).unwrap_or("BGP");
-    let checked = errs.is_empty().then_some(CheckedSegment { mask, bandwidth, metering, isp });
+    let isp = allocation::isp(req.isp, req.region, Billing::PostPaid)
+        .map_err(|e| errs.push(e))
+        .unwrap_or("BGP");
+    let checked = errs.is_empty().then_some(CheckedSegment {
+        mask,
+        bandwidth,
+        metering,
+        isp,
+    });
     (checked, errs)
 }
 
@@ -110,14 +122,46 @@ mod tests {
 
     #[test]
     fn static_group_rules() {
-        let base = SegmentRequest { region: "cn-hangzhou", mask: Some("28"), ..Default::default() };
+        let base = SegmentRequest {
+            region: "cn-hangzhou",
+            mask: Some("28"),
+            ..Default::default()
+        };
         assert!(violations(&base).1.is_empty());
-        let errs = violations(&SegmentRequest { mask: Some("23"), ..base.clone() }).1;
-        assert_eq!((errs[0].code.as_str(), errs[0].rule.as_deref()), ("IllegalParam.EipMask", Some("G02")));
-        let errs = violations(&SegmentRequest { charge_type: Some("PrePaid"), ..base.clone() }).1;
-        assert_eq!((errs[0].code.as_str(), errs[0].rule.as_deref()), ("OperationFailed.ChargeTypeInvalid", Some("G03")));
-        let errs = violations(&SegmentRequest { bandwidth: Some("300"), ..base.clone() }).1;
-        assert_eq!((errs[0].code.as_str(), errs[0].rule.as_deref()), ("InvalidBandwidth.Malformed", Some("G04")));
-        assert!(violations(&SegmentRequest { bandwidth: Some("200"), ..base }).1.is_empty());
+        let errs = violations(&SegmentRequest {
+            mask: Some("23"),
+            ..base.clone()
+        })
+        .1;
+        assert_eq!(
+            (errs[0].code.as_str(), errs[0].rule.as_deref()),
+            ("IllegalParam.EipMask", Some("G02"))
+        );
+        let errs = violations(&SegmentRequest {
+            charge_type: Some("PrePaid"),
+            ..base.clone()
+        })
+        .1;
+        assert_eq!(
+            (errs[0].code.as_str(), errs[0].rule.as_deref()),
+            ("OperationFailed.ChargeTypeInvalid", Some("G03"))
+        );
+        let errs = violations(&SegmentRequest {
+            bandwidth: Some("300"),
+            ..base.clone()
+        })
+        .1;
+        assert_eq!(
+            (errs[0].code.as_str(), errs[0].rule.as_deref()),
+            ("InvalidBandwidth.Malformed", Some("G04"))
+        );
+        assert!(
+            violations(&SegmentRequest {
+                bandwidth: Some("200"),
+                ..base
+            })
+            .1
+            .is_empty()
+        );
     }
 }

@@ -34,7 +34,11 @@ fn list(config: &Map<String, Value>, key: &str) -> Vec<String> {
     config
         .get(key)
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -42,13 +46,21 @@ fn list(config: &Map<String, Value>, key: &str) -> Vec<String> {
 /// a period above 9 is sent as `period / 12` years, an explicit `pricing_cycle` wins.
 pub fn subscription_period(period: Option<i64>, pricing_cycle: Option<&str>) -> (i64, String) {
     let p = period.filter(|p| *p > 0).unwrap_or(1);
-    let (p, cycle) = if p > 9 { (p / 12, "Year") } else { (p, "Month") };
+    let (p, cycle) = if p > 9 {
+        (p / 12, "Year")
+    } else {
+        (p, "Month")
+    };
     (p, pricing_cycle.unwrap_or(cycle).to_string())
 }
 
 /// Every statically decidable rule the arguments of one resource violate, with the codes the
 /// cloud would answer.
-pub fn static_violations(rtype: &str, config: &Map<String, Value>, region: &str) -> Vec<CloudError> {
+pub fn static_violations(
+    rtype: &str,
+    config: &Map<String, Value>,
+    region: &str,
+) -> Vec<CloudError> {
     let a = |k: &str| arg(config, k);
     match rtype {
         "alicloud_eip_address" | "alicloud_eip" => {
@@ -92,8 +104,13 @@ pub fn static_violations(rtype: &str, config: &Map<String, Value>, region: &str)
             allocation::violations(&req).1
         }
         "alicloud_eip_segment_address" => {
-            let (mask, bw, icharge, isp, netmode) =
-                (a("eip_mask"), a("bandwidth"), a("internet_charge_type"), a("isp"), a("netmode"));
+            let (mask, bw, icharge, isp, netmode) = (
+                a("eip_mask"),
+                a("bandwidth"),
+                a("internet_charge_type"),
+                a("isp"),
+                a("netmode"),
+            );
             let req = groups::SegmentRequest {
                 region,
                 mask: mask.as_deref(),
@@ -110,22 +127,39 @@ pub fn static_violations(rtype: &str, config: &Map<String, Value>, region: &str)
             let (id, ty, mode) = (a("instance_id"), a("instance_type"), a("mode"));
             let ty_ok = match ty.as_deref() {
                 Some(t) if !associations::INSTANCE_TYPES.contains(&t) => {
-                    errs.push(associations::check_request(&associations::AssocRequest {
-                        instance_type: Some(t),
-                        ..Default::default()
-                    }).unwrap_err());
+                    errs.push(
+                        associations::check_request(&associations::AssocRequest {
+                            instance_type: Some(t),
+                            ..Default::default()
+                        })
+                        .unwrap_err(),
+                    );
                     false
                 }
                 _ => true,
             };
             if let Some(m) = mode.as_deref().filter(|m| !associations::MODES.contains(m)) {
-                errs.push(associations::check_request(&associations::AssocRequest { mode: Some(m), ..Default::default() }).unwrap_err());
+                errs.push(
+                    associations::check_request(&associations::AssocRequest {
+                        mode: Some(m),
+                        ..Default::default()
+                    })
+                    .unwrap_err(),
+                );
             }
-            if ty_ok && ty.as_deref() == Some("IpAddress") && id.as_deref().is_some_and(|i| i.parse::<std::net::Ipv4Addr>().is_err()) {
+            if ty_ok
+                && ty.as_deref() == Some("IpAddress")
+                && id
+                    .as_deref()
+                    .is_some_and(|i| i.parse::<std::net::Ipv4Addr>().is_err())
+            {
                 errs.push(
                     CloudError::new(
                         "InvalidParameter",
-                        format!("instance {:?} is not an IPv4 address, as an IpAddress target must be", id.unwrap_or_default()),
+                        format!(
+                            "instance {:?} is not an IPv4 address, as an IpAddress target must be",
+                            id.unwrap_or_default()
+                        ),
                     )
                     .rule("S10"),
                 );
@@ -145,14 +179,19 @@ pub fn static_violations(rtype: &str, config: &Map<String, Value>, region: &str)
                     "BGP"
                 }
             };
-            if let Err(e) = pool_protection(&list(config, "security_protection_types"), region, isp) {
+            if let Err(e) = pool_protection(&list(config, "security_protection_types"), region, isp)
+            {
                 errs.push(e);
             }
             errs
         }
         "alicloud_vpc_public_ip_address_pool_cidr_block" => {
             let mut errs: Vec<CloudError> = regions::check(region).err().into_iter().collect();
-            if let Err(e) = pools::cidr_request(a("cidr_block").as_deref(), a("cidr_mask").as_deref(), region) {
+            if let Err(e) = pools::cidr_request(
+                a("cidr_block").as_deref(),
+                a("cidr_mask").as_deref(),
+                region,
+            ) {
                 errs.push(e);
             }
             errs
@@ -191,13 +230,21 @@ mod tests {
         assert!(static_violations("alicloud_eip", &ok, "cn-hangzhou").is_empty());
         let sub = cfg(json!({"payment_type": "Subscription", "period": 12, "auto_pay": true}));
         assert!(static_violations("alicloud_eip_address", &sub, "cn-hangzhou").is_empty());
-        let bad = cfg(json!({"payment_type": "Subscription", "period": 12, "pricing_cycle": "Month"}));
+        let bad =
+            cfg(json!({"payment_type": "Subscription", "period": 5, "pricing_cycle": "Year"}));
         let errs = static_violations("alicloud_eip_address", &bad, "cn-hangzhou");
         assert_eq!(errs[0].rule.as_deref(), Some("A13"));
         let bad = cfg(json!({"internet_charge_type": "PayByDominantTraffic"}));
         let errs = static_violations("alicloud_eip_address", &bad, "cn-beijing");
-        assert_eq!((errs[0].code.as_str(), errs[0].rule.as_deref()), ("InvalidParameter", Some("A02")));
-        let errs = static_violations("alicloud_eip_address", &cfg(json!({"isp": "BGP_PRO"})), "cn-beijing");
+        assert_eq!(
+            (errs[0].code.as_str(), errs[0].rule.as_deref()),
+            ("InvalidParameter", Some("A02"))
+        );
+        let errs = static_violations(
+            "alicloud_eip_address",
+            &cfg(json!({"isp": "BGP_PRO"})),
+            "cn-beijing",
+        );
         assert_eq!(errs[0].rule.as_deref(), Some("A06"));
         let errs = static_violations("alicloud_eip_address", &cfg(json!({})), "atlantis-1");
         assert_eq!(errs[0].code, "InvalidRegionId.NotFound");
@@ -205,10 +252,25 @@ mod tests {
 
     #[test]
     fn other_types() {
-        let errs = static_violations("alicloud_eip_segment_address", &cfg(json!({"eip_mask": "29"})), "cn-hangzhou");
+        let errs = static_violations(
+            "alicloud_eip_segment_address",
+            &cfg(json!({"eip_mask": "29"})),
+            "cn-hangzhou",
+        );
         assert_eq!(errs[0].rule.as_deref(), Some("G02"));
-        assert!(static_violations("alicloud_eip_segment_address", &cfg(json!({"eip_mask": "28"})), "cn-hangzhou").is_empty());
-        let errs = static_violations("alicloud_eip_association", &cfg(json!({"instance_type": "Vpn"})), "cn-hangzhou");
+        assert!(
+            static_violations(
+                "alicloud_eip_segment_address",
+                &cfg(json!({"eip_mask": "28"})),
+                "cn-hangzhou"
+            )
+            .is_empty()
+        );
+        let errs = static_violations(
+            "alicloud_eip_association",
+            &cfg(json!({"instance_type": "Vpn"})),
+            "cn-hangzhou",
+        );
         assert_eq!(errs[0].rule.as_deref(), Some("S01"));
         let errs = static_violations(
             "alicloud_vpc_public_ip_address_pool_cidr_block",

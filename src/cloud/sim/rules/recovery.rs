@@ -61,7 +61,11 @@ pub fn record(ctx: &Ctx<'_>, ip: Ipv4Addr, allocation_id: &str) -> Result<(), Cl
     ctx.db()
         .execute(
             "INSERT INTO recoveries(at, ip, allocation_id) VALUES (?1, ?2, ?3)",
-            params![clock::now_str(ctx)?, crate::cloud::sim::regions::ip_to_int(ip), allocation_id],
+            params![
+                clock::now_str(ctx)?,
+                crate::cloud::sim::regions::ip_to_int(ip),
+                allocation_id
+            ],
         )
         .map_err(db_error)?;
     Ok(())
@@ -71,7 +75,11 @@ pub fn record(ctx: &Ctx<'_>, ip: Ipv4Addr, allocation_id: &str) -> Result<(), Cl
 pub fn check(ctx: &Ctx<'_>, ask: &RecoveryAsk<'_>) -> Result<Released, CloudError> {
     let ip = match ask.ip {
         Some(s) => Some(s.parse::<Ipv4Addr>().map_err(|_| {
-            CloudError::new("IllegalParam.IpAddress", format!("{s:?} is not an IPv4 address")).rule("A14")
+            CloudError::new(
+                "IllegalParam.IpAddress",
+                format!("{s:?} is not an IPv4 address"),
+            )
+            .rule("A14")
         })?),
         None => None,
     };
@@ -107,23 +115,34 @@ pub fn check(ctx: &Ctx<'_>, ask: &RecoveryAsk<'_>) -> Result<Released, CloudErro
         (None, None) => "nothing".to_string(),
     };
     let Some(rel) = found else {
-        return Err(unfamiliar(&format!("{what} was never used by this account"), "A14"));
+        return Err(unfamiliar(
+            &format!("{what} was never used by this account"),
+            "A14",
+        ));
     };
     if rel.region != ask.region {
-        return Err(unfamiliar(&format!("{what} was used in {}, not in {}", rel.region, ask.region), "R01"));
+        return Err(unfamiliar(
+            &format!("{what} was used in {}, not in {}", rel.region, ask.region),
+            "R01",
+        ));
     }
     match rel.fate.as_str() {
         "other_account" => {
             return Err(CloudError::new(
                 "OperationDenied.IpBelongToOtherUser",
-                format!("{what} now belongs to another Alibaba Cloud account and cannot be recovered"),
+                format!(
+                    "{what} now belongs to another Alibaba Cloud account and cannot be recovered"
+                ),
             )
             .rule("R02"));
         }
         "locked" | "recycled" => {
             return Err(CloudError::new(
                 "OperationFailed.IpIsLocked",
-                format!("{what} was {} for security reasons and cannot be recovered", rel.fate),
+                format!(
+                    "{what} was {} for security reasons and cannot be recovered",
+                    rel.fate
+                ),
             )
             .rule("R02"));
         }
@@ -132,13 +151,18 @@ pub fn check(ctx: &Ctx<'_>, ask: &RecoveryAsk<'_>) -> Result<Released, CloudErro
     let now = clock::now(ctx)?;
     if now - rel.released_at > Duration::days(WINDOW_DAYS) {
         return Err(unfamiliar(
-            &format!("{what} was released at {}, more than {WINDOW_DAYS} days ago", clock::format_time(rel.released_at)),
+            &format!(
+                "{what} was released at {}, more than {WINDOW_DAYS} days ago",
+                clock::format_time(rel.released_at)
+            ),
             "R01",
         ));
     }
     if rel.origin == origin::CLASSIC {
         return Err(unfamiliar(
-            &format!("{what} was the public IP of an instance in the classic network, which cannot be recovered"),
+            &format!(
+                "{what} was the public IP of an instance in the classic network, which cannot be recovered"
+            ),
             "R03",
         ));
     }
@@ -156,7 +180,10 @@ pub fn check(ctx: &Ctx<'_>, ask: &RecoveryAsk<'_>) -> Result<Released, CloudErro
         if owner.as_deref() != Some(pool) {
             return Err(CloudError::new(
                 "Mismatch.IpAndPublicIpAddressPool",
-                format!("{what} ({}) does not belong to IP address pool {pool}", rel.ip),
+                format!(
+                    "{what} ({}) does not belong to IP address pool {pool}",
+                    rel.ip
+                ),
             )
             .rule("R06"));
         }

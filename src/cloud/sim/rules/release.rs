@@ -39,7 +39,10 @@ pub fn check_release(eip: &Obj) -> Result<(), CloudError> {
     if eip.str("ChargeType") == "PrePaid" {
         return Err(CloudError::new(
             "Forbidden.ChargeTypeIsPrepaid",
-            format!("It's forbidden to release a prepaid EIP: subscription EIP {} stays billed until it expires", eip.id),
+            format!(
+                "It's forbidden to release a prepaid EIP: subscription EIP {} stays billed until it expires",
+                eip.id
+            ),
         )
         .rule("D03"));
     }
@@ -63,10 +66,18 @@ pub fn check_release(eip: &Obj) -> Result<(), CloudError> {
 
 /// D04: deletion protection blocks release.
 pub fn check_deletion_protection(eip: &Obj) -> Result<(), CloudError> {
-    if eip.attrs.get("DeletionProtection").and_then(|v| v.as_bool()) == Some(true) {
+    if eip
+        .attrs
+        .get("DeletionProtection")
+        .and_then(|v| v.as_bool())
+        == Some(true)
+    {
         return Err(CloudError::new(
             "InvalidOperation.DeletionProtection",
-            format!("EIP {} has deletion protection enabled; disable deletion_protection before releasing it", eip.id),
+            format!(
+                "EIP {} has deletion protection enabled; disable deletion_protection before releasing it",
+                eip.id
+            ),
         )
         .rule("D04"));
     }
@@ -131,22 +142,49 @@ mod tests {
     #[test]
     fn release_rules_in_order() {
         let rule = |o: Obj| check_release(&o).err().and_then(|e| e.rule);
-        assert_eq!(rule(eip("Available", json!({"ChargeType": "PostPaid"}))), None);
-        assert_eq!(rule(eip("Available", json!({"SegmentInstanceId": "eipsg-1"}))).as_deref(), Some("G05"));
-        assert_eq!(rule(eip("Available", json!({"ChargeType": "PrePaid"}))).as_deref(), Some("D03"));
-        assert_eq!(rule(eip("Available", json!({"DeletionProtection": true}))).as_deref(), Some("D04"));
+        assert_eq!(
+            rule(eip("Available", json!({"ChargeType": "PostPaid"}))),
+            None
+        );
+        assert_eq!(
+            rule(eip("Available", json!({"SegmentInstanceId": "eipsg-1"}))).as_deref(),
+            Some("G05")
+        );
+        assert_eq!(
+            rule(eip("Available", json!({"ChargeType": "PrePaid"}))).as_deref(),
+            Some("D03")
+        );
+        assert_eq!(
+            rule(eip("Available", json!({"DeletionProtection": true}))).as_deref(),
+            Some("D04")
+        );
         assert_eq!(rule(eip("Associating", json!({}))).as_deref(), Some("D07"));
         assert_eq!(rule(eip("InUse", json!({}))).as_deref(), Some("D02"));
     }
 
     #[test]
     fn charge_changes() {
-        let payg = eip("Available", json!({"ChargeType": "PostPaid", "InternetChargeType": "PayByBandwidth"}));
+        let payg = eip(
+            "Available",
+            json!({"ChargeType": "PostPaid", "InternetChargeType": "PayByBandwidth"}),
+        );
         assert!(check_charge_change(&payg, "PrePaid").is_ok());
         let sub = eip("Available", json!({"ChargeType": "PrePaid"}));
         let e = check_charge_change(&sub, "PostPaid").unwrap_err();
-        assert_eq!((e.code.as_str(), e.rule.as_deref()), ("OperationFailed.ChargeTypeInvalid", Some("D06")));
-        let member = eip("Available", json!({"ChargeType": "PostPaid", "SegmentInstanceId": "eipsg-1"}));
-        assert_eq!(check_charge_change(&member, "PrePaid").unwrap_err().rule.as_deref(), Some("G03"));
+        assert_eq!(
+            (e.code.as_str(), e.rule.as_deref()),
+            ("OperationFailed.ChargeTypeInvalid", Some("D06"))
+        );
+        let member = eip(
+            "Available",
+            json!({"ChargeType": "PostPaid", "SegmentInstanceId": "eipsg-1"}),
+        );
+        assert_eq!(
+            check_charge_change(&member, "PrePaid")
+                .unwrap_err()
+                .rule
+                .as_deref(),
+            Some("G03")
+        );
     }
 }

@@ -7,7 +7,7 @@
 use serde_json::{Value, json};
 
 use super::common::{self, ok, region};
-use crate::cloud::sim::Ctx;
+use crate::cloud::sim::{Ctx, account};
 use crate::cloud::{CloudError, Params, optional};
 
 /// The resource group used when a create names none and the account lists none.
@@ -30,13 +30,20 @@ fn zone_letters(region: &str) -> &'static [&'static str] {
 
 /// The zone ids of `region`.
 pub fn zones(region: &str) -> Vec<String> {
-    zone_letters(region).iter().map(|l| format!("{region}-{l}")).collect()
+    zone_letters(region)
+        .iter()
+        .map(|l| format!("{region}-{l}"))
+        .collect()
 }
 
 /// Zones where enhanced NAT gateways can be created: every zone but the oldest of large regions.
 pub fn nat_zones(region: &str) -> Vec<String> {
     let all = zones(region);
-    if all.len() > 4 { all[1..].to_vec() } else { all }
+    if all.len() > 4 {
+        all[1..].to_vec()
+    } else {
+        all
+    }
 }
 
 /// Checks that `zone` is a zone of `region`.
@@ -46,16 +53,16 @@ pub fn check_zone(region: &str, zone: &str) -> Result<(), CloudError> {
     }
     Err(CloudError::new(
         "InvalidZoneId.NotFound",
-        format!("The specified zone {zone:?} does not exist in region {region} (zones: {}).", zones(region).join(", ")),
+        format!(
+            "The specified zone {zone:?} does not exist in region {region} (zones: {}).",
+            zones(region).join(", ")
+        ),
     ))
 }
 
 fn local_name(region: &str, zone: &str) -> String {
-    let city = common::REGIONS
-        .iter()
-        .find(|(id, _)| *id == region)
-        .map(|(_, name)| *name)
-        .unwrap_or(region);
+    let name = common::region_name(region);
+    let city = if name.is_empty() { region } else { name };
     let letter = zone.rsplit('-').next().unwrap_or("").to_uppercase();
     format!("{city} Zone {letter}")
 }
@@ -71,8 +78,23 @@ pub struct InstanceType {
     pub gpu: i64,
 }
 
-const fn it(id: &'static str, cpu: i64, memory: f64, family: &'static str, enis: i64, gpu: i64) -> InstanceType {
-    InstanceType { id, cpu, memory, family, enis, ips_per_eni: if enis > 2 { 10 } else { 6 }, gpu }
+const fn it(
+    id: &'static str,
+    cpu: i64,
+    memory: f64,
+    family: &'static str,
+    enis: i64,
+    gpu: i64,
+) -> InstanceType {
+    InstanceType {
+        id,
+        cpu,
+        memory,
+        family,
+        enis,
+        ips_per_eni: if enis > 2 { 10 } else { 6 },
+        gpu,
+    }
 }
 
 pub const INSTANCE_TYPES: &[InstanceType] = &[
@@ -107,31 +129,130 @@ pub struct Image {
     pub size: i64,
 }
 
-const fn img(id: &'static str, os_type: &'static str, os_name: &'static str, platform: &'static str, created: &'static str, size: i64) -> Image {
-    Image { id, os_type, os_name, platform, created, size }
+const fn img(
+    id: &'static str,
+    os_type: &'static str,
+    os_name: &'static str,
+    platform: &'static str,
+    created: &'static str,
+    size: i64,
+) -> Image {
+    Image {
+        id,
+        os_type,
+        os_name,
+        platform,
+        created,
+        size,
+    }
 }
 
 /// Newest first, as `DescribeImages` answers.
 pub const IMAGES: &[Image] = &[
-    img("ubuntu_22_04_x64_20G_alibase_20240130.vhd", "linux", "Ubuntu  22.04 64 bit", "Ubuntu", "2024-01-30T00:00:00Z", 20),
-    img("ubuntu_20_04_x64_20G_alibase_20240130.vhd", "linux", "Ubuntu  20.04 64 bit", "Ubuntu", "2024-01-30T00:00:00Z", 20),
-    img("aliyun_3_x64_20G_alibase_20240130.vhd", "linux", "Alibaba Cloud Linux  3.2104 LTS 64 bit", "Aliyun", "2024-01-30T00:00:00Z", 20),
-    img("centos_7_9_x64_20G_alibase_20240130.vhd", "linux", "CentOS  7.9 64 bit", "CentOS", "2024-01-30T00:00:00Z", 20),
-    img("debian_12_x64_20G_alibase_20240130.vhd", "linux", "Debian  12.4 64 bit", "Debian", "2024-01-30T00:00:00Z", 20),
-    img("win2019_1809_x64_dtc_en-us_40G_alibase_20240130.vhd", "windows", "Windows Server  2019 Datacenter 64 bit", "Windows Server 2019", "2024-01-30T00:00:00Z", 40),
-    img("aliyun_2_1903_x64_20G_alibase_20230627.vhd", "linux", "Alibaba Cloud Linux  2.1903 LTS 64 bit", "Aliyun", "2023-06-27T00:00:00Z", 20),
-    img("ubuntu_18_04_x64_20G_alibase_20230515.vhd", "linux", "Ubuntu  18.04 64 bit", "Ubuntu", "2023-05-15T00:00:00Z", 20),
-    img("centos_7_06_64_20G_alibase_20190711.vhd", "linux", "CentOS  7.6 64 bit", "CentOS", "2019-07-11T00:00:00Z", 20),
-    img("ubuntu_18_04_64_20G_alibase_20190624.vhd", "linux", "Ubuntu  18.04 64 bit", "Ubuntu", "2019-06-24T00:00:00Z", 20),
+    img(
+        "ubuntu_22_04_x64_20G_alibase_20240130.vhd",
+        "linux",
+        "Ubuntu  22.04 64 bit",
+        "Ubuntu",
+        "2024-01-30T00:00:00Z",
+        20,
+    ),
+    img(
+        "ubuntu_20_04_x64_20G_alibase_20240130.vhd",
+        "linux",
+        "Ubuntu  20.04 64 bit",
+        "Ubuntu",
+        "2024-01-30T00:00:00Z",
+        20,
+    ),
+    img(
+        "aliyun_3_x64_20G_alibase_20240130.vhd",
+        "linux",
+        "Alibaba Cloud Linux  3.2104 LTS 64 bit",
+        "Aliyun",
+        "2024-01-30T00:00:00Z",
+        20,
+    ),
+    img(
+        "centos_7_9_x64_20G_alibase_20240130.vhd",
+        "linux",
+        "CentOS  7.9 64 bit",
+        "CentOS",
+        "2024-01-30T00:00:00Z",
+        20,
+    ),
+    img(
+        "debian_12_x64_20G_alibase_20240130.vhd",
+        "linux",
+        "Debian  12.4 64 bit",
+        "Debian",
+        "2024-01-30T00:00:00Z",
+        20,
+    ),
+    img(
+        "win2019_1809_x64_dtc_en-us_40G_alibase_20240130.vhd",
+        "windows",
+        "Windows Server  2019 Datacenter 64 bit",
+        "Windows Server 2019",
+        "2024-01-30T00:00:00Z",
+        40,
+    ),
+    img(
+        "aliyun_2_1903_x64_20G_alibase_20230627.vhd",
+        "linux",
+        "Alibaba Cloud Linux  2.1903 LTS 64 bit",
+        "Aliyun",
+        "2023-06-27T00:00:00Z",
+        20,
+    ),
+    img(
+        "ubuntu_18_04_x64_20G_alibase_20230515.vhd",
+        "linux",
+        "Ubuntu  18.04 64 bit",
+        "Ubuntu",
+        "2023-05-15T00:00:00Z",
+        20,
+    ),
+    img(
+        "centos_7_06_64_20G_alibase_20190711.vhd",
+        "linux",
+        "CentOS  7.6 64 bit",
+        "CentOS",
+        "2019-07-11T00:00:00Z",
+        20,
+    ),
+    img(
+        "ubuntu_18_04_64_20G_alibase_20190624.vhd",
+        "linux",
+        "Ubuntu  18.04 64 bit",
+        "Ubuntu",
+        "2019-06-24T00:00:00Z",
+        20,
+    ),
 ];
 
 pub fn image(id: &str) -> Option<&'static Image> {
     IMAGES.iter().find(|i| i.id == id)
 }
 
-pub const DISK_CATEGORIES: &[&str] = &["cloud", "cloud_efficiency", "cloud_ssd", "cloud_essd", "cloud_auto"];
+pub const DISK_CATEGORIES: &[&str] = &[
+    "cloud",
+    "cloud_efficiency",
+    "cloud_ssd",
+    "cloud_essd",
+    "cloud_auto",
+];
 
-const RESOURCE_TYPES: &[&str] = &["Instance", "Disk", "VSwitch", "IoOptimized", "DedicatedHost", "Slb", "Rds", "Kvstore"];
+const RESOURCE_TYPES: &[&str] = &[
+    "Instance",
+    "Disk",
+    "VSwitch",
+    "IoOptimized",
+    "DedicatedHost",
+    "Slb",
+    "Rds",
+    "Kvstore",
+];
 
 pub fn describe_zones(_ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
     let region = region(params)?;
@@ -187,7 +308,9 @@ pub fn describe_instance_types(_ctx: &mut Ctx<'_>, params: &Params) -> Result<Va
             })
         })
         .collect();
-    Ok(ok(json!({"InstanceTypes": {"InstanceType": items}, "NextToken": ""})))
+    Ok(ok(
+        json!({"InstanceTypes": {"InstanceType": items}, "NextToken": ""}),
+    ))
 }
 
 pub fn describe_images(_ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
@@ -201,7 +324,10 @@ pub fn describe_images(_ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, Clo
     if let Some(t) = optional(params, "InstanceType")
         && instance_type(t).is_none()
     {
-        return Err(CloudError::new("InvalidInstanceType.NotFound", format!("The instance type {t:?} does not exist.")));
+        return Err(CloudError::new(
+            "InvalidInstanceType.NotFound",
+            format!("The instance type {t:?} does not exist."),
+        ));
     }
     let items: Vec<Value> = IMAGES
         .iter()
@@ -245,16 +371,20 @@ pub fn describe_images(_ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, Clo
     Ok(common::page_of(items, number, size, "Images", "Image"))
 }
 
-/// The account's default resource groups when its settings list none (the first is the default).
-const DEFAULT_GROUPS: &[&str] = &["rg-acfmdefault0001", "rg-acfmprod00002", "rg-acfmtest00003"];
-
 /// The display name of a group known only by id: `rg-acfmprod00002` -> `prod`.
 fn name_of(id: &str, first: bool) -> String {
     if first {
         return DEFAULT_RESOURCE_GROUP.1.to_string();
     }
-    let core = id.trim_start_matches("rg-").trim_start_matches("acfm").trim_end_matches(|c: char| c.is_ascii_digit());
-    if core.is_empty() { id.to_string() } else { core.to_string() }
+    let core = id
+        .trim_start_matches("rg-")
+        .trim_start_matches("acfm")
+        .trim_end_matches(|c: char| c.is_ascii_digit());
+    if core.is_empty() {
+        id.to_string()
+    } else {
+        core.to_string()
+    }
 }
 
 /// The account's resource groups as `(id, name, display name)`: the account setting
@@ -263,10 +393,19 @@ fn name_of(id: &str, first: bool) -> String {
 pub fn resource_groups(ctx: &Ctx<'_>) -> Vec<(String, String, String)> {
     let stored = ["account.resource_groups", "resource_groups"]
         .iter()
-        .find_map(|k| ctx.meta(k).ok().flatten().and_then(|t| serde_json::from_str::<Value>(&t).ok()));
+        .find_map(|k| {
+            ctx.meta(k)
+                .ok()
+                .flatten()
+                .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+        });
     let items: Vec<Value> = match stored {
         Some(Value::Array(items)) => items,
-        _ => DEFAULT_GROUPS.iter().map(|g| json!(g)).collect(),
+        _ => account::resource_groups(ctx)
+            .unwrap_or_default()
+            .into_iter()
+            .map(Value::String)
+            .collect(),
     };
     items
         .iter()
@@ -276,7 +415,12 @@ pub fn resource_groups(ctx: &Ctx<'_>) -> Vec<(String, String, String)> {
                 let name = name_of(id, i == 0);
                 return Some((id.to_string(), name.clone(), name));
             }
-            let field = |names: &[&str]| names.iter().find_map(|n| g.get(*n).and_then(Value::as_str)).map(str::to_string);
+            let field = |names: &[&str]| {
+                names
+                    .iter()
+                    .find_map(|n| g.get(*n).and_then(Value::as_str))
+                    .map(str::to_string)
+            };
             let id = field(&["id", "Id", "ResourceGroupId"])?;
             let name = field(&["name", "Name"]).unwrap_or_else(|| name_of(&id, i == 0));
             let display = field(&["display_name", "DisplayName"]).unwrap_or_else(|| name.clone());
@@ -313,7 +457,13 @@ pub fn list_resource_groups(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value,
             })
         })
         .collect();
-    Ok(common::page_of(items, number, size, "ResourceGroups", "ResourceGroup"))
+    Ok(common::page_of(
+        items,
+        number,
+        size,
+        "ResourceGroups",
+        "ResourceGroup",
+    ))
 }
 
 pub fn list_nat_zones(_ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
@@ -325,16 +475,14 @@ pub fn list_nat_zones(_ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, Clou
     Ok(ok(json!({"Zones": items})))
 }
 
-/// The `ResourceGroupId` of a create: the named group, which must exist, or the default group.
+/// The `ResourceGroupId` of a create: the named group, which must exist (rule A11, checked by
+/// [`account::check_resource_group`]), or the account's default group.
 pub fn resource_group_param(ctx: &Ctx<'_>, params: &Params) -> Result<String, CloudError> {
-    let Some(group) = optional(params, "ResourceGroupId") else {
-        return Ok(default_resource_group(ctx));
-    };
-    if resource_groups(ctx).iter().any(|g| g.0 == group) {
-        return Ok(group.to_string());
+    match optional(params, "ResourceGroupId") {
+        Some(group) => {
+            account::check_resource_group(ctx, group)?;
+            Ok(group.to_string())
+        }
+        None => Ok(default_resource_group(ctx)),
     }
-    Err(CloudError::new(
-        "InvalidResourceGroupId",
-        format!("The resource group {group:?} does not exist in this account."),
-    ))
 }

@@ -6,65 +6,24 @@ use std::collections::HashSet;
 use rusqlite::params;
 use serde_json::{Map, Value, json};
 
-use crate::cloud::sim::{Ctx, Obj};
+use crate::cloud::sim::{Ctx, Obj, clock, regions};
 use crate::cloud::{CloudError, Params, optional, required};
 
-/// Regions the simulated cloud serves (`alibaba-eip-api.md` §6), with their English names.
-/// The index of a region in this list is stable: static public IPs are derived from it.
-pub const REGIONS: &[(&str, &str)] = &[
-    ("cn-qingdao", "China (Qingdao)"),
-    ("cn-beijing", "China (Beijing)"),
-    ("cn-zhangjiakou", "China (Zhangjiakou)"),
-    ("cn-huhehaote", "China (Hohhot)"),
-    ("cn-wulanchabu", "China (Ulanqab)"),
-    ("cn-hangzhou", "China (Hangzhou)"),
-    ("cn-shanghai", "China (Shanghai)"),
-    ("cn-nanjing", "China (Nanjing - Local Region)"),
-    ("cn-fuzhou", "China (Fuzhou - Local Region)"),
-    ("cn-wuhan-lr", "China (Wuhan - Local Region)"),
-    ("cn-shenzhen", "China (Shenzhen)"),
-    ("cn-heyuan", "China (Heyuan)"),
-    ("cn-guangzhou", "China (Guangzhou)"),
-    ("cn-chengdu", "China (Chengdu)"),
-    ("cn-hongkong", "China (Hong Kong)"),
-    ("cn-zhengzhou-jva", "China (Zhengzhou - China Unicom)"),
-    ("cn-zhongwei", "China (Zhongwei)"),
-    ("ap-northeast-1", "Japan (Tokyo)"),
-    ("ap-northeast-2", "South Korea (Seoul)"),
-    ("ap-southeast-1", "Singapore"),
-    ("ap-southeast-2", "Australia (Sydney)"),
-    ("ap-southeast-3", "Malaysia (Kuala Lumpur)"),
-    ("ap-southeast-5", "Indonesia (Jakarta)"),
-    ("ap-southeast-6", "Philippines (Manila)"),
-    ("ap-southeast-7", "Thailand (Bangkok)"),
-    ("ap-southeast-8", "Malaysia (Johor)"),
-    ("ap-south-1", "India (Mumbai)"),
-    ("us-east-1", "US (Virginia)"),
-    ("us-west-1", "US (Silicon Valley)"),
-    ("na-south-1", "Mexico"),
-    ("eu-central-1", "Germany (Frankfurt)"),
-    ("eu-west-1", "UK (London)"),
-    ("me-east-1", "UAE (Dubai)"),
-    ("me-central-1", "SAU (Riyadh - Partner Region)"),
-    ("cn-shanghai-finance-1", "China (Shanghai) Finance Cloud"),
-];
-
-/// Position of `region` in [`REGIONS`].
+/// The position of `region` in the simulated cloud's region list.
 pub fn region_index(region: &str) -> Option<usize> {
-    REGIONS.iter().position(|(id, _)| *id == region)
+    regions::find(region).map(|(i, _)| i)
 }
 
-/// The request's `RegionId`, which must name a known region (rule A05).
+/// The English name of `region` ("China (Hangzhou)").
+pub fn region_name(region: &str) -> &'static str {
+    regions::find(region).map(|(_, r)| r.name).unwrap_or("")
+}
+
+/// The request's `RegionId`, which must name a known region (rule A05, checked by
+/// [`regions::check`]).
 pub fn region(params: &Params) -> Result<String, CloudError> {
     let region = required(params, "RegionId")?;
-    // A05: unknown regions are refused with InvalidRegionId.NotFound.
-    if region_index(region).is_none() {
-        return Err(CloudError::not_found(
-            "InvalidRegionId.NotFound",
-            format!("Specified value of \"RegionId\" is not supported: region {region:?} does not exist"),
-        )
-        .rule("A05"));
-    }
+    regions::check(region)?;
     Ok(region.to_string())
 }
 
@@ -86,18 +45,10 @@ pub fn ok_empty() -> Value {
     ok(json!({}))
 }
 
-/// The current time of the simulated world, `YYYY-MM-DDTHH:MM:SSZ`: the host's UTC time plus the
-/// offset the cloud's clock keeps in meta `clock_offset_ms`.
+/// The current time of the simulated world's clock, `YYYY-MM-DDTHH:MM:SSZ`.
 pub fn now(ctx: &Ctx<'_>) -> String {
-    let offset = ctx
-        .meta("clock_offset_ms")
-        .ok()
-        .flatten()
-        .and_then(|v| v.trim().parse::<i64>().ok())
-        .unwrap_or(0);
-    (chrono::Utc::now() + chrono::Duration::milliseconds(offset))
-        .format("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
+    clock::now_str(ctx)
+        .unwrap_or_else(|_| chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string())
 }
 
 /// Parses a boolean parameter (`true`/`false`, any case).
@@ -110,7 +61,10 @@ pub fn int(params: &Params, name: &str) -> Result<Option<i64>, CloudError> {
     match optional(params, name) {
         None => Ok(None),
         Some(v) => v.trim().parse::<i64>().map(Some).map_err(|_| {
-            CloudError::new("InvalidParameter", format!("Specified value of \"{name}\" is not valid: {v:?}"))
+            CloudError::new(
+                "InvalidParameter",
+                format!("Specified value of \"{name}\" is not valid: {v:?}"),
+            )
         }),
     }
 }
@@ -121,14 +75,14 @@ pub fn id_list(params: &Params, name: &str) -> Vec<String> {
         return Vec::new();
     };
     let raw = raw.trim();
-    if raw.starts_with('[') {
-        if let Ok(Value::Array(items)) = serde_json::from_str::<Value>(raw) {
-            return items
-                .iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .filter(|s| !s.is_empty())
-                .collect();
-        }
+    if raw.starts_with('[')
+        && let Ok(Value::Array(items)) = serde_json::from_str::<Value>(raw)
+    {
+        return items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .filter(|s| !s.is_empty())
+            .collect();
     }
     raw.split(',')
         .map(|s| s.trim().trim_matches('"').to_string())
@@ -172,7 +126,9 @@ pub fn find_by_attr(
         )
         .map_err(db_error)?;
     let ids = stmt
-        .query_map(params![kind, region, path, value], |r| r.get::<_, String>(0))
+        .query_map(params![kind, region, path, value], |r| {
+            r.get::<_, String>(0)
+        })
         .map_err(db_error)?
         .collect::<rusqlite::Result<Vec<_>>>()
         .map_err(db_error)?;
@@ -186,7 +142,13 @@ pub fn find_by_attr(
 }
 
 /// How many objects of `kind` in `region` have `attr` equal to `value`.
-pub fn count_by_attr(ctx: &Ctx<'_>, kind: &str, region: &str, attr: &str, value: &str) -> Result<i64, CloudError> {
+pub fn count_by_attr(
+    ctx: &Ctx<'_>,
+    kind: &str,
+    region: &str,
+    attr: &str,
+    value: &str,
+) -> Result<i64, CloudError> {
     let path = format!("$.{attr}");
     ctx.db()
         .query_row(
@@ -202,7 +164,14 @@ pub fn db_error(e: rusqlite::Error) -> CloudError {
 }
 
 /// The object of `kind` named by `id` in `region`, or `code` (404) naming `what`.
-pub fn must_get(ctx: &Ctx<'_>, kind: &str, region: &str, id: &str, code: &str, what: &str) -> Result<Obj, CloudError> {
+pub fn must_get(
+    ctx: &Ctx<'_>,
+    kind: &str,
+    region: &str,
+    id: &str,
+    code: &str,
+    what: &str,
+) -> Result<Obj, CloudError> {
     match ctx.get_kind(id, kind)? {
         Some(o) if o.region == region => Ok(o),
         _ => Err(CloudError::not_found(
@@ -221,7 +190,15 @@ pub fn replay(ctx: &Ctx<'_>, kind: &str, params: &Params) -> Result<Option<Obj>,
 }
 
 /// A new object (not yet inserted) with the request's `ClientToken`.
-pub fn new_obj(ctx: &Ctx<'_>, id: String, kind: &str, region: &str, status: &str, attrs: Map<String, Value>, params: &Params) -> Obj {
+pub fn new_obj(
+    ctx: &Ctx<'_>,
+    id: String,
+    kind: &str,
+    region: &str,
+    status: &str,
+    attrs: Map<String, Value>,
+    params: &Params,
+) -> Obj {
     Obj {
         id,
         kind: kind.into(),
@@ -240,7 +217,10 @@ pub fn tags_from_params(params: &Params) -> Map<String, Value> {
         let Some(key) = params.get(&format!("Tag.{i}.Key")) else {
             break;
         };
-        let value = params.get(&format!("Tag.{i}.Value")).cloned().unwrap_or_default();
+        let value = params
+            .get(&format!("Tag.{i}.Value"))
+            .cloned()
+            .unwrap_or_default();
         tags.insert(key.clone(), Value::String(value));
     }
     tags
@@ -252,7 +232,11 @@ pub fn tags_out(obj: &Obj) -> Value {
         .attrs
         .get("Tags")
         .and_then(Value::as_object)
-        .map(|m| m.iter().map(|(k, v)| json!({"Key": k, "Value": v})).collect())
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| json!({"Key": k, "Value": v}))
+                .collect()
+        })
         .unwrap_or_default();
     json!({ "Tag": tags })
 }
@@ -263,7 +247,11 @@ pub fn ecs_tags_out(obj: &Obj) -> Value {
         .attrs
         .get("Tags")
         .and_then(Value::as_object)
-        .map(|m| m.iter().map(|(k, v)| json!({"TagKey": k, "TagValue": v, "Key": k, "Value": v})).collect())
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| json!({"TagKey": k, "TagValue": v, "Key": k, "Value": v}))
+                .collect()
+        })
         .unwrap_or_default();
     json!({ "Tag": tags })
 }
@@ -272,8 +260,10 @@ pub fn ecs_tags_out(obj: &Obj) -> Value {
 pub fn tags_match(obj: &Obj, filter: &Map<String, Value>) -> bool {
     let tags = obj.attrs.get("Tags").and_then(Value::as_object);
     filter.iter().all(|(k, v)| {
-        tags.and_then(|t| t.get(k))
-            .is_some_and(|have| v.as_str().is_none_or(|want| want.is_empty() || have.as_str() == Some(want)))
+        tags.and_then(|t| t.get(k)).is_some_and(|have| {
+            v.as_str()
+                .is_none_or(|want| want.is_empty() || have.as_str() == Some(want))
+        })
     })
 }
 
@@ -283,11 +273,18 @@ pub fn filter_ids(objs: Vec<Obj>, ids: &[String]) -> Vec<Obj> {
         return objs;
     }
     let wanted: HashSet<&str> = ids.iter().map(String::as_str).collect();
-    objs.into_iter().filter(|o| wanted.contains(o.id.as_str())).collect()
+    objs.into_iter()
+        .filter(|o| wanted.contains(o.id.as_str()))
+        .collect()
 }
 
 /// Objects of `kind` in `region` named by `ids` (by primary key), or all of them when `ids` is empty.
-pub fn select(ctx: &Ctx<'_>, kind: &str, region: &str, ids: &[String]) -> Result<Vec<Obj>, CloudError> {
+pub fn select(
+    ctx: &Ctx<'_>,
+    kind: &str,
+    region: &str,
+    ids: &[String],
+) -> Result<Vec<Obj>, CloudError> {
     if ids.is_empty() {
         return ctx.list(kind, Some(region));
     }
@@ -314,7 +311,9 @@ pub fn check_name(params: &Params, name: &str) -> Result<(), CloudError> {
     {
         return Err(CloudError::new(
             format!("InvalidParameter.{name}"),
-            format!("Specified value of \"{name}\" is not valid: 1-128 characters, not starting with http:// or https://"),
+            format!(
+                "Specified value of \"{name}\" is not valid: 1-128 characters, not starting with http:// or https://"
+            ),
         ));
     }
     Ok(())

@@ -20,7 +20,14 @@ pub const KIND: &str = "eni";
 const MAX_PRIVATE_IPS: usize = 50;
 
 pub fn get(ctx: &Ctx<'_>, region: &str, id: &str) -> Result<Obj, CloudError> {
-    common::must_get(ctx, KIND, region, id, "InvalidEniId.NotFound", "network interface")
+    common::must_get(
+        ctx,
+        KIND,
+        region,
+        id,
+        "InvalidEniId.NotFound",
+        "network interface",
+    )
 }
 
 /// Every private IP of `eni`, primary first.
@@ -28,7 +35,11 @@ pub fn private_ips(eni: &Obj) -> Vec<String> {
     eni.attrs
         .get("PrivateIpSets")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -36,7 +47,11 @@ pub fn security_groups(obj: &Obj) -> Vec<String> {
     obj.attrs
         .get("SecurityGroupIds")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -52,7 +67,9 @@ pub struct EniSpec<'a> {
 }
 
 fn mac_for(id: &str) -> String {
-    let h = id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    let h = id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
     format!(
         "00:16:3e:{:02x}:{:02x}:{:02x}",
         (h >> 16) & 0xff,
@@ -62,7 +79,12 @@ fn mac_for(id: &str) -> String {
 }
 
 /// Creates (and inserts) an interface in `spec.vswitch`, taking its private IPs.
-pub fn create_eni(ctx: &Ctx<'_>, region: &str, spec: EniSpec<'_>, params: &Params) -> Result<Obj, CloudError> {
+pub fn create_eni(
+    ctx: &Ctx<'_>,
+    region: &str,
+    spec: EniSpec<'_>,
+    params: &Params,
+) -> Result<Obj, CloudError> {
     let vsw = spec.vswitch;
     security_group::check_groups(ctx, region, &spec.security_groups, vsw.str("VpcId"))?;
     if 1 + spec.secondary_ips.len() + spec.secondary_count > MAX_PRIVATE_IPS {
@@ -99,27 +121,60 @@ pub fn create_eni(ctx: &Ctx<'_>, region: &str, spec: EniSpec<'_>, params: &Param
     attrs.insert("Type".into(), json!(spec.eni_type));
     attrs.insert("SecurityGroupIds".into(), json!(spec.security_groups));
     attrs.insert("MacAddress".into(), json!(mac_for(&id)));
-    attrs.insert("NetworkInterfaceName".into(), json!(optional(params, "NetworkInterfaceName").unwrap_or("")));
-    attrs.insert("Description".into(), json!(optional(params, "Description").unwrap_or("")));
+    attrs.insert(
+        "NetworkInterfaceName".into(),
+        json!(optional(params, "NetworkInterfaceName").unwrap_or("")),
+    );
+    attrs.insert(
+        "Description".into(),
+        json!(optional(params, "Description").unwrap_or("")),
+    );
     attrs.insert(
         "ResourceGroupId".into(),
         json!(catalog::resource_group_param(ctx, params)?),
     );
-    attrs.insert("NetworkInterfaceTrafficMode".into(), json!(optional(params, "NetworkInterfaceTrafficMode").unwrap_or("Standard")));
-    attrs.insert("QueueNumber".into(), json!(int(params, "QueueNumber")?.unwrap_or(1)));
-    attrs.insert("SourceDestCheck".into(), json!(common::flag(params, "SourceDestCheck").unwrap_or(false)));
-    attrs.insert("DeleteOnRelease".into(), json!(common::flag(params, "DeleteOnRelease").unwrap_or(spec.eni_type == "Primary")));
-    attrs.insert("Ipv6Sets".into(), json!(ipv6_for(&id, int(params, "Ipv6AddressCount")?.unwrap_or(0))));
-    attrs.insert("Tags".into(), Value::Object(common::tags_from_params(params)));
-    let status = if spec.instance_id.is_empty() { "Available" } else { "InUse" };
+    attrs.insert(
+        "NetworkInterfaceTrafficMode".into(),
+        json!(optional(params, "NetworkInterfaceTrafficMode").unwrap_or("Standard")),
+    );
+    attrs.insert(
+        "QueueNumber".into(),
+        json!(int(params, "QueueNumber")?.unwrap_or(1)),
+    );
+    attrs.insert(
+        "SourceDestCheck".into(),
+        json!(common::flag(params, "SourceDestCheck").unwrap_or(false)),
+    );
+    attrs.insert(
+        "DeleteOnRelease".into(),
+        json!(common::flag(params, "DeleteOnRelease").unwrap_or(spec.eni_type == "Primary")),
+    );
+    attrs.insert(
+        "Ipv6Sets".into(),
+        json!(ipv6_for(&id, int(params, "Ipv6AddressCount")?.unwrap_or(0))),
+    );
+    attrs.insert(
+        "Tags".into(),
+        Value::Object(common::tags_from_params(params)),
+    );
+    let status = if spec.instance_id.is_empty() {
+        "Available"
+    } else {
+        "InUse"
+    };
     let obj = new_obj(ctx, id, KIND, region, status, attrs, params);
     ctx.insert(&obj)?;
     Ok(obj)
 }
 
 fn ipv6_for(id: &str, count: i64) -> Vec<String> {
-    let h = id.bytes().fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b))) & 0xffff;
-    (1..=count.clamp(0, 10)).map(|i| format!("2408:4000:{h:x}::{i:x}")).collect()
+    let h = id
+        .bytes()
+        .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
+        & 0xffff;
+    (1..=count.clamp(0, 10))
+        .map(|i| format!("2408:4000:{h:x}::{i:x}"))
+        .collect()
 }
 
 /// Deletes `eni` and gives its private IPs back.
@@ -157,7 +212,10 @@ pub fn create(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
         None | Some("Secondary") => "Secondary",
         Some("Trunk") => "Trunk",
         Some(other) => {
-            return Err(CloudError::new("InvalidParameter", format!("InstanceType must be Secondary or Trunk, not {other:?}.")));
+            return Err(CloudError::new(
+                "InvalidParameter",
+                format!("InstanceType must be Secondary or Trunk, not {other:?}."),
+            ));
         }
     };
     let count = int(params, "SecondaryPrivateIpAddressCount")?.unwrap_or(0);
@@ -242,7 +300,10 @@ pub fn describe(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError>
     let mut ids = repeated(params, "NetworkInterfaceId");
     ids.extend(common::id_list(params, "NetworkInterfaceIds"));
     let objs = if let Some(token) = optional(params, "ClientToken") {
-        ctx.by_token(KIND, token)?.filter(|o| o.region == region).into_iter().collect()
+        ctx.by_token(KIND, token)?
+            .filter(|o| o.region == region)
+            .into_iter()
+            .collect()
     } else if ids.is_empty()
         && let Some(instance) = optional(params, "InstanceId")
     {
@@ -255,7 +316,10 @@ pub fn describe(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError>
         ("VpcId", optional(params, "VpcId")),
         ("InstanceId", optional(params, "InstanceId")),
         ("Type", optional(params, "Type")),
-        ("NetworkInterfaceName", optional(params, "NetworkInterfaceName")),
+        (
+            "NetworkInterfaceName",
+            optional(params, "NetworkInterfaceName"),
+        ),
         ("PrimaryIpAddress", optional(params, "PrimaryIpAddress")),
         ("ResourceGroupId", optional(params, "ResourceGroupId")),
     ];
@@ -268,7 +332,13 @@ pub fn describe(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError>
         .filter(|o| common::tags_match(o, &tags))
         .map(describe_item)
         .collect();
-    let mut page = common::page_of(items, number, size, "NetworkInterfaceSets", "NetworkInterfaceSet");
+    let mut page = common::page_of(
+        items,
+        number,
+        size,
+        "NetworkInterfaceSets",
+        "NetworkInterfaceSet",
+    );
     if let Value::Object(m) = &mut page {
         m.insert("NextToken".into(), json!(""));
     }
@@ -282,37 +352,71 @@ pub fn attach(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
     if eni.status != "Available" || eni.str("Type") == "Primary" {
         return Err(CloudError::new(
             "InvalidOperation.InvalidEniState",
-            format!("The network interface {} is {} ({}); only a detached secondary interface can be attached.", eni.id, eni.status, eni.str("Type")),
+            format!(
+                "The network interface {} is {} ({}); only a detached secondary interface can be attached.",
+                eni.id,
+                eni.status,
+                eni.str("Type")
+            ),
         ));
     }
     if !matches!(instance.status.as_str(), "Running" | "Stopped") {
         return Err(CloudError::new(
             "IncorrectInstanceStatus",
-            format!("The instance {} is {}; an interface can be attached only to a Running or Stopped instance.", instance.id, instance.status),
+            format!(
+                "The instance {} is {}; an interface can be attached only to a Running or Stopped instance.",
+                instance.id, instance.status
+            ),
         ));
     }
     if instance.str("VpcId") != eni.str("VpcId") {
         return Err(CloudError::new(
             "InvalidOperation.VpcMismatch",
-            format!("The network interface {} is in VPC {}, the instance {} in VPC {:?}.", eni.id, eni.str("VpcId"), instance.id, instance.str("VpcId")),
+            format!(
+                "The network interface {} is in VPC {}, the instance {} in VPC {:?}.",
+                eni.id,
+                eni.str("VpcId"),
+                instance.id,
+                instance.str("VpcId")
+            ),
         ));
     }
     if instance.str("ZoneId") != eni.str("ZoneId") {
         return Err(CloudError::new(
             "InvalidOperation.ZoneMismatch",
-            format!("The network interface {} is in zone {}, the instance {} in zone {}.", eni.id, eni.str("ZoneId"), instance.id, instance.str("ZoneId")),
+            format!(
+                "The network interface {} is in zone {}, the instance {} in zone {}.",
+                eni.id,
+                eni.str("ZoneId"),
+                instance.id,
+                instance.str("ZoneId")
+            ),
         ));
     }
-    let mut attached: Vec<Value> = instance.attrs.get("SecondaryEniIds").and_then(Value::as_array).cloned().unwrap_or_default();
-    let limit = catalog::instance_type(instance.str("InstanceType")).map(|t| t.enis).unwrap_or(2);
+    let mut attached: Vec<Value> = instance
+        .attrs
+        .get("SecondaryEniIds")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let limit = catalog::instance_type(instance.str("InstanceType"))
+        .map(|t| t.enis)
+        .unwrap_or(2);
     if attached.len() as i64 + 1 >= limit.max(2) {
         return Err(CloudError::new(
             "InvalidOperation.EniCountExceeded",
-            format!("The instance {} ({}) already holds the most network interfaces its type allows ({}).", instance.id, instance.str("InstanceType"), limit.max(2)),
+            format!(
+                "The instance {} ({}) already holds the most network interfaces its type allows ({}).",
+                instance.id,
+                instance.str("InstanceType"),
+                limit.max(2)
+            ),
         ));
     }
     attached.push(json!(eni.id));
-    instance.attrs.insert("SecondaryEniIds".into(), Value::Array(attached));
+    instance
+        .attrs
+        .insert("SecondaryEniIds".into(), Value::Array(attached));
     ctx.update(&instance)?;
     eni.status = "InUse".into();
     eni.attrs.insert("InstanceId".into(), json!(instance.id));
@@ -323,9 +427,16 @@ pub fn attach(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
 /// Detaches `eni` from its instance (the instance's list is updated when it still exists).
 pub fn detach_from(ctx: &Ctx<'_>, mut eni: Obj) -> Result<(), CloudError> {
     if let Some(mut instance) = ctx.get_kind(eni.str("InstanceId"), super::instance::KIND)? {
-        let mut attached: Vec<Value> = instance.attrs.get("SecondaryEniIds").and_then(Value::as_array).cloned().unwrap_or_default();
+        let mut attached: Vec<Value> = instance
+            .attrs
+            .get("SecondaryEniIds")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         attached.retain(|v| v.as_str() != Some(eni.id.as_str()));
-        instance.attrs.insert("SecondaryEniIds".into(), Value::Array(attached));
+        instance
+            .attrs
+            .insert("SecondaryEniIds".into(), Value::Array(attached));
         ctx.update(&instance)?;
     }
     eni.status = "Available".into();
@@ -340,13 +451,19 @@ pub fn detach(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
     if eni.str("Type") == "Primary" {
         return Err(CloudError::new(
             "InvalidOperation.DetachPrimaryEniNotAllowed",
-            format!("The network interface {} is the primary interface of {instance_id} and cannot be detached.", eni.id),
+            format!(
+                "The network interface {} is the primary interface of {instance_id} and cannot be detached.",
+                eni.id
+            ),
         ));
     }
     if eni.str("InstanceId") != instance_id {
         return Err(CloudError::new(
             "InvalidEniId.NotAttached",
-            format!("The network interface {} is not attached to instance {instance_id}.", eni.id),
+            format!(
+                "The network interface {} is not attached to instance {instance_id}.",
+                eni.id
+            ),
         ));
     }
     detach_from(ctx, eni)?;
@@ -357,7 +474,9 @@ pub fn assign_ips(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudErro
     let region = region(params)?;
     let mut eni = get(ctx, &region, required(params, "NetworkInterfaceId")?)?;
     let wanted = repeated(params, "PrivateIpAddress");
-    let count = int(params, "SecondaryPrivateIpAddressCount")?.unwrap_or(0).max(0) as usize;
+    let count = int(params, "SecondaryPrivateIpAddressCount")?
+        .unwrap_or(0)
+        .max(0) as usize;
     let mut ips = private_ips(&eni);
     if ips.len() + wanted.len() + count > MAX_PRIVATE_IPS {
         return Err(CloudError::new(
@@ -392,16 +511,25 @@ pub fn unassign_ips(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudEr
         if ip == eni.str("PrimaryIpAddress") {
             return Err(CloudError::new(
                 "InvalidOperation.PrimaryIpAddress",
-                format!("{ip} is the primary private IP of {} and cannot be unassigned.", eni.id),
+                format!(
+                    "{ip} is the primary private IP of {} and cannot be unassigned.",
+                    eni.id
+                ),
             ));
         }
         if !ips.contains(ip) {
-            return Err(CloudError::new("InvalidIp.NotFound", format!("{ip} is not a private IP of {}.", eni.id)));
+            return Err(CloudError::new(
+                "InvalidIp.NotFound",
+                format!("{ip} is not a private IP of {}.", eni.id),
+            ));
         }
         if let Some(eip) = bound.iter().find(|e| e.str("PrivateIpAddress") == ip) {
             return Err(CloudError::new(
                 "InvalidOperation.IpAddressHasEip",
-                format!("The private IP {ip} of {} is mapped to EIP {}; disassociate it first.", eni.id, eip.id),
+                format!(
+                    "The private IP {ip} of {} is mapped to EIP {}; disassociate it first.",
+                    eni.id, eip.id
+                ),
             ));
         }
     }
@@ -441,12 +569,9 @@ pub fn eips_of(ctx: &Ctx<'_>, region: &str, target: &str) -> Result<Vec<Obj>, Cl
 /// NAT gateway deleted with `Force`).
 pub fn disassociate_all(ctx: &Ctx<'_>, region: &str, target: &str) -> Result<(), CloudError> {
     for mut eip in eips_of(ctx, region, target)? {
+        crate::cloud::sim::eip::clear_binding(&mut eip);
+        eip.attrs.remove("_TransitionUntil");
         eip.status = "Available".into();
-        for key in ["InstanceId", "InstanceType", "PrivateIpAddress", "InstanceRegionId"] {
-            if eip.attrs.contains_key(key) {
-                eip.attrs.insert(key.into(), json!(""));
-            }
-        }
         ctx.update(&eip)?;
     }
     Ok(())
@@ -455,7 +580,11 @@ pub fn disassociate_all(ctx: &Ctx<'_>, region: &str, target: &str) -> Result<(),
 pub fn modify(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
     let region = region(params)?;
     let mut eni = get(ctx, &region, required(params, "NetworkInterfaceId")?)?;
-    copy_params(&mut eni.attrs, params, &["NetworkInterfaceName", "Description"]);
+    copy_params(
+        &mut eni.attrs,
+        params,
+        &["NetworkInterfaceName", "Description"],
+    );
     let groups = group_params(params);
     if !groups.is_empty() {
         security_group::check_groups(ctx, &region, &groups, eni.str("VpcId"))?;
@@ -493,7 +622,10 @@ pub fn delete(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
     if let Some(eip) = eips_of(ctx, &region, &eni.id)?.first() {
         return Err(CloudError::new(
             "DependencyViolation.EipBinding",
-            format!("The network interface {} is still associated with EIP {}; disassociate it first.", eni.id, eip.id),
+            format!(
+                "The network interface {} is still associated with EIP {}; disassociate it first.",
+                eni.id, eip.id
+            ),
         ));
     }
     destroy(ctx, &eni)?;

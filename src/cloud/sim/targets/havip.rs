@@ -21,7 +21,9 @@ pub fn get(ctx: &Ctx<'_>, region: &str, id: &str) -> Result<Obj, CloudError> {
 pub fn create(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
     let region = region(params)?;
     if let Some(existing) = replay(ctx, KIND, params)? {
-        return Ok(ok(json!({"HaVipId": existing.id, "IpAddress": existing.str("IpAddress")})));
+        return Ok(ok(
+            json!({"HaVipId": existing.id, "IpAddress": existing.str("IpAddress")}),
+        ));
     }
     let vsw = vswitch::get(ctx, &region, required(params, "VSwitchId")?)?;
     if let Some(d) = optional(params, "Description")
@@ -46,16 +48,24 @@ pub fn create(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
     attrs.insert("VSwitchId".into(), json!(vsw.id));
     attrs.insert("IpAddress".into(), json!(ip));
     attrs.insert("Name".into(), json!(optional(params, "Name").unwrap_or("")));
-    attrs.insert("Description".into(), json!(optional(params, "Description").unwrap_or("")));
+    attrs.insert(
+        "Description".into(),
+        json!(optional(params, "Description").unwrap_or("")),
+    );
     attrs.insert("MasterInstanceId".into(), json!(""));
     attrs.insert(
         "ResourceGroupId".into(),
         json!(catalog::resource_group_param(ctx, params)?),
     );
-    attrs.insert("Tags".into(), Value::Object(common::tags_from_params(params)));
+    attrs.insert(
+        "Tags".into(),
+        Value::Object(common::tags_from_params(params)),
+    );
     let obj = new_obj(ctx, id, KIND, &region, "Available", attrs, params);
     ctx.insert(&obj)?;
-    Ok(ok(json!({"HaVipId": obj.id, "IpAddress": obj.str("IpAddress")})))
+    Ok(ok(
+        json!({"HaVipId": obj.id, "IpAddress": obj.str("IpAddress")}),
+    ))
 }
 
 fn describe_item(ctx: &Ctx<'_>, obj: &Obj) -> Result<Value, CloudError> {
@@ -106,13 +116,19 @@ pub fn describe(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError>
         }
     }
     let objs = match optional(params, "ClientToken") {
-        Some(token) => ctx.by_token(KIND, token)?.filter(|o| o.region == region).into_iter().collect(),
+        Some(token) => ctx
+            .by_token(KIND, token)?
+            .filter(|o| o.region == region)
+            .into_iter()
+            .collect(),
         None => common::select(ctx, KIND, &region, &ids)?,
     };
     let mut items = Vec::new();
     for o in &objs {
         let keep = filters.iter().all(|(k, v)| match k.as_str() {
-            "VpcId" | "VSwitchId" | "IpAddress" | "Name" => v.is_empty() || v.iter().any(|x| x == o.str(k)),
+            "VpcId" | "VSwitchId" | "IpAddress" | "Name" => {
+                v.is_empty() || v.iter().any(|x| x == o.str(k))
+            }
             "Status" => v.is_empty() || v.contains(&o.status),
             _ => true,
         });
@@ -137,7 +153,10 @@ pub fn delete(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
     if let Some(eip) = eni::eips_of(ctx, &region, &obj.id)?.first() {
         return Err(CloudError::new(
             "DependencyViolation.HaVipBoundEip",
-            format!("The HAVIP {} is still associated with EIP {}; disassociate it first.", obj.id, eip.id),
+            format!(
+                "The HAVIP {} is still associated with EIP {}; disassociate it first.",
+                obj.id, eip.id
+            ),
         ));
     }
     ipam::release(ctx, obj.str("VSwitchId"), obj.str("IpAddress"))?;

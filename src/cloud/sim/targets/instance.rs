@@ -7,8 +7,8 @@
 //! NetworkType ("vpc", or "classic" when launched without a vSwitch), NetworkInterfaceId (the
 //! primary ENI), SecondaryEniIds, InternetMaxBandwidthOut, ...}.
 //!
-//! Static public IPs come from `139.<96 + region index>.0.0/16` (see [`static_public_ip`]), a
-//! range EIPs never use. Deleting an instance keeps its EIPs: they are disassociated and stay
+//! Static public IPs come from the region's BGP address space through `addresses`, which keeps
+//! them apart from EIPs and remembers them as not recoverable (R03). Deleting an instance keeps its EIPs: they are disassociated and stay
 //! allocated (ECS DeleteInstance: "EIPs are not released along with the instance").
 
 use rusqlite::params as sql_params;
@@ -17,17 +17,21 @@ use serde_json::{Map, Value, json};
 use super::common::{self, copy_params, db_error, flag, int, new_obj, ok, region, replay};
 use super::eni::{self, EniSpec};
 use super::{catalog, security_group, vswitch};
+use crate::cloud::sim::addresses;
 use crate::cloud::sim::{Ctx, Obj};
 use crate::cloud::{CloudError, Params, optional, repeated, required};
 
 pub const KIND: &str = "instance";
 
-/// The first two octets of static public IPs; the second is offset by the region's index.
-pub const STATIC_IP_FIRST_OCTET: u32 = 139;
-pub const STATIC_IP_SECOND_OCTET_BASE: u32 = 96;
-
 pub fn get(ctx: &Ctx<'_>, region: &str, id: &str) -> Result<Obj, CloudError> {
-    common::must_get(ctx, KIND, region, id, "InvalidInstanceId.NotFound", "instance")
+    common::must_get(
+        ctx,
+        KIND,
+        region,
+        id,
+        "InvalidInstanceId.NotFound",
+        "instance",
+    )
 }
 
 fn next_seq(ctx: &Ctx<'_>, name: &str) -> Result<u32, CloudError> {
@@ -42,25 +46,40 @@ fn next_seq(ctx: &Ctx<'_>, name: &str) -> Result<u32, CloudError> {
     Ok(n as u32)
 }
 
-/// A fresh static public IP of `region`: `139.<96 + region index>.<hi>.<lo>`, never reused.
-pub fn static_public_ip(ctx: &Ctx<'_>, region: &str) -> Result<String, CloudError> {
-    let idx = common::region_index(region).unwrap_or(0) as u32;
-    let n = next_seq(ctx, &format!("static-public-ip:{region}"))? - 1;
-    let (hi, lo) = (n / 250, n % 250 + 1);
-    if hi > 255 {
-        return Err(CloudError::new(
-            "OperationFailed.ResourceNotEnough",
-            format!("The region {region} has no static public IP address left."),
-        ));
+/// A fresh static public IP of `region` for `owner`, from the address space EIPs also draw from
+/// (so the two never collide, and R03 knows the address was a static one).
+pub fn static_public_ip(ctx: &Ctx<'_>, region: &str, owner: &str) -> Result<String, CloudError> {
+    addresses::allocate_public_ip(ctx, region, owner)
+}
+
+/// Gives back the static public IP `ip` of `owner` (recorded as not recoverable, R03).
+pub fn release_static_ip(
+    ctx: &Ctx<'_>,
+    ip: &str,
+    owner: &str,
+    classic: bool,
+) -> Result<(), CloudError> {
+    if ip.is_empty() {
+        return Ok(());
     }
-    Ok(format!("{STATIC_IP_FIRST_OCTET}.{}.{hi}.{lo}", STATIC_IP_SECOND_OCTET_BASE + idx))
+    let origin = if classic {
+        addresses::origin::CLASSIC
+    } else {
+        addresses::origin::ECS_STATIC
+    };
+    addresses::release_public_ip(ctx, ip, owner, origin)
 }
 
 /// A private IP for an instance of the classic network: `10.<region index>.<hi>.<lo>`.
 pub(super) fn classic_private_ip(ctx: &Ctx<'_>, region: &str) -> Result<String, CloudError> {
     let idx = common::region_index(region).unwrap_or(0);
     let n = next_seq(ctx, &format!("classic-ip:{region}"))? - 1;
-    Ok(format!("10.{}.{}.{}", 100 + idx, (n / 250) % 256, n % 250 + 1))
+    Ok(format!(
+        "10.{}.{}.{}",
+        100 + idx,
+        (n / 250) % 256,
+        n % 250 + 1
+    ))
 }
 
 fn check_bandwidth(v: i64, code: &str) -> Result<(), CloudError> {
@@ -87,10 +106,16 @@ fn data_disks(ctx: &Ctx<'_>, params: &Params) -> Result<Vec<Value>, CloudError> 
         let size: i64 = p("Size").and_then(|s| s.parse().ok()).unwrap_or(20);
         let category = p("Category").unwrap_or_else(|| "cloud_efficiency".into());
         if !catalog::DISK_CATEGORIES.contains(&category.as_str()) {
-            return Err(CloudError::new("InvalidDataDiskCategory.ValueNotSupported", format!("Disk category {category:?} is not supported.")));
+            return Err(CloudError::new(
+                "InvalidDataDiskCategory.ValueNotSupported",
+                format!("Disk category {category:?} is not supported."),
+            ));
         }
         if !(20..=32768).contains(&size) {
-            return Err(CloudError::new("InvalidDataDiskSize.ValueNotSupported", format!("Data disk size {size} GiB is outside 20-32768.")));
+            return Err(CloudError::new(
+                "InvalidDataDiskSize.ValueNotSupported",
+                format!("Data disk size {size} GiB is outside 20-32768."),
+            ));
         }
         disks.push(json!({
             "DiskId": disk_id(ctx)?,
@@ -115,31 +140,50 @@ pub fn run(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
         return Ok(created(&existing));
     }
     let image = required(params, "ImageId")?;
-    let image = catalog::image(image)
-        .ok_or_else(|| CloudError::not_found("InvalidImageId.NotFound", format!("The specified image {image:?} does not exist.")))?;
+    let image = catalog::image(image).ok_or_else(|| {
+        CloudError::not_found(
+            "InvalidImageId.NotFound",
+            format!("The specified image {image:?} does not exist."),
+        )
+    })?;
     let itype = required(params, "InstanceType")?;
     let itype = catalog::instance_type(itype).ok_or_else(|| {
-        CloudError::new("InvalidInstanceType.NotFound", format!("The specified instance type {itype:?} does not exist."))
+        CloudError::new(
+            "InvalidInstanceType.NotFound",
+            format!("The specified instance type {itype:?} does not exist."),
+        )
     })?;
     let bandwidth = int(params, "InternetMaxBandwidthOut")?.unwrap_or(0);
     check_bandwidth(bandwidth, "InvalidInternetMaxBandwidthOut.Malformed")?;
     let charge = optional(params, "InternetChargeType").unwrap_or("PayByTraffic");
     if !matches!(charge, "PayByTraffic" | "PayByBandwidth") {
-        return Err(CloudError::new("InvalidInternetChargeType.ValueNotSupported", format!("InternetChargeType {charge:?} is not supported.")));
+        return Err(CloudError::new(
+            "InvalidInternetChargeType.ValueNotSupported",
+            format!("InternetChargeType {charge:?} is not supported."),
+        ));
     }
     let pay = optional(params, "InstanceChargeType").unwrap_or("PostPaid");
     if !matches!(pay, "PostPaid" | "PrePaid") {
-        return Err(CloudError::new("InvalidInstanceChargeType.ValueNotSupported", format!("InstanceChargeType {pay:?} is not supported.")));
+        return Err(CloudError::new(
+            "InvalidInstanceChargeType.ValueNotSupported",
+            format!("InstanceChargeType {pay:?} is not supported."),
+        ));
     }
     let sys_category = optional(params, "SystemDisk.Category").unwrap_or("cloud_efficiency");
     if !catalog::DISK_CATEGORIES.contains(&sys_category) {
-        return Err(CloudError::new("InvalidSystemDiskCategory.ValueNotSupported", format!("Disk category {sys_category:?} is not supported.")));
+        return Err(CloudError::new(
+            "InvalidSystemDiskCategory.ValueNotSupported",
+            format!("Disk category {sys_category:?} is not supported."),
+        ));
     }
     let sys_size = int(params, "SystemDisk.Size")?.unwrap_or(40.max(image.size));
     if sys_size < image.size || sys_size > 2048 {
         return Err(CloudError::new(
             "InvalidSystemDiskSize.ValueNotSupported",
-            format!("System disk size {sys_size} GiB must be between {} (the image size) and 2048.", image.size),
+            format!(
+                "System disk size {sys_size} GiB must be between {} (the image size) and 2048.",
+                image.size
+            ),
         ));
     }
     let mut groups = repeated(params, "SecurityGroupIds");
@@ -154,7 +198,11 @@ pub fn run(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
         {
             return Err(CloudError::new(
                 "InvalidVSwitchId.ZoneMismatch",
-                format!("The vSwitch {} is in zone {}, not in the requested zone {z}.", vsw.id, vsw.str("ZoneId")),
+                format!(
+                    "The vSwitch {} is in zone {}, not in the requested zone {z}.",
+                    vsw.id,
+                    vsw.str("ZoneId")
+                ),
             ));
         }
         if groups.is_empty() {
@@ -168,7 +216,9 @@ pub fn run(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
             security_groups: groups.clone(),
             primary_ip: optional(params, "PrivateIpAddress").map(str::to_string),
             secondary_ips: Vec::new(),
-            secondary_count: int(params, "NetworkInterface.1.SecondaryPrivateIpAddressCount")?.unwrap_or(0).clamp(0, 49) as usize,
+            secondary_count: int(params, "NetworkInterface.1.SecondaryPrivateIpAddressCount")?
+                .unwrap_or(0)
+                .clamp(0, 49) as usize,
             eni_type: "Primary",
             instance_id: id.clone(),
         };
@@ -180,7 +230,9 @@ pub fn run(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
         eni_id = primary.id.clone();
         network_type = "vpc";
     } else {
-        let z = optional(params, "ZoneId").map(str::to_string).unwrap_or_else(|| catalog::zones(&region)[0].clone());
+        let z = optional(params, "ZoneId")
+            .map(str::to_string)
+            .unwrap_or_else(|| catalog::zones(&region)[0].clone());
         catalog::check_zone(&region, &z)?;
         for g in &groups {
             security_group::get(ctx, &region, g)?;
@@ -192,11 +244,28 @@ pub fn run(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
         eni_id = String::new();
         network_type = "classic";
     }
-    let public_ip = if bandwidth > 0 { static_public_ip(ctx, &region)? } else { String::new() };
+    let public_ip = if bandwidth > 0 {
+        static_public_ip(ctx, &region, &id)?
+    } else {
+        String::new()
+    };
     attrs.insert("InstanceId".into(), json!(id));
-    attrs.insert("InstanceName".into(), json!(optional(params, "InstanceName").unwrap_or(&id)));
-    attrs.insert("Description".into(), json!(optional(params, "Description").unwrap_or("")));
-    attrs.insert("HostName".into(), json!(optional(params, "HostName").map(str::to_string).unwrap_or_else(|| format!("iZ{}Z", id.trim_start_matches("i-")))));
+    attrs.insert(
+        "InstanceName".into(),
+        json!(optional(params, "InstanceName").unwrap_or(&id)),
+    );
+    attrs.insert(
+        "Description".into(),
+        json!(optional(params, "Description").unwrap_or("")),
+    );
+    attrs.insert(
+        "HostName".into(),
+        json!(
+            optional(params, "HostName")
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("iZ{}Z", id.trim_start_matches("i-")))
+        ),
+    );
     attrs.insert("ImageId".into(), json!(image.id));
     attrs.insert("OSType".into(), json!(image.os_type));
     attrs.insert("OSName".into(), json!(image.os_name));
@@ -214,13 +283,34 @@ pub fn run(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
     attrs.insert("SecurityGroupIds".into(), json!(groups));
     attrs.insert("InternetChargeType".into(), json!(charge));
     attrs.insert("InternetMaxBandwidthOut".into(), json!(bandwidth));
-    attrs.insert("InternetMaxBandwidthIn".into(), json!(int(params, "InternetMaxBandwidthIn")?.unwrap_or(100)));
+    attrs.insert(
+        "InternetMaxBandwidthIn".into(),
+        json!(int(params, "InternetMaxBandwidthIn")?.unwrap_or(100)),
+    );
     attrs.insert("InstanceChargeType".into(), json!(pay));
-    attrs.insert("SpotStrategy".into(), json!(optional(params, "SpotStrategy").unwrap_or("NoSpot")));
+    attrs.insert(
+        "SpotStrategy".into(),
+        json!(optional(params, "SpotStrategy").unwrap_or("NoSpot")),
+    );
     attrs.insert("StoppedMode".into(), json!("Not-applicable"));
-    attrs.insert("DeletionProtection".into(), json!(flag(params, "DeletionProtection").unwrap_or(false)));
-    attrs.insert("KeyPairName".into(), json!(optional(params, "KeyPairName").unwrap_or("")));
-    attrs.insert("CreditSpecification".into(), json!(optional(params, "CreditSpecification").unwrap_or(if itype.family == "ecs.t5" { "Standard" } else { "" })));
+    attrs.insert(
+        "DeletionProtection".into(),
+        json!(flag(params, "DeletionProtection").unwrap_or(false)),
+    );
+    attrs.insert(
+        "KeyPairName".into(),
+        json!(optional(params, "KeyPairName").unwrap_or("")),
+    );
+    attrs.insert(
+        "CreditSpecification".into(),
+        json!(
+            optional(params, "CreditSpecification").unwrap_or(if itype.family == "ecs.t5" {
+                "Standard"
+            } else {
+                ""
+            })
+        ),
+    );
     attrs.insert(
         "ResourceGroupId".into(),
         json!(catalog::resource_group_param(ctx, params)?),
@@ -237,8 +327,21 @@ pub fn run(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
         }),
     );
     attrs.insert("DataDisks".into(), json!(data_disks(ctx, params)?));
-    attrs.insert("Tags".into(), Value::Object(common::tags_from_params(params)));
-    copy_params(&mut attrs, params, &["UserData", "SecurityEnhancementStrategy", "Period", "PeriodUnit", "AutoRenew"]);
+    attrs.insert(
+        "Tags".into(),
+        Value::Object(common::tags_from_params(params)),
+    );
+    copy_params(
+        &mut attrs,
+        params,
+        &[
+            "UserData",
+            "SecurityEnhancementStrategy",
+            "Period",
+            "PeriodUnit",
+            "AutoRenew",
+        ],
+    );
     let obj = new_obj(ctx, id, KIND, &region, "Running", attrs, params);
     ctx.insert(&obj)?;
     Ok(created(&obj))
@@ -251,7 +354,10 @@ fn created(obj: &Obj) -> Value {
 /// The `Instance` item of `DescribeInstances` (plus `SystemDisk`/`DataDisks`, which the real
 /// API serves from `DescribeDisks`).
 pub fn describe_item(ctx: &Ctx<'_>, obj: &Obj) -> Result<Value, CloudError> {
-    let public: Vec<&str> = Some(obj.str("PublicIpAddress")).filter(|s| !s.is_empty()).into_iter().collect();
+    let public: Vec<&str> = Some(obj.str("PublicIpAddress"))
+        .filter(|s| !s.is_empty())
+        .into_iter()
+        .collect();
     let vpc = obj.str("NetworkType") == "vpc";
     let mut nics = Vec::new();
     if let Some(primary) = ctx.get_kind(obj.str("NetworkInterfaceId"), eni::KIND)? {
@@ -265,7 +371,13 @@ pub fn describe_item(ctx: &Ctx<'_>, obj: &Obj) -> Result<Value, CloudError> {
             "Ipv6Sets": {"Ipv6Set": primary.attrs.get("Ipv6Sets").cloned().unwrap_or(json!([]))},
         }));
     }
-    for id in obj.attrs.get("SecondaryEniIds").and_then(Value::as_array).into_iter().flatten() {
+    for id in obj
+        .attrs
+        .get("SecondaryEniIds")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         nics.push(json!({"NetworkInterfaceId": id, "Type": "Secondary"}));
     }
     Ok(json!({
@@ -318,7 +430,11 @@ pub fn describe(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError>
     let region = region(params)?;
     let (number, size) = common::paging(params, 100)?;
     let objs = match optional(params, "ClientToken") {
-        Some(token) => ctx.by_token(KIND, token)?.filter(|o| o.region == region).into_iter().collect(),
+        Some(token) => ctx
+            .by_token(KIND, token)?
+            .filter(|o| o.region == region)
+            .into_iter()
+            .collect(),
         None => common::select(ctx, KIND, &region, &common::id_list(params, "InstanceIds"))?,
     };
     let filters = [
@@ -359,12 +475,18 @@ pub fn stop(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
     if obj.status != "Running" {
         return Err(CloudError::new(
             "IncorrectInstanceStatus",
-            format!("The instance {} is {}; only a Running instance can be stopped.", obj.id, obj.status),
+            format!(
+                "The instance {} is {}; only a Running instance can be stopped.",
+                obj.id, obj.status
+            ),
         ));
     }
     let mode = optional(params, "StoppedMode").unwrap_or("KeepCharging");
     if !matches!(mode, "KeepCharging" | "StopCharging") {
-        return Err(CloudError::new("InvalidParameter.StoppedMode", format!("StoppedMode must be KeepCharging or StopCharging, not {mode:?}.")));
+        return Err(CloudError::new(
+            "InvalidParameter.StoppedMode",
+            format!("StoppedMode must be KeepCharging or StopCharging, not {mode:?}."),
+        ));
     }
     obj.status = "Stopped".into();
     obj.attrs.insert("StoppedMode".into(), json!(mode));
@@ -378,11 +500,15 @@ pub fn start(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
     if obj.status != "Stopped" {
         return Err(CloudError::new(
             "IncorrectInstanceStatus",
-            format!("The instance {} is {}; only a Stopped instance can be started.", obj.id, obj.status),
+            format!(
+                "The instance {} is {}; only a Stopped instance can be started.",
+                obj.id, obj.status
+            ),
         ));
     }
     obj.status = "Running".into();
-    obj.attrs.insert("StoppedMode".into(), json!("Not-applicable"));
+    obj.attrs
+        .insert("StoppedMode".into(), json!("Not-applicable"));
     ctx.update(&obj)?;
     Ok(common::ok_empty())
 }
@@ -391,7 +517,17 @@ pub fn modify(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
     let region = region(params)?;
     let mut obj = get(ctx, &region, required(params, "InstanceId")?)?;
     common::check_name(params, "InstanceName")?;
-    copy_params(&mut obj.attrs, params, &["InstanceName", "Description", "HostName", "UserData", "CreditSpecification"]);
+    copy_params(
+        &mut obj.attrs,
+        params,
+        &[
+            "InstanceName",
+            "Description",
+            "HostName",
+            "UserData",
+            "CreditSpecification",
+        ],
+    );
     if let Some(b) = flag(params, "DeletionProtection") {
         obj.attrs.insert("DeletionProtection".into(), json!(b));
     }
@@ -401,7 +537,9 @@ pub fn modify(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
         if let Some(mut primary) = ctx.get_kind(obj.str("NetworkInterfaceId"), eni::KIND)? {
             security_group::count_refs(ctx, &eni::security_groups(&primary), -1)?;
             security_group::count_refs(ctx, &groups, 1)?;
-            primary.attrs.insert("SecurityGroupIds".into(), json!(groups));
+            primary
+                .attrs
+                .insert("SecurityGroupIds".into(), json!(groups));
             ctx.update(&primary)?;
         }
         obj.attrs.insert("SecurityGroupIds".into(), json!(groups));
@@ -428,19 +566,30 @@ pub fn modify_network_spec(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, 
                 )
                 .rule("S06"));
             }
-            let ip = static_public_ip(ctx, &region)?;
+            let ip = static_public_ip(ctx, &region, &obj.id)?;
             obj.attrs.insert("PublicIpAddress".into(), json!(ip));
         } else if out == 0 && had {
+            release_static_ip(
+                ctx,
+                obj.str("PublicIpAddress"),
+                &obj.id,
+                obj.str("NetworkType") == "classic",
+            )?;
             obj.attrs.insert("PublicIpAddress".into(), json!(""));
         }
-        obj.attrs.insert("InternetMaxBandwidthOut".into(), json!(out));
+        obj.attrs
+            .insert("InternetMaxBandwidthOut".into(), json!(out));
     }
     if let Some(bw_in) = int(params, "InternetMaxBandwidthIn")? {
-        obj.attrs.insert("InternetMaxBandwidthIn".into(), json!(bw_in));
+        obj.attrs
+            .insert("InternetMaxBandwidthIn".into(), json!(bw_in));
     }
     if let Some(charge) = optional(params, "NetworkChargeType") {
         if !matches!(charge, "PayByTraffic" | "PayByBandwidth") {
-            return Err(CloudError::new("InvalidInternetChargeType.ValueNotSupported", format!("NetworkChargeType {charge:?} is not supported.")));
+            return Err(CloudError::new(
+                "InvalidInternetChargeType.ValueNotSupported",
+                format!("NetworkChargeType {charge:?} is not supported."),
+            ));
         }
         obj.attrs.insert("InternetChargeType".into(), json!(charge));
     }
@@ -452,13 +601,22 @@ pub fn allocate_public_ip(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, C
     let region = region(params)?;
     let mut obj = get(ctx, &region, required(params, "InstanceId")?)?;
     if obj.str("PublicIpAddress").is_empty() {
-        if obj.attrs.get("InternetMaxBandwidthOut").and_then(Value::as_i64).unwrap_or(0) == 0 {
+        if obj
+            .attrs
+            .get("InternetMaxBandwidthOut")
+            .and_then(Value::as_i64)
+            .unwrap_or(0)
+            == 0
+        {
             return Err(CloudError::new(
                 "InvalidOperation.NoBandwidth",
-                format!("The instance {} has no outbound bandwidth; set InternetMaxBandwidthOut above 0 first.", obj.id),
+                format!(
+                    "The instance {} has no outbound bandwidth; set InternetMaxBandwidthOut above 0 first.",
+                    obj.id
+                ),
             ));
         }
-        let ip = static_public_ip(ctx, &region)?;
+        let ip = static_public_ip(ctx, &region, &obj.id)?;
         obj.attrs.insert("PublicIpAddress".into(), json!(ip));
         ctx.update(&obj)?;
     }
@@ -471,17 +629,33 @@ pub fn modify_vpc_attribute(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value,
     if obj.status != "Stopped" {
         return Err(CloudError::new(
             "IncorrectInstanceStatus",
-            format!("The instance {} is {}; its vSwitch or private IP can change only while it is Stopped.", obj.id, obj.status),
+            format!(
+                "The instance {} is {}; its vSwitch or private IP can change only while it is Stopped.",
+                obj.id, obj.status
+            ),
         ));
     }
-    let vsw = vswitch::get(ctx, &region, optional(params, "VSwitchId").unwrap_or(obj.str("VSwitchId")))?;
+    let vsw = vswitch::get(
+        ctx,
+        &region,
+        optional(params, "VSwitchId").unwrap_or(obj.str("VSwitchId")),
+    )?;
     let Some(mut primary) = ctx.get_kind(obj.str("NetworkInterfaceId"), eni::KIND)? else {
-        return Err(CloudError::new("OperationDenied", format!("The instance {} is not in a VPC.", obj.id)));
+        return Err(CloudError::new(
+            "OperationDenied",
+            format!("The instance {} is not in a VPC.", obj.id),
+        ));
     };
     if vsw.str("ZoneId") != obj.str("ZoneId") {
         return Err(CloudError::new(
             "InvalidVSwitchId.ZoneMismatch",
-            format!("The vSwitch {} is in zone {}, the instance {} in zone {}.", vsw.id, vsw.str("ZoneId"), obj.id, obj.str("ZoneId")),
+            format!(
+                "The vSwitch {} is in zone {}, the instance {} in zone {}.",
+                vsw.id,
+                vsw.str("ZoneId"),
+                obj.id,
+                obj.str("ZoneId")
+            ),
         ));
     }
     let old_vsw = primary.str("VSwitchId").to_string();
@@ -502,7 +676,9 @@ pub fn modify_vpc_attribute(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value,
         if !groups.is_empty() {
             security_group::count_refs(ctx, &eni::security_groups(&primary), -1)?;
             security_group::count_refs(ctx, &groups, 1)?;
-            primary.attrs.insert("SecurityGroupIds".into(), json!(groups));
+            primary
+                .attrs
+                .insert("SecurityGroupIds".into(), json!(groups));
             obj.attrs.insert("SecurityGroupIds".into(), json!(groups));
         }
     }
@@ -524,7 +700,10 @@ pub fn delete(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
     if obj.status != "Stopped" && !force {
         return Err(CloudError::new(
             "IncorrectInstanceStatus",
-            format!("The instance {} is {}; stop it first or delete it with Force=true.", obj.id, obj.status),
+            format!(
+                "The instance {} is {}; stop it first or delete it with Force=true.",
+                obj.id, obj.status
+            ),
         ));
     }
     if obj.attrs.get("DeletionProtection").and_then(Value::as_bool) == Some(true) {
@@ -535,14 +714,29 @@ pub fn delete(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
     }
     // EIPs are not released with the instance: they are disassociated and stay allocated.
     eni::disassociate_all(ctx, &region, &obj.id)?;
-    for id in obj.attrs.get("SecondaryEniIds").and_then(Value::as_array).cloned().unwrap_or_default() {
-        if let Some(secondary) = id.as_str().and_then(|id| ctx.get_kind(id, eni::KIND).ok().flatten()) {
+    for id in obj
+        .attrs
+        .get("SecondaryEniIds")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+    {
+        if let Some(secondary) = id
+            .as_str()
+            .and_then(|id| ctx.get_kind(id, eni::KIND).ok().flatten())
+        {
             eni::detach_from(ctx, secondary)?;
         }
     }
     if let Some(primary) = ctx.get_kind(obj.str("NetworkInterfaceId"), eni::KIND)? {
         eni::destroy(ctx, &primary)?;
     }
+    release_static_ip(
+        ctx,
+        obj.str("PublicIpAddress"),
+        &obj.id,
+        obj.str("NetworkType") == "classic",
+    )?;
     ctx.delete(&obj.id)?;
     Ok(common::ok_empty())
 }
@@ -551,7 +745,10 @@ fn require_stopped(obj: &Obj, what: &str) -> Result<(), CloudError> {
     if obj.status != "Stopped" {
         return Err(CloudError::new(
             "IncorrectInstanceStatus",
-            format!("The instance {} is {}; {what} only while it is Stopped.", obj.id, obj.status),
+            format!(
+                "The instance {} is {}; {what} only while it is Stopped.",
+                obj.id, obj.status
+            ),
         ));
     }
     Ok(())
@@ -563,11 +760,16 @@ pub fn modify_spec(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudErr
     let mut obj = get(ctx, &region, required(params, "InstanceId")?)?;
     require_stopped(&obj, "its instance type can change")?;
     let t = required(params, "InstanceType")?;
-    let t = catalog::instance_type(t)
-        .ok_or_else(|| CloudError::new("InvalidInstanceType.NotFound", format!("The specified instance type {t:?} does not exist.")))?;
+    let t = catalog::instance_type(t).ok_or_else(|| {
+        CloudError::new(
+            "InvalidInstanceType.NotFound",
+            format!("The specified instance type {t:?} does not exist."),
+        )
+    })?;
     obj.attrs.insert("InstanceType".into(), json!(t.id));
     obj.attrs.insert("Cpu".into(), json!(t.cpu));
-    obj.attrs.insert("Memory".into(), json!((t.memory * 1024.0) as i64));
+    obj.attrs
+        .insert("Memory".into(), json!((t.memory * 1024.0) as i64));
     ctx.update(&obj)?;
     Ok(common::ok_empty())
 }
@@ -578,10 +780,15 @@ pub fn replace_system_disk(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, 
     let mut obj = get(ctx, &region, required(params, "InstanceId")?)?;
     require_stopped(&obj, "its system disk can be replaced")?;
     let image = required(params, "ImageId")?;
-    let image = catalog::image(image)
-        .ok_or_else(|| CloudError::not_found("InvalidImageId.NotFound", format!("The specified image {image:?} does not exist.")))?;
+    let image = catalog::image(image).ok_or_else(|| {
+        CloudError::not_found(
+            "InvalidImageId.NotFound",
+            format!("The specified image {image:?} does not exist."),
+        )
+    })?;
     let mut disk = obj.attrs.get("SystemDisk").cloned().unwrap_or(json!({}));
-    let size = int(params, "SystemDisk.Size")?.unwrap_or_else(|| disk.get("Size").and_then(Value::as_i64).unwrap_or(40));
+    let size = int(params, "SystemDisk.Size")?
+        .unwrap_or_else(|| disk.get("Size").and_then(Value::as_i64).unwrap_or(40));
     disk["Size"] = json!(size.max(image.size));
     disk["DiskId"] = json!(disk_id(ctx)?);
     obj.attrs.insert("SystemDisk".into(), disk);
@@ -599,14 +806,19 @@ pub fn resize_disk(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudErr
     let size = int(params, "NewSize")?.unwrap_or(0);
     let owner = common::find_by_attr(ctx, KIND, &region, "SystemDisk.DiskId", disk_id)?;
     let Some(mut obj) = owner.into_iter().next() else {
-        return Err(CloudError::not_found("InvalidDiskId.NotFound", format!("The specified disk {disk_id:?} does not exist.")));
+        return Err(CloudError::not_found(
+            "InvalidDiskId.NotFound",
+            format!("The specified disk {disk_id:?} does not exist."),
+        ));
     };
     let mut disk = obj.attrs.get("SystemDisk").cloned().unwrap_or(json!({}));
     let current = disk.get("Size").and_then(Value::as_i64).unwrap_or(0);
     if size < current || size > 2048 {
         return Err(CloudError::new(
             "InvalidDiskSize.TooSmall",
-            format!("The disk {disk_id} holds {current} GiB; it can only grow, up to 2048 GiB (asked {size})."),
+            format!(
+                "The disk {disk_id} holds {current} GiB; it can only grow, up to 2048 GiB (asked {size})."
+            ),
         ));
     }
     disk["Size"] = json!(size);

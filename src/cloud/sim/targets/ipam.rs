@@ -40,18 +40,34 @@ pub fn capacity(cidr: &str) -> i64 {
 
 fn vswitch(ctx: &Ctx<'_>, vswitch_id: &str) -> Result<(Obj, Ipv4Net), CloudError> {
     let vsw = ctx.get_kind(vswitch_id, "vswitch")?.ok_or_else(|| {
-        CloudError::not_found("InvalidVSwitchId.NotFound", format!("The specified vSwitch {vswitch_id:?} does not exist."))
+        CloudError::not_found(
+            "InvalidVSwitchId.NotFound",
+            format!("The specified vSwitch {vswitch_id:?} does not exist."),
+        )
     })?;
-    let net = vsw
-        .str("CidrBlock")
-        .parse::<Ipv4Net>()
-        .map_err(|_| CloudError::new("InternalError", format!("vSwitch {vswitch_id} has no valid CIDR block")).status(500))?;
+    let net = vsw.str("CidrBlock").parse::<Ipv4Net>().map_err(|_| {
+        CloudError::new(
+            "InternalError",
+            format!("vSwitch {vswitch_id} has no valid CIDR block"),
+        )
+        .status(500)
+    })?;
     Ok((vsw, net))
 }
 
-fn adjust_available(ctx: &Ctx<'_>, mut vsw: Obj, delta: i64, cursor: Option<u32>) -> Result<(), CloudError> {
-    let n = vsw.attrs.get("AvailableIpAddressCount").and_then(Value::as_i64).unwrap_or(0);
-    vsw.attrs.insert("AvailableIpAddressCount".into(), json!((n + delta).max(0)));
+fn adjust_available(
+    ctx: &Ctx<'_>,
+    mut vsw: Obj,
+    delta: i64,
+    cursor: Option<u32>,
+) -> Result<(), CloudError> {
+    let n = vsw
+        .attrs
+        .get("AvailableIpAddressCount")
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
+    vsw.attrs
+        .insert("AvailableIpAddressCount".into(), json!((n + delta).max(0)));
     if let Some(c) = cursor {
         vsw.attrs.insert("NextIpOffset".into(), json!(c));
     }
@@ -78,10 +94,14 @@ fn take(ctx: &Ctx<'_>, vsw: &Obj, ip: &str, owner: &str) -> Result<(), CloudErro
 pub fn reserve(ctx: &Ctx<'_>, vswitch_id: &str, ip: &str, owner: &str) -> Result<(), CloudError> {
     let (vsw, net) = vswitch(ctx, vswitch_id)?;
     let addr: Ipv4Addr = ip.trim().parse().map_err(|_| {
-        CloudError::new("InvalidPrivateIpAddress.Malformed", format!("Specified private IP address {ip:?} is not a valid IPv4 address."))
+        CloudError::new(
+            "InvalidPrivateIpAddress.Malformed",
+            format!("Specified private IP address {ip:?} is not a valid IPv4 address."),
+        )
     })?;
     let offset = u32::from(addr).wrapping_sub(u32::from(net.network()));
-    let in_range = net.contains(&addr) && usable(&net).is_some_and(|(a, b)| (a..=b).contains(&offset));
+    let in_range =
+        net.contains(&addr) && usable(&net).is_some_and(|(a, b)| (a..=b).contains(&offset));
     if !in_range {
         return Err(CloudError::new(
             "InvalidPrivateIpAddress",
@@ -95,7 +115,10 @@ pub fn reserve(ctx: &Ctx<'_>, vswitch_id: &str, ip: &str, owner: &str) -> Result
     if let Some(taken) = ctx.get(&key(vswitch_id, &ip))? {
         return Err(CloudError::new(
             "InvalidPrivateIpAddress.Duplicated",
-            format!("Specified private IP address {ip} is already in use by {}.", taken.str("Owner")),
+            format!(
+                "Specified private IP address {ip} is already in use by {}.",
+                taken.str("Owner")
+            ),
         ));
     }
     take(ctx, &vsw, &ip, owner)?;

@@ -17,7 +17,14 @@ use crate::cloud::{CloudError, Params, optional, required};
 pub const KIND: &str = "ipv4_gateway";
 
 fn get(ctx: &Ctx<'_>, region: &str, id: &str) -> Result<Obj, CloudError> {
-    common::must_get(ctx, KIND, region, id, "ResourceNotFound.Ipv4Gateway", "IPv4 gateway")
+    common::must_get(
+        ctx,
+        KIND,
+        region,
+        id,
+        "ResourceNotFound.Ipv4Gateway",
+        "IPv4 gateway",
+    )
 }
 
 pub fn create(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
@@ -29,7 +36,10 @@ pub fn create(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
     if let Some(other) = common::find_by_attr(ctx, KIND, &region, "VpcId", &vpc.id)?.first() {
         return Err(CloudError::new(
             "ResourceAlreadyExist.Ipv4Gateway",
-            format!("The VPC {} already has the IPv4 gateway {}; a VPC holds at most one.", vpc.id, other.id),
+            format!(
+                "The VPC {} already has the IPv4 gateway {}; a VPC holds at most one.",
+                vpc.id, other.id
+            ),
         ));
     }
     let id = ctx.new_id("ipv4gw-")?;
@@ -37,15 +47,27 @@ pub fn create(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
     attrs.insert("Ipv4GatewayId".into(), json!(id));
     attrs.insert("VpcId".into(), json!(vpc.id));
     attrs.insert("Enabled".into(), json!(false));
-    attrs.insert("Ipv4GatewayName".into(), json!(optional(params, "Ipv4GatewayName").unwrap_or("")));
-    attrs.insert("Ipv4GatewayDescription".into(), json!(optional(params, "Ipv4GatewayDescription").unwrap_or("")));
+    attrs.insert(
+        "Ipv4GatewayName".into(),
+        json!(optional(params, "Ipv4GatewayName").unwrap_or("")),
+    );
+    attrs.insert(
+        "Ipv4GatewayDescription".into(),
+        json!(optional(params, "Ipv4GatewayDescription").unwrap_or("")),
+    );
     attrs.insert("Ipv4GatewayRouteTableId".into(), json!(""));
-    attrs.insert("InternetMode".into(), json!(optional(params, "InternetMode").unwrap_or("public")));
+    attrs.insert(
+        "InternetMode".into(),
+        json!(optional(params, "InternetMode").unwrap_or("public")),
+    );
     attrs.insert(
         "ResourceGroupId".into(),
         json!(catalog::resource_group_param(ctx, params)?),
     );
-    attrs.insert("Tags".into(), Value::Object(common::tags_from_params(params)));
+    attrs.insert(
+        "Tags".into(),
+        Value::Object(common::tags_from_params(params)),
+    );
     let obj = new_obj(ctx, id, KIND, &region, "Created", attrs, params);
     ctx.insert(&obj)?;
     Ok(created(&obj))
@@ -61,7 +83,10 @@ fn set_enabled(ctx: &mut Ctx<'_>, params: &Params, enabled: bool) -> Result<Valu
     gw.attrs.insert("Enabled".into(), json!(enabled));
     ctx.update(&gw)?;
     if let Some(mut vpc) = ctx.get_kind(gw.str("VpcId"), vpc::KIND)? {
-        vpc.attrs.insert("Ipv4GatewayId".into(), json!(if enabled { gw.id.as_str() } else { "" }));
+        vpc.attrs.insert(
+            "Ipv4GatewayId".into(),
+            json!(if enabled { gw.id.as_str() } else { "" }),
+        );
         ctx.update(&vpc)?;
     }
     Ok(common::ok_empty())
@@ -103,9 +128,17 @@ pub fn get_attribute(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudE
 pub fn list(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
     let region = region(params)?;
     let objs: Vec<Obj> = if let Some(token) = optional(params, "ClientToken") {
-        ctx.by_token(KIND, token)?.filter(|o| o.region == region).into_iter().collect()
+        ctx.by_token(KIND, token)?
+            .filter(|o| o.region == region)
+            .into_iter()
+            .collect()
     } else if optional(params, "Ipv4GatewayId").is_some() {
-        common::select(ctx, KIND, &region, &common::id_list(params, "Ipv4GatewayId"))?
+        common::select(
+            ctx,
+            KIND,
+            &region,
+            &common::id_list(params, "Ipv4GatewayId"),
+        )?
     } else if let Some(vpc_id) = optional(params, "VpcId") {
         common::find_by_attr(ctx, KIND, &region, "VpcId", vpc_id)?
     } else {
@@ -117,13 +150,19 @@ pub fn list(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
         .filter(|o| name.is_none_or(|n| o.str("Ipv4GatewayName") == n))
         .map(item)
         .collect();
-    Ok(ok(json!({"TotalCount": items.len(), "Ipv4GatewayModels": items, "NextToken": ""})))
+    Ok(ok(
+        json!({"TotalCount": items.len(), "Ipv4GatewayModels": items, "NextToken": ""}),
+    ))
 }
 
 pub fn update(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
     let region = region(params)?;
     let mut gw = get(ctx, &region, required(params, "Ipv4GatewayId")?)?;
-    copy_params(&mut gw.attrs, params, &["Ipv4GatewayName", "Ipv4GatewayDescription"]);
+    copy_params(
+        &mut gw.attrs,
+        params,
+        &["Ipv4GatewayName", "Ipv4GatewayDescription"],
+    );
     ctx.update(&gw)?;
     Ok(common::ok_empty())
 }

@@ -16,7 +16,10 @@ use crate::cloud::{CloudError, Params, optional, required};
 pub const KIND: &str = "kms_key";
 
 fn not_found(id: &str) -> CloudError {
-    CloudError::not_found("Forbidden.KeyNotFound", format!("The specified key {id:?} is not found."))
+    CloudError::not_found(
+        "Forbidden.KeyNotFound",
+        format!("The specified key {id:?} is not found."),
+    )
 }
 
 /// The key `id`; a key whose deletion date has passed is deleted and reported as not found.
@@ -43,12 +46,18 @@ fn rotation_interval(params: &Params) -> Result<Option<String>, CloudError> {
     let secs = v
         .strip_suffix('s')
         .and_then(|n| n.parse::<i64>().ok())
-        .or_else(|| v.strip_suffix('d').and_then(|n| n.parse::<i64>().ok()).map(|d| d * 86_400));
+        .or_else(|| {
+            v.strip_suffix('d')
+                .and_then(|n| n.parse::<i64>().ok())
+                .map(|d| d * 86_400)
+        });
     match secs {
         Some(s) if (7 * 86_400..=365 * 86_400).contains(&s) => Ok(Some(format!("{s}s"))),
         _ => Err(CloudError::new(
             "InvalidParameter.RotationInterval",
-            format!("RotationInterval must lie between 7 and 365 days (e.g. 604800s or 7d), not {v:?}."),
+            format!(
+                "RotationInterval must lie between 7 and 365 days (e.g. 604800s or 7d), not {v:?}."
+            ),
         )),
     }
 }
@@ -60,16 +69,25 @@ pub fn create(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
     }
     let usage = optional(params, "KeyUsage").unwrap_or("ENCRYPT/DECRYPT");
     if !matches!(usage, "ENCRYPT/DECRYPT" | "SIGN/VERIFY") {
-        return Err(CloudError::new("InvalidParameter.KeyUsage", format!("KeyUsage must be ENCRYPT/DECRYPT or SIGN/VERIFY, not {usage:?}.")));
+        return Err(CloudError::new(
+            "InvalidParameter.KeyUsage",
+            format!("KeyUsage must be ENCRYPT/DECRYPT or SIGN/VERIFY, not {usage:?}."),
+        ));
     }
     let spec = optional(params, "KeySpec").unwrap_or("Aliyun_AES_256");
     let origin = optional(params, "Origin").unwrap_or("Aliyun_KMS");
     if !matches!(origin, "Aliyun_KMS" | "EXTERNAL") {
-        return Err(CloudError::new("InvalidParameter.Origin", format!("Origin must be Aliyun_KMS or EXTERNAL, not {origin:?}.")));
+        return Err(CloudError::new(
+            "InvalidParameter.Origin",
+            format!("Origin must be Aliyun_KMS or EXTERNAL, not {origin:?}."),
+        ));
     }
     let level = optional(params, "ProtectionLevel").unwrap_or("SOFTWARE");
     if !matches!(level, "SOFTWARE" | "HSM") {
-        return Err(CloudError::new("InvalidParameter.ProtectionLevel", format!("ProtectionLevel must be SOFTWARE or HSM, not {level:?}.")));
+        return Err(CloudError::new(
+            "InvalidParameter.ProtectionLevel",
+            format!("ProtectionLevel must be SOFTWARE or HSM, not {level:?}."),
+        ));
     }
     let rotate = common::flag(params, "EnableAutomaticRotation").unwrap_or(false);
     let interval = rotation_interval(params)?;
@@ -77,27 +95,59 @@ pub fn create(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
     let now = common::now(ctx);
     let mut attrs = Map::new();
     attrs.insert("KeyId".into(), json!(id));
-    attrs.insert("Arn".into(), json!(format!("acs:kms:{region}:1234567890123456:key/{id}")));
-    attrs.insert("Description".into(), json!(optional(params, "Description").unwrap_or("")));
+    attrs.insert(
+        "Arn".into(),
+        json!(format!("acs:kms:{region}:1234567890123456:key/{id}")),
+    );
+    attrs.insert(
+        "Description".into(),
+        json!(optional(params, "Description").unwrap_or("")),
+    );
     attrs.insert("KeyUsage".into(), json!(usage));
     attrs.insert("KeySpec".into(), json!(spec));
     attrs.insert("Origin".into(), json!(origin));
     attrs.insert("ProtectionLevel".into(), json!(level));
-    attrs.insert("AutomaticRotation".into(), json!(if rotate { "Enabled" } else { "Disabled" }));
-    attrs.insert("RotationInterval".into(), json!(if rotate { interval.clone().unwrap_or_else(|| "31536000s".into()) } else { interval.clone().unwrap_or_default() }));
-    attrs.insert("DKMSInstanceId".into(), json!(optional(params, "DKMSInstanceId").unwrap_or("")));
-    attrs.insert("Policy".into(), json!(optional(params, "Policy").unwrap_or("")));
+    attrs.insert(
+        "AutomaticRotation".into(),
+        json!(if rotate { "Enabled" } else { "Disabled" }),
+    );
+    attrs.insert(
+        "RotationInterval".into(),
+        json!(if rotate {
+            interval.clone().unwrap_or_else(|| "31536000s".into())
+        } else {
+            interval.clone().unwrap_or_default()
+        }),
+    );
+    attrs.insert(
+        "DKMSInstanceId".into(),
+        json!(optional(params, "DKMSInstanceId").unwrap_or("")),
+    );
+    attrs.insert(
+        "Policy".into(),
+        json!(optional(params, "Policy").unwrap_or("")),
+    );
     attrs.insert("Creator".into(), json!("1234567890123456"));
     attrs.insert("CreationDate".into(), json!(now));
     attrs.insert("DeleteDate".into(), json!(""));
     attrs.insert("LastRotationDate".into(), json!(now));
     attrs.insert("NextRotationDate".into(), json!(""));
     attrs.insert("MaterialExpireTime".into(), json!(""));
-    attrs.insert("PrimaryKeyVersion".into(), json!(uuid::Uuid::new_v4().to_string()));
+    attrs.insert(
+        "PrimaryKeyVersion".into(),
+        json!(uuid::Uuid::new_v4().to_string()),
+    );
     attrs.insert("DeletionProtection".into(), json!("Disabled"));
     attrs.insert("DeletionProtectionDescription".into(), json!(""));
-    attrs.insert("Tags".into(), Value::Object(tags_json(optional(params, "Tags"))));
-    let status = if origin == "EXTERNAL" { "PendingImport" } else { "Enabled" };
+    attrs.insert(
+        "Tags".into(),
+        Value::Object(tags_json(optional(params, "Tags"))),
+    );
+    let status = if origin == "EXTERNAL" {
+        "PendingImport"
+    } else {
+        "Enabled"
+    };
     let obj = new_obj(ctx, id, KIND, &region, status, attrs, params);
     ctx.insert(&obj)?;
     Ok(ok(json!({"KeyMetadata": metadata(&obj)})))
@@ -108,8 +158,16 @@ fn tags_json(raw: Option<&str>) -> Map<String, Value> {
     let mut out = Map::new();
     if let Some(Value::Array(items)) = raw.and_then(|r| serde_json::from_str::<Value>(r).ok()) {
         for t in items {
-            if let Some(k) = t.get("TagKey").or_else(|| t.get("Key")).and_then(Value::as_str) {
-                let v = t.get("TagValue").or_else(|| t.get("Value")).and_then(Value::as_str).unwrap_or("");
+            if let Some(k) = t
+                .get("TagKey")
+                .or_else(|| t.get("Key"))
+                .and_then(Value::as_str)
+            {
+                let v = t
+                    .get("TagValue")
+                    .or_else(|| t.get("Value"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
                 out.insert(k.into(), json!(v));
             }
         }
@@ -120,9 +178,23 @@ fn tags_json(raw: Option<&str>) -> Map<String, Value> {
 fn metadata(obj: &Obj) -> Value {
     let mut m = Map::new();
     for key in [
-        "KeyId", "Arn", "Description", "KeyUsage", "KeySpec", "Origin", "ProtectionLevel", "AutomaticRotation",
-        "RotationInterval", "DKMSInstanceId", "Creator", "CreationDate", "DeleteDate", "LastRotationDate",
-        "NextRotationDate", "MaterialExpireTime", "PrimaryKeyVersion",
+        "KeyId",
+        "Arn",
+        "Description",
+        "KeyUsage",
+        "KeySpec",
+        "Origin",
+        "ProtectionLevel",
+        "AutomaticRotation",
+        "RotationInterval",
+        "DKMSInstanceId",
+        "Creator",
+        "CreationDate",
+        "DeleteDate",
+        "LastRotationDate",
+        "NextRotationDate",
+        "MaterialExpireTime",
+        "PrimaryKeyVersion",
     ] {
         m.insert(key.into(), obj.attrs.get(key).cloned().unwrap_or(json!("")));
     }
@@ -137,16 +209,25 @@ fn metadata(obj: &Obj) -> Value {
 pub fn describe(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
     let region = region(params)?;
     let obj = match optional(params, "ClientToken") {
-        Some(token) => ctx.by_token(KIND, token)?.filter(|o| o.region == region).ok_or_else(|| not_found(token))?,
+        Some(token) => ctx
+            .by_token(KIND, token)?
+            .filter(|o| o.region == region)
+            .ok_or_else(|| not_found(token))?,
         None => get(ctx, &region, required(params, "KeyId")?)?,
     };
     let tags: Vec<Value> = obj
         .attrs
         .get("Tags")
         .and_then(Value::as_object)
-        .map(|m| m.iter().map(|(k, v)| json!({"TagKey": k, "TagValue": v})).collect())
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| json!({"TagKey": k, "TagValue": v}))
+                .collect()
+        })
         .unwrap_or_default();
-    Ok(ok(json!({"KeyMetadata": metadata(&obj), "Tags": {"Tag": tags}, "Policy": obj.str("Policy")})))
+    Ok(ok(
+        json!({"KeyMetadata": metadata(&obj), "Tags": {"Tag": tags}, "Policy": obj.str("Policy")}),
+    ))
 }
 
 fn with_key(
@@ -165,7 +246,10 @@ fn not_pending(obj: &Obj) -> Result<(), CloudError> {
     if obj.status == "PendingDeletion" {
         return Err(CloudError::new(
             "Forbidden.KeyNotFound",
-            format!("The key {} is pending deletion; cancel the deletion first.", obj.id),
+            format!(
+                "The key {} is pending deletion; cancel the deletion first.",
+                obj.id
+            ),
         ));
     }
     Ok(())
@@ -191,7 +275,10 @@ pub fn update_rotation(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, Clou
     let enable = required(params, "EnableAutomaticRotation")?.eq_ignore_ascii_case("true");
     let interval = rotation_interval(params)?;
     with_key(ctx, params, |_, obj| {
-        obj.attrs.insert("AutomaticRotation".into(), json!(if enable { "Enabled" } else { "Disabled" }));
+        obj.attrs.insert(
+            "AutomaticRotation".into(),
+            json!(if enable { "Enabled" } else { "Disabled" }),
+        );
         if let Some(i) = interval {
             obj.attrs.insert("RotationInterval".into(), json!(i));
         }
@@ -205,7 +292,10 @@ pub fn set_deletion_protection(ctx: &mut Ctx<'_>, params: &Params) -> Result<Val
     let id = arn.rsplit('/').next().unwrap_or(arn);
     let mut obj = get(ctx, &region, id)?;
     let enable = required(params, "EnableDeletionProtection")?.eq_ignore_ascii_case("true");
-    obj.attrs.insert("DeletionProtection".into(), json!(if enable { "Enabled" } else { "Disabled" }));
+    obj.attrs.insert(
+        "DeletionProtection".into(),
+        json!(if enable { "Enabled" } else { "Disabled" }),
+    );
     obj.attrs.insert(
         "DeletionProtectionDescription".into(),
         json!(optional(params, "DeletionProtectionDescription").unwrap_or("")),
@@ -215,8 +305,12 @@ pub fn set_deletion_protection(ctx: &mut Ctx<'_>, params: &Params) -> Result<Val
 }
 
 pub fn schedule_deletion(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
-    let days = int(params, "PendingWindowInDays")?
-        .ok_or_else(|| CloudError::new("MissingParameter", "The input parameter \"PendingWindowInDays\" is not supplied."))?;
+    let days = int(params, "PendingWindowInDays")?.ok_or_else(|| {
+        CloudError::new(
+            "MissingParameter",
+            "The input parameter \"PendingWindowInDays\" is not supplied.",
+        )
+    })?;
     if !(7..=366).contains(&days) {
         return Err(CloudError::new(
             "InvalidParameter.PendingWindowInDays",
@@ -235,7 +329,10 @@ pub fn schedule_deletion(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, Cl
             .unwrap_or_else(|_| Utc::now());
         let due = now + Duration::days(days);
         obj.status = "PendingDeletion".into();
-        obj.attrs.insert("DeleteDate".into(), json!(due.format("%Y-%m-%dT%H:%M:%SZ").to_string()));
+        obj.attrs.insert(
+            "DeleteDate".into(),
+            json!(due.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+        );
         Ok(())
     })
 }
@@ -243,7 +340,10 @@ pub fn schedule_deletion(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, Cl
 pub fn cancel_deletion(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
     with_key(ctx, params, |_, obj| {
         if obj.status != "PendingDeletion" {
-            return Err(CloudError::new("Forbidden.KeyNotPendingDeletion", format!("The key {} is not pending deletion.", obj.id)));
+            return Err(CloudError::new(
+                "Forbidden.KeyNotPendingDeletion",
+                format!("The key {} is not pending deletion.", obj.id),
+            ));
         }
         obj.status = "Disabled".into();
         obj.attrs.insert("DeleteDate".into(), json!(""));
@@ -254,7 +354,12 @@ pub fn cancel_deletion(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, Clou
 pub fn tag(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
     let add = tags_json(optional(params, "Tags"));
     with_key(ctx, params, |_, obj| {
-        let mut tags = obj.attrs.get("Tags").and_then(Value::as_object).cloned().unwrap_or_default();
+        let mut tags = obj
+            .attrs
+            .get("Tags")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
         tags.extend(add);
         obj.attrs.insert("Tags".into(), Value::Object(tags));
         Ok(())
@@ -266,7 +371,12 @@ pub fn untag(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
         .and_then(|r| serde_json::from_str::<Vec<String>>(r).ok())
         .unwrap_or_default();
     with_key(ctx, params, |_, obj| {
-        let mut tags = obj.attrs.get("Tags").and_then(Value::as_object).cloned().unwrap_or_default();
+        let mut tags = obj
+            .attrs
+            .get("Tags")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
         for k in &keys {
             tags.remove(k);
         }

@@ -8,10 +8,10 @@
 pub mod catalog;
 pub mod common;
 pub mod eni;
+pub mod havip;
 pub mod instance;
 pub mod ipam;
 pub mod ipv4_gateway;
-pub mod havip;
 pub mod kms;
 pub mod nat;
 pub mod security_group;
@@ -29,7 +29,11 @@ use super::Ctx;
 use crate::cloud::{CloudError, Params};
 
 /// Runs `action` when it belongs to this family; `None` otherwise.
-pub fn dispatch(ctx: &mut Ctx<'_>, action: &str, params: &Params) -> Option<Result<Value, CloudError>> {
+pub fn dispatch(
+    ctx: &mut Ctx<'_>,
+    action: &str,
+    params: &Params,
+) -> Option<Result<Value, CloudError>> {
     let result = match action {
         // VPC and vSwitch
         "CreateVpc" => vpc::create(ctx, params),
@@ -91,9 +95,14 @@ pub fn dispatch(ctx: &mut Ctx<'_>, action: &str, params: &Params) -> Option<Resu
         "SetLoadBalancerName" => slb::set(ctx, params, &["LoadBalancerName"]),
         "SetLoadBalancerStatus" => slb::set(ctx, params, &[]),
         "SetLoadBalancerDeleteProtection" => slb::set(ctx, params, &["DeleteProtection"]),
-        "SetLoadBalancerModificationProtection" => {
-            slb::set(ctx, params, &["ModificationProtectionStatus", "ModificationProtectionReason"])
-        }
+        "SetLoadBalancerModificationProtection" => slb::set(
+            ctx,
+            params,
+            &[
+                "ModificationProtectionStatus",
+                "ModificationProtectionReason",
+            ],
+        ),
         "ModifyLoadBalancerInternetSpec" => slb::set(ctx, params, &["InternetChargeType"]),
         "ModifyLoadBalancerInstanceSpec" => slb::set(ctx, params, &["LoadBalancerSpec"]),
         "DeleteLoadBalancer" => slb::delete(ctx, params),
@@ -117,7 +126,9 @@ pub fn dispatch(ctx: &mut Ctx<'_>, action: &str, params: &Params) -> Option<Resu
         // Tags and resource groups of target kinds (EIPs fall through to their family)
         "TagResources" => return tags::tag(ctx, params),
         "UntagResources" | "UnTagResources" => return tags::untag(ctx, params),
-        "MoveResourceGroup" | "JoinResourceGroup" | "ChangeResourceGroup" => return tags::move_resource_group(ctx, params),
+        "MoveResourceGroup" | "JoinResourceGroup" | "ChangeResourceGroup" => {
+            return tags::move_resource_group(ctx, params);
+        }
         // Catalog
         "DescribeZones" => catalog::describe_zones(ctx, params),
         "DescribeInstanceTypes" => catalog::describe_instance_types(ctx, params),

@@ -16,17 +16,32 @@ use crate::cloud::{CloudError, Params, optional, required};
 pub const KIND: &str = "nat_gateway";
 
 pub fn get(ctx: &Ctx<'_>, region: &str, id: &str) -> Result<Obj, CloudError> {
-    common::must_get(ctx, KIND, region, id, "InvalidNatGatewayId.NotFound", "NAT gateway")
+    common::must_get(
+        ctx,
+        KIND,
+        region,
+        id,
+        "InvalidNatGatewayId.NotFound",
+        "NAT gateway",
+    )
 }
 
-fn one_of(params: &Params, name: &str, allowed: &[&str], default: &str) -> Result<String, CloudError> {
+fn one_of(
+    params: &Params,
+    name: &str,
+    allowed: &[&str],
+    default: &str,
+) -> Result<String, CloudError> {
     let v = optional(params, name).unwrap_or(default);
     if allowed.contains(&v) {
         Ok(v.to_string())
     } else {
         Err(CloudError::new(
             format!("InvalidParameter.{name}"),
-            format!("Specified value of \"{name}\" is not valid: {v:?} (expected one of {}).", allowed.join(", ")),
+            format!(
+                "Specified value of \"{name}\" is not valid: {v:?} (expected one of {}).",
+                allowed.join(", ")
+            ),
         ))
     }
 }
@@ -45,22 +60,53 @@ pub fn create(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
         ));
     }
     let network_type = one_of(params, "NetworkType", &["internet", "intranet"], "internet")?;
-    let bind_mode = one_of(params, "EipBindMode", &["MULTI_BINDED", "NAT"], "MULTI_BINDED")?;
-    let charge = one_of(params, "InternetChargeType", &["PayByLcu", "PayBySpec"], "PayByLcu")?;
-    let pay = one_of(params, "InstanceChargeType", &["PostPaid", "PrePaid"], "PostPaid")?;
-    let spec = one_of(params, "Spec", &["Small", "Middle", "Large", "XLarge.1", ""], "")?;
+    let bind_mode = one_of(
+        params,
+        "EipBindMode",
+        &["MULTI_BINDED", "NAT"],
+        "MULTI_BINDED",
+    )?;
+    let charge = one_of(
+        params,
+        "InternetChargeType",
+        &["PayByLcu", "PayBySpec"],
+        "PayByLcu",
+    )?;
+    let pay = one_of(
+        params,
+        "InstanceChargeType",
+        &["PostPaid", "PrePaid"],
+        "PostPaid",
+    )?;
+    let spec = one_of(
+        params,
+        "Spec",
+        &["Small", "Middle", "Large", "XLarge.1", ""],
+        "",
+    )?;
     let vsw_id = required(params, "VSwitchId")?;
     let vsw = vswitch::get(ctx, &region, vsw_id)?;
     if vsw.str("VpcId") != vpc.id {
         return Err(CloudError::new(
             "InvalidVSwitchId.VpcMismatch",
-            format!("The vSwitch {} belongs to VPC {}, not to {}.", vsw.id, vsw.str("VpcId"), vpc.id),
+            format!(
+                "The vSwitch {} belongs to VPC {}, not to {}.",
+                vsw.id,
+                vsw.str("VpcId"),
+                vpc.id
+            ),
         ));
     }
-    if !catalog::nat_zones(&region).iter().any(|z| z == vsw.str("ZoneId")) {
+    if !catalog::nat_zones(&region)
+        .iter()
+        .any(|z| z == vsw.str("ZoneId"))
+    {
         return Err(CloudError::new(
             "OperationUnsupported.ZoneNotSupportEnhancedNat",
-            format!("Zone {} does not offer enhanced NAT gateways (see ListEnhanhcedNatGatewayAvailableZones).", vsw.str("ZoneId")),
+            format!(
+                "Zone {} does not offer enhanced NAT gateways (see ListEnhanhcedNatGatewayAvailableZones).",
+                vsw.str("ZoneId")
+            ),
         ));
     }
     common::check_name(params, "Name")?;
@@ -80,9 +126,18 @@ pub fn create(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
     attrs.insert("InternetChargeType".into(), json!(charge));
     attrs.insert("InstanceChargeType".into(), json!(pay));
     attrs.insert("Name".into(), json!(optional(params, "Name").unwrap_or("")));
-    attrs.insert("Description".into(), json!(optional(params, "Description").unwrap_or("")));
-    attrs.insert("IcmpReplyEnabled".into(), json!(flag(params, "IcmpReplyEnabled").unwrap_or(true)));
-    attrs.insert("PrivateLinkEnabled".into(), json!(flag(params, "PrivateLinkEnabled").unwrap_or(false)));
+    attrs.insert(
+        "Description".into(),
+        json!(optional(params, "Description").unwrap_or("")),
+    );
+    attrs.insert(
+        "IcmpReplyEnabled".into(),
+        json!(flag(params, "IcmpReplyEnabled").unwrap_or(true)),
+    );
+    attrs.insert(
+        "PrivateLinkEnabled".into(),
+        json!(flag(params, "PrivateLinkEnabled").unwrap_or(false)),
+    );
     attrs.insert("DeletionProtection".into(), json!(false));
     attrs.insert("SnatTableId".into(), json!(format!("stb-{suffix}")));
     attrs.insert("ForwardTableId".into(), json!(format!("ftb-{suffix}")));
@@ -90,7 +145,10 @@ pub fn create(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
         "ResourceGroupId".into(),
         json!(catalog::resource_group_param(ctx, params)?),
     );
-    attrs.insert("Tags".into(), Value::Object(common::tags_from_params(params)));
+    attrs.insert(
+        "Tags".into(),
+        Value::Object(common::tags_from_params(params)),
+    );
     let obj = new_obj(ctx, id, KIND, &region, "Available", attrs, params);
     ctx.insert(&obj)?;
     Ok(created(&obj))
@@ -149,7 +207,11 @@ pub fn describe(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError>
     let region = region(params)?;
     let (number, size) = common::paging(params, 50)?;
     let objs = match optional(params, "ClientToken") {
-        Some(token) => ctx.by_token(KIND, token)?.filter(|o| o.region == region).into_iter().collect(),
+        Some(token) => ctx
+            .by_token(KIND, token)?
+            .filter(|o| o.region == region)
+            .into_iter()
+            .collect(),
         None => common::select(ctx, KIND, &region, &common::id_list(params, "NatGatewayId"))?,
     };
     let filters = [
@@ -162,10 +224,19 @@ pub fn describe(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError>
         ("ZoneId", optional(params, "ZoneId")),
     ];
     let mut items = Vec::new();
-    for o in objs.iter().filter(|o| filters.iter().all(|(k, v)| v.is_none_or(|v| o.str(k) == v))) {
+    for o in objs
+        .iter()
+        .filter(|o| filters.iter().all(|(k, v)| v.is_none_or(|v| o.str(k) == v)))
+    {
         items.push(describe_item(ctx, o)?);
     }
-    Ok(common::page_of(items, number, size, "NatGateways", "NatGateway"))
+    Ok(common::page_of(
+        items,
+        number,
+        size,
+        "NatGateways",
+        "NatGateway",
+    ))
 }
 
 pub fn modify(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
@@ -175,12 +246,18 @@ pub fn modify(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
     copy_params(&mut obj.attrs, params, &["Name", "Description"]);
     if let Some(mode) = optional(params, "EipBindMode") {
         if !matches!(mode, "MULTI_BINDED" | "NAT") {
-            return Err(CloudError::new("InvalidParameter.EipBindMode", format!("EipBindMode must be MULTI_BINDED or NAT, not {mode:?}.")));
+            return Err(CloudError::new(
+                "InvalidParameter.EipBindMode",
+                format!("EipBindMode must be MULTI_BINDED or NAT, not {mode:?}."),
+            ));
         }
         if obj.str("EipBindMode") == "NAT" && mode == "MULTI_BINDED" {
             return Err(CloudError::new(
                 "OperationUnsupported.EipBindMode",
-                format!("The NAT gateway {} can switch its EIP bind mode from MULTI_BINDED to NAT, not back.", obj.id),
+                format!(
+                    "The NAT gateway {} can switch its EIP bind mode from MULTI_BINDED to NAT, not back.",
+                    obj.id
+                ),
             ));
         }
         obj.attrs.insert("EipBindMode".into(), json!(mode));
@@ -195,14 +272,22 @@ pub fn modify(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
 pub fn modify_spec(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
     let region = region(params)?;
     let mut obj = get(ctx, &region, required(params, "NatGatewayId")?)?;
-    let spec = one_of(params, "Spec", &["Small", "Middle", "Large", "XLarge.1"], "Small")?;
+    let spec = one_of(
+        params,
+        "Spec",
+        &["Small", "Middle", "Large", "XLarge.1"],
+        "Small",
+    )?;
     obj.attrs.insert("Spec".into(), json!(spec));
     ctx.update(&obj)?;
     Ok(common::ok_empty())
 }
 
 /// `DeletionProtection` with `Type=NATGW`; `None` for other types (the EIP family answers those).
-pub fn deletion_protection(ctx: &mut Ctx<'_>, params: &Params) -> Option<Result<Value, CloudError>> {
+pub fn deletion_protection(
+    ctx: &mut Ctx<'_>,
+    params: &Params,
+) -> Option<Result<Value, CloudError>> {
     if optional(params, "Type") != Some("NATGW") {
         return None;
     }
@@ -222,7 +307,10 @@ pub fn delete(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
     if obj.attrs.get("DeletionProtection").and_then(Value::as_bool) == Some(true) {
         return Err(CloudError::new(
             "DependencyViolation.DeletionProtection",
-            format!("The NAT gateway {} has deletion protection enabled.", obj.id),
+            format!(
+                "The NAT gateway {} has deletion protection enabled.",
+                obj.id
+            ),
         ));
     }
     let eips = eni::eips_of(ctx, &region, &obj.id)?;
@@ -233,7 +321,10 @@ pub fn delete(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
                 "The NAT gateway {} still has {} EIP(s) associated ({}); disassociate them or delete with Force=true.",
                 obj.id,
                 eips.len(),
-                eips.iter().map(|e| e.id.as_str()).collect::<Vec<_>>().join(", ")
+                eips.iter()
+                    .map(|e| e.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         ));
     }

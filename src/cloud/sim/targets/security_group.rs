@@ -15,17 +15,32 @@ use crate::cloud::{CloudError, Params, optional, required};
 pub const KIND: &str = "security_group";
 
 pub fn get(ctx: &Ctx<'_>, region: &str, id: &str) -> Result<Obj, CloudError> {
-    common::must_get(ctx, KIND, region, id, "InvalidSecurityGroupId.NotFound", "security group")
+    common::must_get(
+        ctx,
+        KIND,
+        region,
+        id,
+        "InvalidSecurityGroupId.NotFound",
+        "security group",
+    )
 }
 
 /// Checks that every group of `ids` exists in `region` and belongs to `vpc_id`.
-pub fn check_groups(ctx: &Ctx<'_>, region: &str, ids: &[String], vpc_id: &str) -> Result<(), CloudError> {
+pub fn check_groups(
+    ctx: &Ctx<'_>,
+    region: &str,
+    ids: &[String],
+    vpc_id: &str,
+) -> Result<(), CloudError> {
     for id in ids {
         let sg = get(ctx, region, id)?;
         if !sg.str("VpcId").is_empty() && sg.str("VpcId") != vpc_id {
             return Err(CloudError::new(
                 "InvalidSecurityGroupId.VPCMismatch",
-                format!("The security group {id} belongs to VPC {}, not to VPC {vpc_id} of the vSwitch.", sg.str("VpcId")),
+                format!(
+                    "The security group {id} belongs to VPC {}, not to VPC {vpc_id} of the vSwitch.",
+                    sg.str("VpcId")
+                ),
             ));
         }
     }
@@ -36,8 +51,13 @@ pub fn check_groups(ctx: &Ctx<'_>, region: &str, ids: &[String], vpc_id: &str) -
 pub fn count_refs(ctx: &Ctx<'_>, ids: &[String], delta: i64) -> Result<(), CloudError> {
     for id in ids {
         if let Some(mut sg) = ctx.get_kind(id, KIND)? {
-            let n = sg.attrs.get("EniCount").and_then(Value::as_i64).unwrap_or(0);
-            sg.attrs.insert("EniCount".into(), json!((n + delta).max(0)));
+            let n = sg
+                .attrs
+                .get("EniCount")
+                .and_then(Value::as_i64)
+                .unwrap_or(0);
+            sg.attrs
+                .insert("EniCount".into(), json!((n + delta).max(0)));
             ctx.update(&sg)?;
         }
     }
@@ -65,16 +85,32 @@ pub fn create(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
     let mut attrs = Map::new();
     attrs.insert("SecurityGroupId".into(), json!(id));
     attrs.insert("VpcId".into(), json!(vpc_id));
-    attrs.insert("SecurityGroupName".into(), json!(optional(params, "SecurityGroupName").unwrap_or("")));
-    attrs.insert("Description".into(), json!(optional(params, "Description").unwrap_or("")));
+    attrs.insert(
+        "SecurityGroupName".into(),
+        json!(optional(params, "SecurityGroupName").unwrap_or("")),
+    );
+    attrs.insert(
+        "Description".into(),
+        json!(optional(params, "Description").unwrap_or("")),
+    );
     attrs.insert("SecurityGroupType".into(), json!(sg_type));
-    attrs.insert("InnerAccessPolicy".into(), json!(if sg_type == "normal" { "Accept" } else { "Drop" }));
+    attrs.insert(
+        "InnerAccessPolicy".into(),
+        json!(if sg_type == "normal" {
+            "Accept"
+        } else {
+            "Drop"
+        }),
+    );
     attrs.insert(
         "ResourceGroupId".into(),
         json!(catalog::resource_group_param(ctx, params)?),
     );
     attrs.insert("EniCount".into(), json!(0));
-    attrs.insert("Tags".into(), Value::Object(common::tags_from_params(params)));
+    attrs.insert(
+        "Tags".into(),
+        Value::Object(common::tags_from_params(params)),
+    );
     let obj = new_obj(ctx, id, KIND, &region, "Available", attrs, params);
     ctx.insert(&obj)?;
     Ok(ok(json!({"SecurityGroupId": obj.id})))
@@ -102,7 +138,11 @@ pub fn describe(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError>
     let mut ids = common::id_list(params, "SecurityGroupIds");
     ids.extend(common::id_list(params, "SecurityGroupId"));
     let objs = match optional(params, "ClientToken") {
-        Some(token) => ctx.by_token(KIND, token)?.filter(|o| o.region == region).into_iter().collect(),
+        Some(token) => ctx
+            .by_token(KIND, token)?
+            .filter(|o| o.region == region)
+            .into_iter()
+            .collect(),
         None => common::select(ctx, KIND, &region, &ids)?,
     };
     let vpc_id = optional(params, "VpcId");
@@ -115,7 +155,13 @@ pub fn describe(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError>
         .filter(|o| common::tags_match(o, &tags))
         .map(describe_item)
         .collect();
-    Ok(common::page_of(items, number, size, "SecurityGroups", "SecurityGroup"))
+    Ok(common::page_of(
+        items,
+        number,
+        size,
+        "SecurityGroups",
+        "SecurityGroup",
+    ))
 }
 
 /// `DescribeSecurityGroupAttribute`: one group with its (empty) rule list.
@@ -134,7 +180,11 @@ pub fn modify(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
     let region = region(params)?;
     let mut obj = get(ctx, &region, required(params, "SecurityGroupId")?)?;
     common::check_name(params, "SecurityGroupName")?;
-    copy_params(&mut obj.attrs, params, &["SecurityGroupName", "Description"]);
+    copy_params(
+        &mut obj.attrs,
+        params,
+        &["SecurityGroupName", "Description"],
+    );
     ctx.update(&obj)?;
     Ok(common::ok_empty())
 }
@@ -144,7 +194,10 @@ pub fn modify_policy(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudE
     let mut obj = get(ctx, &region, required(params, "SecurityGroupId")?)?;
     let policy = required(params, "InnerAccessPolicy")?;
     if !matches!(policy, "Accept" | "Drop") {
-        return Err(CloudError::new("InvalidParameter", format!("InnerAccessPolicy must be Accept or Drop, not {policy:?}.")));
+        return Err(CloudError::new(
+            "InvalidParameter",
+            format!("InnerAccessPolicy must be Accept or Drop, not {policy:?}."),
+        ));
     }
     obj.attrs.insert("InnerAccessPolicy".into(), json!(policy));
     ctx.update(&obj)?;
@@ -154,11 +207,18 @@ pub fn modify_policy(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudE
 pub fn delete(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
     let region = region(params)?;
     let obj = get(ctx, &region, required(params, "SecurityGroupId")?)?;
-    let n = obj.attrs.get("EniCount").and_then(Value::as_i64).unwrap_or(0);
+    let n = obj
+        .attrs
+        .get("EniCount")
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
     if n > 0 {
         return Err(CloudError::new(
             "DependencyViolation",
-            format!("There are still {n} instance(s) or network interface(s) in the security group {}.", obj.id),
+            format!(
+                "There are still {n} instance(s) or network interface(s) in the security group {}.",
+                obj.id
+            ),
         ));
     }
     ctx.delete(&obj.id)?;

@@ -5,25 +5,39 @@
 //!
 //! Object kind `slb` (status active/inactive) {LoadBalancerId, AddressType ("internet"/
 //! "intranet"), NetworkType ("vpc" with a vSwitch, "classic" without), VpcId, VSwitchId, Address,
-//! LoadBalancerSpec, PayType, ...}. Internet-facing instances get a public address from the
-//! static public IP range; internal ones a private IP of their vSwitch.
+//! LoadBalancerSpec, PayType, ...}. Internet-facing instances get a public address of the
+//! region's BGP space (through `addresses`); internal ones a private IP of their vSwitch.
 
 use serde_json::{Map, Value, json};
 
 use super::common::{self, copy_params, int, new_obj, ok, region, replay};
 use super::{catalog, eni, instance, ipam, vswitch};
-use crate::cloud::sim::{Ctx, Obj};
+use crate::cloud::sim::{Ctx, Obj, addresses};
 use crate::cloud::{CloudError, Params, optional, required};
 
 pub const KIND: &str = "slb";
 
 const SPECS: &[&str] = &[
-    "slb.s1.small", "slb.s2.small", "slb.s2.medium", "slb.s3.small", "slb.s3.medium", "slb.s3.large",
-    "slb.s3.xlarge", "slb.s3.xxlarge", "slb.lcu.elastic",
+    "slb.s1.small",
+    "slb.s2.small",
+    "slb.s2.medium",
+    "slb.s3.small",
+    "slb.s3.medium",
+    "slb.s3.large",
+    "slb.s3.xlarge",
+    "slb.s3.xxlarge",
+    "slb.lcu.elastic",
 ];
 
 pub fn get(ctx: &Ctx<'_>, region: &str, id: &str) -> Result<Obj, CloudError> {
-    common::must_get(ctx, KIND, region, id, "InvalidLoadBalancerId.NotFound", "load balancer")
+    common::must_get(
+        ctx,
+        KIND,
+        region,
+        id,
+        "InvalidLoadBalancerId.NotFound",
+        "load balancer",
+    )
 }
 
 pub fn create(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
@@ -33,21 +47,36 @@ pub fn create(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
     }
     let address_type = optional(params, "AddressType").unwrap_or("internet");
     if !matches!(address_type, "internet" | "intranet") {
-        return Err(CloudError::new("InvalidParameter.AddressType", format!("AddressType must be internet or intranet, not {address_type:?}.")));
+        return Err(CloudError::new(
+            "InvalidParameter.AddressType",
+            format!("AddressType must be internet or intranet, not {address_type:?}."),
+        ));
     }
     let spec = optional(params, "LoadBalancerSpec").unwrap_or("");
     if !spec.is_empty() && !SPECS.contains(&spec) {
-        return Err(CloudError::new("InvalidParameter.LoadBalancerSpec", format!("LoadBalancerSpec {spec:?} is not supported.")));
+        return Err(CloudError::new(
+            "InvalidParameter.LoadBalancerSpec",
+            format!("LoadBalancerSpec {spec:?} is not supported."),
+        ));
     }
     let pay = optional(params, "PayType").unwrap_or("PayOnDemand");
     if !matches!(pay, "PayOnDemand" | "PrePay") {
-        return Err(CloudError::new("InvalidParameter.PayType", format!("PayType must be PayOnDemand or PrePay, not {pay:?}.")));
+        return Err(CloudError::new(
+            "InvalidParameter.PayType",
+            format!("PayType must be PayOnDemand or PrePay, not {pay:?}."),
+        ));
     }
-    let charge = optional(params, "InternetChargeType").unwrap_or("paybytraffic").to_lowercase();
+    let charge = optional(params, "InternetChargeType")
+        .unwrap_or("paybytraffic")
+        .to_lowercase();
     if !matches!(charge.as_str(), "paybytraffic" | "paybybandwidth") {
-        return Err(CloudError::new("InvalidParameter.InternetChargeType", format!("InternetChargeType {charge:?} is not supported.")));
+        return Err(CloudError::new(
+            "InvalidParameter.InternetChargeType",
+            format!("InternetChargeType {charge:?} is not supported."),
+        ));
     }
-    let bandwidth = int(params, "Bandwidth")?.unwrap_or(if charge == "paybybandwidth" { 5 } else { 5120 });
+    let bandwidth =
+        int(params, "Bandwidth")?.unwrap_or(if charge == "paybybandwidth" { 5 } else { 5120 });
     let vsw = match optional(params, "VSwitchId") {
         Some(id) => Some(vswitch::get(ctx, &region, id)?),
         None => None,
@@ -60,7 +89,13 @@ pub fn create(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
     catalog::check_zone(&region, &master)?;
     let slave = optional(params, "SlaveZoneId")
         .map(str::to_string)
-        .unwrap_or_else(|| zones.iter().find(|z| **z != master).cloned().unwrap_or_default());
+        .unwrap_or_else(|| {
+            zones
+                .iter()
+                .find(|z| **z != master)
+                .cloned()
+                .unwrap_or_default()
+        });
     common::check_name(params, "LoadBalancerName")?;
     let id = ctx.new_id("lb-")?;
     let address = match (address_type, &vsw) {
@@ -72,32 +107,72 @@ pub fn create(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
             None => ipam::allocate(ctx, &v.id, &id)?,
         },
         ("intranet", None) => instance::classic_private_ip(ctx, &region)?,
-        _ => instance::static_public_ip(ctx, &region)?,
+        _ => addresses::allocate(ctx, &region, "BGP", &id, addresses::origin::CLASSIC)?.to_string(),
     };
     let mut attrs = Map::new();
     attrs.insert("LoadBalancerId".into(), json!(id));
-    attrs.insert("LoadBalancerName".into(), json!(optional(params, "LoadBalancerName").map(str::to_string).unwrap_or_else(|| format!("auto_named_slb_{}", id.trim_start_matches("lb-")))));
+    attrs.insert(
+        "LoadBalancerName".into(),
+        json!(
+            optional(params, "LoadBalancerName")
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("auto_named_slb_{}", id.trim_start_matches("lb-")))
+        ),
+    );
     attrs.insert("AddressType".into(), json!(address_type));
-    attrs.insert("NetworkType".into(), json!(if vsw.is_some() { "vpc" } else { "classic" }));
-    attrs.insert("VpcId".into(), json!(vsw.as_ref().map(|v| v.str("VpcId")).unwrap_or("")));
-    attrs.insert("VSwitchId".into(), json!(vsw.as_ref().map(|v| v.id.as_str()).unwrap_or("")));
+    attrs.insert(
+        "NetworkType".into(),
+        json!(if vsw.is_some() { "vpc" } else { "classic" }),
+    );
+    attrs.insert(
+        "VpcId".into(),
+        json!(vsw.as_ref().map(|v| v.str("VpcId")).unwrap_or("")),
+    );
+    attrs.insert(
+        "VSwitchId".into(),
+        json!(vsw.as_ref().map(|v| v.id.as_str()).unwrap_or("")),
+    );
     attrs.insert("Address".into(), json!(address));
-    attrs.insert("AddressIPVersion".into(), json!(optional(params, "AddressIPVersion").unwrap_or("ipv4")));
+    attrs.insert(
+        "AddressIPVersion".into(),
+        json!(optional(params, "AddressIPVersion").unwrap_or("ipv4")),
+    );
     attrs.insert("LoadBalancerSpec".into(), json!(spec));
     attrs.insert("PayType".into(), json!(pay));
-    attrs.insert("InstanceChargeType".into(), json!(optional(params, "InstanceChargeType").unwrap_or(if spec.is_empty() { "PayByCLCU" } else { "PayBySpec" })));
+    attrs.insert(
+        "InstanceChargeType".into(),
+        json!(
+            optional(params, "InstanceChargeType").unwrap_or(if spec.is_empty() {
+                "PayByCLCU"
+            } else {
+                "PayBySpec"
+            })
+        ),
+    );
     attrs.insert("InternetChargeType".into(), json!(charge));
     attrs.insert("Bandwidth".into(), json!(bandwidth));
     attrs.insert("MasterZoneId".into(), json!(master));
     attrs.insert("SlaveZoneId".into(), json!(slave));
-    attrs.insert("DeleteProtection".into(), json!(optional(params, "DeleteProtection").unwrap_or("off")));
-    attrs.insert("ModificationProtectionStatus".into(), json!(optional(params, "ModificationProtectionStatus").unwrap_or("NonProtection")));
-    attrs.insert("ModificationProtectionReason".into(), json!(optional(params, "ModificationProtectionReason").unwrap_or("")));
+    attrs.insert(
+        "DeleteProtection".into(),
+        json!(optional(params, "DeleteProtection").unwrap_or("off")),
+    );
+    attrs.insert(
+        "ModificationProtectionStatus".into(),
+        json!(optional(params, "ModificationProtectionStatus").unwrap_or("NonProtection")),
+    );
+    attrs.insert(
+        "ModificationProtectionReason".into(),
+        json!(optional(params, "ModificationProtectionReason").unwrap_or("")),
+    );
     attrs.insert(
         "ResourceGroupId".into(),
         json!(catalog::resource_group_param(ctx, params)?),
     );
-    attrs.insert("Tags".into(), Value::Object(common::tags_from_params(params)));
+    attrs.insert(
+        "Tags".into(),
+        Value::Object(common::tags_from_params(params)),
+    );
     let obj = new_obj(ctx, id, KIND, &region, "active", attrs, params);
     ctx.insert(&obj)?;
     Ok(created(&obj))
@@ -119,9 +194,24 @@ fn created(obj: &Obj) -> Value {
 fn describe_item(obj: &Obj) -> Value {
     let mut item = Map::new();
     for key in [
-        "LoadBalancerName", "AddressType", "NetworkType", "VpcId", "VSwitchId", "Address", "AddressIPVersion",
-        "LoadBalancerSpec", "PayType", "InstanceChargeType", "InternetChargeType", "Bandwidth", "MasterZoneId",
-        "SlaveZoneId", "DeleteProtection", "ModificationProtectionStatus", "ModificationProtectionReason", "ResourceGroupId",
+        "LoadBalancerName",
+        "AddressType",
+        "NetworkType",
+        "VpcId",
+        "VSwitchId",
+        "Address",
+        "AddressIPVersion",
+        "LoadBalancerSpec",
+        "PayType",
+        "InstanceChargeType",
+        "InternetChargeType",
+        "Bandwidth",
+        "MasterZoneId",
+        "SlaveZoneId",
+        "DeleteProtection",
+        "ModificationProtectionStatus",
+        "ModificationProtectionReason",
+        "ResourceGroupId",
     ] {
         item.insert(key.into(), obj.attrs.get(key).cloned().unwrap_or(json!("")));
     }
@@ -137,8 +227,17 @@ pub fn describe(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError>
     let region = region(params)?;
     let (number, size) = common::paging(params, 100)?;
     let objs = match optional(params, "ClientToken") {
-        Some(token) => ctx.by_token(KIND, token)?.filter(|o| o.region == region).into_iter().collect(),
-        None => common::select(ctx, KIND, &region, &common::id_list(params, "LoadBalancerId"))?,
+        Some(token) => ctx
+            .by_token(KIND, token)?
+            .filter(|o| o.region == region)
+            .into_iter()
+            .collect(),
+        None => common::select(
+            ctx,
+            KIND,
+            &region,
+            &common::id_list(params, "LoadBalancerId"),
+        )?,
     };
     let filters = [
         ("LoadBalancerName", optional(params, "LoadBalancerName")),
@@ -154,7 +253,13 @@ pub fn describe(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError>
         .filter(|o| filters.iter().all(|(k, v)| v.is_none_or(|v| o.str(k) == v)))
         .map(describe_item)
         .collect();
-    Ok(common::page_of(items, number, size, "LoadBalancers", "LoadBalancer"))
+    Ok(common::page_of(
+        items,
+        number,
+        size,
+        "LoadBalancers",
+        "LoadBalancer",
+    ))
 }
 
 pub fn describe_attribute(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
@@ -171,7 +276,10 @@ pub fn set(ctx: &mut Ctx<'_>, params: &Params, names: &[&str]) -> Result<Value, 
     if let Some(spec) = optional(params, "LoadBalancerSpec")
         && !SPECS.contains(&spec)
     {
-        return Err(CloudError::new("InvalidParameter.LoadBalancerSpec", format!("LoadBalancerSpec {spec:?} is not supported.")));
+        return Err(CloudError::new(
+            "InvalidParameter.LoadBalancerSpec",
+            format!("LoadBalancerSpec {spec:?} is not supported."),
+        ));
     }
     copy_params(&mut obj.attrs, params, names);
     if let Some(bw) = int(params, "Bandwidth")? {
@@ -179,7 +287,10 @@ pub fn set(ctx: &mut Ctx<'_>, params: &Params, names: &[&str]) -> Result<Value, 
     }
     if let Some(status) = optional(params, "LoadBalancerStatus") {
         if !matches!(status, "active" | "inactive") {
-            return Err(CloudError::new("InvalidParameter.LoadBalancerStatus", format!("LoadBalancerStatus must be active or inactive, not {status:?}.")));
+            return Err(CloudError::new(
+                "InvalidParameter.LoadBalancerStatus",
+                format!("LoadBalancerStatus must be active or inactive, not {status:?}."),
+            ));
         }
         obj.status = status.into();
     }
@@ -199,11 +310,18 @@ pub fn delete(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
     if let Some(eip) = eni::eips_of(ctx, &region, &obj.id)?.first() {
         return Err(CloudError::new(
             "DependencyViolation.EipBinding",
-            format!("The load balancer {} is still associated with EIP {}; disassociate it first.", obj.id, eip.id),
+            format!(
+                "The load balancer {} is still associated with EIP {}; disassociate it first.",
+                obj.id, eip.id
+            ),
         ));
     }
-    if obj.str("AddressType") == "intranet" && !obj.str("VSwitchId").is_empty() {
-        ipam::release(ctx, obj.str("VSwitchId"), obj.str("Address"))?;
+    if obj.str("AddressType") == "intranet" {
+        if !obj.str("VSwitchId").is_empty() {
+            ipam::release(ctx, obj.str("VSwitchId"), obj.str("Address"))?;
+        }
+    } else {
+        instance::release_static_ip(ctx, obj.str("Address"), &obj.id, true)?;
     }
     ctx.delete(&obj.id)?;
     Ok(common::ok_empty())

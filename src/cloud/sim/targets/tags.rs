@@ -14,7 +14,16 @@ use crate::cloud::{CloudError, Params, optional, repeated, required};
 
 /// The object kinds this family owns.
 pub const KINDS: &[&str] = &[
-    "vpc", "vswitch", "security_group", "instance", "eni", "nat_gateway", "slb", "havip", "ipv4_gateway", "kms_key",
+    "vpc",
+    "vswitch",
+    "security_group",
+    "instance",
+    "eni",
+    "nat_gateway",
+    "slb",
+    "havip",
+    "ipv4_gateway",
+    "kms_key",
 ];
 
 fn resource_ids(params: &Params) -> Vec<String> {
@@ -58,7 +67,11 @@ fn for_targets(
             if region.as_ref().is_some_and(|r| *r != obj.region) {
                 return Err(CloudError::not_found(
                     "InvalidResourceId.NotFound",
-                    format!("The resource {} does not exist in region {}.", obj.id, region.as_deref().unwrap_or("")),
+                    format!(
+                        "The resource {} does not exist in region {}.",
+                        obj.id,
+                        region.as_deref().unwrap_or("")
+                    ),
                 ));
             }
             f(&mut obj)?;
@@ -71,9 +84,17 @@ fn for_targets(
 pub fn tag(ctx: &mut Ctx<'_>, params: &Params) -> Option<Result<Value, CloudError>> {
     let add = common::tags_from_params(params);
     for_targets(ctx, params, |obj| {
-        let mut tags = obj.attrs.get("Tags").and_then(Value::as_object).cloned().unwrap_or_default();
+        let mut tags = obj
+            .attrs
+            .get("Tags")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
         if tags.len() + add.keys().filter(|k| !tags.contains_key(*k)).count() > 20 {
-            return Err(CloudError::new("QuotaExceeded.TagNum", format!("The resource {} would hold more than 20 tags.", obj.id)));
+            return Err(CloudError::new(
+                "QuotaExceeded.TagNum",
+                format!("The resource {} would hold more than 20 tags.", obj.id),
+            ));
         }
         tags.extend(add.clone());
         obj.attrs.insert("Tags".into(), Value::Object(tags));
@@ -85,7 +106,12 @@ pub fn untag(ctx: &mut Ctx<'_>, params: &Params) -> Option<Result<Value, CloudEr
     let keys = repeated(params, "TagKey");
     let all = common::flag(params, "All").unwrap_or(false);
     for_targets(ctx, params, |obj| {
-        let mut tags = obj.attrs.get("Tags").and_then(Value::as_object).cloned().unwrap_or_default();
+        let mut tags = obj
+            .attrs
+            .get("Tags")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
         if all {
             tags = Map::new();
         }
@@ -97,21 +123,29 @@ pub fn untag(ctx: &mut Ctx<'_>, params: &Params) -> Option<Result<Value, CloudEr
     })
 }
 
-pub fn move_resource_group(ctx: &mut Ctx<'_>, params: &Params) -> Option<Result<Value, CloudError>> {
+pub fn move_resource_group(
+    ctx: &mut Ctx<'_>,
+    params: &Params,
+) -> Option<Result<Value, CloudError>> {
     let group = optional(params, "NewResourceGroupId")
         .or_else(|| optional(params, "ResourceGroupId"))
         .map(str::to_string);
-    let known: Vec<String> = super::catalog::resource_groups(ctx).into_iter().map(|g| g.0).collect();
+    let known: Vec<String> = super::catalog::resource_groups(ctx)
+        .into_iter()
+        .map(|g| g.0)
+        .collect();
     for_targets(ctx, params, |obj| {
         let group = match &group {
             Some(g) => g.clone(),
             None => required(params, "NewResourceGroupId")?.to_string(),
         };
         if !known.contains(&group) {
+            // A11: the group must be one of the account's.
             return Err(CloudError::new(
                 "InvalidResourceGroupId",
-                format!("The resource group {group:?} does not exist in this account."),
-            ));
+                format!("The resource group {group} does not exist in this account"),
+            )
+            .rule("A11"));
         }
         obj.attrs.insert("ResourceGroupId".into(), json!(group));
         Ok(())

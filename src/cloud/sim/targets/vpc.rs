@@ -22,11 +22,14 @@ pub fn parse_cidr(cidr: &str, min_prefix: u8, max_prefix: u8) -> Result<Ipv4Net,
     let malformed = || {
         CloudError::new(
             "InvalidCidrBlock.Malformed",
-            format!("Specified CIDR block {cidr:?} is not valid: expected an IPv4 network such as 192.168.0.0/16 with a mask of {min_prefix}-{max_prefix}."),
+            format!(
+                "Specified CIDR block {cidr:?} is not valid: expected an IPv4 network such as 192.168.0.0/16 with a mask of {min_prefix}-{max_prefix}."
+            ),
         )
     };
     let net: Ipv4Net = cidr.trim().parse().map_err(|_| malformed())?;
-    if net.network() != net.addr() || net.prefix_len() < min_prefix || net.prefix_len() > max_prefix {
+    if net.network() != net.addr() || net.prefix_len() < min_prefix || net.prefix_len() > max_prefix
+    {
         return Err(malformed());
     }
     Ok(net)
@@ -46,8 +49,14 @@ pub fn create(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
     let mut attrs = Map::new();
     attrs.insert("VpcId".into(), json!(id));
     attrs.insert("CidrBlock".into(), json!(net.to_string()));
-    attrs.insert("VpcName".into(), json!(optional(params, "VpcName").unwrap_or("")));
-    attrs.insert("Description".into(), json!(optional(params, "Description").unwrap_or("")));
+    attrs.insert(
+        "VpcName".into(),
+        json!(optional(params, "VpcName").unwrap_or("")),
+    );
+    attrs.insert(
+        "Description".into(),
+        json!(optional(params, "Description").unwrap_or("")),
+    );
     attrs.insert(
         "ResourceGroupId".into(),
         json!(super::catalog::resource_group_param(ctx, params)?),
@@ -55,14 +64,33 @@ pub fn create(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
     attrs.insert("VRouterId".into(), json!(format!("vrt-{suffix}")));
     attrs.insert("RouteTableId".into(), json!(format!("vtb-{suffix}")));
     attrs.insert("Ipv4GatewayId".into(), json!(""));
-    attrs.insert("IsDefault".into(), json!(flag(params, "IsDefault").unwrap_or(false)));
+    attrs.insert(
+        "IsDefault".into(),
+        json!(flag(params, "IsDefault").unwrap_or(false)),
+    );
     let ipv6 = flag(params, "EnableIpv6").unwrap_or(false);
     attrs.insert("EnableIpv6".into(), json!(ipv6));
-    attrs.insert("Ipv6CidrBlock".into(), json!(if ipv6 { ipv6_block(&suffix) } else { String::new() }));
-    attrs.insert("Ipv6Isp".into(), json!(optional(params, "Ipv6Isp").unwrap_or("BGP")));
-    attrs.insert("UserCidrs".into(), json!(common::id_list(params, "UserCidr")));
+    attrs.insert(
+        "Ipv6CidrBlock".into(),
+        json!(if ipv6 {
+            ipv6_block(&suffix)
+        } else {
+            String::new()
+        }),
+    );
+    attrs.insert(
+        "Ipv6Isp".into(),
+        json!(optional(params, "Ipv6Isp").unwrap_or("BGP")),
+    );
+    attrs.insert(
+        "UserCidrs".into(),
+        json!(common::id_list(params, "UserCidr")),
+    );
     attrs.insert("VSwitchIds".into(), json!([]));
-    attrs.insert("Tags".into(), Value::Object(common::tags_from_params(params)));
+    attrs.insert(
+        "Tags".into(),
+        Value::Object(common::tags_from_params(params)),
+    );
     copy_params(&mut attrs, params, &["ClassicLinkEnabled"]);
     let obj = new_obj(ctx, id, KIND, &region, "Available", attrs, params);
     ctx.insert(&obj)?;
@@ -70,7 +98,10 @@ pub fn create(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
 }
 
 fn ipv6_block(suffix: &str) -> String {
-    let n = suffix.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b))) & 0xffff;
+    let n = suffix
+        .bytes()
+        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
+        & 0xffff;
     format!("2408:4000:{n:x}::/56")
 }
 
@@ -117,7 +148,11 @@ pub fn describe(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError>
     let region = region(params)?;
     let (number, size) = common::paging(params, 50)?;
     let objs = match optional(params, "ClientToken") {
-        Some(token) => ctx.by_token(KIND, token)?.filter(|o| o.region == region).into_iter().collect(),
+        Some(token) => ctx
+            .by_token(KIND, token)?
+            .filter(|o| o.region == region)
+            .into_iter()
+            .collect(),
         None => common::select(ctx, KIND, &region, &common::id_list(params, "VpcId"))?,
     };
     let name = optional(params, "VpcName");
@@ -128,7 +163,9 @@ pub fn describe(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError>
         .iter()
         .filter(|o| name.is_none_or(|n| o.str("VpcName") == n))
         .filter(|o| rg.is_none_or(|g| o.str("ResourceGroupId") == g))
-        .filter(|o| is_default.is_none_or(|d| o.attrs.get("IsDefault").and_then(Value::as_bool) == Some(d)))
+        .filter(|o| {
+            is_default.is_none_or(|d| o.attrs.get("IsDefault").and_then(Value::as_bool) == Some(d))
+        })
         .filter(|o| common::tags_match(o, &tags))
         .map(describe_item)
         .collect();
@@ -143,32 +180,58 @@ pub fn modify(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
     copy_params(&mut obj.attrs, params, &["VpcName", "Description"]);
     if let Some(ipv6) = flag(params, "EnableIPv6").or_else(|| flag(params, "EnableIpv6")) {
         obj.attrs.insert("EnableIpv6".into(), json!(ipv6));
-        let block = if ipv6 { ipv6_block(obj.id.trim_start_matches("vpc-")) } else { String::new() };
+        let block = if ipv6 {
+            ipv6_block(obj.id.trim_start_matches("vpc-"))
+        } else {
+            String::new()
+        };
         obj.attrs.insert("Ipv6CidrBlock".into(), json!(block));
     }
     ctx.update(&obj)?;
     Ok(common::ok_empty())
 }
 
-/// Kinds whose objects keep a VPC from being deleted, with the error code naming them.
+/// Kinds besides vSwitches whose objects keep a VPC from being deleted (instances, interfaces,
+/// NAT gateways, internal CLBs and HAVIPs all live in vSwitches).
 const DEPENDENTS: &[(&str, &str, &str)] = &[
-    ("vswitch", "DependencyViolation.VSwitch", "vSwitches"),
-    ("security_group", "DependencyViolation.SecurityGroup", "security groups"),
-    ("nat_gateway", "DependencyViolation.NatGateway", "NAT gateways"),
-    ("ipv4_gateway", "DependencyViolation.Ipv4Gateway", "IPv4 gateways"),
-    ("instance", "DependencyViolation.Instance", "ECS instances"),
-    ("slb", "DependencyViolation.LoadBalancer", "CLB instances"),
+    (
+        "security_group",
+        "DependencyViolation.SecurityGroup",
+        "security groups",
+    ),
+    (
+        "ipv4_gateway",
+        "DependencyViolation.Ipv4Gateway",
+        "IPv4 gateways",
+    ),
 ];
 
 pub fn delete(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
     let region = region(params)?;
     let obj = get(ctx, &region, crate::cloud::required(params, "VpcId")?)?;
+    let vswitches = obj
+        .attrs
+        .get("VSwitchIds")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    if vswitches > 0 {
+        return Err(CloudError::new(
+            "DependencyViolation.VSwitch",
+            format!(
+                "The VPC {} still has {vswitches} vSwitch(es); delete them before the VPC.",
+                obj.id
+            ),
+        ));
+    }
     for (kind, code, what) in DEPENDENTS {
         let n = common::count_by_attr(ctx, kind, &region, "VpcId", &obj.id)?;
         if n > 0 {
             return Err(CloudError::new(
                 *code,
-                format!("The VPC {} still has {n} dependent {what}; delete them before the VPC.", obj.id),
+                format!(
+                    "The VPC {} still has {n} dependent {what}; delete them before the VPC.",
+                    obj.id
+                ),
             ));
         }
     }
@@ -177,11 +240,21 @@ pub fn delete(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
 }
 
 /// Records `vswitch_id` in (or removes it from) the VPC's `VSwitchIds`.
-pub fn track_vswitch(ctx: &Ctx<'_>, vpc_id: &str, vswitch_id: &str, add: bool) -> Result<(), CloudError> {
+pub fn track_vswitch(
+    ctx: &Ctx<'_>,
+    vpc_id: &str,
+    vswitch_id: &str,
+    add: bool,
+) -> Result<(), CloudError> {
     let Some(mut vpc) = ctx.get_kind(vpc_id, KIND)? else {
         return Ok(());
     };
-    let mut ids: Vec<Value> = vpc.attrs.get("VSwitchIds").and_then(Value::as_array).cloned().unwrap_or_default();
+    let mut ids: Vec<Value> = vpc
+        .attrs
+        .get("VSwitchIds")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     ids.retain(|v| v.as_str() != Some(vswitch_id));
     if add {
         ids.push(json!(vswitch_id));

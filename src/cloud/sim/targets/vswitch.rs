@@ -15,7 +15,14 @@ pub const KIND: &str = "vswitch";
 
 /// The vSwitch `id` of `region`, or `InvalidVSwitchId.NotFound`.
 pub fn get(ctx: &Ctx<'_>, region: &str, id: &str) -> Result<Obj, CloudError> {
-    common::must_get(ctx, KIND, region, id, "InvalidVSwitchId.NotFound", "vSwitch")
+    common::must_get(
+        ctx,
+        KIND,
+        region,
+        id,
+        "InvalidVSwitchId.NotFound",
+        "vSwitch",
+    )
 }
 
 pub fn create(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
@@ -31,14 +38,21 @@ pub fn create(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
     if !vpc_net.contains(&net) {
         return Err(CloudError::new(
             "InvalidCidrBlock.Malformed",
-            format!("The vSwitch CIDR block {net} must lie inside the CIDR block {vpc_net} of VPC {}.", vpc.id),
+            format!(
+                "The vSwitch CIDR block {net} must lie inside the CIDR block {vpc_net} of VPC {}.",
+                vpc.id
+            ),
         ));
     }
     let siblings: Vec<String> = vpc
         .attrs
         .get("VSwitchIds")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default();
     for sibling in siblings {
         if let Some(other) = ctx.get_kind(&sibling, KIND)?
@@ -47,7 +61,10 @@ pub fn create(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
         {
             return Err(CloudError::new(
                 "InvalidCidrBlock.Overlapped",
-                format!("The vSwitch CIDR block {net} overlaps the block {other_net} of vSwitch {} in VPC {}.", other.id, vpc.id),
+                format!(
+                    "The vSwitch CIDR block {net} overlaps the block {other_net} of vSwitch {} in VPC {}.",
+                    other.id, vpc.id
+                ),
             ));
         }
     }
@@ -59,14 +76,26 @@ pub fn create(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
     attrs.insert("VpcId".into(), json!(vpc.id));
     attrs.insert("CidrBlock".into(), json!(net.to_string()));
     attrs.insert("ZoneId".into(), json!(zone));
-    attrs.insert("VSwitchName".into(), json!(optional(params, "VSwitchName").unwrap_or("")));
-    attrs.insert("Description".into(), json!(optional(params, "Description").unwrap_or("")));
-    attrs.insert("AvailableIpAddressCount".into(), json!(ipam::capacity(&net.to_string())));
+    attrs.insert(
+        "VSwitchName".into(),
+        json!(optional(params, "VSwitchName").unwrap_or("")),
+    );
+    attrs.insert(
+        "Description".into(),
+        json!(optional(params, "Description").unwrap_or("")),
+    );
+    attrs.insert(
+        "AvailableIpAddressCount".into(),
+        json!(ipam::capacity(&net.to_string())),
+    );
     attrs.insert("ResourceGroupId".into(), json!(vpc.str("ResourceGroupId")));
     attrs.insert("RouteTableId".into(), json!(vpc.str("RouteTableId")));
     attrs.insert("Ipv6CidrBlock".into(), json!(""));
     attrs.insert("EnableIpv6".into(), json!(false));
-    attrs.insert("Tags".into(), Value::Object(common::tags_from_params(params)));
+    attrs.insert(
+        "Tags".into(),
+        Value::Object(common::tags_from_params(params)),
+    );
     let obj = new_obj(ctx, id, KIND, &region, "Available", attrs, params);
     ctx.insert(&obj)?;
     vpc::track_vswitch(ctx, &vpc.id, &obj.id, true)?;
@@ -100,7 +129,10 @@ pub fn describe(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError>
     let (number, size) = common::paging(params, 50)?;
     let ids = common::id_list(params, "VSwitchId");
     let objs = if let Some(token) = optional(params, "ClientToken") {
-        ctx.by_token(KIND, token)?.filter(|o| o.region == region).into_iter().collect()
+        ctx.by_token(KIND, token)?
+            .filter(|o| o.region == region)
+            .into_iter()
+            .collect()
     } else if ids.is_empty()
         && let Some(vpc_id) = optional(params, "VpcId")
     {
@@ -110,9 +142,17 @@ pub fn describe(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError>
                     .attrs
                     .get("VSwitchIds")
                     .and_then(Value::as_array)
-                    .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|v| v.as_str().map(str::to_string))
+                            .collect()
+                    })
                     .unwrap_or_default();
-                if listed.is_empty() { Vec::new() } else { common::select(ctx, KIND, &region, &listed)? }
+                if listed.is_empty() {
+                    Vec::new()
+                } else {
+                    common::select(ctx, KIND, &region, &listed)?
+                }
             }
             None => Vec::new(),
         }
@@ -149,7 +189,11 @@ pub fn modify(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
 pub fn delete(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
     let region = region(params)?;
     let obj = get(ctx, &region, required(params, "VSwitchId")?)?;
-    let free = obj.attrs.get("AvailableIpAddressCount").and_then(Value::as_i64).unwrap_or(0);
+    let free = obj
+        .attrs
+        .get("AvailableIpAddressCount")
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
     let used = ipam::capacity(obj.str("CidrBlock")) - free;
     if used > 0 {
         let owner = common::find_by_attr(ctx, "private_ip", &region, "VSwitchId", &obj.id)?
@@ -158,7 +202,10 @@ pub fn delete(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
             .unwrap_or_default();
         return Err(CloudError::new(
             "DependencyViolation",
-            format!("The vSwitch {} still has {used} private IP address(es) in use (for example by {owner}); delete those resources first.", obj.id),
+            format!(
+                "The vSwitch {} still has {used} private IP address(es) in use (for example by {owner}); delete those resources first.",
+                obj.id
+            ),
         ));
     }
     ctx.delete(&obj.id)?;

@@ -13,32 +13,69 @@ fn client_token_makes_creates_idempotent() {
     let b = w.ok("AllocateEipAddress", &[("ClientToken", "tok-1")]);
     assert_eq!(a, b);
     assert_eq!(admin::list(&w.cloud, Some("eip")).unwrap().len(), 1);
-    let t = w.ok("DescribeClientToken", &[("ClientToken", "tok-1"), ("Action", "AllocateEipAddress")]);
+    let t = w.ok(
+        "DescribeClientToken",
+        &[("ClientToken", "tok-1"), ("Action", "AllocateEipAddress")],
+    );
     assert_eq!(t["Response"]["AllocationId"], a["AllocationId"]);
-    assert_eq!(w.ok("DescribeClientToken", &[("ClientToken", "nope")])["Found"], false);
+    assert_eq!(
+        w.ok("DescribeClientToken", &[("ClientToken", "nope")])["Found"],
+        false
+    );
 }
 
 #[test]
 fn describe_filters_and_pages() {
     let w = world();
     let ids: Vec<String> = (0..12).map(|_| w.eip(&[])).collect();
-    w.ok("ModifyEipAddressAttribute", &[("AllocationId", &ids[3]), ("Name", "web")]);
+    w.ok(
+        "ModifyEipAddressAttribute",
+        &[("AllocationId", &ids[3]), ("Name", "web")],
+    );
     let r = w.ok("DescribeEipAddresses", &[]);
-    assert_eq!((r["TotalCount"].as_i64(), r["PageSize"].as_i64()), (Some(12), Some(10)));
-    assert_eq!(r["EipAddresses"]["EipAddress"].as_array().unwrap().len(), 10);
+    assert_eq!(
+        (r["TotalCount"].as_i64(), r["PageSize"].as_i64()),
+        (Some(12), Some(10))
+    );
+    assert_eq!(
+        r["EipAddresses"]["EipAddress"].as_array().unwrap().len(),
+        10
+    );
     let r = w.ok("DescribeEipAddresses", &[("PageNumber", "2")]);
     assert_eq!(r["EipAddresses"]["EipAddress"].as_array().unwrap().len(), 2);
     let r = w.ok("DescribeEipAddresses", &[("EipName", "web")]);
-    assert_eq!(r["EipAddresses"]["EipAddress"][0]["AllocationId"], ids[3].as_str());
-    let ip = w.describe(&ids[5]).unwrap()["IpAddress"].as_str().unwrap().to_string();
+    assert_eq!(
+        r["EipAddresses"]["EipAddress"][0]["AllocationId"],
+        ids[3].as_str()
+    );
+    let ip = w.describe(&ids[5]).unwrap()["IpAddress"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let r = w.ok("DescribeEipAddresses", &[("EipAddress", &ip)]);
-    assert_eq!(r["EipAddresses"]["EipAddress"][0]["AllocationId"], ids[5].as_str());
+    assert_eq!(
+        r["EipAddresses"]["EipAddress"][0]["AllocationId"],
+        ids[5].as_str()
+    );
     let joined = ids[..3].join(",");
-    let r = w.ok("DescribeEipAddresses", &[("AllocationId", &joined), ("PageSize", "100")]);
+    let r = w.ok(
+        "DescribeEipAddresses",
+        &[("AllocationId", &joined), ("PageSize", "100")],
+    );
     assert_eq!(r["TotalCount"], 3);
-    assert_eq!(w.err("DescribeEipAddresses", &[("PageSize", "101")]).code, "InvalidParameter");
-    let many = (0..51).map(|i| format!("eip-{i}")).collect::<Vec<_>>().join(",");
-    assert_eq!(w.err("DescribeEipAddresses", &[("AllocationId", &many)]).code, "InvalidParameter");
+    assert_eq!(
+        w.err("DescribeEipAddresses", &[("PageSize", "101")]).code,
+        "InvalidParameter"
+    );
+    let many = (0..51)
+        .map(|i| format!("eip-{i}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    assert_eq!(
+        w.err("DescribeEipAddresses", &[("AllocationId", &many)])
+            .code,
+        "InvalidParameter"
+    );
     let r = w.ok("DescribeEipAddresses", &[("RegionId", "cn-beijing")]);
     assert_eq!(r["TotalCount"], 0);
 }
@@ -47,33 +84,84 @@ fn describe_filters_and_pages() {
 fn tags_on_eips_and_pools() {
     let w = world();
     let id = w.eip(&[]);
-    w.ok("TagResources", &[("ResourceType", "EIP"), ("ResourceId.1", &id), ("Tag.1.Key", "env"), ("Tag.1.Value", "prod")]);
-    let r = w.ok("DescribeEipAddresses", &[("Tag.1.Key", "env"), ("Tag.1.Value", "prod")]);
+    w.ok(
+        "TagResources",
+        &[
+            ("ResourceType", "EIP"),
+            ("ResourceId.1", &id),
+            ("Tag.1.Key", "env"),
+            ("Tag.1.Value", "prod"),
+        ],
+    );
+    let r = w.ok(
+        "DescribeEipAddresses",
+        &[("Tag.1.Key", "env"), ("Tag.1.Value", "prod")],
+    );
     assert_eq!(r["TotalCount"], 1);
-    let l = w.ok("ListTagResources", &[("ResourceType", "EIP"), ("ResourceId.1", &id)]);
-    assert_eq!(l["TagResources"]["TagResource"][0], json!({"ResourceId": id, "ResourceType": "EIP", "TagKey": "env", "TagValue": "prod"}));
-    w.ok("UnTagResources", &[("ResourceType", "EIP"), ("ResourceId.1", &id), ("TagKey.1", "env")]);
+    let l = w.ok(
+        "ListTagResources",
+        &[("ResourceType", "EIP"), ("ResourceId.1", &id)],
+    );
+    assert_eq!(
+        l["TagResources"]["TagResource"][0],
+        json!({"ResourceId": id, "ResourceType": "EIP", "TagKey": "env", "TagValue": "prod"})
+    );
+    w.ok(
+        "UnTagResources",
+        &[
+            ("ResourceType", "EIP"),
+            ("ResourceId.1", &id),
+            ("TagKey.1", "env"),
+        ],
+    );
     assert_eq!(w.describe(&id).unwrap()["Tags"]["Tag"], json!([]));
     assert_eq!(
-        w.err("TagResources", &[("ResourceType", "EIP"), ("ResourceId.1", &id), ("Tag.1.Key", "acs:x"), ("Tag.1.Value", "v")]).code,
+        w.err(
+            "TagResources",
+            &[
+                ("ResourceType", "EIP"),
+                ("ResourceId.1", &id),
+                ("Tag.1.Key", "acs:x"),
+                ("Tag.1.Value", "v")
+            ]
+        )
+        .code,
         "InvalidTagKey"
     );
     // Other resource types belong to other families.
-    assert_eq!(w.err("TagResources", &[("ResourceType", "VPC"), ("ResourceId.1", "vpc-1")]).code, "InvalidAction.NotFound");
+    assert_eq!(
+        w.err(
+            "TagResources",
+            &[("ResourceType", "VPC"), ("ResourceId.1", "vpc-1")]
+        )
+        .code,
+        "InvalidAction.NotFound"
+    );
 }
 
 #[test]
 fn clock_and_account() {
     let w = world();
     admin::clock_set(&w.cloud, "2030-01-01T00:00:00+08:00").unwrap();
-    let now = admin::clock_show(&w.cloud).unwrap()["now"].as_str().unwrap().to_string();
+    let now = admin::clock_show(&w.cloud).unwrap()["now"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(now.starts_with("2029-12-31T16:00"), "{now}");
     admin::clock_advance(&w.cloud, "36h").unwrap();
-    let now = admin::clock_show(&w.cloud).unwrap()["now"].as_str().unwrap().to_string();
+    let now = admin::clock_show(&w.cloud).unwrap()["now"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(now.starts_with("2030-01-02T04:00"), "{now}");
     assert!(admin::clock_advance(&w.cloud, "soon").is_err());
     let id = w.eip(&[]);
-    assert!(w.describe(&id).unwrap()["AllocationTime"].as_str().unwrap().starts_with("2030-01-02"));
+    assert!(
+        w.describe(&id).unwrap()["AllocationTime"]
+            .as_str()
+            .unwrap()
+            .starts_with("2030-01-02")
+    );
     let acct = admin::account_show(&w.cloud).unwrap();
     assert_eq!(acct["eip_quota"], 20);
     assert_eq!(acct["resource_groups"][0], "rg-acfmdefault0001");
@@ -92,14 +180,24 @@ fn faults_fail_before_the_call_and_never_in_scratch() {
     let mut p = Params::new();
     p.insert("RegionId".into(), "cn-hangzhou".into());
     let e = cloud.call("AllocateEipAddress", &p).unwrap_err();
-    assert_eq!((e.code.as_str(), e.message.as_str()), ("Throttling.User", "Request was denied due to user flow control."));
+    assert_eq!(
+        (e.code.as_str(), e.message.as_str()),
+        (
+            "Throttling.User",
+            "Request was denied due to user flow control."
+        )
+    );
     assert!(e.is_retryable());
     assert!(admin::list(&cloud, Some("eip")).unwrap().is_empty());
     let scratch = cloud.scratch().unwrap();
     scratch.call("AllocateEipAddress", &p).unwrap();
     drop(scratch);
-    let cloud = SimCloud::open_with_faults(&path, Faults::parse("conflict=1,seed=3").unwrap()).unwrap();
-    assert_eq!(cloud.call("AllocateEipAddress", &p).unwrap_err().code, "OperationConflict");
+    let cloud =
+        SimCloud::open_with_faults(&path, Faults::parse("conflict=1,seed=3").unwrap()).unwrap();
+    assert_eq!(
+        cloud.call("AllocateEipAddress", &p).unwrap_err().code,
+        "OperationConflict"
+    );
     assert!(cloud.call("DescribeEipAddresses", &p).is_ok());
 }
 
@@ -116,7 +214,7 @@ fn scratch_leaves_the_world_byte_identical() {
         p.insert("AllocationId".into(), id.clone());
         p.insert("InstanceId".into(), "i-1".into());
         scratch.call("AssociateEipAddress", &p).unwrap();
-        p.remove("InstanceId");
+        p.insert("Bandwidth".into(), "9999".into());
         scratch.call("AllocateEipAddress", &p).unwrap_err();
         let mut q = Params::new();
         q.insert("RegionId".into(), "cn-hangzhou".into());
@@ -133,11 +231,54 @@ fn admin_out_of_band_changes_go_through_the_api() {
     w.instance("i-1");
     admin::eip_modify(&w.cloud, &id, "50").unwrap();
     assert_eq!(w.describe(&id).unwrap()["Bandwidth"], "50");
-    assert_eq!(admin::eip_modify(&w.cloud, &id, "9999").unwrap_err().rule.as_deref(), Some("A04"));
+    assert_eq!(
+        admin::eip_modify(&w.cloud, &id, "9999")
+            .unwrap_err()
+            .rule
+            .as_deref(),
+        Some("A04")
+    );
     admin::eip_associate(&w.cloud, &id, "i-1", "").unwrap();
-    assert_eq!(admin::eip_release(&w.cloud, &id).unwrap_err().rule.as_deref(), Some("D02"));
+    assert_eq!(
+        admin::eip_release(&w.cloud, &id)
+            .unwrap_err()
+            .rule
+            .as_deref(),
+        Some("D02")
+    );
     admin::eip_unassociate(&w.cloud, &id).unwrap();
     admin::eip_release(&w.cloud, &id).unwrap();
     assert!(admin::show(&w.cloud, &id).unwrap().is_none());
-    assert!(admin::list(&w.cloud, None).unwrap().iter().any(|o| o.id == "i-1"));
+    assert!(
+        admin::list(&w.cloud, None)
+            .unwrap()
+            .iter()
+            .any(|o| o.id == "i-1")
+    );
+}
+
+#[test]
+#[ignore = "timing probe: cargo test --lib bulk_allocation -- --ignored --nocapture"]
+fn bulk_allocation_scales() {
+    let w = world();
+    w.set("eip_quota", "100000");
+    w.instance("i-x");
+    let start = std::time::Instant::now();
+    let n = 20_000;
+    let mut ids = Vec::new();
+    for i in 0..n {
+        ids.push(w.eip(&[]));
+        if i % 5000 == 4999 {
+            eprintln!("{} allocations: {:?}", i + 1, start.elapsed());
+        }
+    }
+    let t = std::time::Instant::now();
+    for chunk in ids.chunks(50) {
+        w.ok("DescribeEipAddresses", &[("AllocationId", &chunk.join(",")), ("PageSize", "100")]);
+    }
+    eprintln!("describe {n} in batches: {:?}", t.elapsed());
+    let t = std::time::Instant::now();
+    w.ok("AssociateEipAddress", &[("AllocationId", &ids[0]), ("InstanceId", "i-x")]);
+    w.ok("DescribeEipAddresses", &[("PageNumber", "150"), ("PageSize", "100")]);
+    eprintln!("associate + page: {:?}", t.elapsed());
 }

@@ -32,13 +32,18 @@ pub fn world() -> World {
 impl World {
     /// Calls `action` (RegionId cn-hangzhou unless given).
     pub fn call(&self, action: &str, args: &[(&str, &str)]) -> Result<Value, CloudError> {
-        let mut p: Params = args.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect();
-        p.entry("RegionId".into()).or_insert_with(|| "cn-hangzhou".into());
+        let mut p: Params = args
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+            .collect();
+        p.entry("RegionId".into())
+            .or_insert_with(|| "cn-hangzhou".into());
         self.cloud.call(action, &p)
     }
 
     pub fn ok(&self, action: &str, args: &[(&str, &str)]) -> Value {
-        self.call(action, args).unwrap_or_else(|e| panic!("{action} failed: {e}"))
+        self.call(action, args)
+            .unwrap_or_else(|e| panic!("{action} failed: {e}"))
     }
 
     pub fn err(&self, action: &str, args: &[(&str, &str)]) -> CloudError {
@@ -50,17 +55,24 @@ impl World {
 
     /// Allocates a default EIP and returns its id.
     pub fn eip(&self, args: &[(&str, &str)]) -> String {
-        self.ok("AllocateEipAddress", args)["AllocationId"].as_str().unwrap().to_string()
+        self.ok("AllocateEipAddress", args)["AllocationId"]
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 
     /// The DescribeEipAddresses item of `id`.
     pub fn describe(&self, id: &str) -> Option<Value> {
         let r = self.ok("DescribeEipAddresses", &[("AllocationId", id)]);
-        r["EipAddresses"]["EipAddress"].as_array().and_then(|a| a.first().cloned())
+        r["EipAddresses"]["EipAddress"]
+            .as_array()
+            .and_then(|a| a.first().cloned())
     }
 
     pub fn set(&self, key: &str, value: &str) {
-        self.cloud.with_ctx(|ctx| account::set(ctx, key, value)).unwrap();
+        self.cloud
+            .with_ctx(|ctx| account::set(ctx, key, value))
+            .unwrap();
     }
 
     /// Inserts a target object as the other families would.

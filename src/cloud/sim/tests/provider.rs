@@ -39,13 +39,21 @@ struct Setup {
 fn setup() -> Setup {
     let w = world();
     let inner = SimCloud::open_with_faults(w.cloud.path(), None).unwrap();
-    let cloud = Arc::new(Counting { inner, calls: Mutex::new(Vec::new()), total: AtomicUsize::new(0) });
+    let cloud = Arc::new(Counting {
+        inner,
+        calls: Mutex::new(Vec::new()),
+        total: AtomicUsize::new(0),
+    });
     let p = AlicloudProvider::new(cloud.clone());
     Setup { w, cloud, p }
 }
 
 fn ctx() -> OpContext {
-    OpContext { region: "cn-hangzhou".into(), client_token: None, timeout: Duration::from_secs(5) }
+    OpContext {
+        region: "cn-hangzhou".into(),
+        client_token: None,
+        timeout: Duration::from_secs(5),
+    }
 }
 
 fn cfg(v: Value) -> Attrs {
@@ -55,10 +63,15 @@ fn cfg(v: Value) -> Attrs {
 /// Asserts `attrs` holds every attribute of `schemas/<rtype>.json`.
 fn assert_schema_complete(file: &str, attrs: &Attrs) {
     let path = format!("{}/schemas/{file}.json", env!("CARGO_MANIFEST_DIR"));
-    let Ok(text) = std::fs::read_to_string(&path) else { return };
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return;
+    };
     let schema: Value = serde_json::from_str(&text).unwrap();
     for name in schema["attributes"].as_object().unwrap().keys() {
-        assert!(attrs.contains_key(name), "{file}: attribute {name} missing from {attrs:?}");
+        assert!(
+            attrs.contains_key(name),
+            "{file}: attribute {name} missing from {attrs:?}"
+        );
     }
     assert!(attrs.contains_key("id"));
 }
@@ -67,7 +80,9 @@ fn assert_schema_complete(file: &str, attrs: &Attrs) {
 fn eip_address_lifecycle() {
     let s = setup();
     let c = ctx();
-    let config = cfg(json!({"address_name": "web", "bandwidth": "10", "tags": {"env": "prod"}, "deletion_protection": true, "mode": "BINDED"}));
+    let config = cfg(
+        json!({"address_name": "web", "bandwidth": "10", "tags": {"env": "prod"}, "deletion_protection": true, "mode": "BINDED"}),
+    );
     let a = s.p.create(&c, "alicloud_eip_address", &config).unwrap();
     assert_schema_complete("alicloud_eip_address", &a);
     assert_eq!(a["bandwidth"], "10");
@@ -88,42 +103,126 @@ fn eip_address_lifecycle() {
     next.insert("tags".into(), json!({"team": "net"}));
     next.insert("deletion_protection".into(), json!(false));
     let before = s.cloud.total.load(Ordering::SeqCst);
-    let b = s.p.update(&c, "alicloud_eip_address", &id, &a, &next, &["bandwidth".into(), "tags".into(), "deletion_protection".into()]).unwrap();
-    assert_eq!((b["bandwidth"].as_str(), b["tags"].clone(), b["deletion_protection"].as_bool()), (Some("20"), json!({"team": "net"}), Some(false)));
+    let b =
+        s.p.update(
+            &c,
+            "alicloud_eip_address",
+            &id,
+            &a,
+            &next,
+            &[
+                "bandwidth".into(),
+                "tags".into(),
+                "deletion_protection".into(),
+            ],
+        )
+        .unwrap();
+    assert_eq!(
+        (
+            b["bandwidth"].as_str(),
+            b["tags"].clone(),
+            b["deletion_protection"].as_bool()
+        ),
+        (Some("20"), json!({"team": "net"}), Some(false))
+    );
     let calls: Vec<String> = s.cloud.calls.lock().unwrap()[before..].to_vec();
-    assert!(calls.contains(&"ModifyEipAddressAttribute".to_string()) && !calls.contains(&"ModifyEipForwardMode".to_string()), "{calls:?}");
+    assert!(
+        calls.contains(&"ModifyEipAddressAttribute".to_string())
+            && !calls.contains(&"ModifyEipForwardMode".to_string()),
+        "{calls:?}"
+    );
     // Rules come back as cloud errors with their IDs.
     let mut bad = next.clone();
     bad.insert("bandwidth".into(), json!("900"));
-    let e = s.p.update(&c, "alicloud_eip_address", &id, &b, &bad, &["bandwidth".into()]).unwrap_err();
+    let e =
+        s.p.update(
+            &c,
+            "alicloud_eip_address",
+            &id,
+            &b,
+            &bad,
+            &["bandwidth".into()],
+        )
+        .unwrap_err();
     assert_eq!(e.rule(), Some("A04"));
-    assert_eq!(s.p.delete(&c, "alicloud_eip_address", &id, &b).unwrap(), Deleted::Released);
-    assert_eq!(s.p.read(&c, "alicloud_eip_address", &[(id, b)]).unwrap(), vec![None]);
+    assert_eq!(
+        s.p.delete(&c, "alicloud_eip_address", &id, &b).unwrap(),
+        Deleted::Released
+    );
+    assert_eq!(
+        s.p.read(&c, "alicloud_eip_address", &[(id, b)]).unwrap(),
+        vec![None]
+    );
 }
 
 #[test]
 fn subscription_period_and_abandon() {
     let s = setup();
     let c = ctx();
-    let a = s.p.create(&c, "alicloud_eip", &cfg(json!({"payment_type": "Subscription", "period": 12, "auto_pay": "true"}))).unwrap();
-    assert_eq!((a["payment_type"].as_str(), a["billing_cycle"].as_str(), a["period"].as_i64()), (Some("Subscription"), Some("Month"), Some(12)));
+    let a =
+        s.p.create(
+            &c,
+            "alicloud_eip",
+            &cfg(json!({"payment_type": "Subscription", "period": 12, "auto_pay": "true"})),
+        )
+        .unwrap();
+    assert_eq!(
+        (
+            a["payment_type"].as_str(),
+            a["billing_cycle"].as_str(),
+            a["period"].as_i64()
+        ),
+        (Some("Subscription"), Some("Month"), Some(12))
+    );
     let id = a["id"].as_str().unwrap();
-    let expires = s.w.describe(id).unwrap()["ExpiredTime"].as_str().unwrap().to_string();
+    let expires = s.w.describe(id).unwrap()["ExpiredTime"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let allocated = a["create_time"].as_str().unwrap();
-    assert_eq!(expires[..4].parse::<i32>().unwrap(), allocated[..4].parse::<i32>().unwrap() + 1);
+    assert_eq!(
+        expires[..4].parse::<i32>().unwrap(),
+        allocated[..4].parse::<i32>().unwrap() + 1
+    );
     match s.p.delete(&c, "alicloud_eip", id, &a).unwrap() {
         Deleted::Abandoned(msg) => assert!(msg.contains("D03")),
         other => panic!("{other:?}"),
     }
     assert!(s.w.describe(id).is_some());
     // Pay-as-you-go to subscription in place (D06).
-    let b = s.p.create(&c, "alicloud_eip_address", &cfg(json!({}))).unwrap();
+    let b =
+        s.p.create(&c, "alicloud_eip_address", &cfg(json!({})))
+            .unwrap();
     let bid = b["id"].as_str().unwrap();
     let conv = cfg(json!({"payment_type": "Subscription", "period": 1}));
-    let b2 = s.p.update(&c, "alicloud_eip_address", bid, &b, &conv, &["payment_type".into()]).unwrap();
-    assert_eq!((b2["payment_type"].as_str(), b2["ip_address"].clone()), (Some("Subscription"), b["ip_address"].clone()));
+    let b2 =
+        s.p.update(
+            &c,
+            "alicloud_eip_address",
+            bid,
+            &b,
+            &conv,
+            &["payment_type".into()],
+        )
+        .unwrap();
+    assert_eq!(
+        (b2["payment_type"].as_str(), b2["ip_address"].clone()),
+        (Some("Subscription"), b["ip_address"].clone())
+    );
     let back = cfg(json!({"payment_type": "PayAsYouGo"}));
-    assert_eq!(s.p.update(&c, "alicloud_eip_address", bid, &b2, &back, &["payment_type".into()]).unwrap_err().rule(), Some("D06"));
+    assert_eq!(
+        s.p.update(
+            &c,
+            "alicloud_eip_address",
+            bid,
+            &b2,
+            &back,
+            &["payment_type".into()]
+        )
+        .unwrap_err()
+        .rule(),
+        Some("D06")
+    );
 }
 
 #[test]
@@ -133,7 +232,9 @@ fn reads_are_batched() {
     s.w.set("eip_quota", "1000");
     let mut items = Vec::new();
     for _ in 0..120 {
-        let a = s.p.create(&c, "alicloud_eip_address", &cfg(json!({}))).unwrap();
+        let a =
+            s.p.create(&c, "alicloud_eip_address", &cfg(json!({})))
+                .unwrap();
         items.push((a["id"].as_str().unwrap().to_string(), a));
     }
     s.cloud.calls.lock().unwrap().clear();
@@ -148,25 +249,65 @@ fn association_lifecycle() {
     let s = setup();
     let c = ctx();
     s.w.instance("i-1");
-    let eip = s.p.create(&c, "alicloud_eip_address", &cfg(json!({}))).unwrap();
+    let eip =
+        s.p.create(&c, "alicloud_eip_address", &cfg(json!({})))
+            .unwrap();
     let alloc = eip["id"].as_str().unwrap();
     let config = cfg(json!({"allocation_id": alloc, "instance_id": "i-1", "force": true}));
     let a = s.p.create(&c, "alicloud_eip_association", &config).unwrap();
     assert_schema_complete("alicloud_eip_association", &a);
     assert_eq!(a["id"], format!("{alloc}:i-1").as_str());
-    assert_eq!((a["instance_type"].as_str(), a["mode"].as_str(), a["force"].as_bool()), (Some("EcsInstance"), Some("NAT"), Some(true)));
+    assert_eq!(
+        (
+            a["instance_type"].as_str(),
+            a["mode"].as_str(),
+            a["force"].as_bool()
+        ),
+        (Some("EcsInstance"), Some("NAT"), Some(true))
+    );
     let id = a["id"].as_str().unwrap().to_string();
-    assert!(s.p.read(&c, "alicloud_eip_association", &[(id.clone(), a.clone())]).unwrap()[0].is_some());
+    assert!(
+        s.p.read(&c, "alicloud_eip_association", &[(id.clone(), a.clone())])
+            .unwrap()[0]
+            .is_some()
+    );
     // A second EIP on the same instance is refused with S06.
-    let other = s.p.create(&c, "alicloud_eip_address", &cfg(json!({}))).unwrap();
-    let e = s.p.create(&c, "alicloud_eip_association", &cfg(json!({"allocation_id": other["id"], "instance_id": "i-1"}))).unwrap_err();
+    let other =
+        s.p.create(&c, "alicloud_eip_address", &cfg(json!({})))
+            .unwrap();
+    let e =
+        s.p.create(
+            &c,
+            "alicloud_eip_association",
+            &cfg(json!({"allocation_id": other["id"], "instance_id": "i-1"})),
+        )
+        .unwrap_err();
     assert_eq!(e.rule(), Some("S06"));
     // Releasing an associated EIP fails fast with D02 (no retry loop).
-    assert_eq!(s.p.delete(&c, "alicloud_eip_address", alloc, &eip).unwrap_err().rule(), Some("D02"));
-    assert_eq!(s.p.delete(&c, "alicloud_eip_association", &id, &a).unwrap(), Deleted::Released);
-    assert_eq!(s.p.read(&c, "alicloud_eip_association", &[(id.clone(), a)]).unwrap(), vec![None]);
-    assert!(s.p.import(&c, "alicloud_eip_association", &id).unwrap().is_none());
-    assert_eq!(s.p.delete(&c, "alicloud_eip_address", alloc, &eip).unwrap(), Deleted::Released);
+    assert_eq!(
+        s.p.delete(&c, "alicloud_eip_address", alloc, &eip)
+            .unwrap_err()
+            .rule(),
+        Some("D02")
+    );
+    assert_eq!(
+        s.p.delete(&c, "alicloud_eip_association", &id, &a).unwrap(),
+        Deleted::Released
+    );
+    assert_eq!(
+        s.p.read(&c, "alicloud_eip_association", &[(id.clone(), a)])
+            .unwrap(),
+        vec![None]
+    );
+    assert!(
+        s.p.import(&c, "alicloud_eip_association", &id)
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        s.p.delete(&c, "alicloud_eip_address", alloc, &eip).unwrap(),
+        Deleted::Released
+    );
 }
 
 #[test]
@@ -175,11 +316,28 @@ fn association_waits_out_transitions() {
     let c = ctx();
     s.w.set("transition_ms", "150");
     s.w.instance("i-1");
-    let eip = s.p.create(&c, "alicloud_eip_address", &cfg(json!({}))).unwrap();
+    let eip =
+        s.p.create(&c, "alicloud_eip_address", &cfg(json!({})))
+            .unwrap();
     let alloc = eip["id"].as_str().unwrap();
-    let a = s.p.create(&c, "alicloud_eip_association", &cfg(json!({"allocation_id": alloc, "instance_id": "i-1"}))).unwrap();
+    let a =
+        s.p.create(
+            &c,
+            "alicloud_eip_association",
+            &cfg(json!({"allocation_id": alloc, "instance_id": "i-1"})),
+        )
+        .unwrap();
     // Unassociate while Associating: D07, which the provider waits out.
-    assert_eq!(s.p.delete(&c, "alicloud_eip_association", a["id"].as_str().unwrap(), &a).unwrap(), Deleted::Released);
+    assert_eq!(
+        s.p.delete(
+            &c,
+            "alicloud_eip_association",
+            a["id"].as_str().unwrap(),
+            &a
+        )
+        .unwrap(),
+        Deleted::Released
+    );
     assert_eq!(s.w.describe(alloc).unwrap()["Status"], "Available");
 }
 
@@ -187,21 +345,66 @@ fn association_waits_out_transitions() {
 fn segment_pool_and_cidr_block() {
     let s = setup();
     let c = ctx();
-    let g = s.p.create(&c, "alicloud_eip_segment_address", &cfg(json!({"eip_mask": "28", "bandwidth": "5"}))).unwrap();
+    let g =
+        s.p.create(
+            &c,
+            "alicloud_eip_segment_address",
+            &cfg(json!({"eip_mask": "28", "bandwidth": "5"})),
+        )
+        .unwrap();
     assert_schema_complete("alicloud_eip_segment_address", &g);
-    assert_eq!((g["ip_count"].as_i64(), g["status"].as_str(), g["eip_mask"].as_str()), (Some(15), Some("Allocated"), Some("28")));
+    assert_eq!(
+        (
+            g["ip_count"].as_i64(),
+            g["status"].as_str(),
+            g["eip_mask"].as_str()
+        ),
+        (Some(15), Some("Allocated"), Some("28"))
+    );
     assert_eq!(g["eips"].as_array().unwrap().len(), 15);
     assert!(g["segment_address"].as_str().unwrap().ends_with("/28"));
     let gid = g["id"].as_str().unwrap();
-    let g2 = s.p.update(&c, "alicloud_eip_segment_address", gid, &g, &cfg(json!({"eip_mask": "28", "bandwidth": "10"})), &["bandwidth".into()]).unwrap();
+    let g2 =
+        s.p.update(
+            &c,
+            "alicloud_eip_segment_address",
+            gid,
+            &g,
+            &cfg(json!({"eip_mask": "28", "bandwidth": "10"})),
+            &["bandwidth".into()],
+        )
+        .unwrap();
     assert_eq!(g2["segment_address"], g["segment_address"]);
-    assert_eq!(s.p.delete(&c, "alicloud_eip_segment_address", gid, &g2).unwrap(), Deleted::Released);
+    assert_eq!(
+        s.p.delete(&c, "alicloud_eip_segment_address", gid, &g2)
+            .unwrap(),
+        Deleted::Released
+    );
 
-    let pool = s.p.create(&c, "alicloud_vpc_public_ip_address_pool", &cfg(json!({"public_ip_address_pool_name": "tf-example", "isp": "BGP", "tags": {"a": "b"}}))).unwrap();
+    let pool =
+        s.p.create(
+            &c,
+            "alicloud_vpc_public_ip_address_pool",
+            &cfg(json!({"public_ip_address_pool_name": "tf-example", "isp": "BGP", "tags": {"a": "b"}})),
+        )
+        .unwrap();
     assert_schema_complete("alicloud_vpc_public_ip_address_pool", &pool);
     let pid = pool["id"].as_str().unwrap().to_string();
-    assert_eq!((pool["status"].as_str(), pool["total_ip_num"].as_i64(), pool["public_ip_address_pool_id"].as_str()), (Some("Created"), Some(0), Some(pid.as_str())));
-    let block = s.p.create(&c, "alicloud_vpc_public_ip_address_pool_cidr_block", &cfg(json!({"public_ip_address_pool_id": pid, "cidr_mask": 25}))).unwrap();
+    assert_eq!(
+        (
+            pool["status"].as_str(),
+            pool["total_ip_num"].as_i64(),
+            pool["public_ip_address_pool_id"].as_str()
+        ),
+        (Some("Created"), Some(0), Some(pid.as_str()))
+    );
+    let block =
+        s.p.create(
+            &c,
+            "alicloud_vpc_public_ip_address_pool_cidr_block",
+            &cfg(json!({"public_ip_address_pool_id": pid, "cidr_mask": 25})),
+        )
+        .unwrap();
     assert_schema_complete("alicloud_vpc_public_ip_address_pool_cidr_block", &block);
     assert_eq!(block["id"], format!("{pid}:47.118.0.0/25").as_str());
     assert_eq!(block["cidr_block"], "47.118.0.0/25");
@@ -214,31 +417,107 @@ fn segment_pool_and_cidr_block() {
         &["public_ip_address_pool_name".into(), "resource_group_id".into(), "tags".into()],
     )
     .unwrap();
-    assert_eq!((pool2["public_ip_address_pool_name"].as_str(), pool2["resource_group_id"].as_str(), pool2["total_ip_num"].as_i64()), (Some("tf-example-update"), Some("rg-acfmprod00002"), Some(128)));
+    assert_eq!(
+        (
+            pool2["public_ip_address_pool_name"].as_str(),
+            pool2["resource_group_id"].as_str(),
+            pool2["total_ip_num"].as_i64()
+        ),
+        (
+            Some("tf-example-update"),
+            Some("rg-acfmprod00002"),
+            Some(128)
+        )
+    );
     assert_eq!(pool2["tags"], json!({}));
-    let eip = s.p.create(&c, "alicloud_eip_address", &cfg(json!({"public_ip_address_pool_id": pid}))).unwrap();
+    let eip =
+        s.p.create(
+            &c,
+            "alicloud_eip_address",
+            &cfg(json!({"public_ip_address_pool_id": pid})),
+        )
+        .unwrap();
     assert_eq!(eip["ip_address"], "47.118.0.1");
-    assert_eq!(s.p.delete(&c, "alicloud_vpc_public_ip_address_pool", &pid, &pool2).unwrap_err().rule(), Some("P03"));
-    s.p.delete(&c, "alicloud_eip_address", eip["id"].as_str().unwrap(), &eip).unwrap();
-    assert_eq!(s.p.delete(&c, "alicloud_vpc_public_ip_address_pool_cidr_block", block["id"].as_str().unwrap(), &block).unwrap(), Deleted::Released);
-    assert_eq!(s.p.delete(&c, "alicloud_vpc_public_ip_address_pool", &pid, &pool2).unwrap(), Deleted::Released);
+    assert_eq!(
+        s.p.delete(&c, "alicloud_vpc_public_ip_address_pool", &pid, &pool2)
+            .unwrap_err()
+            .rule(),
+        Some("P03")
+    );
+    s.p.delete(
+        &c,
+        "alicloud_eip_address",
+        eip["id"].as_str().unwrap(),
+        &eip,
+    )
+    .unwrap();
+    assert_eq!(
+        s.p.delete(
+            &c,
+            "alicloud_vpc_public_ip_address_pool_cidr_block",
+            block["id"].as_str().unwrap(),
+            &block
+        )
+        .unwrap(),
+        Deleted::Released
+    );
+    assert_eq!(
+        s.p.delete(&c, "alicloud_vpc_public_ip_address_pool", &pid, &pool2)
+            .unwrap(),
+        Deleted::Released
+    );
 }
 
 #[test]
 fn data_source_and_tokens() {
     let s = setup();
-    let c = OpContext { client_token: Some("apply-1-web".into()), ..ctx() };
-    let a = s.p.create(&c, "alicloud_eip_address", &cfg(json!({"address_name": "the_resource_name"}))).unwrap();
-    let found = s.p.find_by_token(&c, "alicloud_eip_address", "apply-1-web").unwrap().unwrap();
+    let c = OpContext {
+        client_token: Some("apply-1-web".into()),
+        ..ctx()
+    };
+    let a =
+        s.p.create(
+            &c,
+            "alicloud_eip_address",
+            &cfg(json!({"address_name": "the_resource_name"})),
+        )
+        .unwrap();
+    let found =
+        s.p.find_by_token(&c, "alicloud_eip_address", "apply-1-web")
+            .unwrap()
+            .unwrap();
     assert_eq!(found["id"], a["id"]);
-    assert!(s.p.find_by_token(&c, "alicloud_eip_address", "other").unwrap().is_none());
-    s.p.create(&ctx(), "alicloud_eip_address", &cfg(json!({"address_name": "other"}))).unwrap();
-    let d = s.p.read_data(&ctx(), "alicloud_eip_addresses", &cfg(json!({"name_regex": "the_resource_name"}))).unwrap();
+    assert!(
+        s.p.find_by_token(&c, "alicloud_eip_address", "other")
+            .unwrap()
+            .is_none()
+    );
+    s.p.create(
+        &ctx(),
+        "alicloud_eip_address",
+        &cfg(json!({"address_name": "other"})),
+    )
+    .unwrap();
+    let d =
+        s.p.read_data(
+            &ctx(),
+            "alicloud_eip_addresses",
+            &cfg(json!({"name_regex": "the_resource_name"})),
+        )
+        .unwrap();
     assert_eq!(d["ids"], json!([a["id"]]));
     assert_eq!(d["addresses"][0]["ip_address"], a["ip_address"]);
     assert_eq!(d["addresses"][0]["payment_type"], "PayAsYouGo");
-    let d = s.p.read_data(&ctx(), "alicloud_eips", &cfg(json!({}))).unwrap();
+    let d =
+        s.p.read_data(&ctx(), "alicloud_eips", &cfg(json!({})))
+            .unwrap();
     assert_eq!(d["eips"].as_array().unwrap().len(), 2);
-    let d = s.p.read_data(&ctx(), "alicloud_eip_addresses", &cfg(json!({"ids": ["eip-bp1jvx5ki6c********"]}))).unwrap();
+    let d =
+        s.p.read_data(
+            &ctx(),
+            "alicloud_eip_addresses",
+            &cfg(json!({"ids": ["eip-bp1jvx5ki6c********"]})),
+        )
+        .unwrap();
     assert_eq!(d["ids"], json!([]));
 }

@@ -91,7 +91,9 @@ pub fn js(v: &Value, key: &str) -> String {
 /// An integer field of an API answer (strings holding numbers accepted).
 pub fn ji(v: &Value, key: &str) -> i64 {
     match v.get(key) {
-        Some(Value::Number(n)) => n.as_i64().unwrap_or_else(|| n.as_f64().unwrap_or(0.0) as i64),
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .unwrap_or_else(|| n.as_f64().unwrap_or(0.0) as i64),
         Some(Value::String(s)) => s.parse().unwrap_or(0),
         _ => 0,
     }
@@ -109,17 +111,35 @@ pub fn jb(v: &Value, key: &str) -> bool {
 /// The strings of `v[outer][inner]` (Alibaba's wrapped lists), or of `v[outer]` if it is a list.
 pub fn jlist(v: &Value, outer: &str, inner: &str) -> Vec<String> {
     let node = v.get(outer);
-    let arr = node.and_then(|n| n.get(inner)).or(node).and_then(Value::as_array);
-    arr.map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default()
+    let arr = node
+        .and_then(|n| n.get(inner))
+        .or(node)
+        .and_then(Value::as_array);
+    arr.map(|a| {
+        a.iter()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 /// The tags of an API answer (`Tags.Tag[]` with `Key`/`Value` or `TagKey`/`TagValue`).
 pub fn jtags(v: &Value) -> Value {
     let mut out = Map::new();
-    let tags = v.get("Tags").and_then(|t| t.get("Tag").or(Some(t))).and_then(Value::as_array);
+    let tags = v
+        .get("Tags")
+        .and_then(|t| t.get("Tag").or(Some(t)))
+        .and_then(Value::as_array);
     for t in tags.into_iter().flatten() {
-        let key = t.get("TagKey").or_else(|| t.get("Key")).and_then(Value::as_str);
-        let value = t.get("TagValue").or_else(|| t.get("Value")).and_then(Value::as_str).unwrap_or("");
+        let key = t
+            .get("TagKey")
+            .or_else(|| t.get("Key"))
+            .and_then(Value::as_str);
+        let value = t
+            .get("TagValue")
+            .or_else(|| t.get("Value"))
+            .and_then(Value::as_str)
+            .unwrap_or("");
         if let Some(k) = key {
             out.insert(k.to_string(), json!(value));
         }
@@ -132,7 +152,12 @@ pub fn put_tags(p: &mut Params, c: &Attrs) {
     if let Some(tags) = map(c, "tags") {
         for (i, (k, v)) in tags.iter().enumerate() {
             p.insert(format!("Tag.{}.Key", i + 1), k.clone());
-            p.insert(format!("Tag.{}.Value", i + 1), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()));
+            p.insert(
+                format!("Tag.{}.Value", i + 1),
+                v.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string()),
+            );
         }
     }
 }
@@ -152,7 +177,10 @@ pub fn put_list(p: &mut Params, name: &str, values: &[String]) {
 }
 
 pub fn params(pairs: &[(&str, &str)]) -> Params {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 /// Whether the error says the object does not exist.
@@ -174,25 +202,45 @@ pub fn update_tags(
 ) -> Result<(), ProviderError> {
     let old = map(old, "tags").unwrap_or_default();
     let new = map(new, "tags").unwrap_or_default();
-    let removed: Vec<String> = old.keys().filter(|k| !new.contains_key(*k)).cloned().collect();
+    let removed: Vec<String> = old
+        .keys()
+        .filter(|k| !new.contains_key(*k))
+        .cloned()
+        .collect();
     if !removed.is_empty() {
         let mut p = params(&[("ResourceId.1", id), ("ResourceType", resource_type)]);
         put_list(&mut p, "TagKey", &removed);
         api.call(ctx, untag_action, p)?;
     }
-    let changed: Map<String, Value> = new.into_iter().filter(|(k, v)| old.get(k) != Some(v)).collect();
+    let changed: Map<String, Value> = new
+        .into_iter()
+        .filter(|(k, v)| old.get(k) != Some(v))
+        .collect();
     if !changed.is_empty() {
         let mut p = params(&[("ResourceId.1", id), ("ResourceType", resource_type)]);
-        put_tags(&mut p, &Map::from_iter([("tags".to_string(), Value::Object(changed))]));
+        put_tags(
+            &mut p,
+            &Map::from_iter([("tags".to_string(), Value::Object(changed))]),
+        );
         api.call(ctx, "TagResources", p)?;
     }
     Ok(())
 }
 
 /// Moves `id` to the config's `resource_group_id` (VPC `MoveResourceGroup`).
-pub fn move_resource_group(api: &Api, ctx: &OpContext, id: &str, resource_type: &str, c: &Attrs) -> Result<(), ProviderError> {
+pub fn move_resource_group(
+    api: &Api,
+    ctx: &OpContext,
+    id: &str,
+    resource_type: &str,
+    c: &Attrs,
+) -> Result<(), ProviderError> {
     if let Some(group) = ne(c, &["resource_group_id"]) {
-        let p = params(&[("ResourceId", id), ("NewResourceGroupId", &group), ("ResourceType", resource_type)]);
+        let p = params(&[
+            ("ResourceId", id),
+            ("NewResourceGroupId", &group),
+            ("ResourceType", resource_type),
+        ]);
         api.call(ctx, "MoveResourceGroup", p)?;
     }
     Ok(())
@@ -268,13 +316,21 @@ impl<'a> Out<'a> {
     pub fn opt(&mut self, key: &str, v: impl Into<Value>) -> &mut Self {
         let v = v.into();
         let set = self.src.get(key).is_some_and(|x| !x.is_null());
-        self.attrs.insert(key.into(), if !set && is_zero(&v) { Value::Null } else { v });
+        self.attrs.insert(
+            key.into(),
+            if !set && is_zero(&v) { Value::Null } else { v },
+        );
         self
     }
 
     /// The caller's value of `key`, or `default` when it has none.
     pub fn echo_or(&mut self, key: &str, default: impl Into<Value>) -> &mut Self {
-        let v = self.src.get(key).filter(|v| !v.is_null()).cloned().unwrap_or_else(|| default.into());
+        let v = self
+            .src
+            .get(key)
+            .filter(|v| !v.is_null())
+            .cloned()
+            .unwrap_or_else(|| default.into());
         self.attrs.insert(key.into(), v);
         self
     }
@@ -293,7 +349,11 @@ impl<'a> Out<'a> {
     /// is echoed from the caller (or null), so the answer holds every schema attribute.
     pub fn finish(self, type_name: &str, data: bool) -> Attrs {
         let Out { mut attrs, src } = self;
-        let schema = if data { crate::schema::data_source(type_name) } else { crate::schema::resource(type_name) };
+        let schema = if data {
+            crate::schema::data_source(type_name)
+        } else {
+            crate::schema::resource(type_name)
+        };
         let Some(schema) = schema else {
             return attrs;
         };
@@ -303,7 +363,11 @@ impl<'a> Out<'a> {
             }
             let v = match attr.alias_of.as_ref().and_then(|t| attrs.get(t)) {
                 Some(target) => target.clone(),
-                None => src.get(name).cloned().or_else(|| attr.default.clone()).unwrap_or(Value::Null),
+                None => src
+                    .get(name)
+                    .cloned()
+                    .or_else(|| attr.default.clone())
+                    .unwrap_or(Value::Null),
             };
             attrs.insert(name.clone(), v);
         }
@@ -344,7 +408,9 @@ pub fn data_id(ids: &[String]) -> String {
     let h = ids
         .iter()
         .flat_map(|s| s.bytes().chain(std::iter::once(0)))
-        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        });
     (h % 4_294_967_296).to_string()
 }
 
@@ -352,9 +418,11 @@ pub fn data_id(ids: &[String]) -> String {
 pub fn name_filter(config: &Attrs) -> Result<Option<regex::Regex>, ProviderError> {
     match ne(config, &["name_regex"]) {
         None => Ok(None),
-        Some(r) => regex::Regex::new(&r)
-            .map(Some)
-            .map_err(|e| ProviderError::Invalid(format!("name_regex {r:?} is not a valid regular expression: {e}"))),
+        Some(r) => regex::Regex::new(&r).map(Some).map_err(|e| {
+            ProviderError::Invalid(format!(
+                "name_regex {r:?} is not a valid regular expression: {e}"
+            ))
+        }),
     }
 }
 

@@ -11,7 +11,11 @@ pub struct EnhancedNatZones;
 
 impl DataOps for EnhancedNatZones {
     fn read(&self, api: &Api, ctx: &OpContext, config: &Attrs) -> Result<Attrs, ProviderError> {
-        let answer = api.call(ctx, "ListEnhanhcedNatGatewayAvailableZones", crate::cloud::Params::new())?;
+        let answer = api.call(
+            ctx,
+            "ListEnhanhcedNatGatewayAvailableZones",
+            crate::cloud::Params::new(),
+        )?;
         let wanted = c::list(config, &["ids"]).filter(|l| !l.is_empty());
         let zones: Vec<Value> = answer
             .get("Zones")
@@ -19,7 +23,11 @@ impl DataOps for EnhancedNatZones {
             .cloned()
             .unwrap_or_default()
             .into_iter()
-            .filter(|z| wanted.as_ref().is_none_or(|w| w.contains(&c::js(z, "ZoneId"))))
+            .filter(|z| {
+                wanted
+                    .as_ref()
+                    .is_none_or(|w| w.contains(&c::js(z, "ZoneId")))
+            })
             .collect();
         let ids: Vec<String> = zones.iter().map(|z| c::js(z, "ZoneId")).collect();
         let items: Vec<Value> = zones

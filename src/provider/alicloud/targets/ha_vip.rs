@@ -25,9 +25,22 @@ fn to_attrs(item: &Value, src: &Attrs) -> Attrs {
         .opt("tags", c::jtags(item))
         .set("ha_vip_id", c::js(item, "HaVipId"))
         .set("vpc_id", c::js(item, "VpcId"))
-        .set("associated_eip_addresses", json!(c::jlist(item, "AssociatedEipAddresses", "associatedEipAddresse")))
-        .set("associated_instances", json!(c::jlist(item, "AssociatedInstances", "associatedInstance")))
-        .set("associated_instance_type", c::js(item, "AssociatedInstanceType"))
+        .set(
+            "associated_eip_addresses",
+            json!(c::jlist(
+                item,
+                "AssociatedEipAddresses",
+                "associatedEipAddresse"
+            )),
+        )
+        .set(
+            "associated_instances",
+            json!(c::jlist(item, "AssociatedInstances", "associatedInstance")),
+        )
+        .set(
+            "associated_instance_type",
+            c::js(item, "AssociatedInstanceType"),
+        )
         .set("master_instance_id", c::js(item, "MasterInstanceId"))
         .set("status", c::js(item, "Status"))
         .set("create_time", c::js(item, "CreateTime"));
@@ -39,16 +52,27 @@ fn describe(api: &Api, ctx: &OpContext, mut p: Params) -> Result<Value, Provider
     api.call(ctx, "DescribeHaVips", p)
 }
 
-fn fetch(api: &Api, ctx: &OpContext, ids: &[String]) -> Result<std::collections::HashMap<String, Value>, ProviderError> {
+fn fetch(
+    api: &Api,
+    ctx: &OpContext,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, Value>, ProviderError> {
     let mut p = c::params(&[("Filter.1.Key", "HaVipId")]);
     c::put_list(&mut p, "Filter.1.Value", ids);
-    Ok(c::by_id(&describe(api, ctx, p)?, "HaVips", "HaVip", "HaVipId"))
+    Ok(c::by_id(
+        &describe(api, ctx, p)?,
+        "HaVips",
+        "HaVip",
+        "HaVipId",
+    ))
 }
 
 fn item(api: &Api, ctx: &OpContext, id: &str) -> Result<Value, ProviderError> {
     fetch(api, ctx, &[id.to_string()])?
         .remove(id)
-        .ok_or_else(|| ProviderError::Invalid(format!("HAVIP {id} disappeared right after it was changed")))
+        .ok_or_else(|| {
+            ProviderError::Invalid(format!("HAVIP {id} disappeared right after it was changed"))
+        })
 }
 
 impl ResourceOps for HaVip {
@@ -57,15 +81,36 @@ impl ResourceOps for HaVip {
         c::put(&mut p, "VSwitchId", c::s(config, &["vswitch_id"]));
         c::put(&mut p, "IpAddress", c::ne(config, &["ip_address"]));
         c::put(&mut p, "Description", c::ne(config, &["description"]));
-        c::put(&mut p, "Name", c::ne(config, &["ha_vip_name", "havip_name"]));
-        c::put(&mut p, "ResourceGroupId", c::ne(config, &["resource_group_id"]));
+        c::put(
+            &mut p,
+            "Name",
+            c::ne(config, &["ha_vip_name", "havip_name"]),
+        );
+        c::put(
+            &mut p,
+            "ResourceGroupId",
+            c::ne(config, &["resource_group_id"]),
+        );
         c::put_tags(&mut p, config);
         let answer = api.mutate(ctx, "CreateHaVip", "", p)?;
-        Ok(to_attrs(&item(api, ctx, &c::js(&answer, "HaVipId"))?, config))
+        Ok(to_attrs(
+            &item(api, ctx, &c::js(&answer, "HaVipId"))?,
+            config,
+        ))
     }
 
-    fn read(&self, api: &Api, ctx: &OpContext, items: &[(String, Attrs)]) -> Result<Vec<Option<Attrs>>, ProviderError> {
-        c::read_batched(items, 20, |ids| fetch(api, ctx, ids), |item, prior| Ok(to_attrs(item, prior)))
+    fn read(
+        &self,
+        api: &Api,
+        ctx: &OpContext,
+        items: &[(String, Attrs)],
+    ) -> Result<Vec<Option<Attrs>>, ProviderError> {
+        c::read_batched(
+            items,
+            20,
+            |ids| fetch(api, ctx, ids),
+            |item, prior| Ok(to_attrs(item, prior)),
+        )
     }
 
     fn update(
@@ -80,10 +125,18 @@ impl ResourceOps for HaVip {
         if c::any(changed, &["ha_vip_name", "havip_name", "description"]) {
             let mut p = c::params(&[("HaVipId", id)]);
             if c::any(changed, &["ha_vip_name", "havip_name"]) {
-                c::put(&mut p, "Name", Some(c::s(config, &["ha_vip_name", "havip_name"]).unwrap_or_default()));
+                c::put(
+                    &mut p,
+                    "Name",
+                    Some(c::s(config, &["ha_vip_name", "havip_name"]).unwrap_or_default()),
+                );
             }
             if c::any(changed, &["description"]) {
-                c::put(&mut p, "Description", Some(c::s(config, &["description"]).unwrap_or_default()));
+                c::put(
+                    &mut p,
+                    "Description",
+                    Some(c::s(config, &["description"]).unwrap_or_default()),
+                );
             }
             api.call(ctx, "ModifyHaVipAttribute", p)?;
         }
@@ -96,7 +149,13 @@ impl ResourceOps for HaVip {
         Ok(to_attrs(&item(api, ctx, id)?, config))
     }
 
-    fn delete(&self, api: &Api, ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<Deleted, ProviderError> {
+    fn delete(
+        &self,
+        api: &Api,
+        ctx: &OpContext,
+        id: &str,
+        _prior: &Attrs,
+    ) -> Result<Deleted, ProviderError> {
         match api.call(ctx, "DeleteHaVip", c::params(&[("HaVipId", id)])) {
             Ok(_) => Ok(Deleted::Released),
             Err(e) if c::is_not_found(&e) => Ok(Deleted::Released),
@@ -105,11 +164,22 @@ impl ResourceOps for HaVip {
     }
 
     fn import(&self, api: &Api, ctx: &OpContext, id: &str) -> Result<Option<Attrs>, ProviderError> {
-        Ok(self.read(api, ctx, &[(id.to_string(), Attrs::new())])?.pop().flatten())
+        Ok(self
+            .read(api, ctx, &[(id.to_string(), Attrs::new())])?
+            .pop()
+            .flatten())
     }
 
-    fn find_by_token(&self, api: &Api, ctx: &OpContext, token: &str) -> Result<Option<Attrs>, ProviderError> {
+    fn find_by_token(
+        &self,
+        api: &Api,
+        ctx: &OpContext,
+        token: &str,
+    ) -> Result<Option<Attrs>, ProviderError> {
         let answer = describe(api, ctx, c::params(&[("ClientToken", token)]))?;
-        Ok(c::by_id(&answer, "HaVips", "HaVip", "HaVipId").values().next().map(|i| to_attrs(i, &Attrs::new())))
+        Ok(c::by_id(&answer, "HaVips", "HaVip", "HaVipId")
+            .values()
+            .next()
+            .map(|i| to_attrs(i, &Attrs::new())))
     }
 }

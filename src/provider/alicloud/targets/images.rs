@@ -20,10 +20,15 @@ impl DataOps for Images {
         c::put(&mut p, "ImageName", c::ne(config, &["image_name"]));
         c::put(&mut p, "Status", c::ne(config, &["status"]));
         let regex = c::name_filter(config)?;
-        let mut images: Vec<Value> = c::all_pages(api, ctx, "DescribeImages", p, 100, "Images", "Image")?
-            .into_iter()
-            .filter(|i| regex.as_ref().is_none_or(|r| r.is_match(&c::js(i, "ImageName"))))
-            .collect();
+        let mut images: Vec<Value> =
+            c::all_pages(api, ctx, "DescribeImages", p, 100, "Images", "Image")?
+                .into_iter()
+                .filter(|i| {
+                    regex
+                        .as_ref()
+                        .is_none_or(|r| r.is_match(&c::js(i, "ImageName")))
+                })
+                .collect();
         images.sort_by_key(|i| std::cmp::Reverse(c::js(i, "CreationTime")));
         if c::b(config, &["most_recent"]).unwrap_or(false) {
             images.truncate(1);

@@ -43,29 +43,54 @@ fn to_attrs(item: &Value, src: &Attrs) -> Attrs {
     let primary_ip = c::jlist(&vpc, "PrivateIpAddress", "IpAddress")
         .into_iter()
         .next()
-        .or_else(|| c::jlist(item, "InnerIpAddress", "IpAddress").into_iter().next())
+        .or_else(|| {
+            c::jlist(item, "InnerIpAddress", "IpAddress")
+                .into_iter()
+                .next()
+        })
         .unwrap_or_default();
-    let public_ip = c::jlist(item, "PublicIpAddress", "IpAddress").into_iter().next().unwrap_or_default();
+    let public_ip = c::jlist(item, "PublicIpAddress", "IpAddress")
+        .into_iter()
+        .next()
+        .unwrap_or_default();
     let nics = item
         .get("NetworkInterfaces")
         .and_then(|n| n.get("NetworkInterface"))
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    let primary_nic = nics.iter().find(|n| c::js(n, "Type") == "Primary").cloned().unwrap_or(Value::Null);
+    let primary_nic = nics
+        .iter()
+        .find(|n| c::js(n, "Type") == "Primary")
+        .cloned()
+        .unwrap_or(Value::Null);
     let secondary_ips: Vec<String> = primary_nic
         .get("PrivateIpSets")
         .and_then(|s| s.get("PrivateIpSet"))
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter(|i| !c::jb(i, "Primary")).map(|i| c::js(i, "PrivateIpAddress")).collect())
+        .map(|a| {
+            a.iter()
+                .filter(|i| !c::jb(i, "Primary"))
+                .map(|i| c::js(i, "PrivateIpAddress"))
+                .collect()
+        })
         .unwrap_or_default();
     let ipv6: Vec<String> = c::jlist(&primary_nic, "Ipv6Sets", "Ipv6Set");
     let sys = item.get("SystemDisk").cloned().unwrap_or(Value::Null);
-    let src_disks = src.get("data_disks").and_then(Value::as_array).cloned().unwrap_or_default();
+    let src_disks = src
+        .get("data_disks")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     let disks: Vec<Value> = item
         .get("DataDisks")
         .and_then(Value::as_array)
-        .map(|a| a.iter().enumerate().map(|(i, d)| disk_out(d, src_disks.get(i))).collect())
+        .map(|a| {
+            a.iter()
+                .enumerate()
+                .map(|(i, d)| disk_out(d, src_disks.get(i)))
+                .collect()
+        })
         .unwrap_or_default();
     let charge = c::js(item, "InstanceChargeType");
     o.set("availability_zone", c::js(item, "ZoneId"))
@@ -81,16 +106,32 @@ fn to_attrs(item: &Value, src: &Attrs) -> Attrs {
         .echo_or("role_name", "")
         .echo("user_data")
         .set("resource_group_id", c::js(item, "ResourceGroupId"))
-        .set("security_groups", json!(c::jlist(item, "SecurityGroupIds", "SecurityGroupId")))
+        .set(
+            "security_groups",
+            json!(c::jlist(item, "SecurityGroupIds", "SecurityGroupId")),
+        )
         .set("vswitch_id", c::js(&vpc, "VSwitchId"))
         .set("vpc_id", c::js(&vpc, "VpcId"))
         .set("private_ip", primary_ip.clone())
         .set("internet_charge_type", c::js(item, "InternetChargeType"))
-        .set("internet_max_bandwidth_out", c::ji(item, "InternetMaxBandwidthOut"))
-        .set("internet_max_bandwidth_in", c::ji(item, "InternetMaxBandwidthIn"))
+        .set(
+            "internet_max_bandwidth_out",
+            c::ji(item, "InternetMaxBandwidthOut"),
+        )
+        .set(
+            "internet_max_bandwidth_in",
+            c::ji(item, "InternetMaxBandwidthIn"),
+        )
         .echo("allocate_public_ip")
         .set("instance_charge_type", charge.clone())
-        .echo_or("period", if charge == "PrePaid" { json!(1) } else { Value::Null })
+        .echo_or(
+            "period",
+            if charge == "PrePaid" {
+                json!(1)
+            } else {
+                Value::Null
+            },
+        )
         .echo_or("period_unit", "Month")
         .echo_or("renewal_status", "Normal")
         .echo_or("auto_renew_period", 0)
@@ -104,7 +145,10 @@ fn to_attrs(item: &Value, src: &Attrs) -> Attrs {
         .set("system_disk_size", c::ji(&sys, "Size"))
         .set("system_disk_name", c::js(&sys, "DiskName"))
         .set("system_disk_description", c::js(&sys, "Description"))
-        .set("system_disk_performance_level", c::js(&sys, "PerformanceLevel"))
+        .set(
+            "system_disk_performance_level",
+            c::js(&sys, "PerformanceLevel"),
+        )
         .echo("system_disk_auto_snapshot_policy_id")
         .echo("system_disk_storage_cluster_id")
         .echo("system_disk_encrypted")
@@ -129,7 +173,10 @@ fn to_attrs(item: &Value, src: &Attrs) -> Attrs {
         .set("secondary_private_ip_address_count", secondary_ips.len())
         .set("ipv6_address_count", ipv6.len())
         .set("ipv6_addresses", json!(ipv6))
-        .set("network_interface_id", c::js(&primary_nic, "NetworkInterfaceId"))
+        .set(
+            "network_interface_id",
+            c::js(&primary_nic, "NetworkInterfaceId"),
+        )
         .echo_or("enable_jumbo_frame", false)
         .echo_or("maintenance_action", "AutoRecover")
         .echo("maintenance_notify")
@@ -148,7 +195,14 @@ fn to_attrs(item: &Value, src: &Attrs) -> Attrs {
         .set("create_time", c::js(item, "CreationTime"))
         .set("start_time", c::js(item, "StartTime"))
         .set("expired_time", c::js(item, "ExpiredTime"))
-        .set("data_disks", if disks.is_empty() && src.get("data_disks").is_none_or(Value::is_null) { Value::Null } else { json!(disks) })
+        .set(
+            "data_disks",
+            if disks.is_empty() && src.get("data_disks").is_none_or(Value::is_null) {
+                Value::Null
+            } else {
+                json!(disks)
+            },
+        )
         .echo_or("network_interfaces", Value::Null)
         .echo("maintenance_time");
     o.finish(TYPE, false)
@@ -159,7 +213,11 @@ fn describe(api: &Api, ctx: &OpContext, mut p: Params) -> Result<Value, Provider
     api.call(ctx, "DescribeInstances", p)
 }
 
-fn fetch(api: &Api, ctx: &OpContext, ids: &[String]) -> Result<std::collections::HashMap<String, Value>, ProviderError> {
+fn fetch(
+    api: &Api,
+    ctx: &OpContext,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, Value>, ProviderError> {
     let list = serde_json::to_string(ids).unwrap_or_default();
     let answer = describe(api, ctx, c::params(&[("InstanceIds", &list)]))?;
     Ok(c::by_id(&answer, "Instances", "Instance", "InstanceId"))
@@ -168,12 +226,20 @@ fn fetch(api: &Api, ctx: &OpContext, ids: &[String]) -> Result<std::collections:
 fn item(api: &Api, ctx: &OpContext, id: &str) -> Result<Value, ProviderError> {
     fetch(api, ctx, &[id.to_string()])?
         .remove(id)
-        .ok_or_else(|| ProviderError::Invalid(format!("instance {id} disappeared right after it was changed")))
+        .ok_or_else(|| {
+            ProviderError::Invalid(format!(
+                "instance {id} disappeared right after it was changed"
+            ))
+        })
 }
 
 fn stop(api: &Api, ctx: &OpContext, id: &str, config: &Attrs) -> Result<(), ProviderError> {
     let mut p = c::params(&[("InstanceId", id)]);
-    c::put(&mut p, "StoppedMode", c::ne(config, &["stopped_mode"]).filter(|m| m != "Not-applicable"));
+    c::put(
+        &mut p,
+        "StoppedMode",
+        c::ne(config, &["stopped_mode"]).filter(|m| m != "Not-applicable"),
+    );
     api.call(ctx, "StopInstance", p)?;
     Ok(())
 }
@@ -184,19 +250,51 @@ fn start(api: &Api, ctx: &OpContext, id: &str) -> Result<(), ProviderError> {
 }
 
 fn data_disk_params(p: &mut Params, config: &Attrs) {
-    let disks = config.get("data_disks").and_then(Value::as_array).cloned().unwrap_or_default();
+    let disks = config
+        .get("data_disks")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     for (i, d) in disks.iter().enumerate() {
         let d = d.as_object().cloned().unwrap_or_default();
         let n = i + 1;
         c::put(p, &format!("DataDisk.{n}.Size"), c::n(&d, &["size"]));
-        c::put(p, &format!("DataDisk.{n}.Category"), c::ne(&d, &["category"]));
+        c::put(
+            p,
+            &format!("DataDisk.{n}.Category"),
+            c::ne(&d, &["category"]),
+        );
         c::put(p, &format!("DataDisk.{n}.DiskName"), c::ne(&d, &["name"]));
-        c::put(p, &format!("DataDisk.{n}.Description"), c::ne(&d, &["description"]));
-        c::put(p, &format!("DataDisk.{n}.Encrypted"), c::b(&d, &["encrypted"]));
-        c::put(p, &format!("DataDisk.{n}.KMSKeyId"), c::ne(&d, &["kms_key_id"]));
-        c::put(p, &format!("DataDisk.{n}.SnapshotId"), c::ne(&d, &["snapshot_id"]));
-        c::put(p, &format!("DataDisk.{n}.PerformanceLevel"), c::ne(&d, &["performance_level"]));
-        c::put(p, &format!("DataDisk.{n}.DeleteWithInstance"), c::b(&d, &["delete_with_instance"]));
+        c::put(
+            p,
+            &format!("DataDisk.{n}.Description"),
+            c::ne(&d, &["description"]),
+        );
+        c::put(
+            p,
+            &format!("DataDisk.{n}.Encrypted"),
+            c::b(&d, &["encrypted"]),
+        );
+        c::put(
+            p,
+            &format!("DataDisk.{n}.KMSKeyId"),
+            c::ne(&d, &["kms_key_id"]),
+        );
+        c::put(
+            p,
+            &format!("DataDisk.{n}.SnapshotId"),
+            c::ne(&d, &["snapshot_id"]),
+        );
+        c::put(
+            p,
+            &format!("DataDisk.{n}.PerformanceLevel"),
+            c::ne(&d, &["performance_level"]),
+        );
+        c::put(
+            p,
+            &format!("DataDisk.{n}.DeleteWithInstance"),
+            c::b(&d, &["delete_with_instance"]),
+        );
     }
 }
 
@@ -210,8 +308,16 @@ fn run_params(config: &Attrs) -> Params {
     c::put(&mut p, "Password", c::ne(config, &["password"]));
     c::put(&mut p, "KeyPairName", c::ne(config, &["key_name"]));
     c::put(&mut p, "UserData", c::ne(config, &["user_data"]));
-    c::put(&mut p, "ResourceGroupId", c::ne(config, &["resource_group_id"]));
-    c::put_list(&mut p, "SecurityGroupIds", &c::list(config, &["security_groups"]).unwrap_or_default());
+    c::put(
+        &mut p,
+        "ResourceGroupId",
+        c::ne(config, &["resource_group_id"]),
+    );
+    c::put_list(
+        &mut p,
+        "SecurityGroupIds",
+        &c::list(config, &["security_groups"]).unwrap_or_default(),
+    );
     match c::ne(config, &["vswitch_id"]) {
         Some(vsw) => {
             p.insert("VSwitchId".into(), vsw);
@@ -219,37 +325,102 @@ fn run_params(config: &Attrs) -> Params {
         }
         None => c::put(&mut p, "ZoneId", c::ne(config, &["availability_zone"])),
     }
-    c::put(&mut p, "InternetChargeType", c::ne(config, &["internet_charge_type"]));
-    c::put(&mut p, "InternetMaxBandwidthOut", c::n(config, &["internet_max_bandwidth_out"]));
-    c::put(&mut p, "InternetMaxBandwidthIn", c::n(config, &["internet_max_bandwidth_in"]));
-    c::put(&mut p, "InstanceChargeType", c::ne(config, &["instance_charge_type"]));
+    c::put(
+        &mut p,
+        "InternetChargeType",
+        c::ne(config, &["internet_charge_type"]),
+    );
+    c::put(
+        &mut p,
+        "InternetMaxBandwidthOut",
+        c::n(config, &["internet_max_bandwidth_out"]),
+    );
+    c::put(
+        &mut p,
+        "InternetMaxBandwidthIn",
+        c::n(config, &["internet_max_bandwidth_in"]),
+    );
+    c::put(
+        &mut p,
+        "InstanceChargeType",
+        c::ne(config, &["instance_charge_type"]),
+    );
     c::put(&mut p, "Period", c::n(config, &["period"]));
     c::put(&mut p, "PeriodUnit", c::ne(config, &["period_unit"]));
     c::put(&mut p, "SpotStrategy", c::ne(config, &["spot_strategy"]));
-    c::put(&mut p, "SystemDisk.Category", c::ne(config, &["system_disk_category"]));
-    c::put(&mut p, "SystemDisk.Size", c::n(config, &["system_disk_size"]));
-    c::put(&mut p, "SystemDisk.DiskName", c::ne(config, &["system_disk_name"]));
-    c::put(&mut p, "SystemDisk.Description", c::ne(config, &["system_disk_description"]));
-    c::put(&mut p, "SystemDisk.PerformanceLevel", c::ne(config, &["system_disk_performance_level"]));
-    c::put(&mut p, "DeletionProtection", c::b(config, &["deletion_protection"]));
-    c::put(&mut p, "CreditSpecification", c::ne(config, &["credit_specification"]));
-    c::put(&mut p, "SecurityEnhancementStrategy", c::ne(config, &["security_enhancement_strategy"]));
-    c::put(&mut p, "NetworkInterface.1.SecondaryPrivateIpAddressCount", c::n(config, &["secondary_private_ip_address_count"]));
+    c::put(
+        &mut p,
+        "SystemDisk.Category",
+        c::ne(config, &["system_disk_category"]),
+    );
+    c::put(
+        &mut p,
+        "SystemDisk.Size",
+        c::n(config, &["system_disk_size"]),
+    );
+    c::put(
+        &mut p,
+        "SystemDisk.DiskName",
+        c::ne(config, &["system_disk_name"]),
+    );
+    c::put(
+        &mut p,
+        "SystemDisk.Description",
+        c::ne(config, &["system_disk_description"]),
+    );
+    c::put(
+        &mut p,
+        "SystemDisk.PerformanceLevel",
+        c::ne(config, &["system_disk_performance_level"]),
+    );
+    c::put(
+        &mut p,
+        "DeletionProtection",
+        c::b(config, &["deletion_protection"]),
+    );
+    c::put(
+        &mut p,
+        "CreditSpecification",
+        c::ne(config, &["credit_specification"]),
+    );
+    c::put(
+        &mut p,
+        "SecurityEnhancementStrategy",
+        c::ne(config, &["security_enhancement_strategy"]),
+    );
+    c::put(
+        &mut p,
+        "NetworkInterface.1.SecondaryPrivateIpAddressCount",
+        c::n(config, &["secondary_private_ip_address_count"]),
+    );
     data_disk_params(&mut p, config);
     c::put_tags(&mut p, config);
     p
 }
 
 /// Brings the primary ENI's secondary private IPs to `config`'s `secondary_private_ips`.
-fn sync_secondary_ips(api: &Api, ctx: &OpContext, current: &Value, config: &Attrs) -> Result<(), ProviderError> {
+fn sync_secondary_ips(
+    api: &Api,
+    ctx: &OpContext,
+    current: &Value,
+    config: &Attrs,
+) -> Result<(), ProviderError> {
     let Some(want) = c::list(config, &["secondary_private_ips"]) else {
         return Ok(());
     };
     let attrs = to_attrs(current, &Attrs::new());
     let eni = c::s(&attrs, &["network_interface_id"]).unwrap_or_default();
     let have = c::list(&attrs, &["secondary_private_ips"]).unwrap_or_default();
-    let remove: Vec<String> = have.iter().filter(|ip| !want.contains(ip)).cloned().collect();
-    let add: Vec<String> = want.iter().filter(|ip| !have.contains(ip)).cloned().collect();
+    let remove: Vec<String> = have
+        .iter()
+        .filter(|ip| !want.contains(ip))
+        .cloned()
+        .collect();
+    let add: Vec<String> = want
+        .iter()
+        .filter(|ip| !have.contains(ip))
+        .cloned()
+        .collect();
     if !remove.is_empty() {
         let mut p = c::params(&[("NetworkInterfaceId", &eni)]);
         c::put_list(&mut p, "PrivateIpAddress", &remove);
@@ -266,7 +437,10 @@ fn sync_secondary_ips(api: &Api, ctx: &OpContext, current: &Value, config: &Attr
 impl ResourceOps for Instance {
     fn create(&self, api: &Api, ctx: &OpContext, config: &Attrs) -> Result<Attrs, ProviderError> {
         let answer = api.mutate(ctx, "RunInstances", "", run_params(config))?;
-        let id = c::jlist(&answer, "InstanceIdSets", "InstanceIdSet").into_iter().next().unwrap_or_default();
+        let id = c::jlist(&answer, "InstanceIdSets", "InstanceIdSet")
+            .into_iter()
+            .next()
+            .unwrap_or_default();
         if c::list(config, &["secondary_private_ips"]).is_some_and(|l| !l.is_empty()) {
             sync_secondary_ips(api, ctx, &item(api, ctx, &id)?, config)?;
         }
@@ -276,8 +450,18 @@ impl ResourceOps for Instance {
         Ok(to_attrs(&item(api, ctx, &id)?, config))
     }
 
-    fn read(&self, api: &Api, ctx: &OpContext, items: &[(String, Attrs)]) -> Result<Vec<Option<Attrs>>, ProviderError> {
-        c::read_batched(items, 100, |ids| fetch(api, ctx, ids), |item, prior| Ok(to_attrs(item, prior)))
+    fn read(
+        &self,
+        api: &Api,
+        ctx: &OpContext,
+        items: &[(String, Attrs)],
+    ) -> Result<Vec<Option<Attrs>>, ProviderError> {
+        c::read_batched(
+            items,
+            100,
+            |ids| fetch(api, ctx, ids),
+            |item, prior| Ok(to_attrs(item, prior)),
+        )
     }
 
     fn update(
@@ -293,7 +477,16 @@ impl ResourceOps for Instance {
         let mut running = c::js(&current, "Status") == "Running";
         // Changes that need a stopped instance: stop once, then start again unless the config
         // wants it stopped.
-        let needs_stop = c::any(changed, &["vswitch_id", "private_ip", "vpc_id", "instance_type", "image_id"]);
+        let needs_stop = c::any(
+            changed,
+            &[
+                "vswitch_id",
+                "private_ip",
+                "vpc_id",
+                "instance_type",
+                "image_id",
+            ],
+        );
         if needs_stop && running {
             stop(api, ctx, id, config)?;
             running = false;
@@ -303,49 +496,120 @@ impl ResourceOps for Instance {
                 ProviderError::Invalid("vswitch_id cannot be changed to an empty value".to_string())
             })?;
             let mut p = c::params(&[("InstanceId", id), ("VSwitchId", &vsw)]);
-            c::put(&mut p, "PrivateIpAddress", c::ne(config, &["private_ip"]).filter(|_| c::any(changed, &["private_ip"])));
+            c::put(
+                &mut p,
+                "PrivateIpAddress",
+                c::ne(config, &["private_ip"]).filter(|_| c::any(changed, &["private_ip"])),
+            );
             if c::any(changed, &["vpc_id"]) {
                 c::put(&mut p, "VpcId", c::ne(config, &["vpc_id"]));
-                c::put_list(&mut p, "SecurityGroupId", &c::list(config, &["security_groups"]).unwrap_or_default());
+                c::put_list(
+                    &mut p,
+                    "SecurityGroupId",
+                    &c::list(config, &["security_groups"]).unwrap_or_default(),
+                );
             }
             api.call(ctx, "ModifyInstanceVpcAttribute", p)?;
         }
         if c::any(changed, &["instance_type"]) {
             let t = c::s(config, &["instance_type"]).unwrap_or_default();
-            api.call(ctx, "ModifyInstanceSpec", c::params(&[("InstanceId", id), ("InstanceType", &t)]))?;
+            api.call(
+                ctx,
+                "ModifyInstanceSpec",
+                c::params(&[("InstanceId", id), ("InstanceType", &t)]),
+            )?;
         }
         if c::any(changed, &["image_id"]) {
             let image = c::s(config, &["image_id"]).unwrap_or_default();
             let mut p = c::params(&[("InstanceId", id), ("ImageId", &image)]);
-            c::put(&mut p, "SystemDisk.Size", c::n(config, &["system_disk_size"]));
+            c::put(
+                &mut p,
+                "SystemDisk.Size",
+                c::n(config, &["system_disk_size"]),
+            );
             api.call(ctx, "ReplaceSystemDisk", p)?;
         } else if c::any(changed, &["system_disk_size"])
             && let Some(size) = c::n(config, &["system_disk_size"])
         {
             let disk = c::js(current.get("SystemDisk").unwrap_or(&Value::Null), "DiskId");
-            api.call(ctx, "ResizeDisk", c::params(&[("DiskId", &disk), ("NewSize", &size.to_string())]))?;
+            api.call(
+                ctx,
+                "ResizeDisk",
+                c::params(&[("DiskId", &disk), ("NewSize", &size.to_string())]),
+            )?;
         }
-        let attr_keys = ["instance_name", "description", "host_name", "password", "user_data", "deletion_protection", "credit_specification", "security_groups"];
+        let attr_keys = [
+            "instance_name",
+            "description",
+            "host_name",
+            "password",
+            "user_data",
+            "deletion_protection",
+            "credit_specification",
+            "security_groups",
+        ];
         if c::any(changed, &attr_keys) {
             let mut p = c::params(&[("InstanceId", id)]);
-            for (key, param) in [("instance_name", "InstanceName"), ("description", "Description"), ("host_name", "HostName"), ("password", "Password"), ("user_data", "UserData"), ("credit_specification", "CreditSpecification")] {
+            for (key, param) in [
+                ("instance_name", "InstanceName"),
+                ("description", "Description"),
+                ("host_name", "HostName"),
+                ("password", "Password"),
+                ("user_data", "UserData"),
+                ("credit_specification", "CreditSpecification"),
+            ] {
                 if c::any(changed, &[key]) {
-                    c::put(&mut p, param, Some(c::s(config, &[key]).unwrap_or_default()));
+                    c::put(
+                        &mut p,
+                        param,
+                        Some(c::s(config, &[key]).unwrap_or_default()),
+                    );
                 }
             }
             if c::any(changed, &["deletion_protection"]) {
-                c::put(&mut p, "DeletionProtection", Some(c::b(config, &["deletion_protection"]).unwrap_or(false)));
+                c::put(
+                    &mut p,
+                    "DeletionProtection",
+                    Some(c::b(config, &["deletion_protection"]).unwrap_or(false)),
+                );
             }
             if c::any(changed, &["security_groups"]) {
-                c::put_list(&mut p, "SecurityGroupIds", &c::list(config, &["security_groups"]).unwrap_or_default());
+                c::put_list(
+                    &mut p,
+                    "SecurityGroupIds",
+                    &c::list(config, &["security_groups"]).unwrap_or_default(),
+                );
             }
             api.call(ctx, "ModifyInstanceAttribute", p)?;
         }
-        if c::any(changed, &["internet_max_bandwidth_out", "internet_max_bandwidth_in", "internet_charge_type"]) {
+        if c::any(
+            changed,
+            &[
+                "internet_max_bandwidth_out",
+                "internet_max_bandwidth_in",
+                "internet_charge_type",
+            ],
+        ) {
             let mut p = c::params(&[("InstanceId", id)]);
-            c::put(&mut p, "InternetMaxBandwidthOut", c::n(config, &["internet_max_bandwidth_out"]).or(Some(0)).filter(|_| c::any(changed, &["internet_max_bandwidth_out"])));
-            c::put(&mut p, "InternetMaxBandwidthIn", c::n(config, &["internet_max_bandwidth_in"]).filter(|_| c::any(changed, &["internet_max_bandwidth_in"])));
-            c::put(&mut p, "NetworkChargeType", c::ne(config, &["internet_charge_type"]).filter(|_| c::any(changed, &["internet_charge_type"])));
+            c::put(
+                &mut p,
+                "InternetMaxBandwidthOut",
+                c::n(config, &["internet_max_bandwidth_out"])
+                    .or(Some(0))
+                    .filter(|_| c::any(changed, &["internet_max_bandwidth_out"])),
+            );
+            c::put(
+                &mut p,
+                "InternetMaxBandwidthIn",
+                c::n(config, &["internet_max_bandwidth_in"])
+                    .filter(|_| c::any(changed, &["internet_max_bandwidth_in"])),
+            );
+            c::put(
+                &mut p,
+                "NetworkChargeType",
+                c::ne(config, &["internet_charge_type"])
+                    .filter(|_| c::any(changed, &["internet_charge_type"])),
+            );
             api.call(ctx, "ModifyInstanceNetworkSpec", p)?;
         }
         if c::any(changed, &["secondary_private_ips"]) {
@@ -354,7 +618,11 @@ impl ResourceOps for Instance {
         if c::any(changed, &["resource_group_id"])
             && let Some(group) = c::ne(config, &["resource_group_id"])
         {
-            let p = c::params(&[("ResourceId", id), ("ResourceGroupId", &group), ("ResourceType", "instance")]);
+            let p = c::params(&[
+                ("ResourceId", id),
+                ("ResourceGroupId", &group),
+                ("ResourceType", "instance"),
+            ]);
             api.call(ctx, "JoinResourceGroup", p)?;
         }
         if c::any(changed, &["tags"]) {
@@ -369,8 +637,18 @@ impl ResourceOps for Instance {
         Ok(to_attrs(&item(api, ctx, id)?, config))
     }
 
-    fn delete(&self, api: &Api, ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<Deleted, ProviderError> {
-        match api.call(ctx, "DeleteInstance", c::params(&[("InstanceId", id), ("Force", "true")])) {
+    fn delete(
+        &self,
+        api: &Api,
+        ctx: &OpContext,
+        id: &str,
+        _prior: &Attrs,
+    ) -> Result<Deleted, ProviderError> {
+        match api.call(
+            ctx,
+            "DeleteInstance",
+            c::params(&[("InstanceId", id), ("Force", "true")]),
+        ) {
             Ok(_) => Ok(Deleted::Released),
             Err(e) if c::is_not_found(&e) => Ok(Deleted::Released),
             Err(e) => Err(e),
@@ -378,11 +656,22 @@ impl ResourceOps for Instance {
     }
 
     fn import(&self, api: &Api, ctx: &OpContext, id: &str) -> Result<Option<Attrs>, ProviderError> {
-        Ok(self.read(api, ctx, &[(id.to_string(), Attrs::new())])?.pop().flatten())
+        Ok(self
+            .read(api, ctx, &[(id.to_string(), Attrs::new())])?
+            .pop()
+            .flatten())
     }
 
-    fn find_by_token(&self, api: &Api, ctx: &OpContext, token: &str) -> Result<Option<Attrs>, ProviderError> {
+    fn find_by_token(
+        &self,
+        api: &Api,
+        ctx: &OpContext,
+        token: &str,
+    ) -> Result<Option<Attrs>, ProviderError> {
         let answer = describe(api, ctx, c::params(&[("ClientToken", token)]))?;
-        Ok(c::by_id(&answer, "Instances", "Instance", "InstanceId").values().next().map(|i| to_attrs(i, &Map::new())))
+        Ok(c::by_id(&answer, "Instances", "Instance", "InstanceId")
+            .values()
+            .next()
+            .map(|i| to_attrs(i, &Map::new())))
     }
 }

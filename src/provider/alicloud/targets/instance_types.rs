@@ -14,14 +14,27 @@ pub struct InstanceTypes;
 impl DataOps for InstanceTypes {
     fn read(&self, api: &Api, ctx: &OpContext, config: &Attrs) -> Result<Attrs, ProviderError> {
         let mut p = crate::cloud::Params::new();
-        c::put(&mut p, "InstanceTypeFamily", c::ne(config, &["instance_type_family"]));
+        c::put(
+            &mut p,
+            "InstanceTypeFamily",
+            c::ne(config, &["instance_type_family"]),
+        );
         let answer = api.call(ctx, "DescribeInstanceTypes", p)?;
         let zones = api.call(ctx, "DescribeZones", crate::cloud::Params::new())?;
-        let zone_list: Vec<Value> = zones.get("Zones").and_then(|z| z.get("Zone")).and_then(Value::as_array).cloned().unwrap_or_default();
+        let zone_list: Vec<Value> = zones
+            .get("Zones")
+            .and_then(|z| z.get("Zone"))
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         let zones_of = |t: &str| -> Vec<String> {
             zone_list
                 .iter()
-                .filter(|z| c::jlist(z, "AvailableInstanceTypes", "InstanceTypes").iter().any(|x| x == t))
+                .filter(|z| {
+                    c::jlist(z, "AvailableInstanceTypes", "InstanceTypes")
+                        .iter()
+                        .any(|x| x == t)
+                })
                 .map(|z| c::js(z, "ZoneId"))
                 .collect()
         };
@@ -40,16 +53,30 @@ impl DataOps for InstanceTypes {
             .unwrap_or_default()
             .into_iter()
             .filter(|t| cpu.is_none_or(|n| c::ji(t, "CpuCoreCount") == n))
-            .filter(|t| memory.is_none_or(|m| (t.get("MemorySize").and_then(Value::as_f64).unwrap_or(0.0) - m).abs() < 1e-6))
-            .filter(|t| only.as_ref().is_none_or(|o| *o == c::js(t, "InstanceTypeId")))
+            .filter(|t| {
+                memory.is_none_or(|m| {
+                    (t.get("MemorySize").and_then(Value::as_f64).unwrap_or(0.0) - m).abs() < 1e-6
+                })
+            })
+            .filter(|t| {
+                only.as_ref()
+                    .is_none_or(|o| *o == c::js(t, "InstanceTypeId"))
+            })
             .filter(|t| enis.is_none_or(|n| c::ji(t, "EniQuantity") >= n))
             .filter(|t| gpus.is_none_or(|n| c::ji(t, "GPUAmount") == n))
             .filter(|t| gpu_spec.as_ref().is_none_or(|s| *s == c::js(t, "GPUSpec")))
-            .filter(|t| zone.as_ref().is_none_or(|z| zones_of(&c::js(t, "InstanceTypeId")).contains(z)))
+            .filter(|t| {
+                zone.as_ref()
+                    .is_none_or(|z| zones_of(&c::js(t, "InstanceTypeId")).contains(z))
+            })
             .collect();
         let mem = |t: &Value| t.get("MemorySize").and_then(Value::as_f64).unwrap_or(0.0);
         match c::s(config, &["sorted_by"]).as_deref() {
-            Some("Memory") => types.sort_by(|a, b| mem(a).total_cmp(&mem(b)).then(c::ji(a, "CpuCoreCount").cmp(&c::ji(b, "CpuCoreCount")))),
+            Some("Memory") => types.sort_by(|a, b| {
+                mem(a)
+                    .total_cmp(&mem(b))
+                    .then(c::ji(a, "CpuCoreCount").cmp(&c::ji(b, "CpuCoreCount")))
+            }),
             _ => types.sort_by(|a, b| {
                 c::ji(a, "CpuCoreCount")
                     .cmp(&c::ji(b, "CpuCoreCount"))
@@ -80,7 +107,8 @@ impl DataOps for InstanceTypes {
             })
             .collect();
         let mut o = Out::new(&c::data_id(&ids), config);
-        o.set("ids", json!(ids)).set("instance_types", Value::Array(items));
+        o.set("ids", json!(ids))
+            .set("instance_types", Value::Array(items));
         Ok(o.finish("alicloud_instance_types", true))
     }
 }

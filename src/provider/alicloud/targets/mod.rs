@@ -33,7 +33,9 @@ pub fn resource_ops(rtype: &str) -> Option<&'static dyn ResourceOps> {
         "alicloud_vswitch" => &vswitch::VSwitch,
         "alicloud_security_group" => &security_group::SecurityGroup,
         "alicloud_instance" => &instance::Instance,
-        "alicloud_ecs_network_interface" | "alicloud_network_interface" => &network_interface::NetworkInterface,
+        "alicloud_ecs_network_interface" | "alicloud_network_interface" => {
+            &network_interface::NetworkInterface
+        }
         "alicloud_nat_gateway" => &nat_gateway::NatGateway,
         "alicloud_slb_load_balancer" => &slb_load_balancer::LoadBalancer,
         "alicloud_vpc_ha_vip" | "alicloud_havip" => &ha_vip::HaVip,

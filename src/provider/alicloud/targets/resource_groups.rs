@@ -14,7 +14,15 @@ impl DataOps for ResourceGroups {
         let mut p = crate::cloud::Params::new();
         c::put(&mut p, "Status", c::ne(config, &["status"]));
         c::put(&mut p, "Name", c::ne(config, &["resource_group_name"]));
-        let groups = c::all_pages(api, ctx, "ListResourceGroups", p, 100, "ResourceGroups", "ResourceGroup")?;
+        let groups = c::all_pages(
+            api,
+            ctx,
+            "ListResourceGroups",
+            p,
+            100,
+            "ResourceGroups",
+            "ResourceGroup",
+        )?;
         let regex = c::name_filter(config)?;
         let wanted = c::list(config, &["ids"]).filter(|l| !l.is_empty());
         let groups: Vec<Value> = groups
@@ -40,7 +48,9 @@ impl DataOps for ResourceGroups {
             })
             .collect();
         let mut o = Out::new(&c::data_id(&ids), config);
-        o.set("ids", json!(ids)).set("names", json!(names)).set("groups", Value::Array(items));
+        o.set("ids", json!(ids))
+            .set("names", json!(names))
+            .set("groups", Value::Array(items));
         Ok(o.finish("alicloud_resource_manager_resource_groups", true))
     }
 }

@@ -33,43 +33,83 @@ fn describe(api: &Api, ctx: &OpContext, mut p: Params) -> Result<Value, Provider
     api.call(ctx, "DescribeSecurityGroups", p)
 }
 
-fn fetch(api: &Api, ctx: &OpContext, ids: &[String]) -> Result<std::collections::HashMap<String, Value>, ProviderError> {
+fn fetch(
+    api: &Api,
+    ctx: &OpContext,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, Value>, ProviderError> {
     let list = serde_json::to_string(ids).unwrap_or_default();
     let answer = describe(api, ctx, c::params(&[("SecurityGroupIds", &list)]))?;
-    Ok(c::by_id(&answer, "SecurityGroups", "SecurityGroup", "SecurityGroupId"))
+    Ok(c::by_id(
+        &answer,
+        "SecurityGroups",
+        "SecurityGroup",
+        "SecurityGroupId",
+    ))
 }
 
 fn read_one(api: &Api, ctx: &OpContext, id: &str, src: &Attrs) -> Result<Attrs, ProviderError> {
     fetch(api, ctx, &[id.to_string()])?
         .get(id)
         .map(|item| to_attrs(item, src))
-        .ok_or_else(|| ProviderError::Invalid(format!("security group {id} disappeared right after it was changed")))
+        .ok_or_else(|| {
+            ProviderError::Invalid(format!(
+                "security group {id} disappeared right after it was changed"
+            ))
+        })
 }
 
 fn policy(config: &Attrs) -> Option<String> {
-    c::ne(config, &["inner_access_policy"])
-        .or_else(|| c::b(config, &["inner_access"]).map(|b| if b { "Accept" } else { "Drop" }.to_string()))
+    c::ne(config, &["inner_access_policy"]).or_else(|| {
+        c::b(config, &["inner_access"]).map(|b| if b { "Accept" } else { "Drop" }.to_string())
+    })
 }
 
 impl ResourceOps for SecurityGroup {
     fn create(&self, api: &Api, ctx: &OpContext, config: &Attrs) -> Result<Attrs, ProviderError> {
         let mut p = Params::new();
         c::put(&mut p, "VpcId", c::ne(config, &["vpc_id"]));
-        c::put(&mut p, "SecurityGroupName", c::s(config, &["security_group_name", "name"]));
+        c::put(
+            &mut p,
+            "SecurityGroupName",
+            c::s(config, &["security_group_name", "name"]),
+        );
         c::put(&mut p, "Description", c::s(config, &["description"]));
-        c::put(&mut p, "SecurityGroupType", c::ne(config, &["security_group_type"]));
-        c::put(&mut p, "ResourceGroupId", c::ne(config, &["resource_group_id"]));
+        c::put(
+            &mut p,
+            "SecurityGroupType",
+            c::ne(config, &["security_group_type"]),
+        );
+        c::put(
+            &mut p,
+            "ResourceGroupId",
+            c::ne(config, &["resource_group_id"]),
+        );
         c::put_tags(&mut p, config);
         let answer = api.mutate(ctx, "CreateSecurityGroup", "", p)?;
         let id = c::js(&answer, "SecurityGroupId");
         if let Some(policy) = policy(config) {
-            api.call(ctx, "ModifySecurityGroupPolicy", c::params(&[("SecurityGroupId", &id), ("InnerAccessPolicy", &policy)]))?;
+            api.call(
+                ctx,
+                "ModifySecurityGroupPolicy",
+                c::params(&[("SecurityGroupId", &id), ("InnerAccessPolicy", &policy)]),
+            )?;
         }
         read_one(api, ctx, &id, config)
     }
 
-    fn read(&self, api: &Api, ctx: &OpContext, items: &[(String, Attrs)]) -> Result<Vec<Option<Attrs>>, ProviderError> {
-        c::read_batched(items, 100, |ids| fetch(api, ctx, ids), |item, prior| Ok(to_attrs(item, prior)))
+    fn read(
+        &self,
+        api: &Api,
+        ctx: &OpContext,
+        items: &[(String, Attrs)],
+    ) -> Result<Vec<Option<Attrs>>, ProviderError> {
+        c::read_batched(
+            items,
+            100,
+            |ids| fetch(api, ctx, ids),
+            |item, prior| Ok(to_attrs(item, prior)),
+        )
     }
 
     fn update(
@@ -83,29 +123,63 @@ impl ResourceOps for SecurityGroup {
     ) -> Result<Attrs, ProviderError> {
         if c::any(changed, &["security_group_name", "name", "description"]) {
             let mut p = c::params(&[("SecurityGroupId", id)]);
-            c::put(&mut p, "SecurityGroupName", Some(c::s(config, &["security_group_name", "name"]).unwrap_or_default()));
-            c::put(&mut p, "Description", Some(c::s(config, &["description"]).unwrap_or_default()));
+            c::put(
+                &mut p,
+                "SecurityGroupName",
+                Some(c::s(config, &["security_group_name", "name"]).unwrap_or_default()),
+            );
+            c::put(
+                &mut p,
+                "Description",
+                Some(c::s(config, &["description"]).unwrap_or_default()),
+            );
             api.call(ctx, "ModifySecurityGroupAttribute", p)?;
         }
         if c::any(changed, &["inner_access_policy", "inner_access"])
             && let Some(policy) = policy(config)
         {
-            api.call(ctx, "ModifySecurityGroupPolicy", c::params(&[("SecurityGroupId", id), ("InnerAccessPolicy", &policy)]))?;
+            api.call(
+                ctx,
+                "ModifySecurityGroupPolicy",
+                c::params(&[("SecurityGroupId", id), ("InnerAccessPolicy", &policy)]),
+            )?;
         }
         if c::any(changed, &["resource_group_id"])
             && let Some(group) = c::ne(config, &["resource_group_id"])
         {
-            let p = c::params(&[("ResourceId", id), ("ResourceGroupId", &group), ("ResourceType", "securitygroup")]);
+            let p = c::params(&[
+                ("ResourceId", id),
+                ("ResourceGroupId", &group),
+                ("ResourceType", "securitygroup"),
+            ]);
             api.call(ctx, "JoinResourceGroup", p)?;
         }
         if c::any(changed, &["tags"]) {
-            c::update_tags(api, ctx, id, "securitygroup", "UntagResources", prior, config)?;
+            c::update_tags(
+                api,
+                ctx,
+                id,
+                "securitygroup",
+                "UntagResources",
+                prior,
+                config,
+            )?;
         }
         read_one(api, ctx, id, config)
     }
 
-    fn delete(&self, api: &Api, ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<Deleted, ProviderError> {
-        match api.call(ctx, "DeleteSecurityGroup", c::params(&[("SecurityGroupId", id)])) {
+    fn delete(
+        &self,
+        api: &Api,
+        ctx: &OpContext,
+        id: &str,
+        _prior: &Attrs,
+    ) -> Result<Deleted, ProviderError> {
+        match api.call(
+            ctx,
+            "DeleteSecurityGroup",
+            c::params(&[("SecurityGroupId", id)]),
+        ) {
             Ok(_) => Ok(Deleted::Released),
             Err(e) if c::is_not_found(&e) => Ok(Deleted::Released),
             Err(e) => Err(e),
@@ -113,14 +187,27 @@ impl ResourceOps for SecurityGroup {
     }
 
     fn import(&self, api: &Api, ctx: &OpContext, id: &str) -> Result<Option<Attrs>, ProviderError> {
-        Ok(self.read(api, ctx, &[(id.to_string(), Attrs::new())])?.pop().flatten())
+        Ok(self
+            .read(api, ctx, &[(id.to_string(), Attrs::new())])?
+            .pop()
+            .flatten())
     }
 
-    fn find_by_token(&self, api: &Api, ctx: &OpContext, token: &str) -> Result<Option<Attrs>, ProviderError> {
+    fn find_by_token(
+        &self,
+        api: &Api,
+        ctx: &OpContext,
+        token: &str,
+    ) -> Result<Option<Attrs>, ProviderError> {
         let answer = describe(api, ctx, c::params(&[("ClientToken", token)]))?;
-        Ok(c::by_id(&answer, "SecurityGroups", "SecurityGroup", "SecurityGroupId")
-            .values()
-            .next()
-            .map(|i| to_attrs(i, &Attrs::new())))
+        Ok(c::by_id(
+            &answer,
+            "SecurityGroups",
+            "SecurityGroup",
+            "SecurityGroupId",
+        )
+        .values()
+        .next()
+        .map(|i| to_attrs(i, &Attrs::new())))
     }
 }

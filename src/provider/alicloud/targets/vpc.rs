@@ -16,7 +16,10 @@ fn to_attrs(item: &Value, src: &Attrs) -> Attrs {
     let mut o = Out::new(&c::js(item, "VpcId"), src);
     let route_table = c::js(item, "RouteTableId");
     let route_table = if route_table.is_empty() {
-        c::jlist(item, "RouterTableIds", "RouterTableIds").into_iter().next().unwrap_or_default()
+        c::jlist(item, "RouterTableIds", "RouterTableIds")
+            .into_iter()
+            .next()
+            .unwrap_or_default()
     } else {
         route_table
     };
@@ -26,7 +29,10 @@ fn to_attrs(item: &Value, src: &Attrs) -> Attrs {
         .opt("description", c::js(item, "Description"))
         .set("resource_group_id", c::js(item, "ResourceGroupId"))
         .opt("tags", c::jtags(item))
-        .set("secondary_cidr_blocks", json!(c::jlist(item, "SecondaryCidrBlocks", "SecondaryCidrBlock")))
+        .set(
+            "secondary_cidr_blocks",
+            json!(c::jlist(item, "SecondaryCidrBlocks", "SecondaryCidrBlock")),
+        )
         .set("user_cidrs", json!(c::jlist(item, "UserCidrs", "UserCidr")))
         .opt("enable_ipv6", !ipv6.is_empty())
         .opt("classic_link_enabled", c::jb(item, "ClassicLinkEnabled"))
@@ -39,7 +45,11 @@ fn to_attrs(item: &Value, src: &Attrs) -> Attrs {
         .set("ipv6_cidr_block", ipv6.clone())
         .set(
             "ipv6_cidr_blocks",
-            if ipv6.is_empty() { json!([]) } else { json!([{"ipv6_cidr_block": ipv6, "ipv6_isp": "BGP"}]) },
+            if ipv6.is_empty() {
+                json!([])
+            } else {
+                json!([{"ipv6_cidr_block": ipv6, "ipv6_isp": "BGP"}])
+            },
         )
         .set("status", c::js(item, "Status"))
         .set("create_time", c::js(item, "CreationTime"));
@@ -57,7 +67,9 @@ fn read_one(api: &Api, ctx: &OpContext, id: &str, src: &Attrs) -> Result<Attrs, 
     found
         .get(id)
         .map(|item| to_attrs(item, src))
-        .ok_or_else(|| ProviderError::Invalid(format!("VPC {id} disappeared right after it was changed")))
+        .ok_or_else(|| {
+            ProviderError::Invalid(format!("VPC {id} disappeared right after it was changed"))
+        })
 }
 
 impl ResourceOps for Vpc {
@@ -66,7 +78,11 @@ impl ResourceOps for Vpc {
         c::put(&mut p, "CidrBlock", c::ne(config, &["cidr_block"]));
         c::put(&mut p, "VpcName", c::s(config, &["vpc_name", "name"]));
         c::put(&mut p, "Description", c::s(config, &["description"]));
-        c::put(&mut p, "ResourceGroupId", c::ne(config, &["resource_group_id"]));
+        c::put(
+            &mut p,
+            "ResourceGroupId",
+            c::ne(config, &["resource_group_id"]),
+        );
         c::put(&mut p, "EnableIpv6", c::b(config, &["enable_ipv6"]));
         c::put(&mut p, "Ipv6Isp", c::ne(config, &["ipv6_isp"]));
         c::put(&mut p, "IsDefault", c::b(config, &["is_default"]));
@@ -79,11 +95,23 @@ impl ResourceOps for Vpc {
         read_one(api, ctx, &c::js(&answer, "VpcId"), config)
     }
 
-    fn read(&self, api: &Api, ctx: &OpContext, items: &[(String, Attrs)]) -> Result<Vec<Option<Attrs>>, ProviderError> {
+    fn read(
+        &self,
+        api: &Api,
+        ctx: &OpContext,
+        items: &[(String, Attrs)],
+    ) -> Result<Vec<Option<Attrs>>, ProviderError> {
         c::read_batched(
             items,
             20,
-            |ids| Ok(c::by_id(&describe(api, ctx, c::params(&[("VpcId", &ids.join(","))]))?, "Vpcs", "Vpc", "VpcId")),
+            |ids| {
+                Ok(c::by_id(
+                    &describe(api, ctx, c::params(&[("VpcId", &ids.join(","))]))?,
+                    "Vpcs",
+                    "Vpc",
+                    "VpcId",
+                ))
+            },
             |item, prior| Ok(to_attrs(item, prior)),
         )
     }
@@ -100,13 +128,25 @@ impl ResourceOps for Vpc {
         if c::any(changed, &["vpc_name", "name", "description", "enable_ipv6"]) {
             let mut p = c::params(&[("VpcId", id)]);
             if c::any(changed, &["vpc_name", "name"]) {
-                c::put(&mut p, "VpcName", Some(c::s(config, &["vpc_name", "name"]).unwrap_or_default()));
+                c::put(
+                    &mut p,
+                    "VpcName",
+                    Some(c::s(config, &["vpc_name", "name"]).unwrap_or_default()),
+                );
             }
             if c::any(changed, &["description"]) {
-                c::put(&mut p, "Description", Some(c::s(config, &["description"]).unwrap_or_default()));
+                c::put(
+                    &mut p,
+                    "Description",
+                    Some(c::s(config, &["description"]).unwrap_or_default()),
+                );
             }
             if c::any(changed, &["enable_ipv6"]) {
-                c::put(&mut p, "EnableIPv6", Some(c::b(config, &["enable_ipv6"]).unwrap_or(false)));
+                c::put(
+                    &mut p,
+                    "EnableIPv6",
+                    Some(c::b(config, &["enable_ipv6"]).unwrap_or(false)),
+                );
             }
             api.call(ctx, "ModifyVpcAttribute", p)?;
         }
@@ -119,7 +159,13 @@ impl ResourceOps for Vpc {
         read_one(api, ctx, id, config)
     }
 
-    fn delete(&self, api: &Api, ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<Deleted, ProviderError> {
+    fn delete(
+        &self,
+        api: &Api,
+        ctx: &OpContext,
+        id: &str,
+        _prior: &Attrs,
+    ) -> Result<Deleted, ProviderError> {
         match api.call(ctx, "DeleteVpc", c::params(&[("VpcId", id)])) {
             Ok(_) => Ok(Deleted::Released),
             Err(e) if c::is_not_found(&e) => Ok(Deleted::Released),
@@ -128,11 +174,22 @@ impl ResourceOps for Vpc {
     }
 
     fn import(&self, api: &Api, ctx: &OpContext, id: &str) -> Result<Option<Attrs>, ProviderError> {
-        Ok(self.read(api, ctx, &[(id.to_string(), Attrs::new())])?.pop().flatten())
+        Ok(self
+            .read(api, ctx, &[(id.to_string(), Attrs::new())])?
+            .pop()
+            .flatten())
     }
 
-    fn find_by_token(&self, api: &Api, ctx: &OpContext, token: &str) -> Result<Option<Attrs>, ProviderError> {
+    fn find_by_token(
+        &self,
+        api: &Api,
+        ctx: &OpContext,
+        token: &str,
+    ) -> Result<Option<Attrs>, ProviderError> {
         let answer = describe(api, ctx, c::params(&[("ClientToken", token)]))?;
-        Ok(c::by_id(&answer, "Vpcs", "Vpc", "VpcId").values().next().map(|item| to_attrs(item, &Attrs::new())))
+        Ok(c::by_id(&answer, "Vpcs", "Vpc", "VpcId")
+            .values()
+            .next()
+            .map(|item| to_attrs(item, &Attrs::new())))
     }
 }

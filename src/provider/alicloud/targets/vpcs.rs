@@ -14,7 +14,11 @@ impl DataOps for Vpcs {
         let mut p = crate::cloud::Params::new();
         c::put(&mut p, "VpcName", c::ne(config, &["vpc_name"]));
         c::put(&mut p, "IsDefault", c::b(config, &["is_default"]));
-        c::put(&mut p, "ResourceGroupId", c::ne(config, &["resource_group_id"]));
+        c::put(
+            &mut p,
+            "ResourceGroupId",
+            c::ne(config, &["resource_group_id"]),
+        );
         if let Some(ids) = c::list(config, &["ids"]).filter(|l| !l.is_empty()) {
             p.insert("VpcId".into(), ids.join(","));
         }
@@ -25,10 +29,18 @@ impl DataOps for Vpcs {
         let vswitch = c::ne(config, &["vswitch_id"]);
         let vpcs: Vec<Value> = c::all_pages(api, ctx, "DescribeVpcs", p, 50, "Vpcs", "Vpc")?
             .into_iter()
-            .filter(|v| regex.as_ref().is_none_or(|r| r.is_match(&c::js(v, "VpcName"))))
+            .filter(|v| {
+                regex
+                    .as_ref()
+                    .is_none_or(|r| r.is_match(&c::js(v, "VpcName")))
+            })
             .filter(|v| cidr.as_ref().is_none_or(|x| *x == c::js(v, "CidrBlock")))
             .filter(|v| status.as_ref().is_none_or(|x| *x == c::js(v, "Status")))
-            .filter(|v| vswitch.as_ref().is_none_or(|x| c::jlist(v, "VSwitchIds", "VSwitchId").contains(x)))
+            .filter(|v| {
+                vswitch
+                    .as_ref()
+                    .is_none_or(|x| c::jlist(v, "VSwitchIds", "VSwitchId").contains(x))
+            })
             .collect();
         let ids: Vec<String> = vpcs.iter().map(|v| c::js(v, "VpcId")).collect();
         let names: Vec<String> = vpcs.iter().map(|v| c::js(v, "VpcName")).collect();
@@ -61,7 +73,10 @@ impl DataOps for Vpcs {
             })
             .collect();
         let mut o = Out::new(&c::data_id(&ids), config);
-        o.set("total_count", ids.len()).set("ids", json!(ids)).set("names", json!(names)).set("vpcs", Value::Array(items));
+        o.set("total_count", ids.len())
+            .set("ids", json!(ids))
+            .set("names", json!(names))
+            .set("vpcs", Value::Array(items));
         Ok(o.finish("alicloud_vpcs", true))
     }
 }

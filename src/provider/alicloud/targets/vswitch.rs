@@ -36,7 +36,11 @@ fn describe(api: &Api, ctx: &OpContext, mut p: Params) -> Result<Value, Provider
     api.call(ctx, "DescribeVSwitches", p)
 }
 
-fn fetch(api: &Api, ctx: &OpContext, ids: &[String]) -> Result<std::collections::HashMap<String, Value>, ProviderError> {
+fn fetch(
+    api: &Api,
+    ctx: &OpContext,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, Value>, ProviderError> {
     let answer = describe(api, ctx, c::params(&[("VSwitchId", &ids.join(","))]))?;
     Ok(c::by_id(&answer, "VSwitches", "VSwitch", "VSwitchId"))
 }
@@ -45,7 +49,11 @@ fn read_one(api: &Api, ctx: &OpContext, id: &str, src: &Attrs) -> Result<Attrs, 
     fetch(api, ctx, &[id.to_string()])?
         .get(id)
         .map(|item| to_attrs(item, src))
-        .ok_or_else(|| ProviderError::Invalid(format!("vSwitch {id} disappeared right after it was changed")))
+        .ok_or_else(|| {
+            ProviderError::Invalid(format!(
+                "vSwitch {id} disappeared right after it was changed"
+            ))
+        })
 }
 
 impl ResourceOps for VSwitch {
@@ -53,16 +61,34 @@ impl ResourceOps for VSwitch {
         let mut p = Params::new();
         c::put(&mut p, "VpcId", c::s(config, &["vpc_id"]));
         c::put(&mut p, "CidrBlock", c::s(config, &["cidr_block"]));
-        c::put(&mut p, "ZoneId", c::s(config, &["zone_id", "availability_zone"]));
-        c::put(&mut p, "VSwitchName", c::s(config, &["vswitch_name", "name"]));
+        c::put(
+            &mut p,
+            "ZoneId",
+            c::s(config, &["zone_id", "availability_zone"]),
+        );
+        c::put(
+            &mut p,
+            "VSwitchName",
+            c::s(config, &["vswitch_name", "name"]),
+        );
         c::put(&mut p, "Description", c::s(config, &["description"]));
         c::put_tags(&mut p, config);
         let answer = api.mutate(ctx, "CreateVSwitch", "", p)?;
         read_one(api, ctx, &c::js(&answer, "VSwitchId"), config)
     }
 
-    fn read(&self, api: &Api, ctx: &OpContext, items: &[(String, Attrs)]) -> Result<Vec<Option<Attrs>>, ProviderError> {
-        c::read_batched(items, 20, |ids| fetch(api, ctx, ids), |item, prior| Ok(to_attrs(item, prior)))
+    fn read(
+        &self,
+        api: &Api,
+        ctx: &OpContext,
+        items: &[(String, Attrs)],
+    ) -> Result<Vec<Option<Attrs>>, ProviderError> {
+        c::read_batched(
+            items,
+            20,
+            |ids| fetch(api, ctx, ids),
+            |item, prior| Ok(to_attrs(item, prior)),
+        )
     }
 
     fn update(
@@ -77,10 +103,18 @@ impl ResourceOps for VSwitch {
         if c::any(changed, &["vswitch_name", "name", "description"]) {
             let mut p = c::params(&[("VSwitchId", id)]);
             if c::any(changed, &["vswitch_name", "name"]) {
-                c::put(&mut p, "VSwitchName", Some(c::s(config, &["vswitch_name", "name"]).unwrap_or_default()));
+                c::put(
+                    &mut p,
+                    "VSwitchName",
+                    Some(c::s(config, &["vswitch_name", "name"]).unwrap_or_default()),
+                );
             }
             if c::any(changed, &["description"]) {
-                c::put(&mut p, "Description", Some(c::s(config, &["description"]).unwrap_or_default()));
+                c::put(
+                    &mut p,
+                    "Description",
+                    Some(c::s(config, &["description"]).unwrap_or_default()),
+                );
             }
             api.call(ctx, "ModifyVSwitchAttribute", p)?;
         }
@@ -90,7 +124,13 @@ impl ResourceOps for VSwitch {
         read_one(api, ctx, id, config)
     }
 
-    fn delete(&self, api: &Api, ctx: &OpContext, id: &str, _prior: &Attrs) -> Result<Deleted, ProviderError> {
+    fn delete(
+        &self,
+        api: &Api,
+        ctx: &OpContext,
+        id: &str,
+        _prior: &Attrs,
+    ) -> Result<Deleted, ProviderError> {
         match api.call(ctx, "DeleteVSwitch", c::params(&[("VSwitchId", id)])) {
             Ok(_) => Ok(Deleted::Released),
             Err(e) if c::is_not_found(&e) => Ok(Deleted::Released),
@@ -99,11 +139,22 @@ impl ResourceOps for VSwitch {
     }
 
     fn import(&self, api: &Api, ctx: &OpContext, id: &str) -> Result<Option<Attrs>, ProviderError> {
-        Ok(self.read(api, ctx, &[(id.to_string(), Attrs::new())])?.pop().flatten())
+        Ok(self
+            .read(api, ctx, &[(id.to_string(), Attrs::new())])?
+            .pop()
+            .flatten())
     }
 
-    fn find_by_token(&self, api: &Api, ctx: &OpContext, token: &str) -> Result<Option<Attrs>, ProviderError> {
+    fn find_by_token(
+        &self,
+        api: &Api,
+        ctx: &OpContext,
+        token: &str,
+    ) -> Result<Option<Attrs>, ProviderError> {
         let answer = describe(api, ctx, c::params(&[("ClientToken", token)]))?;
-        Ok(c::by_id(&answer, "VSwitches", "VSwitch", "VSwitchId").values().next().map(|i| to_attrs(i, &Attrs::new())))
+        Ok(c::by_id(&answer, "VSwitches", "VSwitch", "VSwitchId")
+            .values()
+            .next()
+            .map(|i| to_attrs(i, &Attrs::new())))
     }
 }

@@ -16,7 +16,11 @@ impl DataOps for VSwitches {
         c::put(&mut p, "VpcId", c::ne(config, &["vpc_id"]));
         c::put(&mut p, "ZoneId", c::ne(config, &["zone_id"]));
         c::put(&mut p, "VSwitchName", c::ne(config, &["vswitch_name"]));
-        c::put(&mut p, "ResourceGroupId", c::ne(config, &["resource_group_id"]));
+        c::put(
+            &mut p,
+            "ResourceGroupId",
+            c::ne(config, &["resource_group_id"]),
+        );
         if let Some(ids) = c::list(config, &["ids"]).filter(|l| !l.is_empty()) {
             p.insert("VSwitchId".into(), ids.join(","));
         }
@@ -26,14 +30,23 @@ impl DataOps for VSwitches {
         let status = c::ne(config, &["status"]);
         let route_table = c::ne(config, &["route_table_id"]);
         let is_default = c::b(config, &["is_default"]);
-        let list: Vec<Value> = c::all_pages(api, ctx, "DescribeVSwitches", p, 50, "VSwitches", "VSwitch")?
-            .into_iter()
-            .filter(|v| regex.as_ref().is_none_or(|r| r.is_match(&c::js(v, "VSwitchName"))))
-            .filter(|v| cidr.as_ref().is_none_or(|x| *x == c::js(v, "CidrBlock")))
-            .filter(|v| status.as_ref().is_none_or(|x| *x == c::js(v, "Status")))
-            .filter(|v| route_table.as_ref().is_none_or(|x| *x == c::js(v.get("RouteTable").unwrap_or(&Value::Null), "RouteTableId")))
-            .filter(|v| is_default.is_none_or(|d| c::jb(v, "IsDefault") == d))
-            .collect();
+        let list: Vec<Value> =
+            c::all_pages(api, ctx, "DescribeVSwitches", p, 50, "VSwitches", "VSwitch")?
+                .into_iter()
+                .filter(|v| {
+                    regex
+                        .as_ref()
+                        .is_none_or(|r| r.is_match(&c::js(v, "VSwitchName")))
+                })
+                .filter(|v| cidr.as_ref().is_none_or(|x| *x == c::js(v, "CidrBlock")))
+                .filter(|v| status.as_ref().is_none_or(|x| *x == c::js(v, "Status")))
+                .filter(|v| {
+                    route_table.as_ref().is_none_or(|x| {
+                        *x == c::js(v.get("RouteTable").unwrap_or(&Value::Null), "RouteTableId")
+                    })
+                })
+                .filter(|v| is_default.is_none_or(|d| c::jb(v, "IsDefault") == d))
+                .collect();
         let ids: Vec<String> = list.iter().map(|v| c::js(v, "VSwitchId")).collect();
         let names: Vec<String> = list.iter().map(|v| c::js(v, "VSwitchName")).collect();
         let items: Vec<Value> = list
@@ -61,7 +74,10 @@ impl DataOps for VSwitches {
             })
             .collect();
         let mut o = Out::new(&c::data_id(&ids), config);
-        o.set("total_count", ids.len()).set("ids", json!(ids)).set("names", json!(names)).set("vswitches", Value::Array(items));
+        o.set("total_count", ids.len())
+            .set("ids", json!(ids))
+            .set("names", json!(names))
+            .set("vswitches", Value::Array(items));
         Ok(o.finish("alicloud_vswitches", true))
     }
 }

@@ -13,7 +13,11 @@ pub struct Zones;
 impl DataOps for Zones {
     fn read(&self, api: &Api, ctx: &OpContext, config: &Attrs) -> Result<Attrs, ProviderError> {
         let mut p = crate::cloud::Params::new();
-        c::put(&mut p, "InstanceChargeType", c::ne(config, &["instance_charge_type"]));
+        c::put(
+            &mut p,
+            "InstanceChargeType",
+            c::ne(config, &["instance_charge_type"]),
+        );
         c::put(&mut p, "SpotStrategy", c::ne(config, &["spot_strategy"]));
         let answer = api.call(ctx, "DescribeZones", p)?;
         let instance_type = c::ne(config, &["available_instance_type"]);
@@ -28,9 +32,21 @@ impl DataOps for Zones {
             .unwrap_or_default()
             .into_iter()
             .filter(|_| !multi)
-            .filter(|z| instance_type.as_ref().is_none_or(|t| c::jlist(z, "AvailableInstanceTypes", "InstanceTypes").contains(t)))
-            .filter(|z| resource.as_ref().is_none_or(|r| c::jlist(z, "AvailableResourceCreation", "ResourceTypes").contains(r)))
-            .filter(|z| disk.as_ref().is_none_or(|d| c::jlist(z, "AvailableDiskCategories", "DiskCategories").contains(d)))
+            .filter(|z| {
+                instance_type.as_ref().is_none_or(|t| {
+                    c::jlist(z, "AvailableInstanceTypes", "InstanceTypes").contains(t)
+                })
+            })
+            .filter(|z| {
+                resource.as_ref().is_none_or(|r| {
+                    c::jlist(z, "AvailableResourceCreation", "ResourceTypes").contains(r)
+                })
+            })
+            .filter(|z| {
+                disk.as_ref().is_none_or(|d| {
+                    c::jlist(z, "AvailableDiskCategories", "DiskCategories").contains(d)
+                })
+            })
             .collect();
         let ids: Vec<String> = zones.iter().map(|z| c::js(z, "ZoneId")).collect();
         let items: Vec<Value> = zones
