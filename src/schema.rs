@@ -1240,7 +1240,7 @@ mod tests {
         let mut on_disk: Vec<String> = std::fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| n.ends_with(".json"))
+            .filter(|n| n.ends_with(".json") && !n.ends_with(".schema.json"))
             .collect();
         on_disk.sort();
         let mut embedded: Vec<String> = FILES.iter().map(|(f, _)| f.to_string()).collect();

@@ -76,7 +76,14 @@ struct World {
 
 impl Default for World {
     fn default() -> Self {
-        World { bandwidth: "5", spare_charge: "PayByTraffic", old: true, sub: true, assoc: true, extra_output: false }
+        World {
+            bandwidth: "5",
+            spare_charge: "PayByTraffic",
+            old: true,
+            sub: true,
+            assoc: true,
+            extra_output: false,
+        }
     }
 }
 
@@ -212,21 +219,36 @@ fn cloud_json(dir: &Path) -> Value {
 }
 
 fn state_list(dir: &Path) -> Vec<String> {
-    ok(dir, &["state", "list"], 0).lines().map(str::to_string).collect()
+    ok(dir, &["state", "list"], 0)
+        .lines()
+        .map(str::to_string)
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
 // JSON Schema validation.
 
 fn plan_schema() -> Value {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/plan.schema.json")).unwrap();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/schemas/plan.schema.json"
+    ))
+    .unwrap();
     serde_json::from_str(&text).unwrap()
 }
 
 fn validate_with(schema: &Value, v: &Value) {
     let validator = jsonschema::validator_for(schema).expect("schema compiles");
-    let errors: Vec<String> = validator.iter_errors(v).map(|e| format!("{}: {e}", e.instance_path())).collect();
-    assert!(errors.is_empty(), "JSON does not match the schema:\n{}\n\n{}", errors.join("\n"), serde_json::to_string_pretty(v).unwrap());
+    let errors: Vec<String> = validator
+        .iter_errors(v)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "JSON does not match the schema:\n{}\n\n{}",
+        errors.join("\n"),
+        serde_json::to_string_pretty(v).unwrap()
+    );
 }
 
 /// Parses `text` as plan JSON and validates it against `schemas/plan.schema.json`.
@@ -240,7 +262,8 @@ fn valid_plan_json(text: &str) -> Value {
 fn valid_state_json(text: &str) -> Value {
     let v: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}):\n{text}"));
     let plan = plan_schema();
-    let schema = json!({ "$schema": plan["$schema"], "$defs": plan["$defs"], "$ref": "#/$defs/state" });
+    let schema =
+        json!({ "$schema": plan["$schema"], "$defs": plan["$defs"], "$ref": "#/$defs/state" });
     validate_with(&schema, &v);
     v
 }
@@ -307,7 +330,12 @@ fn actions_of(v: &Value) -> Vec<(String, Value)> {
         .unwrap()
         .iter()
         .filter(|r| r["change"]["actions"] != json!(["no-op"]))
-        .map(|r| (r["address"].as_str().unwrap().to_string(), r["change"]["actions"].clone()))
+        .map(|r| {
+            (
+                r["address"].as_str().unwrap().to_string(),
+                r["change"]["actions"].clone(),
+            )
+        })
         .collect()
 }
 
@@ -316,11 +344,24 @@ fn create_plan_in_three_formats() {
     let w = World::default();
     let dir = world(&w);
     let (human, md, json) = snap_plan(dir.path(), "create", &["--detailed-exitcode"], 2);
-    assert!(human.contains("  # alicloud_eip_address.web will be created"), "{human}");
-    assert!(human.contains("Plan: 10 to add, 0 to change, 0 to destroy."), "{human}");
-    assert!(md.contains("**Plan: 10 to add, 0 to change, 0 to destroy.**"), "{md}");
+    assert!(
+        human.contains("  # alicloud_eip_address.web will be created"),
+        "{human}"
+    );
+    assert!(
+        human.contains("Plan: 10 to add, 0 to change, 0 to destroy."),
+        "{human}"
+    );
+    assert!(
+        md.contains("**Plan: 10 to add, 0 to change, 0 to destroy.**"),
+        "{md}"
+    );
     assert_eq!(json["format_version"], "1.2");
-    assert!(actions_of(&json).iter().all(|(_, a)| a == &json!(["create"])));
+    assert!(
+        actions_of(&json)
+            .iter()
+            .all(|(_, a)| a == &json!(["create"]))
+    );
     assert_eq!(actions_of(&json).len(), 10);
     // Planning changed nothing.
     assert_eq!(cloud_json(dir.path()), json!([]));
@@ -336,34 +377,68 @@ fn update_replace_and_delete_in_three_formats() {
     w.old = false;
     w.write(dir.path());
     let (human, md, json) = snap_plan(dir.path(), "changes", &["--detailed-exitcode"], 2);
-    assert!(human.contains("  # alicloud_eip_address.web will be updated in-place"), "{human}");
+    assert!(
+        human.contains("  # alicloud_eip_address.web will be updated in-place"),
+        "{human}"
+    );
     assert!(human.contains("      ~ bandwidth "), "{human}");
-    assert!(human.contains("  # alicloud_eip_address.spare must be replaced"), "{human}");
+    assert!(
+        human.contains("  # alicloud_eip_address.spare must be replaced"),
+        "{human}"
+    );
     assert!(human.contains("# forces replacement"), "{human}");
     assert!(human.contains("  # alicloud_eip_address.old will be destroyed\n  # (because alicloud_eip_address.old is not in configuration)"), "{human}");
-    assert!(human.contains("Plan: 1 to add, 1 to change, 2 to destroy."), "{human}");
-    assert!(human.contains("Changes to Outputs:\n  ~ web_bandwidth = \"5\" -> \"10\""), "{human}");
+    assert!(
+        human.contains("Plan: 1 to add, 1 to change, 2 to destroy."),
+        "{human}"
+    );
+    assert!(
+        human.contains("Changes to Outputs:\n  ~ web_bandwidth = \"5\" -> \"10\""),
+        "{human}"
+    );
     // Markdown: destroys and replaces first, one <details> per resource.
     let warn = md.find("> [!WARNING]").expect("warning block");
     assert!(warn < md.find("### Resource changes").unwrap(), "{md}");
     assert_eq!(md.matches("<details>").count(), 3, "{md}");
-    let old = md.find("<summary><code>alicloud_eip_address.old</code>").unwrap();
-    let spare = md.find("<summary><code>alicloud_eip_address.spare</code>").unwrap();
-    let web = md.find("<summary><code>alicloud_eip_address.web</code>").unwrap();
+    let old = md
+        .find("<summary><code>alicloud_eip_address.old</code>")
+        .unwrap();
+    let spare = md
+        .find("<summary><code>alicloud_eip_address.spare</code>")
+        .unwrap();
+    let web = md
+        .find("<summary><code>alicloud_eip_address.web</code>")
+        .unwrap();
     assert!(old < spare && spare < web, "{md}");
     let actions = actions_of(&json);
     assert_eq!(
         actions,
         vec![
             ("alicloud_eip_address.old".to_string(), json!(["delete"])),
-            ("alicloud_eip_address.spare".to_string(), json!(["delete", "create"])),
+            (
+                "alicloud_eip_address.spare".to_string(),
+                json!(["delete", "create"])
+            ),
             ("alicloud_eip_address.web".to_string(), json!(["update"])),
         ]
     );
-    let spare = json["resource_changes"].as_array().unwrap().iter().find(|r| r["address"] == "alicloud_eip_address.spare").unwrap();
-    assert_eq!(spare["change"]["replace_paths"], json!([["internet_charge_type"]]));
+    let spare = json["resource_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["address"] == "alicloud_eip_address.spare")
+        .unwrap();
+    assert_eq!(
+        spare["change"]["replace_paths"],
+        json!([["internet_charge_type"]])
+    );
     assert_eq!(spare["action_reason"], "replace_because_cannot_update");
-    let old = json["resource_changes"].as_array().unwrap().iter().find(|r| r["address"] == "alicloud_eip_address.old").unwrap();
+    let old = json["resource_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["address"] == "alicloud_eip_address.old")
+        .unwrap();
     assert_eq!(old["action_reason"], "delete_because_no_resource_config");
 }
 
@@ -377,10 +452,24 @@ fn rule_warnings_in_three_formats() {
     w.write(dir.path());
     let (human, md, _json) = snap_plan(dir.path(), "warnings", &[], 0);
     let web = id_of(dir.path(), "alicloud_eip_address.web");
-    assert!(human.contains(&format!("# Warning: EIP {web} stays allocated after it is disassociated and keeps being charged")), "{human}");
-    assert!(human.contains("(rule D01)") && human.contains("(rule D03)"), "{human}");
-    assert!(human.contains("a subscription EIP cannot be released"), "{human}");
-    assert!(md.contains("### Warnings") && md.contains("(rule D01)") && md.contains("(rule D03)"), "{md}");
+    assert!(
+        human.contains(&format!(
+            "# Warning: EIP {web} stays allocated after it is disassociated and keeps being charged"
+        )),
+        "{human}"
+    );
+    assert!(
+        human.contains("(rule D01)") && human.contains("(rule D03)"),
+        "{human}"
+    );
+    assert!(
+        human.contains("a subscription EIP cannot be released"),
+        "{human}"
+    );
+    assert!(
+        md.contains("### Warnings") && md.contains("(rule D01)") && md.contains("(rule D03)"),
+        "{md}"
+    );
 }
 
 /// Applies the default world, then changes it outside eipform: `web`'s bandwidth to 10, `web`
@@ -393,10 +482,26 @@ fn drifted_world() -> tempfile::TempDir {
     let spare = id_of(d, "alicloud_eip_address.spare");
     let old = id_of(d, "alicloud_eip_address.old");
     let nic2 = id_of(d, "alicloud_ecs_network_interface.nic2");
-    assert!(ok(d, &["cloud", "eip", "modify", &web, "--bandwidth", "10"], 0).contains("ModifyEipAddressAttribute done"));
+    assert!(
+        ok(d, &["cloud", "eip", "modify", &web, "--bandwidth", "10"], 0)
+            .contains("ModifyEipAddressAttribute done")
+    );
     ok(d, &["cloud", "eip", "unassociate", &web], 0);
     ok(d, &["cloud", "eip", "release", &old], 0);
-    ok(d, &["cloud", "eip", "associate", &spare, "--instance", &nic2, "--type", "NetworkInterface"], 0);
+    ok(
+        d,
+        &[
+            "cloud",
+            "eip",
+            "associate",
+            &spare,
+            "--instance",
+            &nic2,
+            "--type",
+            "NetworkInterface",
+        ],
+        0,
+    );
     dir
 }
 
@@ -413,17 +518,54 @@ fn drift_report_in_three_formats() {
     snap!("drift_human", human.clone());
     snap!("drift_markdown", md.clone());
     snap!("drift_json", json_text);
-    assert!(human.contains("  # alicloud_eip_address.web has changed"), "{human}");
-    assert!(human.contains("~ bandwidth ") && human.contains("\"5\" -> \"10\""), "{human}");
-    assert!(human.contains("  # alicloud_eip_address.old has been deleted"), "{human}");
-    assert!(human.contains("  # alicloud_eip_association.web has been deleted"), "{human}");
-    assert!(human.contains("Associations changed outside eipform:"), "{human}");
-    assert!(human.contains("+ alicloud_eip_address.spare associated with a target"), "{human}");
-    assert!(human.contains("- alicloud_eip_association.web disassociated from eni-"), "{human}");
-    assert!(human.contains("Drift: 2 changed, 2 deleted, 2 associations changed outside eipform."), "{human}");
+    assert!(
+        human.contains("  # alicloud_eip_address.web has changed"),
+        "{human}"
+    );
+    assert!(
+        human.contains("~ bandwidth ") && human.contains("\"5\" -> \"10\""),
+        "{human}"
+    );
+    assert!(
+        human.contains("  # alicloud_eip_address.old has been deleted"),
+        "{human}"
+    );
+    assert!(
+        human.contains("  # alicloud_eip_association.web has been deleted"),
+        "{human}"
+    );
+    assert!(
+        human.contains("Associations changed outside eipform:"),
+        "{human}"
+    );
+    assert!(
+        human.contains("+ alicloud_eip_address.spare associated with a target"),
+        "{human}"
+    );
+    assert!(
+        human.contains("- alicloud_eip_association.web disassociated from eni-"),
+        "{human}"
+    );
+    assert!(
+        human.contains("Drift: 2 changed, 2 deleted, 2 associations changed outside eipform."),
+        "{human}"
+    );
     assert!(md.starts_with("## eipform drift\n"), "{md}");
-    let drifted: Vec<&str> = json["resource_drift"].as_array().unwrap().iter().map(|r| r["address"].as_str().unwrap()).collect();
-    assert_eq!(drifted, ["alicloud_eip_address.old", "alicloud_eip_address.spare", "alicloud_eip_address.web", "alicloud_eip_association.web"]);
+    let drifted: Vec<&str> = json["resource_drift"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["address"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        drifted,
+        [
+            "alicloud_eip_address.old",
+            "alicloud_eip_address.spare",
+            "alicloud_eip_address.web",
+            "alicloud_eip_association.web"
+        ]
+    );
     // Read-only: neither the state nor the cloud changed.
     assert_eq!(ok(d, &["show", "--json"], 0), state_before);
     assert_eq!(cloud_json(d), cloud_before);
@@ -435,10 +577,17 @@ fn plans_show_drift_before_the_changes_and_refresh_only_plans_none() {
     let d = dir.path();
     let human = ok(d, &["plan", "--detailed-exitcode"], 2);
     snap!("drift_plan_human", human.clone());
-    let note = human.find("Note: Objects have changed outside of eipform").expect("drift section");
-    let actions = human.find("eipform will perform the following actions:").expect("changes");
+    let note = human
+        .find("Note: Objects have changed outside of eipform")
+        .expect("drift section");
+    let actions = human
+        .find("eipform will perform the following actions:")
+        .expect("changes");
     assert!(note < actions, "{human}");
-    assert!(human.contains("Plan: 2 to add, 1 to change, 0 to destroy."), "{human}");
+    assert!(
+        human.contains("Plan: 2 to add, 1 to change, 0 to destroy."),
+        "{human}"
+    );
     let md = ok(d, &["plan", "--format", "markdown"], 0);
     snap!("drift_plan_markdown", md.clone());
     assert!(md.contains("### Drift"), "{md}");
@@ -447,8 +596,16 @@ fn plans_show_drift_before_the_changes_and_refresh_only_plans_none() {
 
     let refresh_only = ok(d, &["plan", "--refresh-only", "--detailed-exitcode"], 0);
     snap!("refresh_only_plan_human", refresh_only.clone());
-    assert!(refresh_only.contains("This is a refresh-only plan, so eipform will not take any actions to undo these."), "{refresh_only}");
-    assert!(!refresh_only.contains("will perform the following actions"), "{refresh_only}");
+    assert!(
+        refresh_only.contains(
+            "This is a refresh-only plan, so eipform will not take any actions to undo these."
+        ),
+        "{refresh_only}"
+    );
+    assert!(
+        !refresh_only.contains("will perform the following actions"),
+        "{refresh_only}"
+    );
     let json = valid_plan_json(&ok(d, &["plan", "--refresh-only", "--json"], 0));
     assert!(actions_of(&json).is_empty());
     assert_eq!(json["applyable"], true);
@@ -461,20 +618,37 @@ fn apply_refresh_only_accepts_drift_into_the_state() {
     let cloud_before = cloud_json(d);
     let serial_before = serial(d);
     let out = ok(d, &["apply", "--refresh-only", "--auto-approve"], 0);
-    assert!(out.contains("State updated from the cloud: 2 refreshed, 2 removed (deleted outside eipform)."), "{out}");
+    assert!(
+        out.contains(
+            "State updated from the cloud: 2 refreshed, 2 removed (deleted outside eipform)."
+        ),
+        "{out}"
+    );
     // The cloud is untouched; the state took the drift in one run (one serial).
     assert_eq!(cloud_json(d), cloud_before);
     assert_eq!(serial(d), serial_before + 1);
     let list = state_list(d);
-    assert!(!list.contains(&"alicloud_eip_address.old".to_string()), "{list:?}");
-    assert!(!list.contains(&"alicloud_eip_association.web".to_string()), "{list:?}");
+    assert!(
+        !list.contains(&"alicloud_eip_address.old".to_string()),
+        "{list:?}"
+    );
+    assert!(
+        !list.contains(&"alicloud_eip_association.web".to_string()),
+        "{list:?}"
+    );
     let web = ok(d, &["state", "show", "alicloud_eip_address.web"], 0);
     assert!(web.contains("bandwidth") && web.contains("\"10\""), "{web}");
     // Nothing drifted any more; a normal plan now undoes the accepted changes.
     assert!(ok(d, &["drift"], 0).contains("No drift: the cloud matches the state."));
     let plan = ok(d, &["plan", "--detailed-exitcode"], 2);
-    assert!(!plan.contains("Objects have changed outside of eipform"), "{plan}");
-    assert!(plan.contains("Plan: 2 to add, 1 to change, 0 to destroy."), "{plan}");
+    assert!(
+        !plan.contains("Objects have changed outside of eipform"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("Plan: 2 to add, 1 to change, 0 to destroy."),
+        "{plan}"
+    );
     // Without drift, a refresh-only apply writes nothing.
     let serial_now = serial(d);
     ok(d, &["apply", "--refresh-only", "--auto-approve"], 0);
@@ -486,7 +660,11 @@ fn apply_refresh_only_accepts_drift_into_the_state() {
     assert!(stderr(&o).contains("needs confirmation"), "{}", text(&o));
     let o = eipform(dir2.path(), &["plan", "--refresh-only", "--refresh=false"]);
     assert_eq!(code(&o), 1);
-    assert!(stderr(&o).contains("--refresh=false and --refresh-only cannot be used together"), "{}", text(&o));
+    assert!(
+        stderr(&o).contains("--refresh=false and --refresh-only cannot be used together"),
+        "{}",
+        text(&o)
+    );
 }
 
 #[test]
@@ -510,8 +688,17 @@ fn exit_codes_of_detailed_exitcode_and_drift() {
     w.write(d);
     let o = eipform(d, &["plan", "--detailed-exitcode"]);
     assert_eq!(code(&o), 0, "{}", text(&o));
-    assert!(stdout(&o).contains("Changes to Outputs:\n  + region = \"cn-hangzhou\""), "{}", text(&o));
-    assert!(stderr(&o).contains("Note: --detailed-exitcode reports 0 because only output values change"), "{}", text(&o));
+    assert!(
+        stdout(&o).contains("Changes to Outputs:\n  + region = \"cn-hangzhou\""),
+        "{}",
+        text(&o)
+    );
+    assert!(
+        stderr(&o)
+            .contains("Note: --detailed-exitcode reports 0 because only output values change"),
+        "{}",
+        text(&o)
+    );
     ok(d, &["drift"], 0);
     apply(d);
     ok(d, &["plan", "--detailed-exitcode"], 0);
@@ -519,13 +706,38 @@ fn exit_codes_of_detailed_exitcode_and_drift() {
     // manages its association): drift 2, plan 0 with a note.
     let spare = id_of(d, "alicloud_eip_address.spare");
     let nic2 = id_of(d, "alicloud_ecs_network_interface.nic2");
-    ok(d, &["cloud", "eip", "associate", &spare, "--instance", &nic2, "--type", "NetworkInterface"], 0);
+    ok(
+        d,
+        &[
+            "cloud",
+            "eip",
+            "associate",
+            &spare,
+            "--instance",
+            &nic2,
+            "--type",
+            "NetworkInterface",
+        ],
+        0,
+    );
     ok(d, &["drift"], 2);
     let o = eipform(d, &["plan", "--detailed-exitcode"]);
     assert_eq!(code(&o), 0, "{}", text(&o));
-    assert!(stdout(&o).contains("Note: Objects have changed outside of eipform"), "{}", text(&o));
-    assert!(stdout(&o).contains("No changes. Your infrastructure matches the configuration."), "{}", text(&o));
-    assert!(stderr(&o).contains("the only differences are changes made outside eipform (drift)"), "{}", text(&o));
+    assert!(
+        stdout(&o).contains("Note: Objects have changed outside of eipform"),
+        "{}",
+        text(&o)
+    );
+    assert!(
+        stdout(&o).contains("No changes. Your infrastructure matches the configuration."),
+        "{}",
+        text(&o)
+    );
+    assert!(
+        stderr(&o).contains("the only differences are changes made outside eipform (drift)"),
+        "{}",
+        text(&o)
+    );
     ok(d, &["plan", "--refresh-only", "--detailed-exitcode"], 0);
     // Drift that the configuration undoes: drift 2, plan 2.
     let web = id_of(d, "alicloud_eip_address.web");
@@ -535,7 +747,11 @@ fn exit_codes_of_detailed_exitcode_and_drift() {
     // Errors: 1.
     let o = eipform_env(d, &["drift"], &[("EIPFORM_CLOUD", "ftp://nowhere")]);
     assert_eq!(code(&o), 1, "{}", text(&o));
-    let o = eipform_env(d, &["plan", "--detailed-exitcode"], &[("EIPFORM_CLOUD", "ftp://nowhere")]);
+    let o = eipform_env(
+        d,
+        &["plan", "--detailed-exitcode"],
+        &[("EIPFORM_CLOUD", "ftp://nowhere")],
+    );
     assert_eq!(code(&o), 1, "{}", text(&o));
     std::fs::write(d.join("broken.tf"), "resource \"alicloud_vpc\" {\n").unwrap();
     ok(d, &["plan", "--detailed-exitcode"], 1);
@@ -555,10 +771,21 @@ fn saved_plan_shows_and_applies_exactly() {
     w.bandwidth = "10";
     w.old = false;
     w.write(d);
-    let plan_out = ok(d, &["plan", "--out", "review.plan", "--detailed-exitcode"], 2);
-    assert!(plan_out.contains("Saved the plan to: review.plan"), "{plan_out}");
-    assert!(plan_out.contains("    eipform apply review.plan"), "{plan_out}");
-    let file: Value = serde_json::from_slice(&std::fs::read(d.join("review.plan")).unwrap()).unwrap();
+    let plan_out = ok(
+        d,
+        &["plan", "--out", "review.plan", "--detailed-exitcode"],
+        2,
+    );
+    assert!(
+        plan_out.contains("Saved the plan to: review.plan"),
+        "{plan_out}"
+    );
+    assert!(
+        plan_out.contains("    eipform apply review.plan"),
+        "{plan_out}"
+    );
+    let file: Value =
+        serde_json::from_slice(&std::fs::read(d.join("review.plan")).unwrap()).unwrap();
     assert_eq!(file["format"], "eipform-plan");
     assert_eq!(file["format_version"], 1);
     assert!(file["digest"].as_str().unwrap().starts_with("sha256:"));
@@ -566,17 +793,29 @@ fn saved_plan_shows_and_applies_exactly() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(d.join("review.plan")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(d.join("review.plan"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
     // show FILE renders the saved plan as plan did.
     let shown = ok(d, &["show", "review.plan"], 0);
-    assert_eq!(plan_out.split("\nSaved the plan to:").next().unwrap(), shown);
-    assert_eq!(ok(d, &["show", "review.plan", "--format", "markdown"], 0), ok(d, &["plan", "--format", "markdown"], 0));
+    assert_eq!(
+        plan_out.split("\nSaved the plan to:").next().unwrap(),
+        shown
+    );
+    assert_eq!(
+        ok(d, &["show", "review.plan", "--format", "markdown"], 0),
+        ok(d, &["plan", "--format", "markdown"], 0)
+    );
     let json = valid_plan_json(&ok(d, &["show", "review.plan", "--json"], 0));
     assert_eq!(
         actions_of(&json),
-        vec![("alicloud_eip_address.old".to_string(), json!(["delete"])), ("alicloud_eip_address.web".to_string(), json!(["update"]))]
+        vec![
+            ("alicloud_eip_address.old".to_string(), json!(["delete"])),
+            ("alicloud_eip_address.web".to_string(), json!(["update"]))
+        ]
     );
     // --json with --out keeps stdout pure JSON.
     let o = eipform(d, &["plan", "--out", "again.plan", "--json"]);
@@ -586,12 +825,19 @@ fn saved_plan_shows_and_applies_exactly() {
     // apply FILE applies exactly that plan, without asking (no terminal here).
     let before = serial(d);
     let out = ok(d, &["apply", "review.plan"], 0);
-    assert!(out.contains("Apply complete! Resources: 0 added, 1 changed, 1 destroyed."), "{out}");
+    assert!(
+        out.contains("Apply complete! Resources: 0 added, 1 changed, 1 destroyed."),
+        "{out}"
+    );
     assert_eq!(serial(d), before + 1);
     assert!(!state_list(d).contains(&"alicloud_eip_address.old".to_string()));
     let web = id_of(d, "alicloud_eip_address.web");
     let eip: Value = serde_json::from_str(&ok(d, &["cloud", "show", &web, "--json"], 0)).unwrap();
-    assert_eq!(eip["attributes"]["Bandwidth"].to_string().trim_matches('"'), "10", "{eip}");
+    assert_eq!(
+        eip["attributes"]["Bandwidth"].to_string().trim_matches('"'),
+        "10",
+        "{eip}"
+    );
     ok(d, &["plan", "--detailed-exitcode"], 0);
     // The same file again: the state moved on.
     let o = eipform(d, &["apply", "review.plan"]);
@@ -612,33 +858,69 @@ fn saved_plan_refusals() {
     let refused = |d: &Path, args: &[&str], needle: &str| {
         let o = eipform(d, args);
         assert_eq!(code(&o), 1, "{}", text(&o));
-        assert!(stderr(&o).contains(needle), "expected {needle:?}:\n{}", text(&o));
+        assert!(
+            stderr(&o).contains(needle),
+            "expected {needle:?}:\n{}",
+            text(&o)
+        );
     };
 
     // Configuration changed since the plan.
-    std::fs::write(d.join("main.tf"), w.tf().replace("cidr_block = \"10.0.0.0/16\"\n", "cidr_block = \"10.0.0.0/16\"\n  description = \"edited\"\n")).unwrap();
-    refused(d, &["apply", "p.plan"], "Saved plan does not match the configuration");
+    std::fs::write(
+        d.join("main.tf"),
+        w.tf().replace(
+            "cidr_block = \"10.0.0.0/16\"\n",
+            "cidr_block = \"10.0.0.0/16\"\n  description = \"edited\"\n",
+        ),
+    )
+    .unwrap();
+    refused(
+        d,
+        &["apply", "p.plan"],
+        "Saved plan does not match the configuration",
+    );
     w.write(d);
     // Variables changed since the plan (terraform.tfvars is read again).
     std::fs::write(d.join("terraform.tfvars"), "name = \"other\"\n").unwrap();
-    refused(d, &["apply", "p.plan"], "Saved plan does not match the configuration");
+    refused(
+        d,
+        &["apply", "p.plan"],
+        "Saved plan does not match the configuration",
+    );
     std::fs::remove_file(d.join("terraform.tfvars")).unwrap();
     // Variables cannot be set for a saved plan.
-    refused(d, &["apply", "p.plan", "--var", "name=x"], "Can't set variables when applying a saved plan");
+    refused(
+        d,
+        &["apply", "p.plan", "--var", "name=x"],
+        "Can't set variables when applying a saved plan",
+    );
     // Not a plan file.
     std::fs::write(d.join("junk.plan"), "{\"format\": \"something\"}").unwrap();
     refused(d, &["apply", "junk.plan"], "is not a saved eipform plan");
-    refused(d, &["show", "missing.plan"], "Failed to load the saved plan");
-    let mut other_version: Value = serde_json::from_slice(&std::fs::read(d.join("p.plan")).unwrap()).unwrap();
+    refused(
+        d,
+        &["show", "missing.plan"],
+        "Failed to load the saved plan",
+    );
+    let mut other_version: Value =
+        serde_json::from_slice(&std::fs::read(d.join("p.plan")).unwrap()).unwrap();
     other_version["format_version"] = json!(99);
     std::fs::write(d.join("v99.plan"), other_version.to_string()).unwrap();
     refused(d, &["apply", "v99.plan"], "has plan format version 99");
-    assert_eq!(cloud_json(d), cloud_before, "refused applies change nothing");
+    assert_eq!(
+        cloud_json(d),
+        cloud_before,
+        "refused applies change nothing"
+    );
 
     // Another state (another lineage), same configuration.
     let other = world(&w);
     std::fs::copy(d.join("p.plan"), other.path().join("p.plan")).unwrap();
-    refused(other.path(), &["apply", "p.plan"], "Saved plan does not match the given state");
+    refused(
+        other.path(),
+        &["apply", "p.plan"],
+        "Saved plan does not match the given state",
+    );
 
     // The state moved on (serial) since the plan.
     let web = id_of(d, "alicloud_eip_address.web");
@@ -646,15 +928,24 @@ fn saved_plan_refusals() {
     ok(d, &["apply", "--refresh-only", "--auto-approve"], 0);
     refused(d, &["apply", "p.plan"], "Saved plan is stale");
     let eip: Value = serde_json::from_str(&ok(d, &["cloud", "show", &web, "--json"], 0)).unwrap();
-    assert_eq!(eip["attributes"]["Bandwidth"].to_string().trim_matches('"'), "7", "the stale plan changed nothing");
+    assert_eq!(
+        eip["attributes"]["Bandwidth"].to_string().trim_matches('"'),
+        "7",
+        "the stale plan changed nothing"
+    );
 
     // A plan made with --var replays the same value at apply.
     let v = world(&w);
-    ok(v.path(), &["plan", "--var", "name=fromvar", "--out", "v.plan"], 0);
+    ok(
+        v.path(),
+        &["plan", "--var", "name=fromvar", "--out", "v.plan"],
+        0,
+    );
     let out = ok(v.path(), &["apply", "v.plan"], 0);
     assert!(out.contains("Apply complete! Resources: 10 added"), "{out}");
     let vpc = id_of(v.path(), "alicloud_vpc.main");
-    let obj: Value = serde_json::from_str(&ok(v.path(), &["cloud", "show", &vpc, "--json"], 0)).unwrap();
+    let obj: Value =
+        serde_json::from_str(&ok(v.path(), &["cloud", "show", &vpc, "--json"], 0)).unwrap();
     assert!(obj.to_string().contains("fromvar"), "{obj}");
 }
 
@@ -680,7 +971,13 @@ fn show_state_as_json_and_markdown() {
     let v = valid_state_json(&ok(d, &["show", "--json"], 0));
     assert_eq!(v["format_version"], "1.0");
     assert_eq!(v["serial"], 1);
-    assert_eq!(v["values"]["root_module"]["resources"].as_array().unwrap().len(), 10);
+    assert_eq!(
+        v["values"]["root_module"]["resources"]
+            .as_array()
+            .unwrap()
+            .len(),
+        10
+    );
     assert_eq!(v["values"]["outputs"]["web_bandwidth"]["value"], "5");
     let md = ok(d, &["show", "--format", "markdown"], 0);
     snap!("state_markdown", md.clone());
@@ -691,25 +988,45 @@ fn show_state_as_json_and_markdown() {
     assert_eq!(code(&o), 2, "clap rejects conflicting flags: {}", text(&o));
     let o = eipform(d, &["show", "--format", "yaml"]);
     assert_ne!(code(&o), 0);
-    assert!(stderr(&o).contains("expected human, json or markdown"), "{}", text(&o));
+    assert!(
+        stderr(&o).contains("expected human, json or markdown"),
+        "{}",
+        text(&o)
+    );
 }
 
 #[test]
 fn output_command() {
-    let dir = world(&World { extra_output: true, ..World::default() });
+    let dir = world(&World {
+        extra_output: true,
+        ..World::default()
+    });
     let d = dir.path();
     let o = eipform(d, &["output"]);
     assert_eq!(code(&o), 0);
     assert!(stderr(&o).contains("No outputs found"), "{}", text(&o));
     apply(d);
-    assert_eq!(ok(d, &["output"], 0), "region = \"cn-hangzhou\"\nweb_bandwidth = \"5\"\n");
+    assert_eq!(
+        ok(d, &["output"], 0),
+        "region = \"cn-hangzhou\"\nweb_bandwidth = \"5\"\n"
+    );
     assert_eq!(ok(d, &["output", "region"], 0), "\"cn-hangzhou\"\n");
-    assert_eq!(ok(d, &["output", "--json", "region"], 0), "\"cn-hangzhou\"\n");
+    assert_eq!(
+        ok(d, &["output", "--json", "region"], 0),
+        "\"cn-hangzhou\"\n"
+    );
     let all: Value = serde_json::from_str(&ok(d, &["output", "--json"], 0)).unwrap();
-    assert_eq!(all, json!({"region": {"sensitive": false, "value": "cn-hangzhou"}, "web_bandwidth": {"sensitive": false, "value": "5"}}));
+    assert_eq!(
+        all,
+        json!({"region": {"sensitive": false, "value": "cn-hangzhou"}, "web_bandwidth": {"sensitive": false, "value": "5"}})
+    );
     let o = eipform(d, &["output", "nope"]);
     assert_eq!(code(&o), 1);
-    assert!(stderr(&o).contains("Output \"nope\" not found"), "{}", text(&o));
+    assert!(
+        stderr(&o).contains("Output \"nope\" not found"),
+        "{}",
+        text(&o)
+    );
 }
 
 #[test]
@@ -717,7 +1034,12 @@ fn graph_prints_dot() {
     let dir = world(&World::default());
     let d = dir.path();
     let dot = ok(d, &["graph"], 0);
-    assert!(dot.starts_with("digraph G {\n  rankdir = \"RL\";\n  node [shape = rect, fontname = \"sans-serif\"];\n"), "{dot}");
+    assert!(
+        dot.starts_with(
+            "digraph G {\n  rankdir = \"RL\";\n  node [shape = rect, fontname = \"sans-serif\"];\n"
+        ),
+        "{dot}"
+    );
     for edge in [
         "\"alicloud_vswitch.main\" -> \"alicloud_vpc.main\";",
         "\"alicloud_eip_association.web\" -> \"alicloud_eip_address.web\";",
@@ -729,7 +1051,11 @@ fn graph_prints_dot() {
     assert_eq!(dot.matches(" -> ").count(), 8, "{dot}");
     assert_eq!(dot.matches("[label=").count(), 10, "{dot}");
     assert!(dot.ends_with("}\n"));
-    std::fs::write(d.join("bad.tf"), "resource \"alicloud_vpc\" \"x\" {\n  vpc_name = alicloud_vpc.nope.id\n}\n").unwrap();
+    std::fs::write(
+        d.join("bad.tf"),
+        "resource \"alicloud_vpc\" \"x\" {\n  vpc_name = alicloud_vpc.nope.id\n}\n",
+    )
+    .unwrap();
     ok(d, &["graph"], 1);
 }
 
@@ -768,10 +1094,18 @@ resource "alicloud_instance" "web" {
     ok(d, &["drift"], 0);
     assert!(ok(d, &["cloud", "instance", "stop", &i], 0).contains("StopInstance done"));
     let report = ok(d, &["drift"], 2);
-    assert!(report.contains("  # alicloud_instance.web has changed") && report.contains("\"Running\" -> \"Stopped\""), "{report}");
+    assert!(
+        report.contains("  # alicloud_instance.web has changed")
+            && report.contains("\"Running\" -> \"Stopped\""),
+        "{report}"
+    );
     let o = eipform(d, &["cloud", "instance", "stop", &i]);
     assert_eq!(code(&o), 1);
-    assert!(stderr(&o).contains("IncorrectInstanceStatus"), "{}", text(&o));
+    assert!(
+        stderr(&o).contains("IncorrectInstanceStatus"),
+        "{}",
+        text(&o)
+    );
     ok(d, &["cloud", "instance", "start", &i], 0);
     let obj: Value = serde_json::from_str(&ok(d, &["cloud", "show", &i, "--json"], 0)).unwrap();
     assert_eq!(obj["status"], "Running");

@@ -117,6 +117,26 @@ fn mixed_with_rule_warnings() {
 }
 
 #[test]
+fn unchanged_empty_is_shown_from_the_side_that_has_it() {
+    let mut after = web_recorded();
+    after["tags"] = serde_json::Value::Null;
+    after["bandwidth"] = serde_json::json!("10");
+    let mut before = web_recorded();
+    before["tags"] = serde_json::json!({});
+    let p = plan(vec![change(
+        "alicloud_eip_address.web",
+        eipform::plan::model::Action::Update,
+        Some(before),
+        Some(after),
+    )]);
+    let text = human::plan(&p, false);
+    assert_eq!(
+        line_with(&text, "tags"),
+        "        tags                 = {}"
+    );
+}
+
+#[test]
 fn sensitive_values_are_masked() {
     let text = human::plan(&sensitive_plan(), false);
     insta::assert_snapshot!("sensitive", text);

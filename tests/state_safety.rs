@@ -176,6 +176,7 @@ fn kill_loop_loses_nothing_and_orphans_nothing() {
     while kills < 24 {
         round += 1;
         assert!(round < 60, "the apply finished before 24 kills");
+        let round_started = Instant::now();
         let mut child = spawn(dir, &["apply", "--auto-approve", "--parallelism", "3"], faults);
         if round % 4 == 0 {
             // A plain delay: lands in planning or in the walk.
@@ -192,6 +193,7 @@ fn kill_loop_loses_nothing_and_orphans_nothing() {
             std::thread::sleep(Duration::from_millis((round * 37) % 160));
         }
         let finished = child.try_wait().unwrap().is_some();
+        let killed_pid = i64::from(child.id());
         signal(&child, libc::SIGKILL);
         let out = child.wait_with_output().unwrap();
         if finished {
@@ -200,6 +202,7 @@ fn kill_loop_loses_nothing_and_orphans_nothing() {
             break;
         }
         kills += 1;
+        eprintln!("kill {kills} (round {round}) after {:?}", round_started.elapsed());
         integrity_ok(dir);
         let plan = eipform(dir, &["plan"]);
         let t = text(&plan);
@@ -207,7 +210,9 @@ fn kill_loop_loses_nothing_and_orphans_nothing() {
         adopted += t.matches("created before the interruption").count();
         replanned += t.matches("was not created; planned again").count();
         assert_eq!(query_count(dir, "SELECT COUNT(*) FROM intents"), 0, "plan reconciled every unfinished operation");
-        assert_eq!(query_count(dir, "SELECT COUNT(*) FROM lock"), 0, "no lock is left behind by plan");
+        // A lock left by the killed apply is stale; plan took it over (to reconcile) or left it.
+        let holder = query_count(dir, "SELECT COALESCE(MAX(json_extract(body, '$.Pid')), 0) FROM lock");
+        assert!(holder == 0 || holder == killed_pid, "only the killed apply's lock may remain, not plan's: {holder}");
         // Whatever the state holds exists in the cloud exactly once.
         let eips = cloud(dir, "eip");
         let in_state = query_count(dir, "SELECT COUNT(*) FROM resources WHERE address LIKE 'alicloud_eip_address.%'");
@@ -293,10 +298,12 @@ fn concurrent_applies_second_fails_naming_the_holder_or_waits() {
     let rm = eipform(dir, &["state", "rm", "alicloud_vpc.main"]);
     assert_eq!(code(&rm), 1, "state rm is a writer too: {}", text(&rm));
     assert!(text(&rm).contains("Error acquiring the state lock"));
-    // Readers are not blocked.
-    let plan = eipform(dir, &["plan"]);
-    assert_eq!(code(&plan), 0, "plan does not wait for the lock: {}", text(&plan));
-    ok(dir, &["state", "list"]);
+    // Readers take no lock: they run while the apply holds it.
+    for reader in [&["state", "list"][..], &["show"], &["state", "pull"], &["state", "history"], &["drift"]] {
+        let o = eipform(dir, reader);
+        assert!(!text(&o).contains("state lock"), "{reader:?} does not take the lock: {}", text(&o));
+        assert!(code(&o) == 0 || (reader == ["drift"] && code(&o) == 2), "{reader:?}: {}", text(&o));
+    }
     // A third waits for the lock and then runs.
     let third = eipform(dir, &["apply", "--auto-approve", "--lock-timeout", "2m"]);
     assert_eq!(code(&third), 0, "{}", text(&third));
@@ -595,4 +602,72 @@ fn history_and_diff_between_serials() {
     assert!(s.intents().unwrap().is_empty());
     assert!(s.lock_info().unwrap().is_none());
     s.set_command("test");
+}
+
+#[test]
+fn deposed_object_of_an_interrupted_replace_is_destroyed_by_the_next_apply() {
+    let dir = workspace(
+        r#"
+resource "alicloud_vpc" "main" {
+  vpc_name   = "main"
+  cidr_block = "10.0.0.0/8"
+}
+
+resource "alicloud_vpc" "old" {
+  vpc_name   = "old"
+  cidr_block = "172.16.0.0/12"
+}
+"#,
+    );
+    let dir = dir.path();
+    ok(dir, &["apply", "--auto-approve"]);
+    // As if a create-before-destroy replace was killed after committing the new object: the
+    // old one left the state, its delete still pending.
+    let mut s = SqliteState::open(&state_db(dir)).unwrap();
+    let old = s.get(&"alicloud_vpc.old".parse().unwrap()).unwrap().unwrap();
+    let intent = eipform::state::Intent {
+        id: 0,
+        addr: old.addr.clone(),
+        action: eipform::state::IntentAction::DeleteDeposed,
+        client_token: "eipform-test-deposed".into(),
+        schema_type: old.schema_type.clone(),
+        provider: old.provider.clone(),
+        region: old.region.clone(),
+        object_id: old.id.clone(),
+        prior: old.attrs.clone(),
+        deps: Vec::new(),
+        create_before_destroy: true,
+        at: String::new(),
+        command: "apply".into(),
+    };
+    s.forget(std::slice::from_ref(&old.addr)).unwrap();
+    s.record_intent(&intent).unwrap();
+    drop(s);
+    std::fs::write(dir.join("main.tf"), "resource \"alicloud_vpc\" \"main\" {\n  vpc_name   = \"main\"\n  cidr_block = \"10.0.0.0/8\"\n}\n").unwrap();
+    let plan = ok(dir, &["plan"]);
+    assert!(plan.contains(&format!("deposed object {} will be destroyed by the next apply", old.id)), "{plan}");
+    assert_eq!(cloud(dir, "vpc").len(), 2, "plan changes nothing in the cloud");
+    let apply = ok(dir, &["apply", "--auto-approve"]);
+    assert!(apply.contains(&format!("deposed object {} destroyed", old.id)), "{apply}");
+    assert_eq!(cloud(dir, "vpc").len(), 1);
+    assert_eq!(query_count(dir, "SELECT COUNT(*) FROM intents"), 0);
+}
+
+#[test]
+fn create_before_destroy_replace_leaves_no_intent() {
+    let tf = |cidr: &str| {
+        format!(
+            "resource \"alicloud_vpc\" \"main\" {{\n  vpc_name   = \"main\"\n  cidr_block = \"{cidr}\"\n  lifecycle {{\n    create_before_destroy = true\n  }}\n}}\n"
+        )
+    };
+    let dir = workspace(&tf("10.0.0.0/8"));
+    let dir = dir.path();
+    ok(dir, &["apply", "--auto-approve"]);
+    std::fs::write(dir.join("main.tf"), tf("172.16.0.0/12")).unwrap();
+    let o = ok(dir, &["apply", "--auto-approve"]);
+    assert!(o.contains("1 added, 0 changed, 1 destroyed"), "{o}");
+    let vpcs = cloud(dir, "vpc");
+    assert_eq!(vpcs.len(), 1, "the old VPC is gone");
+    assert_eq!(vpcs[0]["attributes"]["CidrBlock"], "172.16.0.0/12");
+    assert_eq!(query_count(dir, "SELECT COUNT(*) FROM intents"), 0, "the deposed intent was cleared with the delete");
 }

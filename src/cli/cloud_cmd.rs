@@ -200,10 +200,11 @@ pub fn run(dir: &Path, cmd: CloudCommand) -> i32 {
 fn list_all(ctx: &mut crate::cloud::sim::Ctx<'_>, kind: Option<&str>) -> Result<Vec<Obj>, crate::cloud::CloudError> {
     let kinds: Vec<String> = match kind {
         Some(k) => vec![k.to_string()],
+        // `private_ip` rows are the simulator's bookkeeping of taken vSwitch addresses, not objects.
         None => {
             let mut stmt = ctx
                 .db()
-                .prepare("SELECT DISTINCT type FROM objects ORDER BY type")
+                .prepare("SELECT DISTINCT type FROM objects WHERE type != 'private_ip' ORDER BY type")
                 .map_err(|e| crate::cloud::CloudError::new("InternalError", e.to_string()))?;
             let rows = stmt
                 .query_map([], |r| r.get::<_, String>(0))

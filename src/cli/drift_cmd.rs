@@ -17,7 +17,9 @@ pub fn drift(ui: &Ui, dir: &Path, format: Format) -> i32 {
         ui.errors(&[d], &Sources::default());
         1
     };
-    let config = crate::config::load_dir(dir).map(|l| l.config).unwrap_or_default();
+    let config = crate::config::load_dir(dir)
+        .map(|l| l.config)
+        .unwrap_or_default();
     let path = workspace::state_path(dir, &config);
     let (meta, recorded, outputs) = if path.exists() {
         let state = match workspace::open_state(&path) {
@@ -26,11 +28,20 @@ pub fn drift(ui: &Ui, dir: &Path, format: Format) -> i32 {
         };
         match (state.meta(), state.resources(), state.outputs()) {
             (Ok(m), Ok(r), Ok(o)) => (m, r, o),
-            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return fail(Diagnostic::error("Cannot read the state").detail(e.to_string())),
+            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+                return fail(Diagnostic::error("Cannot read the state").detail(e.to_string()));
+            }
         }
     } else {
         // No state yet: nothing can have drifted, and a read-only command creates nothing.
-        (crate::state::StateMeta { lineage: String::new(), serial: 0 }, Vec::new(), Vec::new())
+        (
+            crate::state::StateMeta {
+                lineage: String::new(),
+                serial: 0,
+            },
+            Vec::new(),
+            Vec::new(),
+        )
     };
     let cloud = match workspace::connect(&workspace::endpoint_for(dir), dir) {
         Ok(c) => c,

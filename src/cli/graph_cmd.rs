@@ -20,7 +20,10 @@ pub fn graph(ui: &Ui, dir: &Path) -> i32 {
     }
     match crate::graph::build(&loaded.config) {
         Ok(g) => {
-            print!("{}", render::dot::dot(&render::dot::resource_graph(&loaded.config, &g)));
+            print!(
+                "{}",
+                render::dot::dot(&render::dot::resource_graph(&loaded.config, &g))
+            );
             0
         }
         Err(diags) => {

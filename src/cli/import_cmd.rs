@@ -11,7 +11,9 @@ use crate::provider::alicloud::AlicloudProvider;
 use crate::state::StateStore;
 
 pub fn import(ui: &Ui, dir: &Path, vars: &VarOpts, address: &str, id: &str) -> i32 {
-    let Some(ws) = load(ui, dir, vars) else { return 1 };
+    let Some(ws) = load(ui, dir, vars) else {
+        return 1;
+    };
     let fail = |d: Diagnostic| {
         ui.errors(&[d], &ws.config.sources);
         1
@@ -51,7 +53,10 @@ pub fn import(ui: &Ui, dir: &Path, vars: &VarOpts, address: &str, id: &str) -> i
     // One object is managed at one address only.
     match state.resources() {
         Ok(all) => {
-            if let Some(other) = all.iter().find(|r| r.schema_type == record.schema_type && r.id == record.id) {
+            if let Some(other) = all
+                .iter()
+                .find(|r| r.schema_type == record.schema_type && r.id == record.id)
+            {
                 return fail(
                     Diagnostic::error("Resource already managed by eipform")
                         .detail(format!("The object {} is already managed at {}; an object can be managed at one address only.", record.id, other.addr))
@@ -61,11 +66,18 @@ pub fn import(ui: &Ui, dir: &Path, vars: &VarOpts, address: &str, id: &str) -> i
         }
         Err(e) => return fail(Diagnostic::error("Cannot read the state").detail(e.to_string())),
     }
-    println!("{addr}: Import prepared!\n  Prepared {} for import", record.schema_type);
+    println!(
+        "{addr}: Import prepared!\n  Prepared {} for import",
+        record.schema_type
+    );
     println!("{addr}: Refreshing state... [id={}]", record.id);
     state.set_command("import");
     if let Err(e) = state.put(&record) {
-        return fail(Diagnostic::error("Failed to save state").detail(e.to_string()).address(addr.to_string()));
+        return fail(
+            Diagnostic::error("Failed to save state")
+                .detail(e.to_string())
+                .address(addr.to_string()),
+        );
     }
     println!(
         "\nImport successful!\n\nThe resources that were imported are shown above. These resources are now in\nyour eipform state and will henceforth be managed by eipform."

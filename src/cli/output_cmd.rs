@@ -9,7 +9,9 @@ use crate::render;
 use crate::state::StateStore;
 
 pub fn output(ui: &Ui, dir: &Path, json: bool, name: Option<&str>) -> i32 {
-    let Some(state) = open_state_only(ui, dir) else { return 1 };
+    let Some(state) = open_state_only(ui, dir) else {
+        return 1;
+    };
     let outputs = match state.outputs() {
         Ok(o) => o,
         Err(e) => {
@@ -26,7 +28,10 @@ pub fn output(ui: &Ui, dir: &Path, json: bool, name: Option<&str>) -> i32 {
         };
         // Asked for by name, a sensitive value is printed (as Terraform does).
         if json {
-            println!("{}", serde_json::to_string_pretty(&o.value).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&o.value).unwrap_or_default()
+            );
         } else {
             println!("{}", render::value::inline(&o.value));
         }
@@ -35,9 +40,17 @@ pub fn output(ui: &Ui, dir: &Path, json: bool, name: Option<&str>) -> i32 {
     if json {
         let m: Map<String, Value> = outputs
             .iter()
-            .map(|o| (o.name.clone(), json!({ "sensitive": o.sensitive, "value": o.value })))
+            .map(|o| {
+                (
+                    o.name.clone(),
+                    json!({ "sensitive": o.sensitive, "value": o.value }),
+                )
+            })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&Value::Object(m)).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&Value::Object(m)).unwrap_or_default()
+        );
         return 0;
     }
     if outputs.is_empty() {
@@ -47,7 +60,11 @@ pub fn output(ui: &Ui, dir: &Path, json: bool, name: Option<&str>) -> i32 {
         return 0;
     }
     for o in &outputs {
-        let v = if o.sensitive { "<sensitive>".to_string() } else { render::value::inline(&o.value) };
+        let v = if o.sensitive {
+            "<sensitive>".to_string()
+        } else {
+            render::value::inline(&o.value)
+        };
         println!("{} = {v}", o.name);
     }
     0

@@ -61,10 +61,10 @@ fn refresh_conflict(ui: &Ui, opts: &PlanOpts) -> Option<i32> {
 }
 
 pub fn plan_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, args: &PlanArgs) -> i32 {
-    if args.refresh_only {
-        if let Some(code) = refresh_conflict(ui, opts) {
-            return code;
-        }
+    if args.refresh_only
+        && let Some(code) = refresh_conflict(ui, opts)
+    {
+        return code;
     }
     let Some(ws) = load(ui, dir, &opts.vars) else { return 1 };
     let mode = if args.refresh_only { PlanMode::RefreshOnly } else { PlanMode::Normal };
@@ -123,10 +123,10 @@ fn confirm(what: &str, question: &str, explain: &str) -> Result<bool, ()> {
 }
 
 pub fn apply_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, mode: PlanMode, auto_approve: bool, parallelism: usize) -> i32 {
-    if mode == PlanMode::RefreshOnly {
-        if let Some(code) = refresh_conflict(ui, opts) {
-            return code;
-        }
+    if mode == PlanMode::RefreshOnly
+        && let Some(code) = refresh_conflict(ui, opts)
+    {
+        return code;
     }
     let Some(ws) = load(ui, dir, &opts.vars) else { return 1 };
     let Some((planned, mut state, provider, _cloud)) = make_plan(ui, &ws, opts.refresh, mode) else { return 1 };
@@ -307,13 +307,13 @@ fn run_apply(ui: &Ui, ws: &Workspace, planned: &Planned, state: &mut SqliteState
         println!("\nDestroy complete! Resources: {destroy} destroyed.");
     } else {
         println!("\nApply complete! Resources: {add} added, {change} changed, {destroy} destroyed.");
-        if let Ok(outputs) = state.outputs() {
-            if !outputs.is_empty() {
-                println!("\nOutputs:\n");
-                for o in outputs {
-                    let v = if o.sensitive { "<sensitive>".to_string() } else { render::value::inline(&o.value) };
-                    println!("{} = {v}", o.name);
-                }
+        if let Ok(outputs) = state.outputs()
+            && !outputs.is_empty()
+        {
+            println!("\nOutputs:\n");
+            for o in outputs {
+                let v = if o.sensitive { "<sensitive>".to_string() } else { render::value::inline(&o.value) };
+                println!("{} = {v}", o.name);
             }
         }
     }

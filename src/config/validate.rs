@@ -109,8 +109,10 @@ fn body(
     for (name, a) in &b.attrs {
         match attrs.get(name) {
             Some(as_) if as_.is_argument() => {
-                if let Some(v) = literal_value(&a.expr) {
-                    if let Err(msg) = as_.coerce_and_validate(name, &v) {
+                if let Some(v) = literal_value(&a.expr)
+                    && let Err(msg) = as_.coerce_and_validate(name, &v)
+                {
+                    {
                         diags.push(
                             Diagnostic::error("Invalid value for argument")
                                 .detail(format!("{name}: {msg}"))

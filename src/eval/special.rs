@@ -33,7 +33,13 @@ impl VisitMut for Expander<'_, '_> {
                 if call.args.len() != 1 {
                     return;
                 }
-                hcl::Value::Bool(call.args.iter().next().and_then(|a| eval(a, self.ctx)).is_some())
+                hcl::Value::Bool(
+                    call.args
+                        .iter()
+                        .next()
+                        .and_then(|a| eval(a, self.ctx))
+                        .is_some(),
+                )
             }
             _ => return,
         };
@@ -65,13 +71,31 @@ mod tests {
 
     #[test]
     fn try_and_can_in_expressions_and_templates() {
-        assert_eq!(run(r#"try(local.m.zz, "x")"#).unwrap(), hcl::Value::from("x"));
-        assert_eq!(run(r#"try(local.m.k, "x")"#).unwrap(), hcl::Value::from("v"));
+        assert_eq!(
+            run(r#"try(local.m.zz, "x")"#).unwrap(),
+            hcl::Value::from("x")
+        );
+        assert_eq!(
+            run(r#"try(local.m.k, "x")"#).unwrap(),
+            hcl::Value::from("v")
+        );
         assert_eq!(run(r#"can(local.m.zz)"#).unwrap(), hcl::Value::Bool(false));
-        assert_eq!(run(r#""${try(local.m.zz, "fb")}-y""#).unwrap(), hcl::Value::from("fb-y"));
-        assert_eq!(run(r#""c=${can(local.m.k)}""#).unwrap(), hcl::Value::from("c=true"));
-        assert_eq!(run(r#""%{ if can(local.m.zz) }a%{ else }b%{ endif }""#).unwrap(), hcl::Value::from("b"));
-        assert_eq!(run(r#"try(can(local.m.zz) ? "a" : "b", "c")"#).unwrap(), hcl::Value::from("b"));
+        assert_eq!(
+            run(r#""${try(local.m.zz, "fb")}-y""#).unwrap(),
+            hcl::Value::from("fb-y")
+        );
+        assert_eq!(
+            run(r#""c=${can(local.m.k)}""#).unwrap(),
+            hcl::Value::from("c=true")
+        );
+        assert_eq!(
+            run(r#""%{ if can(local.m.zz) }a%{ else }b%{ endif }""#).unwrap(),
+            hcl::Value::from("b")
+        );
+        assert_eq!(
+            run(r#"try(can(local.m.zz) ? "a" : "b", "c")"#).unwrap(),
+            hcl::Value::from("b")
+        );
         assert!(run(r#"try(local.m.zz, local.m.yy)"#).is_err());
     }
 }

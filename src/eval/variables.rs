@@ -214,35 +214,57 @@ fn convert(var: &Variable, v: Value, raw: bool) -> Result<Value, String> {
     }
 }
 
-/// Object attributes declared `optional(T, default)` that are missing get their default.
+/// Object attributes declared `optional(T, default)` that are missing get their default, at any
+/// depth (`map(object({...}))`, `list(object({...}))`, nested objects).
 fn with_optional_defaults(var: &Variable, v: Value) -> Value {
-    let Some(t) = &var.ty else { return v };
-    let Expression::FuncCall(call) = &t.expr else { return v };
-    if call.name.name.as_str() != "object" {
-        return v;
+    match &var.ty {
+        Some(t) => fill_defaults(&t.expr, v),
+        None => v,
     }
-    let Some(Expression::Object(fields)) = call.args.iter().next() else { return v };
-    let Value::Object(mut m) = v else { return v };
-    for (k, fv) in fields.iter() {
-        let key = match k {
-            hcl_edit::expr::ObjectKey::Ident(i) => i.as_str().to_string(),
-            hcl_edit::expr::ObjectKey::Expression(e) => crate::config::literal(e).unwrap_or_default(),
-        };
-        if m.contains_key(&key) {
-            continue;
+}
+
+fn fill_defaults(ty: &Expression, v: Value) -> Value {
+    let Expression::FuncCall(call) = ty else { return v };
+    let first = call.args.iter().next();
+    match (call.name.name.as_str(), first, v) {
+        ("map", Some(inner), Value::Object(m)) => Value::Object(m.into_iter().map(|(k, x)| (k, fill_defaults(inner, x))).collect()),
+        ("list" | "set", Some(inner), Value::Array(items)) => Value::Array(items.into_iter().map(|x| fill_defaults(inner, x)).collect()),
+        ("optional", Some(inner), v) => fill_defaults(inner, v),
+        ("tuple", Some(Expression::Array(types)), Value::Array(items)) => {
+            Value::Array(items.into_iter().enumerate().map(|(i, x)| match types.get(i) {
+                Some(t) => fill_defaults(t, x),
+                None => x,
+            }).collect())
         }
-        if let Expression::FuncCall(opt) = fv.expr() {
-            if opt.name.name.as_str() == "optional" {
-                let default = opt.args.iter().nth(1).map(|d| {
-                    let e: hcl::Expression = d.clone().into();
-                    use hcl::eval::Evaluate;
-                    e.evaluate(&hcl::eval::Context::new()).ok().and_then(|v| serde_json::to_value(v).ok()).unwrap_or(Value::Null)
-                });
-                m.insert(key, default.unwrap_or(Value::Null));
+        ("object", Some(Expression::Object(fields)), Value::Object(mut m)) => {
+            for (k, fv) in fields.iter() {
+                let key = match k {
+                    hcl_edit::expr::ObjectKey::Ident(i) => i.as_str().to_string(),
+                    hcl_edit::expr::ObjectKey::Expression(e) => crate::config::literal(e).unwrap_or_default(),
+                };
+                let current = m.remove(&key).filter(|x| !x.is_null());
+                let value = match (current, fv.expr()) {
+                    (Some(x), t) => fill_defaults(t, x),
+                    (None, Expression::FuncCall(opt)) if opt.name.name.as_str() == "optional" => {
+                        let default = opt.args.iter().nth(1).map(|d| {
+                            let e: hcl::Expression = d.clone().into();
+                            use hcl::eval::Evaluate;
+                            e.evaluate(&hcl::eval::Context::new()).ok().and_then(|v| serde_json::to_value(v).ok()).unwrap_or(Value::Null)
+                        });
+                        match (default, opt.args.iter().next()) {
+                            (Some(d), Some(t)) => fill_defaults(t, d),
+                            (Some(d), None) => d,
+                            (None, _) => Value::Null,
+                        }
+                    }
+                    (None, _) => Value::Null,
+                };
+                m.insert(key, value);
             }
+            Value::Object(m)
         }
+        (_, _, v) => v,
     }
-    Value::Object(m)
 }
 
 /// The type constraint as text: `string`, `list(string)`, `object({...})`.

@@ -43,7 +43,10 @@ pub fn check(
     diags: &mut Vec<Diagnostic>,
 ) -> bool {
     let mut decided = true;
-    let scope = Scope { self_value, ..env.scope(inst) };
+    let scope = Scope {
+        self_value,
+        ..env.scope(inst)
+    };
     for c in conds {
         let result = match eval::eval_expr(&c.condition.expr, &c.condition.range, &scope) {
             Ok(v) => v,
@@ -79,10 +82,13 @@ pub fn check(
         };
         diags.push(
             Diagnostic::error(kind.summary())
-                .detail(format!("{message}\n\nThis was checked by the {} of {addr}.", match kind {
-                    Kind::Precondition | Kind::OutputPrecondition => "precondition",
-                    Kind::Postcondition => "postcondition",
-                }))
+                .detail(format!(
+                    "{message}\n\nThis was checked by the {} of {addr}.",
+                    match kind {
+                        Kind::Precondition | Kind::OutputPrecondition => "precondition",
+                        Kind::Postcondition => "postcondition",
+                    }
+                ))
                 .at(Some(c.condition.range.clone()), "condition is false")
                 .address(addr),
         );
@@ -101,14 +107,24 @@ pub fn reads_unknown(env: &EvalEnv<'_>, c: &Condition, self_value: &Value) -> bo
         };
         match v {
             Value::Array(items) => items.iter().any(one),
-            Value::Object(m) if attr.as_ref().is_some_and(|a| !m.contains_key(a)) => m.values().any(one),
+            Value::Object(m) if attr.as_ref().is_some_and(|a| !m.contains_key(a)) => {
+                m.values().any(one)
+            }
             other => one(other),
         }
     };
     for r in eval::references(&c.condition.expr, &c.condition.range.file) {
         let unknown = match &r.target {
-            Target::SelfRef => self_attrs(&c.condition.expr).iter().any(|a| self_value.get(a).is_none_or(is_unknown)) || !self_value.is_object(),
-            Target::Resource { addr, .. } => env.values.block_value(addr, None).is_none_or(|v| unknown_attr(&v, &r.attr)),
+            Target::SelfRef => {
+                self_attrs(&c.condition.expr)
+                    .iter()
+                    .any(|a| self_value.get(a).is_none_or(is_unknown))
+                    || !self_value.is_object()
+            }
+            Target::Resource { addr, .. } => env
+                .values
+                .block_value(addr, None)
+                .is_none_or(|v| unknown_attr(&v, &r.attr)),
             Target::Local(l) => env.locals.get(l).is_none_or(is_unknown),
             _ => false,
         };
@@ -143,8 +159,22 @@ fn self_attrs(e: &hcl_edit::expr::Expression) -> Vec<String> {
 }
 
 /// The postconditions of an applied instance, checked against the attributes the cloud returned.
-pub fn after_apply(env: &EvalEnv<'_>, r: &crate::config::ResourceBlock, inst: &InstanceVars, attrs: &Value, addr: &str) -> Vec<Diagnostic> {
+pub fn after_apply(
+    env: &EvalEnv<'_>,
+    r: &crate::config::ResourceBlock,
+    inst: &InstanceVars,
+    attrs: &Value,
+    addr: &str,
+) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
-    check(env, &r.lifecycle.postconditions, inst, Some(attrs), Kind::Postcondition, addr, &mut diags);
+    check(
+        env,
+        &r.lifecycle.postconditions,
+        inst,
+        Some(attrs),
+        Kind::Postcondition,
+        addr,
+        &mut diags,
+    );
     diags
 }

@@ -3,6 +3,9 @@
 //! shows `# ADDRESS will be imported`; apply records it) and the command
 //! `eipform import ADDRESS ID` (reads and records at once).
 
+// Diagnostics are this crate's error type throughout (they carry source ranges for the user).
+#![allow(clippy::result_large_err)]
+
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -19,10 +22,17 @@ use crate::workspace::Workspace;
 
 /// Reads the object `id` for `addr` from the cloud, checking that the configuration declares
 /// `addr`. The result is what the state will record.
-pub fn import_one(ws: &Workspace, provider: &dyn Provider, addr: &ResourceAddress, id: &str) -> Result<ResourceState, Diagnostic> {
+pub fn import_one(
+    ws: &Workspace,
+    provider: &dyn Provider,
+    addr: &ResourceAddress,
+    id: &str,
+) -> Result<ResourceState, Diagnostic> {
     if addr.block.mode == Mode::Data {
         return Err(Diagnostic::error("Invalid import address")
-            .detail(format!("{addr} is a data source; only managed resources can be imported."))
+            .detail(format!(
+                "{addr} is a data source; only managed resources can be imported."
+            ))
             .address(addr.to_string()));
     }
     let Some(block) = ws.config.find(&addr.block) else {
@@ -36,11 +46,27 @@ pub fn import_one(ws: &Workspace, provider: &dyn Provider, addr: &ResourceAddres
     let expanded = block.count.is_some() || block.for_each.is_some();
     if expanded != addr.key.is_some() {
         let detail = if expanded {
-            format!("{} uses {}: name one instance, like {}[0] or {}[\"key\"].", addr.block, if block.count.is_some() { "count" } else { "for_each" }, addr.block, addr.block)
+            format!(
+                "{} uses {}: name one instance, like {}[0] or {}[\"key\"].",
+                addr.block,
+                if block.count.is_some() {
+                    "count"
+                } else {
+                    "for_each"
+                },
+                addr.block,
+                addr.block
+            )
         } else {
-            format!("{} uses neither count nor for_each: its address takes no index.", addr.block)
+            format!(
+                "{} uses neither count nor for_each: its address takes no index.",
+                addr.block
+            )
         };
-        return Err(Diagnostic::error("Invalid import address").detail(detail).at(Some(block.range.clone()), "declared here").address(addr.to_string()));
+        return Err(Diagnostic::error("Invalid import address")
+            .detail(detail)
+            .at(Some(block.range.clone()), "declared here")
+            .address(addr.to_string()));
     }
     let pkey = provider_key(block);
     let region = ws.region_of(&pkey);
@@ -84,7 +110,11 @@ pub fn plan_imports(
         let addr: ResourceAddress = match imp.to.parse() {
             Ok(a) => a,
             Err(e) => {
-                diags.push(Diagnostic::error("Invalid import address").detail(e).at(Some(imp.range.clone()), "invalid address"));
+                diags.push(
+                    Diagnostic::error("Invalid import address")
+                        .detail(e)
+                        .at(Some(imp.range.clone()), "invalid address"),
+                );
                 continue;
             }
         };
@@ -137,9 +167,11 @@ pub fn commit(
     keys.sort();
     for addr in &keys {
         let r = import_one(ws, provider, addr, &imports[*addr])?;
-        state
-            .put(&r)
-            .map_err(|e: StateError| Diagnostic::error("Failed to save state").detail(e.to_string()).address(addr.to_string()))?;
+        state.put(&r).map_err(|e: StateError| {
+            Diagnostic::error("Failed to save state")
+                .detail(e.to_string())
+                .address(addr.to_string())
+        })?;
     }
     Ok(keys.len())
 }
@@ -163,8 +195,10 @@ pub fn commit_planned(
             imports.insert(c.addr.clone(), id.clone());
         }
     }
-    super::moved::commit(&moves, &planned.prior, state)
-        .map_err(|e| Diagnostic::error("Failed to save state").detail(format!("while recording moved objects: {e}")))?;
+    super::moved::commit(&moves, &planned.prior, state).map_err(|e| {
+        Diagnostic::error("Failed to save state")
+            .detail(format!("while recording moved objects: {e}"))
+    })?;
     commit(ws, provider, &imports, state)?;
     Ok(())
 }

@@ -64,7 +64,9 @@ pub fn apply_moves(
         if from == to {
             diags.push(
                 Diagnostic::error("Redundant move statement")
-                    .detail(format!("This statement declares a move from {from} to the same address."))
+                    .detail(format!(
+                        "This statement declares a move from {from} to the same address."
+                    ))
                     .at(Some(m.range.clone()), "same address"),
             );
             continue;
@@ -72,11 +74,17 @@ pub fn apply_moves(
         let whole_block = from.key.is_none() && to.key.is_none();
         let sources: Vec<ResourceAddress> = if whole_block {
             by_block.get(&from.block).cloned().unwrap_or_default()
+        } else if prior.contains_key(&from) {
+            vec![from.clone()]
         } else {
-            prior.contains_key(&from).then(|| vec![from.clone()]).unwrap_or_default()
+            Vec::new()
         };
         for old in sources {
-            let new = if whole_block { to.block.instance(old.key.clone()) } else { to.clone() };
+            let new = if whole_block {
+                to.block.instance(old.key.clone())
+            } else {
+                to.clone()
+            };
             renames.push((old, new));
         }
     }
@@ -91,7 +99,9 @@ pub fn apply_moves(
             );
             continue;
         }
-        let Some(mut r) = prior.remove(&old) else { continue };
+        let Some(mut r) = prior.remove(&old) else {
+            continue;
+        };
         r.addr = new.clone();
         prior.insert(new.clone(), r);
         let origin = moved.remove(&old).unwrap_or(old);
@@ -99,7 +109,8 @@ pub fn apply_moves(
     }
     // Dependencies recorded under an old address follow the rename.
     if !moved.is_empty() {
-        let back: HashMap<&ResourceAddress, &ResourceAddress> = moved.iter().map(|(n, o)| (o, n)).collect();
+        let back: HashMap<&ResourceAddress, &ResourceAddress> =
+            moved.iter().map(|(n, o)| (o, n)).collect();
         for r in prior.values_mut() {
             for d in r.deps.iter_mut() {
                 if let Some(n) = back.get(d) {

@@ -34,6 +34,9 @@
 //! without refreshing and verifies that the recomputed changes are exactly the saved ones, so
 //! what is applied is what was reviewed.
 
+// `Diagnostic` is the crate's error value everywhere (see workspace.rs); it is not boxed.
+#![allow(clippy::result_large_err)]
+
 use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -65,14 +68,24 @@ pub struct SavedVarArgs {
 impl SavedVarArgs {
     pub fn from_args(dir: &Path, args: &VarArgs) -> SavedVarArgs {
         let abs = |f: &PathBuf| {
-            let p = if f.is_absolute() { f.clone() } else { dir.join(f) };
+            let p = if f.is_absolute() {
+                f.clone()
+            } else {
+                dir.join(f)
+            };
             std::path::absolute(&p).unwrap_or(p)
         };
-        SavedVarArgs { vars: args.vars.clone(), var_files: args.var_files.iter().map(abs).collect() }
+        SavedVarArgs {
+            vars: args.vars.clone(),
+            var_files: args.var_files.iter().map(abs).collect(),
+        }
     }
 
     pub fn to_args(&self) -> VarArgs {
-        VarArgs { vars: self.vars.clone(), var_files: self.var_files.clone() }
+        VarArgs {
+            vars: self.vars.clone(),
+            var_files: self.var_files.clone(),
+        }
     }
 }
 
@@ -93,7 +106,13 @@ pub struct PlanFile {
 
 impl PlanFile {
     /// Captures `planned` (made from `ws` against the state `meta`).
-    pub fn new(ws: &Workspace, args: &VarArgs, meta: &StateMeta, planned: &Planned, prior_outputs: &[OutputState]) -> PlanFile {
+    pub fn new(
+        ws: &Workspace,
+        args: &VarArgs,
+        meta: &StateMeta,
+        planned: &Planned,
+        prior_outputs: &[OutputState],
+    ) -> PlanFile {
         let mut prior: Vec<ResourceState> = planned.prior.values().cloned().collect();
         prior.sort_by(|a, b| a.addr.cmp(&b.addr));
         PlanFile {
@@ -112,8 +131,12 @@ impl PlanFile {
 
     /// Writes the plan to `path` (mode 0600), replacing the file atomically.
     pub fn write(&self, path: &Path) -> Result<(), Diagnostic> {
-        let fail = |e: std::io::Error| Diagnostic::error("Failed to write the plan file").detail(format!("{}: {e}", path.display()));
-        let text = serde_json::to_vec(self).map_err(|e| Diagnostic::error("Failed to encode the plan").detail(e.to_string()))?;
+        let fail = |e: std::io::Error| {
+            Diagnostic::error("Failed to write the plan file")
+                .detail(format!("{}: {e}", path.display()))
+        };
+        let text = serde_json::to_vec(self)
+            .map_err(|e| Diagnostic::error("Failed to encode the plan").detail(e.to_string()))?;
         let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
         let mut opts = std::fs::OpenOptions::new();
         opts.write(true).create(true).truncate(true);
@@ -123,7 +146,9 @@ impl PlanFile {
             opts.mode(0o600);
         }
         let mut f = opts.open(&tmp).map_err(fail)?;
-        f.write_all(&text).and_then(|()| f.sync_all()).map_err(fail)?;
+        f.write_all(&text)
+            .and_then(|()| f.sync_all())
+            .map_err(fail)?;
         drop(f);
         std::fs::rename(&tmp, path).map_err(|e| {
             let _ = std::fs::remove_file(&tmp);
@@ -133,12 +158,20 @@ impl PlanFile {
 
     /// Reads a saved plan; refuses anything that is not a saved plan of this format version.
     pub fn read(path: &Path) -> Result<PlanFile, Diagnostic> {
-        let bad = |detail: String| Diagnostic::error("Failed to load the saved plan").detail(detail);
+        let bad =
+            |detail: String| Diagnostic::error("Failed to load the saved plan").detail(detail);
         let text = std::fs::read(path).map_err(|e| bad(format!("{}: {e}", path.display())))?;
-        let raw: Value = serde_json::from_slice(&text)
-            .map_err(|e| bad(format!("{} is not a saved eipform plan (not JSON: {e}).", path.display())))?;
+        let raw: Value = serde_json::from_slice(&text).map_err(|e| {
+            bad(format!(
+                "{} is not a saved eipform plan (not JSON: {e}).",
+                path.display()
+            ))
+        })?;
         if raw.get("format").and_then(Value::as_str) != Some(FORMAT) {
-            return Err(bad(format!("{} is not a saved eipform plan (no \"format\": \"{FORMAT}\").", path.display())));
+            return Err(bad(format!(
+                "{} is not a saved eipform plan (no \"format\": \"{FORMAT}\").",
+                path.display()
+            )));
         }
         let version = raw.get("format_version").and_then(Value::as_u64);
         if version != Some(u64::from(FORMAT_VERSION)) {
@@ -156,7 +189,12 @@ impl PlanFile {
 /// SHA-256 over the configuration files and the resolved variable values (`sha256:HEX`).
 pub fn digest(ws: &Workspace) -> String {
     let mut h = Sha256::new();
-    let mut files: Vec<(&str, &str)> = ws.config.sources.files().map(|(n, t)| (&**n, &**t)).collect();
+    let mut files: Vec<(&str, &str)> = ws
+        .config
+        .sources
+        .files()
+        .map(|(n, t)| (&**n, &**t))
+        .collect();
     files.sort_unstable();
     for (name, text) in files {
         h.update(name.as_bytes());
@@ -202,8 +240,23 @@ pub fn check(file: &PlanFile, ws: &Workspace, meta: &StateMeta) -> Result<(), Di
 
 /// Plans again from the saved prior state (no refresh) and verifies that the result is the
 /// saved plan. The returned [`Planned`] is what apply carries out.
-pub fn replan(file: &PlanFile, ws: &Workspace, meta: &StateMeta, provider: &dyn Provider) -> Result<Planned, Vec<Diagnostic>> {
-    let mut planned = planner::plan(ws, meta, file.prior.clone(), &file.prior_outputs, provider, PlanOptions { mode: file.plan.mode, refresh: false })?;
+pub fn replan(
+    file: &PlanFile,
+    ws: &Workspace,
+    meta: &StateMeta,
+    provider: &dyn Provider,
+) -> Result<Planned, Vec<Diagnostic>> {
+    let mut planned = planner::plan(
+        ws,
+        meta,
+        file.prior.clone(),
+        &file.prior_outputs,
+        provider,
+        PlanOptions {
+            mode: file.plan.mode,
+            refresh: false,
+        },
+    )?;
     if let Some(why) = difference(&file.plan, &planned.plan) {
         return Err(vec![Diagnostic::error("Saved plan no longer matches").detail(format!(
             "Planning again from the saved plan's state gives a different result ({why}), for example because a data source now reads differently. Nothing was changed; create a new plan."
@@ -218,14 +271,24 @@ pub fn replan(file: &PlanFile, ws: &Workspace, meta: &StateMeta, provider: &dyn 
 fn difference(saved: &Plan, now: &Plan) -> Option<String> {
     let json = |c: &super::model::ResourceChange| serde_json::to_value(c).unwrap_or(Value::Null);
     if saved.changes.len() != now.changes.len() {
-        return Some(format!("{} resource changes instead of {}", now.changes.len(), saved.changes.len()));
+        return Some(format!(
+            "{} resource changes instead of {}",
+            now.changes.len(),
+            saved.changes.len()
+        ));
     }
     for (a, b) in saved.changes.iter().zip(&now.changes) {
         if a.addr != b.addr {
-            return Some(format!("{} planned where the saved plan has {}", b.addr, a.addr));
+            return Some(format!(
+                "{} planned where the saved plan has {}",
+                b.addr, a.addr
+            ));
         }
         if a.action != b.action {
-            return Some(format!("{}: {:?} instead of {:?}", a.addr, b.action, a.action));
+            return Some(format!(
+                "{}: {:?} instead of {:?}",
+                a.addr, b.action, a.action
+            ));
         }
         if json(a) != json(b) {
             return Some(format!("{}: the planned attributes differ", a.addr));

@@ -478,8 +478,11 @@ fn resource(ws: &Workspace, provider: &dyn Provider, planned: &mut Planned, idx:
             }
         };
         let mut change = change;
-        if matches!(change.action, Action::NoOp | Action::Update) && change.before.is_some() {
-            if let Some(by) = triggered_by(ws, planned, r, &inst) {
+        if matches!(change.action, Action::NoOp | Action::Update)
+            && change.before.is_some()
+            && let Some(by) = triggered_by(ws, planned, r, &inst)
+        {
+            {
                 let cbd = r.lifecycle.create_before_destroy.as_ref().and_then(|a| env.eval(a, &inst).ok()) == Some(Value::Bool(true));
                 change.action = if cbd { Action::CreateThenDelete } else { Action::DeleteThenCreate };
                 change.after = Some(diff::planned_create(s, &config));

@@ -212,6 +212,30 @@ pub(crate) fn association_change(d: &Drift) -> Option<Association> {
     }
 }
 
+/// The association changes of a drift report, in the order of `drift`. An EIP whose status
+/// changed only because a recorded `alicloud_eip_association` of it changed is not listed again:
+/// the association's own entry says it.
+pub(crate) fn association_changes<'a>(drift: &[&'a Drift]) -> Vec<(&'a Drift, Association)> {
+    let explained: std::collections::HashSet<&str> = drift
+        .iter()
+        .filter(|d| d.schema_type == "alicloud_eip_association")
+        .filter_map(|d| d.before.get("allocation_id").and_then(Value::as_str))
+        .collect();
+    drift
+        .iter()
+        .filter_map(|d| association_change(d).map(|a| (*d, a)))
+        .filter(|(d, a)| {
+            let status_only = matches!(a, Association::Added(None) | Association::Removed(None));
+            let id = d
+                .before
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            !(status_only && d.schema_type == "alicloud_eip_address" && explained.contains(id))
+        })
+        .collect()
+}
+
 /// Counts for a drift summary.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct DriftCounts {
@@ -228,10 +252,9 @@ pub(crate) fn drift_counts(drift: &[Drift]) -> DriftCounts {
         } else {
             c.deleted += 1;
         }
-        if association_change(d).is_some() {
-            c.associations += 1;
-        }
     }
+    let all: Vec<&Drift> = drift.iter().collect();
+    c.associations = association_changes(&all).len();
     c
 }
 

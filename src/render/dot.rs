@@ -29,10 +29,10 @@ pub fn resource_graph(config: &Config, graph: &BlockGraph) -> DiGraph<String, ()
     for r in &config.resources {
         let from = index[&r.addr.to_string()];
         for dep in graph.resource_deps.get(&r.addr).into_iter().flatten() {
-            if let Some(&to) = index.get(&dep.to_string()) {
-                if to != from {
-                    g.update_edge(from, to, ());
-                }
+            if let Some(&to) = index.get(&dep.to_string())
+                && to != from
+            {
+                g.update_edge(from, to, ());
             }
         }
     }

@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use similar::{Algorithm, DiffTag, capture_diff_slices};
 
 use super::changes::{
-    AttrDiff, association_change, attr_action, attribute_diffs, drift_summary, header_phrase,
+    AttrDiff, association_changes, attr_action, attribute_diffs, drift_summary, header_phrase,
     output_action, reason_lines, sorted_drift, visible_changes, visible_outputs,
 };
 use super::value::{self, KNOWN_AFTER_APPLY, SENSITIVE};
@@ -199,10 +199,7 @@ pub fn drift(plan_drift: &[Drift]) -> String {
         r.drifted(&mut out, d);
         out.push('\n');
     }
-    let associations: Vec<(&Drift, _)> = sorted
-        .iter()
-        .filter_map(|d| association_change(d).map(|a| (*d, a)))
-        .collect();
+    let associations = association_changes(&sorted);
     if !associations.is_empty() {
         out.push_str("Associations changed outside eipform:\n");
         for (d, a) in associations {
@@ -391,6 +388,8 @@ impl Renderer {
                 format!("{} -> null", self.whole(before, level, Action::Delete))
             }
             (_, true) => SENSITIVE.to_string(),
+            // An unchanged value that is null on one side (null equals empty) shows the other.
+            (Action::NoOp, false) if after.is_null() => self.whole(before, level, action),
             (_, false) => self.whole(after, level, action),
         };
         let mut line = format!("{}{name} = {value}", self.prefix(level, action));

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use super::changes::{
-    AttrDiff, association_change, attribute_diffs, drift_counts, drift_summary, header_phrase,
+    AttrDiff, association_changes, attribute_diffs, drift_counts, drift_summary, header_phrase,
     output_action, reason_lines, sorted_drift, visible_changes, visible_outputs,
 };
 use super::value::{self, KNOWN_AFTER_APPLY, SENSITIVE};
@@ -229,16 +229,14 @@ fn drift_body(out: &mut String, drift: &[Drift]) {
         attribute_table(out, ("recorded", "actual"), &diffs, &[], &[]);
         out.push_str("</details>\n\n");
     }
-    let associations: Vec<String> = sorted
-        .iter()
-        .filter_map(|d| {
-            association_change(d).map(|a| {
-                format!(
-                    "- <code>{}</code> {} outside eipform",
-                    escape(&d.addr.to_string()),
-                    escape(&a.describe())
-                )
-            })
+    let associations: Vec<String> = association_changes(&sorted)
+        .into_iter()
+        .map(|(d, a)| {
+            format!(
+                "- <code>{}</code> {} outside eipform",
+                escape(&d.addr.to_string()),
+                escape(&a.describe())
+            )
         })
         .collect();
     if !associations.is_empty() {

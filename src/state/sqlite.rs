@@ -464,3 +464,108 @@ impl StateStore for SqliteState {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::state::lock::LockInfo;
+
+    fn record(addr: &str, id: &str) -> ResourceState {
+        let mut attrs = Attrs::new();
+        attrs.insert("id".into(), json!(id));
+        ResourceState {
+            addr: addr.parse().unwrap(),
+            schema_type: "alicloud_vpc".into(),
+            provider: "alicloud".into(),
+            region: "cn-beijing".into(),
+            id: id.into(),
+            attrs,
+            deps: Vec::new(),
+            create_before_destroy: false,
+        }
+    }
+
+    fn intent(addr: &str, action: IntentAction) -> Intent {
+        Intent {
+            id: 0,
+            addr: addr.parse().unwrap(),
+            action,
+            client_token: "eipform-t".into(),
+            schema_type: "alicloud_vpc".into(),
+            provider: "alicloud".into(),
+            region: "cn-beijing".into(),
+            object_id: String::new(),
+            prior: Attrs::new(),
+            deps: Vec::new(),
+            create_before_destroy: false,
+            at: String::new(),
+            command: "apply".into(),
+        }
+    }
+
+    #[test]
+    fn commit_clears_the_intent_in_the_same_transaction() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = SqliteState::open(&dir.path().join("state.db")).unwrap();
+        let a = s.record_intent(&intent("alicloud_vpc.a", IntentAction::Create)).unwrap();
+        let b = s.record_intent(&intent("alicloud_vpc.b", IntentAction::Create)).unwrap();
+        assert_eq!(s.intents().unwrap().len(), 2);
+        let deposed = intent("alicloud_vpc.a", IntentAction::DeleteDeposed);
+        let d = s.commit_put(&record("alicloud_vpc.a", "vpc-1"), &[a], Some(&deposed)).unwrap().unwrap();
+        let left: Vec<i64> = s.intents().unwrap().iter().map(|i| i.id).collect();
+        assert_eq!(left, vec![b, d]);
+        s.commit_remove(&"alicloud_vpc.a".parse().unwrap(), &[b, d]).unwrap();
+        assert!(s.intents().unwrap().is_empty());
+        assert_eq!(s.meta().unwrap().serial, 1, "one serial per run");
+        // The intents survive a reopen (they are durable before the call).
+        s.record_intent(&intent("alicloud_vpc.c", IntentAction::Update)).unwrap();
+        drop(s);
+        let s = SqliteState::open(&dir.path().join("state.db")).unwrap();
+        assert_eq!(s.intents().unwrap()[0].action, IntentAction::Update);
+    }
+
+    #[test]
+    fn lock_is_exclusive_and_taken_over_only_by_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = SqliteState::open(&dir.path().join("state.db")).unwrap();
+        let first = LockInfo::new("apply", "p");
+        let second = LockInfo::new("destroy", "p");
+        assert!(s.try_lock(&first, None).unwrap().is_ok());
+        assert_eq!(s.try_lock(&second, None).unwrap().unwrap_err(), first);
+        assert!(s.try_lock(&second, Some("other-id")).unwrap().is_err());
+        assert!(s.try_lock(&second, Some(&first.id)).unwrap().is_ok());
+        assert!(!s.unlock(&first.id).unwrap());
+        assert!(s.unlock(&second.id).unwrap());
+        assert!(s.lock_info().unwrap().is_none());
+    }
+
+    #[test]
+    fn history_snapshots_and_push() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = SqliteState::open(&dir.path().join("state.db")).unwrap();
+        s.put(&record("alicloud_vpc.a", "vpc-1")).unwrap();
+        s.put(&record("alicloud_vpc.b", "vpc-2")).unwrap();
+        s.start_run("apply");
+        s.put(&record("alicloud_vpc.a", "vpc-3")).unwrap();
+        s.remove(&"alicloud_vpc.b".parse().unwrap()).unwrap();
+        s.start_run("state mv");
+        s.rename(&[("alicloud_vpc.a".parse().unwrap(), "alicloud_vpc.c".parse().unwrap())]).unwrap();
+        let h = s.history().unwrap();
+        let counts: Vec<(u64, usize, usize, usize)> = h.iter().map(|e| (e.serial, e.added, e.changed, e.removed)).collect();
+        assert_eq!(counts, vec![(1, 2, 0, 0), (2, 0, 1, 1), (3, 1, 0, 1)]);
+        assert_eq!(h[2].command, "state mv");
+        let one = s.snapshot(1).unwrap();
+        assert_eq!(one.resources.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["vpc-1", "vpc-2"]);
+        assert!(s.snapshot(0).unwrap().resources.is_empty());
+        assert!(s.snapshot(4).is_err());
+        // Pushing serial 1 back writes only what differs, under a new serial.
+        s.start_run("state push");
+        assert_eq!(s.replace_all(&one).unwrap(), 4);
+        assert_eq!(s.resources().unwrap(), one.resources);
+        assert_eq!(s.snapshot(4).unwrap().resources, one.resources);
+        assert_eq!(s.history().unwrap()[3].added, 2);
+        assert_eq!(s.history().unwrap()[3].removed, 1);
+    }
+}

@@ -295,6 +295,15 @@ fn check_pool(
     Ok(pool)
 }
 
+/// The request's `ClientToken` to record on a new object of `kind`, unless another object of
+/// that kind already holds it (a token reused with other parameters makes a new object).
+pub fn fresh_token(ctx: &Ctx<'_>, kind: &str, p: &Params) -> Result<Option<String>, CloudError> {
+    match optional(p, "ClientToken") {
+        Some(t) if ctx.by_token(kind, t)?.is_none() => Ok(Some(t.to_string())),
+        _ => Ok(None),
+    }
+}
+
 /// AllocateEipAddress / AllocateEipAddressPro.
 pub fn allocate(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> {
     let region = region(p)?;
@@ -436,7 +445,7 @@ pub fn allocate(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> {
     } else {
         ctx.bump(POSTPAID_COUNTER, 1)?;
     }
-    eip.client_token = optional(p, "ClientToken").map(str::to_string);
+    eip.client_token = fresh_token(ctx, "eip", p)?;
     ctx.insert(&eip)?;
     let mut out = json!({"AllocationId": id});
     if c.billing == Billing::PrePaid {

@@ -27,6 +27,7 @@ pub mod pool;
 pub mod regions;
 pub mod rules;
 pub mod segment;
+pub mod stats;
 pub mod store;
 pub mod tags;
 pub mod targets;
@@ -111,6 +112,9 @@ impl SimCloud {
 
 impl CloudApi for SimCloud {
     fn call(&self, action: &str, params: &Params) -> Result<Value, CloudError> {
+        if !self.scratch {
+            stats::count(action);
+        }
         // Latency and faults come before the connection lock and before the action runs.
         if let Some(f) = &self.faults {
             f.before_call(action)?;
@@ -137,6 +141,8 @@ impl Drop for SimCloud {
         if self.scratch {
             let conn = self.conn.get_mut().unwrap_or_else(|p| p.into_inner());
             let _ = conn.execute_batch("ROLLBACK");
+        } else {
+            stats::flush();
         }
     }
 }

@@ -166,7 +166,7 @@ pub fn create(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> {
         .cloned()
         .unwrap_or_default(),
         created_at: now,
-        client_token: optional(p, "ClientToken").map(str::to_string),
+        client_token: super::eip::fresh_token(ctx, "pool", p)?,
     };
     ctx.insert(&pool)?;
     Ok(answer(

@@ -111,7 +111,7 @@ pub fn allocate(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> {
         .cloned()
         .unwrap_or_default(),
         created_at: now,
-        client_token: optional(p, "ClientToken").map(str::to_string),
+        client_token: eip::fresh_token(ctx, "eip_segment", p)?,
     };
     ctx.insert(&group)?;
     Ok(answer(json!({"EipSegmentInstanceId": id, "OrderId": 0})))

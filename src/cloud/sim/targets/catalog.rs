@@ -444,8 +444,12 @@ pub fn list_resource_groups(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value,
     let name = optional(params, "Name");
     let ids = common::id_list(params, "ResourceGroupIds");
     let created = common::now(ctx);
+    // Newest group first, so the account's default group (the oldest) comes last: a
+    // configuration that picks `ids.0` moves its resources out of the default group, as the
+    // upstream acceptance tests expect of a real account.
     let items: Vec<Value> = resource_groups(ctx)
         .into_iter()
+        .rev()
         .filter(|_| status.is_none_or(|s| s == "OK"))
         .filter(|(_, n, _)| name.is_none_or(|want| want == n))
         .filter(|(id, _, _)| ids.is_empty() || ids.contains(id))

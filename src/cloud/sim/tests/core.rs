@@ -22,6 +22,12 @@ fn client_token_makes_creates_idempotent() {
         w.ok("DescribeClientToken", &[("ClientToken", "nope")])["Found"],
         false
     );
+    // The same token with other parameters is a new request, not a failure.
+    let c = w.ok(
+        "AllocateEipAddress",
+        &[("ClientToken", "tok-1"), ("Bandwidth", "7")],
+    );
+    assert_ne!(a["AllocationId"], c["AllocationId"]);
 }
 
 #[test]
@@ -274,11 +280,20 @@ fn bulk_allocation_scales() {
     }
     let t = std::time::Instant::now();
     for chunk in ids.chunks(50) {
-        w.ok("DescribeEipAddresses", &[("AllocationId", &chunk.join(",")), ("PageSize", "100")]);
+        w.ok(
+            "DescribeEipAddresses",
+            &[("AllocationId", &chunk.join(",")), ("PageSize", "100")],
+        );
     }
     eprintln!("describe {n} in batches: {:?}", t.elapsed());
     let t = std::time::Instant::now();
-    w.ok("AssociateEipAddress", &[("AllocationId", &ids[0]), ("InstanceId", "i-x")]);
-    w.ok("DescribeEipAddresses", &[("PageNumber", "150"), ("PageSize", "100")]);
+    w.ok(
+        "AssociateEipAddress",
+        &[("AllocationId", &ids[0]), ("InstanceId", "i-x")],
+    );
+    w.ok(
+        "DescribeEipAddresses",
+        &[("PageNumber", "150"), ("PageSize", "100")],
+    );
     eprintln!("associate + page: {:?}", t.elapsed());
 }

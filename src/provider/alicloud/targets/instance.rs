@@ -34,6 +34,11 @@ fn disk_out(disk: &Value, src: Option<&Value>) -> Value {
         .set("device", c::js(disk, "Device"));
     let mut m = o.finish("", false);
     m.remove("id");
+    // A disk the configuration declares answers with the keys it declares, so the block compares
+    // equal to the configuration; an imported disk shows everything.
+    if !src.is_empty() {
+        m.retain(|k, _| src.contains_key(k));
+    }
     Value::Object(m)
 }
 

