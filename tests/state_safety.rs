@@ -15,7 +15,9 @@ use serde_json::Value;
 fn cmd(dir: &Path, args: &[&str], faults: Option<&str>) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_eipform"));
     c.arg("--chdir").arg(dir).arg("--no-color").args(args);
-    c.env_remove("EIPFORM_CLOUD").env_remove("EIPFORM_SIM_FAULTS").env("ALICLOUD_REGION", "cn-beijing");
+    c.env_remove("EIPFORM_CLOUD")
+        .env_remove("EIPFORM_SIM_FAULTS")
+        .env("ALICLOUD_REGION", "cn-beijing");
     if let Some(f) = faults {
         c.env("EIPFORM_SIM_FAULTS", f);
     }
@@ -28,11 +30,19 @@ fn eipform(dir: &Path, args: &[&str]) -> Output {
 }
 
 fn spawn(dir: &Path, args: &[&str], faults: Option<&str>) -> Child {
-    cmd(dir, args, faults).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn eipform")
+    cmd(dir, args, faults)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn eipform")
 }
 
 fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 fn code(o: &Output) -> i32 {
@@ -52,7 +62,10 @@ fn cloud(dir: &Path, kind: &str) -> Vec<Value> {
 }
 
 fn state_list(dir: &Path) -> Vec<String> {
-    ok(dir, &["state", "list"]).lines().map(str::to_string).collect()
+    ok(dir, &["state", "list"])
+        .lines()
+        .map(str::to_string)
+        .collect()
 }
 
 fn state_db(dir: &Path) -> std::path::PathBuf {
@@ -65,7 +78,9 @@ fn query_count(dir: &Path, sql: &str) -> i64 {
     if !path.exists() {
         return 0;
     }
-    let conn = rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).expect("open state db");
+    let conn =
+        rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("open state db");
     conn.busy_timeout(Duration::from_secs(10)).unwrap();
     conn.query_row(sql, [], |r| r.get(0)).unwrap_or(0)
 }
@@ -87,8 +102,10 @@ fn signal(child: &Child, sig: i32) {
 
 /// Raises the simulated account's EIP quota (A12, 20 by default).
 fn raise_eip_quota(dir: &Path, quota: u32) {
-    let cloud = eipform::cloud::sim::SimCloud::open(&dir.join(".eipform/cloud.db")).expect("open cloud");
-    eipform::cloud::sim::admin::account_set(&cloud, "eip_quota", &quota.to_string()).expect("set quota");
+    let cloud =
+        eipform::cloud::sim::SimCloud::open(&dir.join(".eipform/cloud.db")).expect("open cloud");
+    eipform::cloud::sim::admin::account_set(&cloud, "eip_quota", &quota.to_string())
+        .expect("set quota");
 }
 
 fn workspace(main_tf: &str) -> tempfile::TempDir {
@@ -134,7 +151,9 @@ output "vpc_id" {{
 
 fn integrity_ok(dir: &Path) {
     let conn = rusqlite::Connection::open(state_db(dir)).unwrap();
-    let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(check, "ok", "state database integrity");
 }
 
@@ -142,20 +161,48 @@ fn integrity_ok(dir: &Path) {
 fn assert_cloud_matches_state(dir: &Path, vswitches: usize, eips: usize) {
     let state: Vec<Value> = {
         let pulled: Value = serde_json::from_str(&ok(dir, &["state", "pull"])).unwrap();
-        pulled["resources"].as_array().unwrap().iter().flat_map(|r| r["instances"].as_array().unwrap().clone()).collect()
+        pulled["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|r| r["instances"].as_array().unwrap().clone())
+            .collect()
     };
-    let state_ids: BTreeSet<String> = state.iter().map(|i| i["attributes"]["id"].as_str().unwrap().to_string()).collect();
-    assert_eq!(state_ids.len(), state.len(), "every state entry has its own object");
+    let state_ids: BTreeSet<String> = state
+        .iter()
+        .map(|i| i["attributes"]["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        state_ids.len(),
+        state.len(),
+        "every state entry has its own object"
+    );
     let cloud_eips = cloud(dir, "eip");
-    let eip_ids: BTreeSet<String> = cloud_eips.iter().map(|o| o["id"].as_str().unwrap().to_string()).collect();
-    let orphans: Vec<&String> = eip_ids.iter().filter(|id| !state_ids.contains(*id)).collect();
-    assert!(orphans.is_empty(), "EIPs in the cloud that the state does not know: {orphans:?}");
+    let eip_ids: BTreeSet<String> = cloud_eips
+        .iter()
+        .map(|o| o["id"].as_str().unwrap().to_string())
+        .collect();
+    let orphans: Vec<&String> = eip_ids
+        .iter()
+        .filter(|id| !state_ids.contains(*id))
+        .collect();
+    assert!(
+        orphans.is_empty(),
+        "EIPs in the cloud that the state does not know: {orphans:?}"
+    );
     assert_eq!(cloud_eips.len(), eips, "each EIP created exactly once");
-    let names: BTreeSet<&str> = cloud_eips.iter().filter_map(|o| o["attributes"]["Name"].as_str()).collect();
+    let names: BTreeSet<&str> = cloud_eips
+        .iter()
+        .filter_map(|o| o["attributes"]["Name"].as_str())
+        .collect();
     assert_eq!(names.len(), eips, "no EIP name twice: {names:?}");
     let vsw = cloud(dir, "vswitch");
     assert_eq!(vsw.len(), vswitches, "each vSwitch created exactly once");
-    assert!(vsw.iter().all(|o| state_ids.contains(o["id"].as_str().unwrap())), "every vSwitch is in the state");
+    assert!(
+        vsw.iter()
+            .all(|o| state_ids.contains(o["id"].as_str().unwrap())),
+        "every vSwitch is in the state"
+    );
     assert_eq!(cloud(dir, "vpc").len(), 1, "one VPC");
     assert_eq!(cloud(dir, "security_group").len(), 1, "one security group");
     assert_eq!(state.len(), vswitches + eips + 2);
@@ -177,14 +224,20 @@ fn kill_loop_loses_nothing_and_orphans_nothing() {
         round += 1;
         assert!(round < 60, "the apply finished before 24 kills");
         let round_started = Instant::now();
-        let mut child = spawn(dir, &["apply", "--auto-approve", "--parallelism", "3"], faults);
+        let mut child = spawn(
+            dir,
+            &["apply", "--auto-approve", "--parallelism", "3"],
+            faults,
+        );
         if round % 4 == 0 {
             // A plain delay: lands in planning or in the walk.
             std::thread::sleep(Duration::from_millis(200 + (round * 271) % 2500));
         } else {
             // Into the walk: once operations are in flight, after a varied delay.
             let started = Instant::now();
-            while query_count(dir, "SELECT COUNT(*) FROM intents") == 0 && started.elapsed() < Duration::from_secs(60) {
+            while query_count(dir, "SELECT COUNT(*) FROM intents") == 0
+                && started.elapsed() < Duration::from_secs(60)
+            {
                 if child.try_wait().unwrap().is_some() {
                     break;
                 }
@@ -202,24 +255,47 @@ fn kill_loop_loses_nothing_and_orphans_nothing() {
             break;
         }
         kills += 1;
-        eprintln!("kill {kills} (round {round}) after {:?}", round_started.elapsed());
+        eprintln!(
+            "kill {kills} (round {round}) after {:?}",
+            round_started.elapsed()
+        );
         integrity_ok(dir);
         let plan = eipform(dir, &["plan"]);
         let t = text(&plan);
         assert_eq!(code(&plan), 0, "plan after kill {kills} failed:\n{t}");
         adopted += t.matches("created before the interruption").count();
         replanned += t.matches("was not created; planned again").count();
-        assert_eq!(query_count(dir, "SELECT COUNT(*) FROM intents"), 0, "plan reconciled every unfinished operation");
+        assert_eq!(
+            query_count(dir, "SELECT COUNT(*) FROM intents"),
+            0,
+            "plan reconciled every unfinished operation"
+        );
         // A lock left by the killed apply is stale; plan took it over (to reconcile) or left it.
-        let holder = query_count(dir, "SELECT COALESCE(MAX(json_extract(body, '$.Pid')), 0) FROM lock");
-        assert!(holder == 0 || holder == killed_pid, "only the killed apply's lock may remain, not plan's: {holder}");
+        let holder = query_count(
+            dir,
+            "SELECT COALESCE(MAX(json_extract(body, '$.Pid')), 0) FROM lock",
+        );
+        assert!(
+            holder == 0 || holder == killed_pid,
+            "only the killed apply's lock may remain, not plan's: {holder}"
+        );
         // Whatever the state holds exists in the cloud exactly once.
         let eips = cloud(dir, "eip");
-        let in_state = query_count(dir, "SELECT COUNT(*) FROM resources WHERE address LIKE 'alicloud_eip_address.%'");
-        assert_eq!(eips.len() as i64, in_state, "after kill {kills}: every EIP in the cloud is in the state");
+        let in_state = query_count(
+            dir,
+            "SELECT COUNT(*) FROM resources WHERE address LIKE 'alicloud_eip_address.%'",
+        );
+        assert_eq!(
+            eips.len() as i64,
+            in_state,
+            "after kill {kills}: every EIP in the cloud is in the state"
+        );
     }
     assert!(kills >= 20, "only {kills} kills landed");
-    assert!(adopted + replanned > 0, "some kill interrupted operations in flight (adopted {adopted}, replanned {replanned})");
+    assert!(
+        adopted + replanned > 0,
+        "some kill interrupted operations in flight (adopted {adopted}, replanned {replanned})"
+    );
     let done = eipform(dir, &["apply", "--auto-approve"]);
     assert_eq!(code(&done), 0, "{}", text(&done));
     integrity_ok(dir);
@@ -234,8 +310,14 @@ fn kill_loop_loses_nothing_and_orphans_nothing() {
 fn interrupt_finishes_in_flight_operations_and_exits_130() {
     let dir = workspace(&config(30, 0));
     let dir = dir.path();
-    let child = spawn(dir, &["apply", "--auto-approve", "--parallelism", "2"], Some("latency=40ms"));
-    wait_for("the walk to start", Duration::from_secs(60), || query_count(dir, "SELECT COUNT(*) FROM resources") > 0);
+    let child = spawn(
+        dir,
+        &["apply", "--auto-approve", "--parallelism", "2"],
+        Some("latency=40ms"),
+    );
+    wait_for("the walk to start", Duration::from_secs(60), || {
+        query_count(dir, "SELECT COUNT(*) FROM resources") > 0
+    });
     signal(&child, libc::SIGINT);
     let out = child.wait_with_output().unwrap();
     let t = text(&out);
@@ -249,9 +331,19 @@ fn interrupt_finishes_in_flight_operations_and_exits_130() {
     integrity_ok(dir);
     let recorded = state_list(dir).len();
     assert!(recorded > 0 && recorded < 32, "partly applied: {recorded}");
-    assert_eq!(cloud(dir, "vswitch").len() + cloud(dir, "vpc").len() + cloud(dir, "security_group").len(), recorded, "the state knows every object");
+    assert_eq!(
+        cloud(dir, "vswitch").len() + cloud(dir, "vpc").len() + cloud(dir, "security_group").len(),
+        recorded,
+        "the state knows every object"
+    );
     let plan = ok(dir, &["plan"]);
-    assert!(plan.contains(&format!("Plan: {} to add, 0 to change, 0 to destroy.", 32 - recorded)), "{plan}");
+    assert!(
+        plan.contains(&format!(
+            "Plan: {} to add, 0 to change, 0 to destroy.",
+            32 - recorded
+        )),
+        "{plan}"
+    );
     ok(dir, &["apply", "--auto-approve"]);
     assert_cloud_matches_state(dir, 30, 0);
 }
@@ -260,8 +352,14 @@ fn interrupt_finishes_in_flight_operations_and_exits_130() {
 fn second_interrupt_aborts_at_once_and_next_command_reconciles() {
     let dir = workspace(&config(30, 0));
     let dir = dir.path();
-    let child = spawn(dir, &["apply", "--auto-approve", "--parallelism", "4"], Some("latency=300ms"));
-    wait_for("operations in flight", Duration::from_secs(60), || query_count(dir, "SELECT COUNT(*) FROM intents") > 0);
+    let child = spawn(
+        dir,
+        &["apply", "--auto-approve", "--parallelism", "4"],
+        Some("latency=300ms"),
+    );
+    wait_for("operations in flight", Duration::from_secs(60), || {
+        query_count(dir, "SELECT COUNT(*) FROM intents") > 0
+    });
     signal(&child, libc::SIGINT);
     std::thread::sleep(Duration::from_millis(30));
     let sent = Instant::now();
@@ -269,12 +367,28 @@ fn second_interrupt_aborts_at_once_and_next_command_reconciles() {
     let out = child.wait_with_output().unwrap();
     let t = text(&out);
     assert_eq!(out.status.code(), Some(130), "{t}");
-    assert!(sent.elapsed() < Duration::from_millis(250), "aborted at once, not after the in-flight calls");
-    assert!(t.contains("Two interrupts received. Exiting immediately."), "{t}");
-    assert_eq!(query_count(dir, "SELECT COUNT(*) FROM lock"), 0, "the abort released the lock");
-    assert!(query_count(dir, "SELECT COUNT(*) FROM intents") > 0, "the calls in flight are recorded as unfinished");
+    assert!(
+        sent.elapsed() < Duration::from_millis(250),
+        "aborted at once, not after the in-flight calls"
+    );
+    assert!(
+        t.contains("Two interrupts received. Exiting immediately."),
+        "{t}"
+    );
+    assert_eq!(
+        query_count(dir, "SELECT COUNT(*) FROM lock"),
+        0,
+        "the abort released the lock"
+    );
+    assert!(
+        query_count(dir, "SELECT COUNT(*) FROM intents") > 0,
+        "the calls in flight are recorded as unfinished"
+    );
     let plan = ok(dir, &["plan"]);
-    assert!(plan.contains("unfinished operation(s) of an interrupted run"), "{plan}");
+    assert!(
+        plan.contains("unfinished operation(s) of an interrupted run"),
+        "{plan}"
+    );
     assert_eq!(query_count(dir, "SELECT COUNT(*) FROM intents"), 0);
     ok(dir, &["apply", "--auto-approve"]);
     assert_cloud_matches_state(dir, 30, 0);
@@ -284,25 +398,48 @@ fn second_interrupt_aborts_at_once_and_next_command_reconciles() {
 fn concurrent_applies_second_fails_naming_the_holder_or_waits() {
     let dir = workspace(&config(12, 0));
     let dir = dir.path();
-    let first = spawn(dir, &["apply", "--auto-approve", "--parallelism", "1"], Some("latency=60ms"));
-    wait_for("the first apply to lock", Duration::from_secs(60), || query_count(dir, "SELECT COUNT(*) FROM lock") == 1);
+    let first = spawn(
+        dir,
+        &["apply", "--auto-approve", "--parallelism", "1"],
+        Some("latency=60ms"),
+    );
+    wait_for("the first apply to lock", Duration::from_secs(60), || {
+        query_count(dir, "SELECT COUNT(*) FROM lock") == 1
+    });
     let started = Instant::now();
     let second = eipform(dir, &["apply", "--auto-approve"]);
     let t = text(&second);
     assert_eq!(code(&second), 1, "{t}");
     assert!(started.elapsed() < Duration::from_secs(5), "fails at once");
     assert!(t.contains("Error acquiring the state lock"), "{t}");
-    assert!(t.contains(&format!("pid {}", first.id())), "names the holder's pid: {t}");
+    assert!(
+        t.contains(&format!("pid {}", first.id())),
+        "names the holder's pid: {t}"
+    );
     assert!(t.contains("Operation: apply"), "{t}");
     assert!(t.contains("Who:") && t.contains('@'), "{t}");
     let rm = eipform(dir, &["state", "rm", "alicloud_vpc.main"]);
     assert_eq!(code(&rm), 1, "state rm is a writer too: {}", text(&rm));
     assert!(text(&rm).contains("Error acquiring the state lock"));
     // Readers take no lock: they run while the apply holds it.
-    for reader in [&["state", "list"][..], &["show"], &["state", "pull"], &["state", "history"], &["drift"]] {
+    for reader in [
+        &["state", "list"][..],
+        &["show"],
+        &["state", "pull"],
+        &["state", "history"],
+        &["drift"],
+    ] {
         let o = eipform(dir, reader);
-        assert!(!text(&o).contains("state lock"), "{reader:?} does not take the lock: {}", text(&o));
-        assert!(code(&o) == 0 || (reader == ["drift"] && code(&o) == 2), "{reader:?}: {}", text(&o));
+        assert!(
+            !text(&o).contains("state lock"),
+            "{reader:?} does not take the lock: {}",
+            text(&o)
+        );
+        assert!(
+            code(&o) == 0 || (reader == ["drift"] && code(&o) == 2),
+            "{reader:?}: {}",
+            text(&o)
+        );
     }
     // A third waits for the lock and then runs.
     let third = eipform(dir, &["apply", "--auto-approve", "--lock-timeout", "2m"]);
@@ -329,21 +466,39 @@ fn stale_lock_is_taken_over_and_remote_lock_only_reported() {
     let mut gone = std::process::Command::new("true").spawn().unwrap();
     let dead_pid = gone.id();
     gone.wait().unwrap();
-    let stale = LockInfo { pid: dead_pid, ..LockInfo::new("apply", "state.db") };
+    let stale = LockInfo {
+        pid: dead_pid,
+        ..LockInfo::new("apply", "state.db")
+    };
     fake_lock(dir, &stale);
     let o = eipform(dir, &["apply", "--auto-approve"]);
     let t = text(&o);
     assert_eq!(code(&o), 0, "{t}");
     assert!(t.contains("Warning: Taking over a stale state lock"), "{t}");
-    assert!(t.contains(&format!("pid {dead_pid}")) && t.contains(&stale.id), "{t}");
-    assert_eq!(query_count(dir, "SELECT COUNT(*) FROM lock"), 0, "released at exit");
+    assert!(
+        t.contains(&format!("pid {dead_pid}")) && t.contains(&stale.id),
+        "{t}"
+    );
+    assert_eq!(
+        query_count(dir, "SELECT COUNT(*) FROM lock"),
+        0,
+        "released at exit"
+    );
 
-    let remote = LockInfo { host: "build-17".into(), who: "alice@build-17".into(), pid: dead_pid, ..LockInfo::new("destroy", "state.db") };
+    let remote = LockInfo {
+        host: "build-17".into(),
+        who: "alice@build-17".into(),
+        pid: dead_pid,
+        ..LockInfo::new("destroy", "state.db")
+    };
     fake_lock(dir, &remote);
     let o = eipform(dir, &["destroy", "--auto-approve"]);
     let t = text(&o);
     assert_eq!(code(&o), 1, "{t}");
-    assert!(t.contains("alice@build-17") && t.contains("another host") && t.contains(&remote.id), "{t}");
+    assert!(
+        t.contains("alice@build-17") && t.contains("another host") && t.contains(&remote.id),
+        "{t}"
+    );
     assert_eq!(state_list(dir).len(), 5, "nothing destroyed");
     let wrong = eipform(dir, &["force-unlock", "not-the-id"]);
     assert_eq!(code(&wrong), 1);
@@ -389,15 +544,29 @@ fn throttling_and_unavailability_give_the_same_result_as_no_faults() {
     let calm = workspace(&config(8, 8));
     let noisy = workspace(&config(8, 8));
     ok(calm.path(), &["apply", "--auto-approve"]);
-    let o = cmd(noisy.path(), &["apply", "--auto-approve"], Some("throttle=0.2,unavailable=0.05,conflict=0.05,taskconflict=0.05,seed=7"))
-        .output()
-        .unwrap();
+    let o = cmd(
+        noisy.path(),
+        &["apply", "--auto-approve"],
+        Some("throttle=0.2,unavailable=0.05,conflict=0.05,taskconflict=0.05,seed=7"),
+    )
+    .output()
+    .unwrap();
     assert_eq!(code(&o), 0, "{}", text(&o));
-    assert!(text(&o).contains("Apply complete! Resources: 18 added, 0 changed, 0 destroyed."), "{}", text(&o));
+    assert!(
+        text(&o).contains("Apply complete! Resources: 18 added, 0 changed, 0 destroyed."),
+        "{}",
+        text(&o)
+    );
     assert_eq!(state_list(calm.path()), state_list(noisy.path()));
     assert_eq!(cloud_shape(calm.path()), cloud_shape(noisy.path()));
     assert_cloud_matches_state(noisy.path(), 8, 8);
-    let plan = cmd(noisy.path(), &["plan", "--detailed-exitcode"], Some("throttle=0.2,seed=7")).output().unwrap();
+    let plan = cmd(
+        noisy.path(),
+        &["plan", "--detailed-exitcode"],
+        Some("throttle=0.2,seed=7"),
+    )
+    .output()
+    .unwrap();
     assert_eq!(code(&plan), 0, "{}", text(&plan));
 }
 
@@ -415,10 +584,15 @@ resource "alicloud_vpc" "main" {
 "#,
     );
     let started = Instant::now();
-    let o = cmd(dir.path(), &["apply", "--auto-approve"], Some("throttle=1")).output().unwrap();
+    let o = cmd(dir.path(), &["apply", "--auto-approve"], Some("throttle=1"))
+        .output()
+        .unwrap();
     let t = text(&o);
     assert_eq!(code(&o), 1, "{t}");
-    assert!(t.contains("Throttling.User") && t.contains("gave up after retrying"), "{t}");
+    assert!(
+        t.contains("Throttling.User") && t.contains("gave up after retrying"),
+        "{t}"
+    );
     assert!(started.elapsed() < Duration::from_secs(30));
     assert!(cloud(dir.path(), "vpc").is_empty());
     // Without faults the same configuration applies.
@@ -433,7 +607,11 @@ fn state_and_cloud_files_are_private() {
     let dir = workspace(&config(1, 0));
     ok(dir.path(), &["apply", "--auto-approve"]);
     for f in ["state.db", "cloud.db"] {
-        let mode = std::fs::metadata(dir.path().join(".eipform").join(f)).unwrap().permissions().mode() & 0o777;
+        let mode = std::fs::metadata(dir.path().join(".eipform").join(f))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
         assert_eq!(mode, 0o600, "{f} is created 0600");
     }
 }
@@ -467,7 +645,15 @@ fn state_subcommands_list_show_mv_rm_pull_push() {
     let dir = workspace(SMALL);
     let dir = dir.path();
     ok(dir, &["apply", "--auto-approve"]);
-    assert_eq!(state_list(dir), ["alicloud_security_group.main", "alicloud_vpc.main", "alicloud_vswitch.s[0]", "alicloud_vswitch.s[1]"]);
+    assert_eq!(
+        state_list(dir),
+        [
+            "alicloud_security_group.main",
+            "alicloud_vpc.main",
+            "alicloud_vswitch.s[0]",
+            "alicloud_vswitch.s[1]"
+        ]
+    );
     let vpc_id = cloud(dir, "vpc")[0]["id"].as_str().unwrap().to_string();
     assert!(ok(dir, &["state", "show", "alicloud_vpc.main"]).contains(&vpc_id));
 
@@ -477,60 +663,142 @@ fn state_subcommands_list_show_mv_rm_pull_push() {
     assert_eq!(v["serial"], 1);
     assert!(v["lineage"].as_str().is_some_and(|l| !l.is_empty()));
     assert!(v["terraform_version"].is_string());
-    let vsw = v["resources"].as_array().unwrap().iter().find(|r| r["type"] == "alicloud_vswitch").unwrap();
+    let vsw = v["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["type"] == "alicloud_vswitch")
+        .unwrap();
     assert_eq!(vsw["mode"], "managed");
     assert_eq!(vsw["name"], "s");
-    assert_eq!(vsw["provider"], "provider[\"registry.terraform.io/aliyun/alicloud\"]");
+    assert_eq!(
+        vsw["provider"],
+        "provider[\"registry.terraform.io/aliyun/alicloud\"]"
+    );
     assert_eq!(vsw["instances"][1]["index_key"], 1);
     assert_eq!(vsw["instances"][0]["dependencies"][0], "alicloud_vpc.main");
-    assert!(vsw["instances"][0]["attributes"]["id"].as_str().unwrap().starts_with("vsw-"));
+    assert!(
+        vsw["instances"][0]["attributes"]["id"]
+            .as_str()
+            .unwrap()
+            .starts_with("vsw-")
+    );
     assert_eq!(v["outputs"]["token"]["sensitive"], true);
     std::fs::write(dir.join("v1.json"), &pulled_v1).unwrap();
 
     // mv: one instance, then a whole block.
-    let mv = ok(dir, &["state", "mv", "alicloud_security_group.main", "alicloud_security_group.web"]);
-    assert!(mv.contains("Move \"alicloud_security_group.main\" to \"alicloud_security_group.web\"") && mv.contains("Successfully moved 1 object(s)."), "{mv}");
-    let mv = ok(dir, &["state", "mv", "alicloud_vswitch.s", "alicloud_vswitch.t"]);
+    let mv = ok(
+        dir,
+        &[
+            "state",
+            "mv",
+            "alicloud_security_group.main",
+            "alicloud_security_group.web",
+        ],
+    );
+    assert!(
+        mv.contains("Move \"alicloud_security_group.main\" to \"alicloud_security_group.web\"")
+            && mv.contains("Successfully moved 1 object(s)."),
+        "{mv}"
+    );
+    let mv = ok(
+        dir,
+        &["state", "mv", "alicloud_vswitch.s", "alicloud_vswitch.t"],
+    );
     assert!(mv.contains("Successfully moved 2 object(s)."), "{mv}");
-    assert_eq!(state_list(dir), ["alicloud_security_group.web", "alicloud_vpc.main", "alicloud_vswitch.t[0]", "alicloud_vswitch.t[1]"]);
-    let bad = eipform(dir, &["state", "mv", "alicloud_vpc.main", "alicloud_vswitch.x"]);
+    assert_eq!(
+        state_list(dir),
+        [
+            "alicloud_security_group.web",
+            "alicloud_vpc.main",
+            "alicloud_vswitch.t[0]",
+            "alicloud_vswitch.t[1]"
+        ]
+    );
+    let bad = eipform(
+        dir,
+        &["state", "mv", "alicloud_vpc.main", "alicloud_vswitch.x"],
+    );
     assert_eq!(code(&bad), 1);
-    assert!(text(&bad).contains("resource types do not match"), "{}", text(&bad));
-    let bad = eipform(dir, &["state", "mv", "alicloud_vswitch.t[0]", "alicloud_vswitch.t[1]"]);
+    assert!(
+        text(&bad).contains("resource types do not match"),
+        "{}",
+        text(&bad)
+    );
+    let bad = eipform(
+        dir,
+        &[
+            "state",
+            "mv",
+            "alicloud_vswitch.t[0]",
+            "alicloud_vswitch.t[1]",
+        ],
+    );
     assert_eq!(code(&bad), 1);
     assert!(text(&bad).contains("already holds"), "{}", text(&bad));
 
     // rm: forgets, the cloud keeps the object.
     let rm = ok(dir, &["state", "rm", "alicloud_security_group.web"]);
-    assert!(rm.contains("Removed alicloud_security_group.web") && rm.contains("Successfully removed 1 resource instance(s)."), "{rm}");
-    assert_eq!(cloud(dir, "security_group").len(), 1, "state rm leaves the cloud untouched");
-    let bad = eipform(dir, &["state", "rm", "alicloud_vpc.nope", "alicloud_vpc.main"]);
+    assert!(
+        rm.contains("Removed alicloud_security_group.web")
+            && rm.contains("Successfully removed 1 resource instance(s)."),
+        "{rm}"
+    );
+    assert_eq!(
+        cloud(dir, "security_group").len(),
+        1,
+        "state rm leaves the cloud untouched"
+    );
+    let bad = eipform(
+        dir,
+        &["state", "rm", "alicloud_vpc.nope", "alicloud_vpc.main"],
+    );
     assert_eq!(code(&bad), 1);
-    assert!(text(&bad).contains("No matching objects found for alicloud_vpc.nope"), "{}", text(&bad));
-    assert!(state_list(dir).contains(&"alicloud_vpc.main".to_string()), "a failed rm removes nothing");
+    assert!(
+        text(&bad).contains("No matching objects found for alicloud_vpc.nope"),
+        "{}",
+        text(&bad)
+    );
+    assert!(
+        state_list(dir).contains(&"alicloud_vpc.main".to_string()),
+        "a failed rm removes nothing"
+    );
     let bad = eipform(dir, &["state", "rm", "not an address"]);
     assert_eq!(code(&bad), 1);
 
     // push refusals: an older serial, another lineage, the same serial with other content.
-    let serial_now = serde_json::from_str::<Value>(&ok(dir, &["state", "pull"])).unwrap()["serial"].as_u64().unwrap();
+    let serial_now = serde_json::from_str::<Value>(&ok(dir, &["state", "pull"])).unwrap()["serial"]
+        .as_u64()
+        .unwrap();
     assert_eq!(serial_now, 4);
     let o = eipform(dir, &["state", "push", "v1.json"]);
     assert_eq!(code(&o), 1);
-    assert!(text(&o).contains("cannot import a state with serial 1 over newer state with serial 4"), "{}", text(&o));
+    assert!(
+        text(&o).contains("cannot import a state with serial 1 over newer state with serial 4"),
+        "{}",
+        text(&o)
+    );
     let mut other = v.clone();
     other["lineage"] = Value::String("another-lineage".into());
     other["serial"] = 99.into();
     std::fs::write(dir.join("other.json"), other.to_string()).unwrap();
     let o = eipform(dir, &["state", "push", "other.json"]);
     assert_eq!(code(&o), 1);
-    assert!(text(&o).contains("lineage \"another-lineage\" over unrelated state"), "{}", text(&o));
+    assert!(
+        text(&o).contains("lineage \"another-lineage\" over unrelated state"),
+        "{}",
+        text(&o)
+    );
     let mut same = v.clone();
     same["serial"] = 4.into();
     std::fs::write(dir.join("same.json"), same.to_string()).unwrap();
     let o = eipform(dir, &["state", "push", "same.json"]);
     assert_eq!(code(&o), 1);
     assert!(text(&o).contains("same serial"), "{}", text(&o));
-    for (file, body) in [("bad.json", "{not json"), ("v3.json", r#"{"version": 3, "serial": 9, "lineage": "x"}"#)] {
+    for (file, body) in [
+        ("bad.json", "{not json"),
+        ("v3.json", r#"{"version": 3, "serial": 9, "lineage": "x"}"#),
+    ] {
         std::fs::write(dir.join(file), body).unwrap();
         let o = eipform(dir, &["state", "push", file]);
         assert_eq!(code(&o), 1, "{}", text(&o));
@@ -544,20 +812,34 @@ fn state_subcommands_list_show_mv_rm_pull_push() {
     std::fs::write(dir.join("newer.json"), newer.to_string()).unwrap();
     let o = ok(dir, &["state", "push", "newer.json"]);
     assert!(o.contains("State pushed: serial 10"), "{o}");
-    assert_eq!(state_list(dir), ["alicloud_security_group.main", "alicloud_vpc.main", "alicloud_vswitch.s[0]", "alicloud_vswitch.s[1]"]);
+    assert_eq!(
+        state_list(dir),
+        [
+            "alicloud_security_group.main",
+            "alicloud_vpc.main",
+            "alicloud_vswitch.s[0]",
+            "alicloud_vswitch.s[1]"
+        ]
+    );
     let o = ok(dir, &["state", "push", "--force", "v1.json"]);
     assert!(o.contains("State pushed: serial 11"), "{o}");
     let o = ok(dir, &["state", "push", "--force", "other.json"]);
     assert!(o.contains("serial 99"), "{o}");
     let after: Value = serde_json::from_str(&ok(dir, &["state", "pull"])).unwrap();
     assert_eq!(after["lineage"], "another-lineage");
-    assert_eq!(after["resources"], v["resources"], "pull returns what was pushed");
+    assert_eq!(
+        after["resources"], v["resources"],
+        "pull returns what was pushed"
+    );
     let plan = ok(dir, &["plan", "--detailed-exitcode"]);
     assert!(plan.contains("No changes."), "{plan}");
 
     // A fresh state accepts any lineage.
     let fresh = workspace(SMALL);
-    ok(fresh.path(), &["state", "push", dir.join("v1.json").to_str().unwrap()]);
+    ok(
+        fresh.path(),
+        &["state", "push", dir.join("v1.json").to_str().unwrap()],
+    );
     assert_eq!(state_list(fresh.path()).len(), 4);
 }
 
@@ -568,33 +850,80 @@ fn history_and_diff_between_serials() {
     let o = ok(dir, &["state", "history"]);
     assert!(o.contains("no history"), "{o}");
     ok(dir, &["apply", "--auto-approve"]);
-    ok(dir, &["state", "mv", "alicloud_security_group.main", "alicloud_security_group.web"]);
+    ok(
+        dir,
+        &[
+            "state",
+            "mv",
+            "alicloud_security_group.main",
+            "alicloud_security_group.web",
+        ],
+    );
     ok(dir, &["state", "rm", "alicloud_security_group.web"]);
     ok(dir, &["apply", "--auto-approve"]); // creates a second security group
     let h = ok(dir, &["state", "history"]);
-    let rows: Vec<Vec<&str>> = h.lines().skip(1).map(|l| l.split_whitespace().collect()).collect();
-    let cols = |r: &Vec<&str>| (r[0].to_string(), r[2..r.len() - 4].join(" "), r[r.len() - 4..].join(" "));
+    let rows: Vec<Vec<&str>> = h
+        .lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    let cols = |r: &Vec<&str>| {
+        (
+            r[0].to_string(),
+            r[2..r.len() - 4].join(" "),
+            r[r.len() - 4..].join(" "),
+        )
+    };
     assert_eq!(rows.len(), 4, "{h}");
-    assert_eq!(cols(&rows[0]), ("1".into(), "apply".into(), "4 0 0 changed".into()), "{h}");
-    assert_eq!(cols(&rows[1]), ("2".into(), "state mv".into(), "1 0 1 -".into()), "{h}");
-    assert_eq!(cols(&rows[2]), ("3".into(), "state rm".into(), "0 0 1 -".into()), "{h}");
-    assert_eq!(cols(&rows[3]), ("4".into(), "apply".into(), "1 0 0 -".into()), "{h}");
-    assert!(rows[0][1].ends_with('Z') && rows[0][1].contains('T'), "times: {h}");
+    assert_eq!(
+        cols(&rows[0]),
+        ("1".into(), "apply".into(), "4 0 0 changed".into()),
+        "{h}"
+    );
+    assert_eq!(
+        cols(&rows[1]),
+        ("2".into(), "state mv".into(), "1 0 1 -".into()),
+        "{h}"
+    );
+    assert_eq!(
+        cols(&rows[2]),
+        ("3".into(), "state rm".into(), "0 0 1 -".into()),
+        "{h}"
+    );
+    assert_eq!(
+        cols(&rows[3]),
+        ("4".into(), "apply".into(), "1 0 0 -".into()),
+        "{h}"
+    );
+    assert!(
+        rows[0][1].ends_with('Z') && rows[0][1].contains('T'),
+        "times: {h}"
+    );
 
     // Default: the last apply (serial 3 -> 4).
     let d = ok(dir, &["state", "diff"]);
     assert!(d.starts_with("--- serial 3\n+++ serial 4\n"), "{d}");
     assert!(d.contains("+      \"name\": \"main\""), "{d}");
     let d = ok(dir, &["state", "diff", "1", "2"]);
-    assert!(d.contains("-      \"name\": \"main\"") && d.contains("+      \"name\": \"web\""), "{d}");
+    assert!(
+        d.contains("-      \"name\": \"main\"") && d.contains("+      \"name\": \"web\""),
+        "{d}"
+    );
     let d = ok(dir, &["state", "diff", "0", "1"]);
     assert!(d.contains("+      \"type\": \"alicloud_vpc\""), "{d}");
-    assert!(d.contains("(sensitive value)") && !d.contains("hunter2"), "sensitive outputs are masked: {d}");
+    assert!(
+        d.contains("(sensitive value)") && !d.contains("hunter2"),
+        "sensitive outputs are masked: {d}"
+    );
     let d = ok(dir, &["state", "diff", "4", "4"]);
     assert!(d.contains("No differences"), "{d}");
     let bad = eipform(dir, &["state", "diff", "1", "99"]);
     assert_eq!(code(&bad), 1);
-    assert!(text(&bad).contains("serial 99 does not exist"), "{}", text(&bad));
+    assert!(
+        text(&bad).contains("serial 99 does not exist"),
+        "{}",
+        text(&bad)
+    );
     // The whole history survives in the database: serial 1 rebuilt equals what pull said then.
     let mut s = SqliteState::open(&state_db(dir)).unwrap();
     let snap = s.snapshot(1).unwrap();
@@ -624,7 +953,10 @@ resource "alicloud_vpc" "old" {
     // As if a create-before-destroy replace was killed after committing the new object: the
     // old one left the state, its delete still pending.
     let mut s = SqliteState::open(&state_db(dir)).unwrap();
-    let old = s.get(&"alicloud_vpc.old".parse().unwrap()).unwrap().unwrap();
+    let old = s
+        .get(&"alicloud_vpc.old".parse().unwrap())
+        .unwrap()
+        .unwrap();
     let intent = eipform::state::Intent {
         id: 0,
         addr: old.addr.clone(),
@@ -645,29 +977,44 @@ resource "alicloud_vpc" "old" {
     drop(s);
     std::fs::write(dir.join("main.tf"), "resource \"alicloud_vpc\" \"main\" {\n  vpc_name   = \"main\"\n  cidr_block = \"10.0.0.0/8\"\n}\n").unwrap();
     let plan = ok(dir, &["plan"]);
-    assert!(plan.contains(&format!("deposed object {} will be destroyed by the next apply", old.id)), "{plan}");
-    assert_eq!(cloud(dir, "vpc").len(), 2, "plan changes nothing in the cloud");
+    assert!(
+        plan.contains(&format!(
+            "deposed object {} will be destroyed by the next apply",
+            old.id
+        )),
+        "{plan}"
+    );
+    assert_eq!(
+        cloud(dir, "vpc").len(),
+        2,
+        "plan changes nothing in the cloud"
+    );
     let apply = ok(dir, &["apply", "--auto-approve"]);
-    assert!(apply.contains(&format!("deposed object {} destroyed", old.id)), "{apply}");
+    assert!(
+        apply.contains(&format!("deposed object {} destroyed", old.id)),
+        "{apply}"
+    );
     assert_eq!(cloud(dir, "vpc").len(), 1);
     assert_eq!(query_count(dir, "SELECT COUNT(*) FROM intents"), 0);
 }
 
 #[test]
 fn create_before_destroy_replace_leaves_no_intent() {
-    let tf = |cidr: &str| {
+    let tf = |kind: &str| {
         format!(
-            "resource \"alicloud_vpc\" \"main\" {{\n  vpc_name   = \"main\"\n  cidr_block = \"{cidr}\"\n  lifecycle {{\n    create_before_destroy = true\n  }}\n}}\n"
+            "resource \"alicloud_vpc\" \"main\" {{\n  vpc_name   = \"main\"\n  cidr_block = \"10.0.0.0/8\"\n}}\n\
+             resource \"alicloud_security_group\" \"main\" {{\n  security_group_name = \"main\"\n  vpc_id              = alicloud_vpc.main.id\n  security_group_type = \"{kind}\"\n  lifecycle {{\n    create_before_destroy = true\n  }}\n}}\n"
         )
     };
-    let dir = workspace(&tf("10.0.0.0/8"));
+    let dir = workspace(&tf("normal"));
     let dir = dir.path();
     ok(dir, &["apply", "--auto-approve"]);
-    std::fs::write(dir.join("main.tf"), tf("172.16.0.0/12")).unwrap();
+    let old = cloud(dir, "security_group")[0]["id"].as_str().unwrap().to_string();
+    std::fs::write(dir.join("main.tf"), tf("enterprise")).unwrap();
     let o = ok(dir, &["apply", "--auto-approve"]);
     assert!(o.contains("1 added, 0 changed, 1 destroyed"), "{o}");
-    let vpcs = cloud(dir, "vpc");
-    assert_eq!(vpcs.len(), 1, "the old VPC is gone");
-    assert_eq!(vpcs[0]["attributes"]["CidrBlock"], "172.16.0.0/12");
+    let groups = cloud(dir, "security_group");
+    assert_eq!(groups.len(), 1, "the old security group is gone");
+    assert_ne!(groups[0]["id"].as_str().unwrap(), old);
     assert_eq!(query_count(dir, "SELECT COUNT(*) FROM intents"), 0, "the deposed intent was cleared with the delete");
 }

@@ -14,7 +14,13 @@ use crate::plan::planner::Planned;
 use crate::state::{Intent, IntentAction, ResourceState};
 
 /// What is recorded before each mutating call, if anything.
-pub(super) fn intent_for(planned: &Planned, node: &Node, change: &ResourceChange, token: &str, command: &str) -> Option<Intent> {
+pub(super) fn intent_for(
+    planned: &Planned,
+    node: &Node,
+    change: &ResourceChange,
+    token: &str,
+    command: &str,
+) -> Option<Intent> {
     let op = node.op()?;
     let action = match op {
         Op::Create => IntentAction::Create,
@@ -22,19 +28,36 @@ pub(super) fn intent_for(planned: &Planned, node: &Node, change: &ResourceChange
         Op::Delete => IntentAction::Delete,
         Op::Read => return None,
     };
-    let (provider, region, deps) = match (planned.instances.get(&change.addr), planned.prior.get(&change.addr)) {
+    let (provider, region, deps) = match (
+        planned.instances.get(&change.addr),
+        planned.prior.get(&change.addr),
+    ) {
         (Some(inst), _) if op != Op::Delete => (
             inst.provider.clone(),
             inst.region.clone(),
-            inst.deps.iter().filter(|d| d.block.mode == Mode::Managed).cloned().collect(),
+            inst.deps
+                .iter()
+                .filter(|d| d.block.mode == Mode::Managed)
+                .cloned()
+                .collect(),
         ),
-        (_, Some(prior)) => (prior.provider.clone(), prior.region.clone(), prior.deps.clone()),
+        (_, Some(prior)) => (
+            prior.provider.clone(),
+            prior.region.clone(),
+            prior.deps.clone(),
+        ),
         (Some(inst), None) => (inst.provider.clone(), inst.region.clone(), Vec::new()),
         (None, None) => (String::from("alicloud"), change.region.clone(), Vec::new()),
     };
     let object_id = match op {
         Op::Create => String::new(),
-        _ => change.before.as_ref().and_then(|b| b.get("id")).and_then(Value::as_str).unwrap_or_default().to_string(),
+        _ => change
+            .before
+            .as_ref()
+            .and_then(|b| b.get("id"))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
     };
     Some(Intent {
         id: 0,
@@ -56,7 +79,11 @@ pub(super) fn intent_for(planned: &Planned, node: &Node, change: &ResourceChange
 /// For a create-before-destroy replace: the old object, which leaves the state when the new one
 /// is committed and must still be deleted. Recorded in the same transaction as the commit, so a
 /// crash before the delete cannot orphan it.
-pub(super) fn deposed(change: &ResourceChange, prior: Option<&ResourceState>, command: &str) -> Option<Intent> {
+pub(super) fn deposed(
+    change: &ResourceChange,
+    prior: Option<&ResourceState>,
+    command: &str,
+) -> Option<Intent> {
     if change.action != Action::CreateThenDelete {
         return None;
     }

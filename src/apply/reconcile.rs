@@ -51,7 +51,9 @@ impl Report {
     pub fn lines(&self) -> Vec<String> {
         let mut out = Vec::new();
         for (a, id) in &self.adopted {
-            out.push(format!("  {a}: created before the interruption as {id}; recorded in the state"));
+            out.push(format!(
+                "  {a}: created before the interruption as {id}; recorded in the state"
+            ));
         }
         for a in &self.replanned {
             out.push(format!("  {a}: was not created; planned again"));
@@ -63,7 +65,9 @@ impl Report {
             out.push(format!("  {a}: deposed object {id} destroyed"));
         }
         for (a, id) in &self.deposed_pending {
-            out.push(format!("  {a}: deposed object {id} will be destroyed by the next apply"));
+            out.push(format!(
+                "  {a}: deposed object {id} will be destroyed by the next apply"
+            ));
         }
         out
     }
@@ -72,7 +76,11 @@ impl Report {
 const TIMEOUT: Duration = Duration::from_secs(120);
 
 fn ctx(intent: &Intent, token: Option<&str>) -> OpContext {
-    OpContext { region: intent.region.clone(), client_token: token.map(str::to_string), timeout: TIMEOUT }
+    OpContext {
+        region: intent.region.clone(),
+        client_token: token.map(str::to_string),
+        timeout: TIMEOUT,
+    }
 }
 
 fn fail(intent: &Intent, what: &str, e: impl std::fmt::Display) -> Diagnostic {
@@ -92,7 +100,11 @@ fn save(e: crate::state::StateError) -> Diagnostic {
 
 /// Settles every unfinished intent in `store`. `may_delete`: deposed objects are deleted now
 /// (the caller holds the lock for a command that changes the cloud).
-pub fn reconcile<S: StateStore + ?Sized>(store: &mut S, provider: &dyn Provider, may_delete: bool) -> Result<Report, Diagnostic> {
+pub fn reconcile<S: StateStore + ?Sized>(
+    store: &mut S,
+    provider: &dyn Provider,
+    may_delete: bool,
+) -> Result<Report, Diagnostic> {
     let mut report = Report::default();
     let intents = store.intents().map_err(save)?;
     for intent in intents {
@@ -100,14 +112,25 @@ pub fn reconcile<S: StateStore + ?Sized>(store: &mut S, provider: &dyn Provider,
         match intent.action {
             IntentAction::Create => {
                 let found = provider
-                    .find_by_token(&ctx(&intent, None), &intent.schema_type, &intent.client_token)
-                    .map_err(|e| fail(&intent, "cannot look the object up by its client token", e))?;
+                    .find_by_token(
+                        &ctx(&intent, None),
+                        &intent.schema_type,
+                        &intent.client_token,
+                    )
+                    .map_err(|e| {
+                        fail(&intent, "cannot look the object up by its client token", e)
+                    })?;
                 match found {
                     Some(attrs) => {
                         let record = adopt(&intent, attrs);
                         // Replacing an object of a create-before-destroy replace deposes it.
-                        let deposed = current.as_ref().filter(|c| intent.create_before_destroy && c.id != record.id).map(|c| deposed(&intent, c));
-                        store.commit_put(&record, &[intent.id], deposed.as_ref()).map_err(save)?;
+                        let deposed = current
+                            .as_ref()
+                            .filter(|c| intent.create_before_destroy && c.id != record.id)
+                            .map(|c| deposed(&intent, c));
+                        store
+                            .commit_put(&record, &[intent.id], deposed.as_ref())
+                            .map_err(save)?;
                         report.adopted.push((intent.addr.clone(), record.id));
                     }
                     None => {
@@ -117,20 +140,29 @@ pub fn reconcile<S: StateStore + ?Sized>(store: &mut S, provider: &dyn Provider,
                 }
             }
             IntentAction::Update | IntentAction::Delete => {
-                let recorded = current.filter(|c| !intent.object_id.is_empty() && c.id == intent.object_id);
+                let recorded =
+                    current.filter(|c| !intent.object_id.is_empty() && c.id == intent.object_id);
                 let Some(mut record) = recorded else {
                     // The state no longer holds that object: nothing to settle.
                     store.clear_intent(intent.id).map_err(save)?;
                     continue;
                 };
                 let read = provider
-                    .read(&ctx(&intent, None), &intent.schema_type, &[(record.id.clone(), record.attrs.clone())])
+                    .read(
+                        &ctx(&intent, None),
+                        &intent.schema_type,
+                        &[(record.id.clone(), record.attrs.clone())],
+                    )
                     .map_err(|e| fail(&intent, "cannot read the object", e))?;
                 match (intent.action, read.into_iter().next().flatten()) {
-                    (_, None) => store.commit_remove(&intent.addr, &[intent.id]).map_err(save)?,
+                    (_, None) => store
+                        .commit_remove(&intent.addr, &[intent.id])
+                        .map_err(save)?,
                     (IntentAction::Update, Some(attrs)) => {
                         record.attrs = attrs;
-                        store.commit_put(&record, &[intent.id], None).map_err(save)?;
+                        store
+                            .commit_put(&record, &[intent.id], None)
+                            .map_err(save)?;
                     }
                     (_, Some(_)) => store.clear_intent(intent.id).map_err(save)?,
                 }
@@ -141,15 +173,29 @@ pub fn reconcile<S: StateStore + ?Sized>(store: &mut S, provider: &dyn Provider,
                 if may_delete {
                     provider
                         .delete(&c, &intent.schema_type, &intent.object_id, &intent.prior)
-                        .map_err(|e| fail(&intent, &format!("cannot destroy the deposed object {}", intent.object_id), e))?;
+                        .map_err(|e| {
+                            fail(
+                                &intent,
+                                &format!("cannot destroy the deposed object {}", intent.object_id),
+                                e,
+                            )
+                        })?;
                     store.clear_intent(intent.id).map_err(save)?;
-                    report.deposed_deleted.push((intent.addr.clone(), intent.object_id.clone()));
+                    report
+                        .deposed_deleted
+                        .push((intent.addr.clone(), intent.object_id.clone()));
                 } else {
                     let read = provider
-                        .read(&c, &intent.schema_type, &[(intent.object_id.clone(), intent.prior.clone())])
+                        .read(
+                            &c,
+                            &intent.schema_type,
+                            &[(intent.object_id.clone(), intent.prior.clone())],
+                        )
                         .map_err(|e| fail(&intent, "cannot read the deposed object", e))?;
                     if read.into_iter().next().flatten().is_some() {
-                        report.deposed_pending.push((intent.addr.clone(), intent.object_id.clone()));
+                        report
+                            .deposed_pending
+                            .push((intent.addr.clone(), intent.object_id.clone()));
                     } else {
                         store.clear_intent(intent.id).map_err(save)?;
                     }
@@ -166,7 +212,11 @@ fn adopt(intent: &Intent, attrs: Attrs) -> ResourceState {
         schema_type: intent.schema_type.clone(),
         provider: intent.provider.clone(),
         region: intent.region.clone(),
-        id: attrs.get("id").and_then(serde_json::Value::as_str).unwrap_or_default().to_string(),
+        id: attrs
+            .get("id")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
         attrs,
         deps: intent.deps.clone(),
         create_before_destroy: intent.create_before_destroy,

@@ -33,6 +33,43 @@ pub enum CloudCommand {
         #[command(subcommand)]
         command: InstanceCommand,
     },
+    /// Read or change the simulated account's settings (quotas, privileges, whitelists, ...).
+    Account {
+        #[command(subcommand)]
+        command: AccountCommand,
+    },
+    /// Read or move the simulated cloud's clock.
+    Clock {
+        #[command(subcommand)]
+        command: ClockCommand,
+    },
+}
+
+/// The simulated account.
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Print every account setting with its current value.
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change one setting, e.g. `eip_quota 50`, `pool_privilege false`,
+    /// `created_at 2024-09-01T00:00:00+08:00`, `resource_groups rg-a,rg-b`.
+    Set { key: String, value: String },
+}
+
+/// The simulated cloud's clock.
+#[derive(Debug, Subcommand)]
+pub enum ClockCommand {
+    /// Print the cloud's current time and its offset from the host clock.
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set the cloud's time (RFC 3339, e.g. 2025-01-31T12:00:00+08:00).
+    Set { time: String },
+    /// Move the cloud's time forward by DURATION (8d, 36h, 90m).
+    Advance { duration: String },
 }
 
 /// Out-of-band EIP changes.
@@ -193,6 +230,75 @@ pub fn run(dir: &Path, cmd: CloudCommand) -> i32 {
         },
         CloudCommand::Eip { command } => eip_cmd(dir, command),
         CloudCommand::Instance { command } => instance_cmd(dir, command),
+        CloudCommand::Account { command } => account_cmd(&cloud, command),
+        CloudCommand::Clock { command } => clock_cmd(&cloud, command),
+    }
+}
+
+/// Prints a settings object: pretty JSON, or one `key = value` line per setting.
+fn print_settings(v: &serde_json::Value, json: bool) {
+    if json {
+        println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+    } else if let Some(map) = v.as_object() {
+        for (k, v) in map {
+            println!("{k} = {v}");
+        }
+    }
+}
+
+/// Prints the cloud's error for `what`; exit code 1.
+fn fail(what: &str, e: &crate::cloud::CloudError) -> i32 {
+    eprintln!("Error: {what}: {e}");
+    1
+}
+
+fn account_cmd(cloud: &SimCloud, cmd: AccountCommand) -> i32 {
+    use crate::cloud::sim::admin;
+    match cmd {
+        AccountCommand::Show { json } => match admin::account_show(cloud) {
+            Ok(v) => {
+                print_settings(&v, json);
+                0
+            }
+            Err(e) => fail("cannot read the account", &e),
+        },
+        AccountCommand::Set { key, value } => match admin::account_set(cloud, &key, &value) {
+            Ok(()) => match admin::account_show(cloud) {
+                Ok(v) => {
+                    println!("account {key} = {}", v.get(&key).cloned().unwrap_or_default());
+                    0
+                }
+                Err(e) => fail("cannot read the account", &e),
+            },
+            Err(e) => fail(&format!("cannot set account {key}"), &e),
+        },
+    }
+}
+
+fn clock_cmd(cloud: &SimCloud, cmd: ClockCommand) -> i32 {
+    use crate::cloud::sim::admin;
+    let changed = match cmd {
+        ClockCommand::Show { json } => {
+            return match admin::clock_show(cloud) {
+                Ok(v) => {
+                    print_settings(&v, json);
+                    0
+                }
+                Err(e) => fail("cannot read the clock", &e),
+            };
+        }
+        ClockCommand::Set { time } => admin::clock_set(cloud, &time),
+        ClockCommand::Advance { duration } => admin::clock_advance(cloud, &duration),
+    };
+    if let Err(e) = changed {
+        return fail("cannot change the clock", &e);
+    }
+    match admin::clock_show(cloud) {
+        Ok(v) => {
+            println!("cloud clock now {}", v["now"].as_str().unwrap_or_default());
+            0
+        }
+        Err(e) => fail("cannot read the clock", &e),
     }
 }
 

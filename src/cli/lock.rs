@@ -40,7 +40,9 @@ impl Drop for LockGuard {
 fn unlock(path: &Path, id: &str) {
     match SqliteState::open(path).and_then(|mut s| s.unlock(id)) {
         Ok(_) => {}
-        Err(e) => eprintln!("Error releasing the state lock {id}: {e}\n\nRun `eipform force-unlock {id}` to remove it."),
+        Err(e) => eprintln!(
+            "Error releasing the state lock {id}: {e}\n\nRun `eipform force-unlock {id}` to remove it."
+        ),
     }
 }
 
@@ -54,12 +56,18 @@ pub fn release_held() {
 
 /// The operation of the lock this process holds on `path`, if it holds one.
 pub fn held_for(path: &Path) -> Option<String> {
-    HELD.lock().unwrap_or_else(|p| p.into_inner()).as_ref().filter(|(p, _, _)| p == path).map(|(_, _, op)| op.clone())
+    HELD.lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .as_ref()
+        .filter(|(p, _, _)| p == path)
+        .map(|(_, _, op)| op.clone())
 }
 
 /// The state file of the workspace in `dir`.
 pub fn state_path(dir: &Path) -> PathBuf {
-    let config = crate::config::load_dir(dir).map(|l| l.config).unwrap_or_default();
+    let config = crate::config::load_dir(dir)
+        .map(|l| l.config)
+        .unwrap_or_default();
     crate::workspace::state_path(dir, &config)
 }
 
@@ -72,11 +80,21 @@ pub fn acquire_path(path: &Path, operation: &str, timeout: Duration) -> Result<L
         1
     })?;
     let mut warn = |w: String| eprintln!("Warning: {w}");
-    match lock::acquire(&mut state, operation, &path.display().to_string(), timeout, &mut warn) {
+    match lock::acquire(
+        &mut state,
+        operation,
+        &path.display().to_string(),
+        timeout,
+        &mut warn,
+    ) {
         Ok(info) => {
-            *HELD.lock().unwrap_or_else(|p| p.into_inner()) = Some((path.to_path_buf(), info.id.clone(), operation.to_string()));
+            *HELD.lock().unwrap_or_else(|p| p.into_inner()) =
+                Some((path.to_path_buf(), info.id.clone(), operation.to_string()));
             super::signals::install();
-            Ok(LockGuard { path: path.to_path_buf(), id: info.id })
+            Ok(LockGuard {
+                path: path.to_path_buf(),
+                id: info.id,
+            })
         }
         Err(LockError::Held { holder, waited }) => {
             eprintln!("{}", held_message(&holder, waited));
@@ -96,12 +114,23 @@ pub fn acquire(dir: &Path, operation: &str, timeout: Duration) -> Result<LockGua
 
 /// Takes the lock only if it is free (or stale) right now, without waiting or reporting.
 pub fn try_acquire_path(path: &Path, operation: &str) -> Result<LockGuard, LockInfo> {
-    let mut state = SqliteState::open(path).map_err(|_| LockInfo::new("unknown", &path.display().to_string()))?;
+    let mut state = SqliteState::open(path)
+        .map_err(|_| LockInfo::new("unknown", &path.display().to_string()))?;
     let mut warn = |w: String| eprintln!("Warning: {w}");
-    match lock::acquire(&mut state, operation, &path.display().to_string(), Duration::ZERO, &mut warn) {
+    match lock::acquire(
+        &mut state,
+        operation,
+        &path.display().to_string(),
+        Duration::ZERO,
+        &mut warn,
+    ) {
         Ok(info) => {
-            *HELD.lock().unwrap_or_else(|p| p.into_inner()) = Some((path.to_path_buf(), info.id.clone(), operation.to_string()));
-            Ok(LockGuard { path: path.to_path_buf(), id: info.id })
+            *HELD.lock().unwrap_or_else(|p| p.into_inner()) =
+                Some((path.to_path_buf(), info.id.clone(), operation.to_string()));
+            Ok(LockGuard {
+                path: path.to_path_buf(),
+                id: info.id,
+            })
         }
         Err(LockError::Held { holder, .. }) => Err(holder),
         Err(LockError::State(_)) => Err(LockInfo::new("unknown", &path.display().to_string())),
@@ -110,9 +139,19 @@ pub fn try_acquire_path(path: &Path, operation: &str) -> Result<LockGuard, LockI
 
 /// The message for a lock held by someone else.
 pub fn held_message(holder: &LockInfo, waited: Option<Duration>) -> String {
-    let waited = waited.map(|w| format!(" (waited {})", humantime::format_duration(Duration::from_secs(w.as_secs())))).unwrap_or_default();
+    let waited = waited
+        .map(|w| {
+            format!(
+                " (waited {})",
+                humantime::format_duration(Duration::from_secs(w.as_secs()))
+            )
+        })
+        .unwrap_or_default();
     let remote = if holder.host != lock::hostname() {
-        format!("\n\nThe lock is held from another host ({}); eipform cannot tell whether its holder still runs.", holder.host)
+        format!(
+            "\n\nThe lock is held from another host ({}); eipform cannot tell whether its holder still runs.",
+            holder.host
+        )
     } else {
         String::new()
     };
@@ -144,23 +183,34 @@ pub fn force_unlock(dir: &Path, lock_id: &str) -> i32 {
     };
     match current {
         None => {
-            eprintln!("Error: Failed to unlock state: the state is not locked (no lock {lock_id}).");
+            eprintln!(
+                "Error: Failed to unlock state: the state is not locked (no lock {lock_id})."
+            );
             1
         }
         Some(info) if info.id != lock_id => {
-            eprintln!("Error: Failed to unlock state: lock ID {lock_id:?} does not match the existing lock.\n\n{info}");
+            eprintln!(
+                "Error: Failed to unlock state: lock ID {lock_id:?} does not match the existing lock.\n\n{info}"
+            );
             1
         }
         Some(info) => match state.unlock(lock_id) {
             Ok(true) => {
                 if info.host == lock::hostname() && lock::process_alive(info.pid) {
-                    eprintln!("Warning: the lock's holder (pid {}) is still running; it may still write the state.", info.pid);
+                    eprintln!(
+                        "Warning: the lock's holder (pid {}) is still running; it may still write the state.",
+                        info.pid
+                    );
                 }
-                println!("eipform state has been successfully unlocked!\n\nThe state has been unlocked, and eipform commands should now be able to obtain a new lock on the state.");
+                println!(
+                    "eipform state has been successfully unlocked!\n\nThe state has been unlocked, and eipform commands should now be able to obtain a new lock on the state."
+                );
                 0
             }
             Ok(false) => {
-                eprintln!("Error: Failed to unlock state: the lock {lock_id} was released meanwhile.");
+                eprintln!(
+                    "Error: Failed to unlock state: the lock {lock_id} was released meanwhile."
+                );
                 1
             }
             Err(e) => {

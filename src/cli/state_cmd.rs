@@ -17,13 +17,20 @@ use crate::state::{Snapshot, StateStore, tfstate};
 
 /// `eipform show`: the state as text, JSON (`show -json` shape) or Markdown.
 pub fn show(ui: &Ui, dir: &Path, format: Format) -> i32 {
-    let Some(state) = open_state_only(ui, dir) else { return 1 };
+    let Some(state) = open_state_only(ui, dir) else {
+        return 1;
+    };
     match (state.resources(), state.outputs(), state.meta()) {
         (Ok(r), Ok(o), Ok(meta)) => {
             match format {
-                Format::Json => println!("{}", render::json::state(&r, &o, &meta.lineage, meta.serial)),
+                Format::Json => println!(
+                    "{}",
+                    render::json::state(&r, &o, &meta.lineage, meta.serial)
+                ),
                 Format::Markdown => print!("{}", render::markdown::state(&r, &o)),
-                Format::Human if r.is_empty() && o.is_empty() => println!("The state is empty. No resources are represented."),
+                Format::Human if r.is_empty() && o.is_empty() => {
+                    println!("The state is empty. No resources are represented.")
+                }
                 Format::Human => print!("{}", render::human::state(&r, &o)),
             }
             0
@@ -58,7 +65,9 @@ pub fn state_cmd(ui: &Ui, dir: &Path, cmd: StateCommand, lock_timeout: Duration)
         },
         None => None,
     };
-    let Some(mut state) = open_state_only(ui, dir) else { return 1 };
+    let Some(mut state) = open_state_only(ui, dir) else {
+        return 1;
+    };
     if let Some(op) = operation {
         state.start_run(op);
     }
@@ -66,7 +75,10 @@ pub fn state_cmd(ui: &Ui, dir: &Path, cmd: StateCommand, lock_timeout: Duration)
         StateCommand::List => list(&state),
         StateCommand::Show { address } => show_one(&state, &address),
         StateCommand::Rm { addresses } => rm(&mut state, &addresses),
-        StateCommand::Mv { source, destination } => mv(&mut state, &source, &destination),
+        StateCommand::Mv {
+            source,
+            destination,
+        } => mv(&mut state, &source, &destination),
         StateCommand::Pull => pull(&state),
         StateCommand::Push { file, force } => push(&mut state, dir, &file, force),
         StateCommand::History => history(&state),
@@ -110,7 +122,9 @@ fn rm(state: &mut SqliteState, addresses: &[String]) -> Result<i32, i32> {
         let addr = parse_addr(a)?;
         let found = matching(&all, &addr);
         if found.is_empty() {
-            return Err(error(format_args!("Invalid target address\n\nNo matching objects found for {addr}. To view the available instances, use `eipform state list`. Nothing was removed.")));
+            return Err(error(format_args!(
+                "Invalid target address\n\nNo matching objects found for {addr}. To view the available instances, use `eipform state list`. Nothing was removed."
+            )));
         }
         doomed.extend(found);
     }
@@ -120,7 +134,10 @@ fn rm(state: &mut SqliteState, addresses: &[String]) -> Result<i32, i32> {
     for a in &doomed {
         println!("Removed {a}");
     }
-    println!("Successfully removed {} resource instance(s).", doomed.len());
+    println!(
+        "Successfully removed {} resource instance(s).",
+        doomed.len()
+    );
     Ok(0)
 }
 
@@ -128,20 +145,29 @@ fn mv(state: &mut SqliteState, source: &str, destination: &str) -> Result<i32, i
     let src = parse_addr(source)?;
     let dst = parse_addr(destination)?;
     if src.block.rtype != dst.block.rtype || src.block.mode != dst.block.mode {
-        return Err(error(format_args!("Invalid state move request\n\nCannot move {src} to {dst}: the resource types do not match.")));
+        return Err(error(format_args!(
+            "Invalid state move request\n\nCannot move {src} to {dst}: the resource types do not match."
+        )));
     }
     let all = state.resources().map_err(error)?;
     let moves: Vec<(ResourceAddress, ResourceAddress)> = if all.iter().any(|r| r.addr == src) {
         vec![(src.clone(), dst.clone())]
     } else if src.key.is_none() && dst.key.is_none() {
-        matching(&all, &src).into_iter().map(|a| (a.clone(), dst.block.instance(a.key))).collect()
+        matching(&all, &src)
+            .into_iter()
+            .map(|a| (a.clone(), dst.block.instance(a.key)))
+            .collect()
     } else {
         Vec::new()
     };
     if moves.is_empty() {
-        return Err(error(format_args!("Invalid source address\n\nNo matching objects found for {src}. To view the available instances, use `eipform state list`.")));
+        return Err(error(format_args!(
+            "Invalid source address\n\nNo matching objects found for {src}. To view the available instances, use `eipform state list`."
+        )));
     }
-    state.rename(&moves).map_err(|e| error(format_args!("Invalid state move request\n\n{e}")))?;
+    state
+        .rename(&moves)
+        .map_err(|e| error(format_args!("Invalid state move request\n\n{e}")))?;
     for (a, b) in &moves {
         println!("Move \"{a}\" to \"{b}\"");
     }
@@ -151,26 +177,45 @@ fn mv(state: &mut SqliteState, source: &str, destination: &str) -> Result<i32, i
 
 fn current(state: &SqliteState) -> Result<Snapshot, i32> {
     let meta = state.meta().map_err(error)?;
-    Ok(Snapshot { lineage: meta.lineage, serial: meta.serial, resources: state.resources().map_err(error)?, outputs: state.outputs().map_err(error)? })
+    Ok(Snapshot {
+        lineage: meta.lineage,
+        serial: meta.serial,
+        resources: state.resources().map_err(error)?,
+        outputs: state.outputs().map_err(error)?,
+    })
 }
 
 fn pull(state: &SqliteState) -> Result<i32, i32> {
     let snap = current(state)?;
-    println!("{}", serde_json::to_string_pretty(&tfstate::to_v4(&snap)).unwrap_or_default());
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&tfstate::to_v4(&snap)).unwrap_or_default()
+    );
     Ok(0)
 }
 
 fn push(state: &mut SqliteState, dir: &Path, file: &str, force: bool) -> Result<i32, i32> {
     let text = if file == "-" {
         let mut s = String::new();
-        std::io::stdin().read_to_string(&mut s).map_err(|e| error(format_args!("cannot read the state from standard input: {e}")))?;
+        std::io::stdin().read_to_string(&mut s).map_err(|e| {
+            error(format_args!(
+                "cannot read the state from standard input: {e}"
+            ))
+        })?;
         s
     } else {
-        let path = if Path::new(file).is_absolute() { Path::new(file).to_path_buf() } else { dir.join(file) };
-        std::fs::read_to_string(&path).map_err(|e| error(format_args!("cannot read {}: {e}", path.display())))?
+        let path = if Path::new(file).is_absolute() {
+            Path::new(file).to_path_buf()
+        } else {
+            dir.join(file)
+        };
+        std::fs::read_to_string(&path)
+            .map_err(|e| error(format_args!("cannot read {}: {e}", path.display())))?
     };
-    let value: Value = serde_json::from_str(&text).map_err(|e| error(format_args!("{file} is not valid JSON: {e}")))?;
-    let incoming = tfstate::from_v4(&value, &crate::workspace::default_region()).map_err(|e| error(format_args!("{file} is not a valid state: {e}")))?;
+    let value: Value = serde_json::from_str(&text)
+        .map_err(|e| error(format_args!("{file} is not valid JSON: {e}")))?;
+    let incoming = tfstate::from_v4(&value, &crate::workspace::default_region())
+        .map_err(|e| error(format_args!("{file} is not a valid state: {e}")))?;
     let here = current(state)?;
     let empty = here.serial == 0 && here.resources.is_empty() && here.outputs.is_empty();
     if !force && !empty {
@@ -186,15 +231,23 @@ fn push(state: &mut SqliteState, dir: &Path, file: &str, force: bool) -> Result<
                 incoming.serial, here.serial
             )));
         }
-        if incoming.serial == here.serial && (incoming.resources != here.resources || incoming.outputs != here.outputs) {
+        if incoming.serial == here.serial
+            && (incoming.resources != here.resources || incoming.outputs != here.outputs)
+        {
             return Err(error(format_args!(
                 "Failed to write state: cannot overwrite the state at serial {} with a different state of the same serial.\n\nIncrease the serial of the pushed state, or use --force.",
                 here.serial
             )));
         }
     }
-    let serial = state.replace_all(&incoming).map_err(|e| error(format_args!("Failed to write state: {e}")))?;
-    println!("State pushed: serial {serial}, {} resource instance(s), lineage {}.", incoming.resources.len(), incoming.lineage);
+    let serial = state
+        .replace_all(&incoming)
+        .map_err(|e| error(format_args!("Failed to write state: {e}")))?;
+    println!(
+        "State pushed: serial {serial}, {} resource instance(s), lineage {}.",
+        incoming.resources.len(),
+        incoming.lineage
+    );
     Ok(0)
 }
 
@@ -204,10 +257,17 @@ fn history(state: &SqliteState) -> Result<i32, i32> {
         println!("The state has no history yet.");
         return Ok(0);
     }
-    println!("{:<7} {:<25} {:<12} {:>5} {:>7} {:>7}  OUTPUTS", "SERIAL", "TIME", "COMMAND", "ADDED", "CHANGED", "REMOVED");
+    println!(
+        "{:<7} {:<25} {:<12} {:>5} {:>7} {:>7}  OUTPUTS",
+        "SERIAL", "TIME", "COMMAND", "ADDED", "CHANGED", "REMOVED"
+    );
     for e in entries {
         let at = chrono::DateTime::parse_from_rfc3339(&e.at)
-            .map(|t| t.with_timezone(&chrono::Utc).format("%Y-%m-%dT%H:%M:%SZ").to_string())
+            .map(|t| {
+                t.with_timezone(&chrono::Utc)
+                    .format("%Y-%m-%dT%H:%M:%SZ")
+                    .to_string()
+            })
             .unwrap_or(e.at);
         println!(
             "{:<7} {:<25} {:<12} {:>5} {:>7} {:>7}  {}",
@@ -226,8 +286,11 @@ fn history(state: &SqliteState) -> Result<i32, i32> {
 /// The whole state at a serial as text for diffing, sensitive values masked.
 fn text_of(snap: &Snapshot) -> String {
     let mut v = tfstate::to_v4(snap);
-    for (name, o) in v["outputs"].as_object_mut().into_iter().flatten() {
-        let _ = name;
+    for o in v["outputs"]
+        .as_object_mut()
+        .into_iter()
+        .flat_map(|m| m.values_mut())
+    {
         if o.get("sensitive").and_then(Value::as_bool) == Some(true) {
             o["value"] = Value::String("(sensitive value)".into());
         }
@@ -255,7 +318,10 @@ fn diff(state: &SqliteState, from: Option<u64>, to: Option<u64>) -> Result<i32, 
         (Some(a), Some(b)) => (a, b),
         (Some(a), None) => (a, latest),
         (None, _) => {
-            let Some(i) = entries.iter().rposition(|e| e.command == "apply" || e.command == "destroy") else {
+            let Some(i) = entries
+                .iter()
+                .rposition(|e| e.command == "apply" || e.command == "destroy")
+            else {
                 println!("No apply has changed the state yet: there is nothing to compare.");
                 return Ok(0);
             };
@@ -265,7 +331,9 @@ fn diff(state: &SqliteState, from: Option<u64>, to: Option<u64>) -> Result<i32, 
     };
     for s in [a, b] {
         if s > latest {
-            return Err(error(format_args!("serial {s} does not exist: the state is at serial {latest} (`eipform state history` lists them).")));
+            return Err(error(format_args!(
+                "serial {s} does not exist: the state is at serial {latest} (`eipform state history` lists them)."
+            )));
         }
     }
     let old = text_of(&state.snapshot(a).map_err(error)?);
@@ -275,6 +343,11 @@ fn diff(state: &SqliteState, from: Option<u64>, to: Option<u64>) -> Result<i32, 
         return Ok(0);
     }
     let diff = similar::TextDiff::from_lines(&old, &new);
-    print!("{}", diff.unified_diff().context_radius(3).header(&format!("serial {a}"), &format!("serial {b}")));
+    print!(
+        "{}",
+        diff.unified_diff()
+            .context_radius(3)
+            .header(&format!("serial {a}"), &format!("serial {b}"))
+    );
     Ok(0)
 }

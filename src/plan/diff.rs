@@ -105,10 +105,9 @@ pub fn diff(schema: &ResourceSchema, prior: &Attrs, config: &Attrs, ignore: &Ign
                 None => Value::Null,
             },
         };
-        // Write-only arguments the cloud never reports back compare against what was recorded.
         if !values_equal(old, &new) {
             out.changed.push(name.clone());
-            if force_new {
+            if force_new && !in_place_billing_switch(schema, name, old, &new) {
                 out.forces.push(name.clone());
             }
             out.after.insert(name.clone(), new);
@@ -139,6 +138,16 @@ pub fn diff(schema: &ResourceSchema, prior: &Attrs, config: &Attrs, ignore: &Ign
         !(schema.attributes.get(n).and_then(|a| a.alias_of.as_ref()).is_some_and(|t| all_changed.contains(t)) && !config.contains_key(n))
     });
     out
+}
+
+/// Rule D06: a standard EIP switches from pay-as-you-go to subscription in place and keeps its
+/// address. The schema marks the billing method force-new, as the public provider does; this one
+/// direction is an update (the cloud refuses the reverse, and group members, with D06).
+fn in_place_billing_switch(schema: &ResourceSchema, name: &str, old: &Value, new: &Value) -> bool {
+    schema.type_name == "alicloud_eip_address"
+        && matches!(name, "payment_type" | "instance_charge_type")
+        && matches!(old.as_str(), Some("PayAsYouGo" | "PostPaid"))
+        && matches!(new.as_str(), Some("Subscription" | "PrePaid"))
 }
 
 /// Whether any value in `attrs` is unknown.

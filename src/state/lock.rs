@@ -78,7 +78,10 @@ pub enum LockError {
     State(#[from] StateError),
     /// Held by someone else (after waiting `waited`).
     #[error("the state is locked by {} (pid {}, {})", .holder.who, .holder.pid, .holder.operation)]
-    Held { holder: LockInfo, waited: Option<Duration> },
+    Held {
+        holder: LockInfo,
+        waited: Option<Duration>,
+    },
 }
 
 /// Takes the lock for `operation`, waiting up to `timeout` for a live holder to release it.
@@ -113,7 +116,10 @@ pub fn acquire(
                 replacing = None;
                 let waited = started.elapsed();
                 if waited >= timeout {
-                    return Err(LockError::Held { holder, waited: (!timeout.is_zero()).then_some(waited) });
+                    return Err(LockError::Held {
+                        holder,
+                        waited: (!timeout.is_zero()).then_some(waited),
+                    });
                 }
                 std::thread::sleep(Duration::from_millis(100).min(timeout - waited));
             }
@@ -123,7 +129,9 @@ pub fn acquire(
 
 /// Whether process `pid` exists (on this host).
 pub fn process_alive(pid: u32) -> bool {
-    let Ok(pid) = libc::pid_t::try_from(pid) else { return false };
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
     if pid <= 0 {
         return false;
     }
@@ -169,9 +177,18 @@ mod tests {
         let mut child = std::process::Command::new("true").spawn().unwrap();
         let pid = child.id();
         child.wait().unwrap();
-        let dead = LockInfo { pid, ..LockInfo::new("apply", "x") };
+        let dead = LockInfo {
+            pid,
+            ..LockInfo::new("apply", "x")
+        };
         assert!(dead.is_stale());
-        let remote = LockInfo { host: "elsewhere".into(), ..dead };
-        assert!(!remote.is_stale(), "a lock from another host is never stale");
+        let remote = LockInfo {
+            host: "elsewhere".into(),
+            ..dead
+        };
+        assert!(
+            !remote.is_stale(),
+            "a lock from another host is never stale"
+        );
     }
 }

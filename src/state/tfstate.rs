@@ -24,7 +24,9 @@ fn provider_string(provider: &str) -> String {
 }
 
 fn provider_name(s: &str) -> Result<String, String> {
-    let rest = s.strip_prefix(PROVIDER).ok_or_else(|| format!("unsupported provider {s:?}: eipform manages {PROVIDER}"))?;
+    let rest = s
+        .strip_prefix(PROVIDER)
+        .ok_or_else(|| format!("unsupported provider {s:?}: eipform manages {PROVIDER}"))?;
     match rest.strip_prefix('.') {
         Some(alias) if !alias.is_empty() => Ok(format!("alicloud.{alias}")),
         None if rest.is_empty() => Ok("alicloud".to_string()),
@@ -39,7 +41,12 @@ fn type_of(v: &Value) -> Value {
         Value::Number(_) => json!("number"),
         Value::Bool(_) => json!("bool"),
         Value::Array(a) => json!(["tuple", a.iter().map(type_of).collect::<Vec<_>>()]),
-        Value::Object(o) => json!(["object", o.iter().map(|(k, v)| (k.clone(), type_of(v))).collect::<Map<_, _>>()]),
+        Value::Object(o) => json!([
+            "object",
+            o.iter()
+                .map(|(k, v)| (k.clone(), type_of(v)))
+                .collect::<Map<_, _>>()
+        ]),
     }
 }
 
@@ -58,7 +65,10 @@ pub fn to_v4(s: &Snapshot) -> Value {
     // Group instances by block, keeping address order.
     let mut blocks: BTreeMap<(&BlockAddress, &str), Vec<&ResourceState>> = BTreeMap::new();
     for r in &s.resources {
-        blocks.entry((&r.addr.block, r.provider.as_str())).or_default().push(r);
+        blocks
+            .entry((&r.addr.block, r.provider.as_str()))
+            .or_default()
+            .push(r);
     }
     let resources: Vec<Value> = blocks
         .into_iter()
@@ -102,7 +112,10 @@ fn instance(r: &ResourceState) -> Value {
     m.insert("sensitive_attributes".into(), json!([]));
     let private = json!({ "region": r.region, "schema_type": r.schema_type }).to_string();
     m.insert("private".into(), json!(base64_encode(private.as_bytes())));
-    m.insert("dependencies".into(), json!(r.deps.iter().map(ToString::to_string).collect::<Vec<_>>()));
+    m.insert(
+        "dependencies".into(),
+        json!(r.deps.iter().map(ToString::to_string).collect::<Vec<_>>()),
+    );
     if r.create_before_destroy {
         m.insert("create_before_destroy".into(), json!(true));
     }
@@ -114,13 +127,30 @@ pub fn from_v4(v: &Value, default_region: &str) -> Result<Snapshot, String> {
     let obj = v.as_object().ok_or("the state is not a JSON object")?;
     match obj.get("version").and_then(Value::as_u64) {
         Some(4) => {}
-        Some(n) => return Err(format!("state format version {n} is not supported (expected 4)")),
+        Some(n) => {
+            return Err(format!(
+                "state format version {n} is not supported (expected 4)"
+            ));
+        }
         None => return Err("the state has no \"version\"".into()),
     }
-    let serial = obj.get("serial").and_then(Value::as_u64).ok_or("the state has no numeric \"serial\"")?;
-    let lineage = obj.get("lineage").and_then(Value::as_str).filter(|l| !l.is_empty()).ok_or("the state has no \"lineage\"")?.to_string();
+    let serial = obj
+        .get("serial")
+        .and_then(Value::as_u64)
+        .ok_or("the state has no numeric \"serial\"")?;
+    let lineage = obj
+        .get("lineage")
+        .and_then(Value::as_str)
+        .filter(|l| !l.is_empty())
+        .ok_or("the state has no \"lineage\"")?
+        .to_string();
     let mut outputs = Vec::new();
-    for (name, o) in obj.get("outputs").and_then(Value::as_object).into_iter().flatten() {
+    for (name, o) in obj
+        .get("outputs")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
         outputs.push(OutputState {
             name: name.clone(),
             value: o.get("value").cloned().unwrap_or(Value::Null),
@@ -129,24 +159,52 @@ pub fn from_v4(v: &Value, default_region: &str) -> Result<Snapshot, String> {
     }
     outputs.sort_by(|a, b| a.name.cmp(&b.name));
     let mut resources = Vec::new();
-    for (i, r) in obj.get("resources").and_then(Value::as_array).into_iter().flatten().enumerate() {
-        let field = |k: &str| r.get(k).and_then(Value::as_str).ok_or_else(|| format!("resources[{i}] has no \"{k}\""));
+    for (i, r) in obj
+        .get("resources")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let field = |k: &str| {
+            r.get(k)
+                .and_then(Value::as_str)
+                .ok_or_else(|| format!("resources[{i}] has no \"{k}\""))
+        };
         let mode = match field("mode")? {
             "managed" => Mode::Managed,
             "data" => Mode::Data,
             m => return Err(format!("resources[{i}]: unknown mode {m:?}")),
         };
-        let block = BlockAddress { mode, rtype: field("type")?.to_string(), name: field("name")?.to_string() };
-        let provider = provider_name(field("provider")?).map_err(|e| format!("resources[{i}]: {e}"))?;
-        for (j, inst) in r.get("instances").and_then(Value::as_array).into_iter().flatten().enumerate() {
+        let block = BlockAddress {
+            mode,
+            rtype: field("type")?.to_string(),
+            name: field("name")?.to_string(),
+        };
+        let provider =
+            provider_name(field("provider")?).map_err(|e| format!("resources[{i}]: {e}"))?;
+        for (j, inst) in r
+            .get("instances")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
             let at = || format!("resources[{i}].instances[{j}]");
             let key = match inst.get("index_key") {
                 None | Some(Value::Null) => None,
-                Some(Value::Number(n)) => Some(InstanceKey::Int(n.as_i64().ok_or_else(|| format!("{}: bad index_key", at()))?)),
+                Some(Value::Number(n)) => Some(InstanceKey::Int(
+                    n.as_i64()
+                        .ok_or_else(|| format!("{}: bad index_key", at()))?,
+                )),
                 Some(Value::String(s)) => Some(InstanceKey::Str(s.clone())),
                 Some(_) => return Err(format!("{}: bad index_key", at())),
             };
-            let attrs = inst.get("attributes").and_then(Value::as_object).cloned().ok_or_else(|| format!("{}: no \"attributes\"", at()))?;
+            let attrs = inst
+                .get("attributes")
+                .and_then(Value::as_object)
+                .cloned()
+                .ok_or_else(|| format!("{}: no \"attributes\"", at()))?;
             let private: Value = inst
                 .get("private")
                 .and_then(Value::as_str)
@@ -159,26 +217,52 @@ pub fn from_v4(v: &Value, default_region: &str) -> Result<Snapshot, String> {
                 .map(str::to_string)
                 .or_else(|| crate::schema::resource(&block.rtype).map(|s| s.type_name.clone()))
                 .unwrap_or_else(|| block.rtype.clone());
-            let region = private.get("region").and_then(Value::as_str).unwrap_or(default_region).to_string();
+            let region = private
+                .get("region")
+                .and_then(Value::as_str)
+                .unwrap_or(default_region)
+                .to_string();
             let mut deps = Vec::new();
-            for d in inst.get("dependencies").and_then(Value::as_array).into_iter().flatten() {
-                let d = d.as_str().ok_or_else(|| format!("{}: a dependency is not a string", at()))?;
-                deps.push(d.parse::<ResourceAddress>().map_err(|e| format!("{}: {e}", at()))?);
+            for d in inst
+                .get("dependencies")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let d = d
+                    .as_str()
+                    .ok_or_else(|| format!("{}: a dependency is not a string", at()))?;
+                deps.push(
+                    d.parse::<ResourceAddress>()
+                        .map_err(|e| format!("{}: {e}", at()))?,
+                );
             }
             resources.push(ResourceState {
                 addr: block.instance(key),
                 schema_type,
                 provider: provider.clone(),
                 region,
-                id: attrs.get("id").and_then(Value::as_str).unwrap_or_default().to_string(),
+                id: attrs
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
                 attrs,
                 deps,
-                create_before_destroy: inst.get("create_before_destroy").and_then(Value::as_bool).unwrap_or(false),
+                create_before_destroy: inst
+                    .get("create_before_destroy")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
             });
         }
     }
     resources.sort_by(|a, b| a.addr.cmp(&b.addr));
-    Ok(Snapshot { lineage, serial, resources, outputs })
+    Ok(Snapshot {
+        lineage,
+        serial,
+        resources,
+        outputs,
+    })
 }
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -186,7 +270,11 @@ const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 fn base64_encode(data: &[u8]) -> String {
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
             if i <= chunk.len() {
@@ -223,7 +311,10 @@ mod tests {
     #[test]
     fn base64_round_trips() {
         for s in ["", "a", "ab", "abc", "abcd", "{\"region\":\"cn-beijing\"}"] {
-            assert_eq!(base64_decode(&base64_encode(s.as_bytes())).unwrap(), s.as_bytes());
+            assert_eq!(
+                base64_decode(&base64_encode(s.as_bytes())).unwrap(),
+                s.as_bytes()
+            );
         }
         assert_eq!(base64_encode(b"Man"), "TWFu");
         assert_eq!(base64_encode(b"Ma"), "TWE=");
@@ -248,13 +339,24 @@ mod tests {
                 deps: vec!["alicloud_vpc.v".parse().unwrap()],
                 create_before_destroy: true,
             }],
-            outputs: vec![OutputState { name: "ip".into(), value: json!("1.2.3.4"), sensitive: true }],
+            outputs: vec![OutputState {
+                name: "ip".into(),
+                value: json!("1.2.3.4"),
+                sensitive: true,
+            }],
         };
         let v = to_v4(&snap);
         assert_eq!(v["version"], 4);
-        assert_eq!(v["resources"][0]["provider"], "provider[\"registry.terraform.io/aliyun/alicloud\"].west");
+        assert_eq!(
+            v["resources"][0]["provider"],
+            "provider[\"registry.terraform.io/aliyun/alicloud\"].west"
+        );
         assert_eq!(v["resources"][0]["instances"][0]["index_key"], "a");
         assert_eq!(from_v4(&v, "cn-beijing").unwrap(), snap);
-        assert!(from_v4(&json!({"version": 3, "serial": 1, "lineage": "x"}), "r").unwrap_err().contains("version 3"));
+        assert!(
+            from_v4(&json!({"version": 3, "serial": 1, "lineage": "x"}), "r")
+                .unwrap_err()
+                .contains("version 3")
+        );
     }
 }

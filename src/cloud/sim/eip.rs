@@ -743,20 +743,8 @@ pub fn forward_mode(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> 
         "" => {}
         "NetworkInterface" => {
             let eni_id = eip.str("InstanceId").to_string();
-            if let Some(eni) = ctx.get_kind(&eni_id, "eni")? {
-                let on = associations::eips_on(ctx, &eni_id)?;
-                let ips: Vec<String> = eni
-                    .attrs
-                    .get("PrivateIpSets")
-                    .and_then(Value::as_array)
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|v| v.as_str().map(str::to_string))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                associations::check_eni_mode(ctx, &eip, &eni, mode, &on, &ips)?;
-            }
+            let on = associations::eips_on(ctx, &eni_id)?;
+            associations::check_mode_change(ctx, &eip, &eni_id, mode, &on)?;
         }
         other if mode != "NAT" => {
             return Err(CloudError::new(

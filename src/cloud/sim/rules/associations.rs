@@ -369,6 +369,42 @@ fn check_eni(
     Ok(())
 }
 
+/// S07 on a mode change of an existing ENI association (ModifyEipForwardMode): one ENI never
+/// mixes modes, and MULTI_BINDED needs the whitelist. The association-time conditions of BINDED
+/// (a detached ENI without secondary private IPs) are not re-checked: the upstream acceptance
+/// test `TestAccAliCloudEipAssociation_basic1_twin` switches an association with a secondary
+/// private IP to BINDED in place against the real cloud.
+pub fn check_mode_change(
+    ctx: &Ctx<'_>,
+    eip: &Obj,
+    eni_id: &str,
+    mode: &str,
+    on_eni: &[Obj],
+) -> Result<(), CloudError> {
+    if let Some(other) = on_eni
+        .iter()
+        .find(|e| e.id != eip.id && e.str("Mode") != mode)
+    {
+        return Err(CloudError::new(
+            "Mode.Conflict",
+            format!(
+                "The eni can bind only one mode of eip: ENI {eni_id} holds EIP {} in {} mode, not {mode}",
+                other.id,
+                other.str("Mode")
+            ),
+        )
+        .rule("S07"));
+    }
+    if mode == "MULTI_BINDED" && !crate::cloud::sim::account::flag(ctx, "multi_binded_whitelist")? {
+        return Err(CloudError::new(
+            "Mode.NotSupport",
+            "MULTI_BINDED (multi-EIP-to-ENI) mode accepts no new applications: the account is not on its whitelist",
+        )
+        .rule("S07"));
+    }
+    Ok(())
+}
+
 /// S07: whether ENI `eni` (holding `on_eni`) can take one more EIP in `mode`.
 pub fn check_eni_mode(
     ctx: &Ctx<'_>,

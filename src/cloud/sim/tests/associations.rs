@@ -259,22 +259,32 @@ fn s07_secondary_eni_modes() {
         "Mode.NotSupport",
         "S07",
     );
-    // Mode change in place re-checks S07 against the ENI.
+    // A mode change in place checks that the ENI does not mix modes and the MULTI_BINDED
+    // whitelist (not the association-time BINDED conditions; see check_mode_change).
     w.ok("UnassociateEipAddress", &[("AllocationId", &c)]);
     let e = w.eip(&[]);
     assoc(&e, "eni-subip", &[("PrivateIpAddress", "10.0.0.41")]).unwrap();
     assert_rule(
         &w.err(
             "ModifyEipForwardMode",
-            &[("InstanceId", &e), ("Mode", "BINDED")],
+            &[("InstanceId", &a), ("Mode", "BINDED")],
         ),
-        "Eni.HasSubIp",
+        "Mode.Conflict",
+        "S07",
+    );
+    assert_rule(
+        &w.err(
+            "ModifyEipForwardMode",
+            &[("InstanceId", &e), ("Mode", "MULTI_BINDED")],
+        ),
+        "Mode.NotSupport",
         "S07",
     );
     w.ok(
         "ModifyEipForwardMode",
-        &[("InstanceId", &e), ("Mode", "NAT")],
+        &[("InstanceId", &e), ("Mode", "BINDED")],
     );
+    assert_eq!(w.describe(&e).unwrap()["Mode"], "BINDED");
 }
 
 #[test]

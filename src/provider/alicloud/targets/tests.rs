@@ -744,8 +744,10 @@ fn data_sources_of_the_examples() {
         )
         .unwrap();
     complete("alicloud_resource_manager_resource_groups", &g);
-    assert_eq!(g["ids"][0], "rg-acfmdefault0001");
-    assert_eq!(g["groups"][0]["name"], "default");
+    // Newest first: the default group (the account's oldest) comes last.
+    assert_eq!(g["ids"][0], "rg-acfmtest00003");
+    assert_eq!(g["ids"][2], "rg-acfmdefault0001");
+    assert_eq!(g["groups"][2]["name"], "default");
     assert_eq!(g["status"], "OK");
 
     let (vpc, vsw, _) = network(&w);
