@@ -130,18 +130,21 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 pub fn render_human(diags: &[Diagnostic], sources: &Sources, color: bool) -> String {
     use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource, Report};
     let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(1).with_width(120);
+    // No wrapping: an error code or rule ID split across lines is lost to grep.
+    let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(1).with_wrap_lines(false);
     let mut out = String::new();
     for d in diags {
         let mut md = MietteDiagnostic::new(heading(d)).with_severity(match d.severity {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
         });
-        if let Some(code) = &d.code {
-            md = md.with_code(code.clone());
-        }
-        if !d.detail.is_empty() {
-            md = md.with_help(d.detail.clone());
+        // The error code leads the detail (`IncorrectEipStatus: ...`), as the cloud words it.
+        let detail = match &d.code {
+            Some(code) if !d.detail.starts_with(code.as_str()) => format!("{code}: {}", d.detail),
+            _ => d.detail.clone(),
+        };
+        if !detail.is_empty() {
+            md = md.with_help(detail);
         }
         let source = d.range.as_ref().and_then(|r| sources.text(&r.file).map(|t| (r, t)));
         let report = match source {

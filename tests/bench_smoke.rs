@@ -28,10 +28,23 @@ fn generated_mix_has_the_requested_size_and_kinds() {
         for (kind, count) in &g.counts {
             assert!(*count > 0, "size {n}: no {kind}");
         }
-        let eips = g.counts.iter().find(|(k, _)| *k == "alicloud_eip_address").unwrap().1;
-        let assocs = g.counts.iter().find(|(k, _)| *k == "alicloud_eip_association").unwrap().1;
+        let eips = g
+            .counts
+            .iter()
+            .find(|(k, _)| *k == "alicloud_eip_address")
+            .unwrap()
+            .1;
+        let assocs = g
+            .counts
+            .iter()
+            .find(|(k, _)| *k == "alicloud_eip_association")
+            .unwrap()
+            .1;
         // About a third of the EIPs are associated.
-        assert!(assocs * 4 > eips && assocs * 2 < eips, "size {n}: {assocs} of {eips}");
+        assert!(
+            assocs * 4 > eips && assocs * 2 < eips,
+            "size {n}: {assocs} of {eips}"
+        );
         let bumped = generate::realistic(n, true);
         assert_eq!(bumped.total, n);
         assert_eq!(bumped.changed, n / 100, "size {n}");
@@ -57,18 +70,37 @@ fn harness_runs_every_step_at_n_100() {
             harness::DESTROY,
         ]
     );
-    assert_eq!(r.step(harness::PLAN_FIRST).unwrap().note, "Plan: 100 to add, 0 to change, 0 to destroy.");
-    assert_eq!(r.step(harness::PLAN_ONE_PERCENT).unwrap().note, "Plan: 0 to add, 1 to change, 0 to destroy.");
+    assert_eq!(
+        r.step(harness::PLAN_FIRST).unwrap().note,
+        "Plan: 100 to add, 0 to change, 0 to destroy."
+    );
+    assert_eq!(
+        r.step(harness::PLAN_ONE_PERCENT).unwrap().note,
+        "Plan: 0 to add, 1 to change, 0 to destroy."
+    );
     // The refresh reads EIPs in batches: a handful of calls, not one per resource.
     let (calls, describe) = r.step(harness::PLAN_NOOP).unwrap().calls.unwrap();
-    assert!(describe >= 1 && calls < 30, "{calls} calls, {describe} DescribeEipAddresses");
+    assert!(
+        describe >= 1 && calls < 30,
+        "{calls} calls, {describe} DescribeEipAddresses"
+    );
     // Without refresh, no API calls at all.
-    assert_eq!(r.step(harness::PLAN_NOOP_NO_REFRESH).unwrap().calls, Some((0, 0)));
+    assert_eq!(
+        r.step(harness::PLAN_NOOP_NO_REFRESH).unwrap().calls,
+        Some((0, 0))
+    );
     assert!(r.steps.iter().all(|s| s.max_rss_kb > 0));
     assert_eq!(lines.len(), 7);
 
-    let lat = harness::run_latency(&bin(), work.path(), 100, Duration::from_millis(1), 10, &mut |_| {})
-        .unwrap_or_else(|e| panic!("{e}"));
+    let lat = harness::run_latency(
+        &bin(),
+        work.path(),
+        100,
+        Duration::from_millis(1),
+        10,
+        &mut |_| {},
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(lat.n, 100);
     assert!(lat.step.calls.unwrap().0 >= 100);
 
@@ -83,5 +115,8 @@ fn harness_runs_every_step_at_n_100() {
     assert!(md.contains("## N = 100\n"), "{md}");
     assert!(md.contains("| `plan, no changes (refresh)` |"), "{md}");
     assert!(md.contains("Skipped: test"), "{md}");
-    assert_eq!(report::kept_section(&md).unwrap().trim(), "## Kept\n\nby hand");
+    assert_eq!(
+        report::kept_section(&md).unwrap().trim(),
+        "## Kept\n\nby hand"
+    );
 }

@@ -293,7 +293,7 @@ macro_rules! snap {
     ($name:expr, $value:expr) => {
         insta::with_settings!({
             filters => vec![
-                (r"\b(eip|vpc|vsw|sg|eni|i|d)-[a-z0-9]{12,}\b", "$1-[ID]"),
+                (r"\b([a-z]+)-bp1[a-z0-9]{10,}\b", "$1-[ID]"),
                 (r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b", "[IP]"),
                 (r"\b([0-9a-f]{2}:){5}[0-9a-f]{2}\b", "[MAC]"),
                 (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?", "[TIME]"),

@@ -78,6 +78,10 @@ struct Expect {
     /// Texts it must not contain.
     #[serde(default)]
     not_contains: Vec<String>,
+    /// A command run after the stage (e.g. `["cloud", "list", "--type", "eip", "--json"]`); it
+    /// must exit 0 and its output is checked by `contains`/`not_contains` too.
+    #[serde(default)]
+    then: Vec<String>,
 }
 
 /// One case folder, loaded.
@@ -89,7 +93,9 @@ struct Case {
 }
 
 fn rules_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("rules")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("rules")
 }
 
 /// Every case folder whose name starts with one of `prefixes` (`A` = A01..A14).
@@ -107,8 +113,9 @@ fn cases(prefixes: &[&str]) -> Vec<Case> {
         .map(|name| {
             let folder = rules_dir().join(&name);
             let setup = match std::fs::read_to_string(folder.join("setup.json")) {
-                Ok(s) => serde_json::from_str(&s)
-                    .unwrap_or_else(|e| panic!("{name}/setup.json: {e}")),
+                Ok(s) => {
+                    serde_json::from_str(&s).unwrap_or_else(|e| panic!("{name}/setup.json: {e}"))
+                }
                 Err(_) => Setup::default(),
             };
             let expect = std::fs::read_to_string(folder.join("expect.json"))
@@ -127,8 +134,9 @@ fn cases(prefixes: &[&str]) -> Vec<Case> {
 
 /// `{{VAR}}` replaced by captured values.
 fn subst(s: &str, vars: &BTreeMap<String, String>) -> String {
-    vars.iter()
-        .fold(s.to_string(), |acc, (k, v)| acc.replace(&format!("{{{{{k}}}}}"), v))
+    vars.iter().fold(s.to_string(), |acc, (k, v)| {
+        acc.replace(&format!("{{{{{k}}}}}"), v)
+    })
 }
 
 /// A prepared working directory: account settings applied, `before` steps run, `main.tf` in place.
@@ -141,7 +149,12 @@ struct Work {
 fn run_steps(case: &Case, work: &mut Work, steps: &[Vec<String>]) -> Result<(), String> {
     for step in steps {
         let step: Vec<String> = step.iter().map(|s| subst(s, &work.vars)).collect();
-        match step.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        match step
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .as_slice()
+        {
             ["use", file] => {
                 let src = std::fs::read_to_string(case.folder.join(file))
                     .map_err(|e| format!("step use {file}: {e}"))?;
@@ -162,8 +175,9 @@ fn run_steps(case: &Case, work: &mut Work, steps: &[Vec<String>]) -> Result<(), 
                 work.vars.insert((*var).to_string(), v);
             }
             ["fate", ip, fate] => {
-                let cloud = eipform::cloud::sim::SimCloud::open(&work.dir.join(".eipform/cloud.db"))
-                    .map_err(|e| e.to_string())?;
+                let cloud =
+                    eipform::cloud::sim::SimCloud::open(&work.dir.join(".eipform/cloud.db"))
+                        .map_err(|e| e.to_string())?;
                 eipform::cloud::sim::admin::address_fate(&cloud, ip, fate)
                     .map_err(|e| format!("step fate {ip} {fate}: {e}"))?;
             }
@@ -195,7 +209,8 @@ fn prepare(case: &Case) -> Result<Work, String> {
     run_steps(case, &mut work, &case.setup.before)?;
     let main = std::fs::read_to_string(case.folder.join("main.tf"))
         .map_err(|e| format!("main.tf: {e}"))?;
-    std::fs::write(work.dir.join("main.tf"), subst(&main, &work.vars)).map_err(|e| e.to_string())?;
+    std::fs::write(work.dir.join("main.tf"), subst(&main, &work.vars))
+        .map_err(|e| e.to_string())?;
     Ok(work)
 }
 
@@ -203,7 +218,9 @@ fn prepare(case: &Case) -> Result<Work, String> {
 /// Diagnostics are split at their `×` lines; the code is checked as `CODE:` in the detail.
 fn has_diagnostic(out: &str, e: &Expect) -> bool {
     out.split('×').skip(1).any(|d| {
-        e.rule.as_ref().is_none_or(|r| d.contains(&format!("rule {r}")))
+        e.rule
+            .as_ref()
+            .is_none_or(|r| d.contains(&format!("rule {r}")))
             && e.code.as_ref().is_none_or(|c| d.contains(&format!("{c}:")))
             && e.line.is_none_or(|l| d.contains(&format!("main.tf:{l}:")))
     })
@@ -217,7 +234,11 @@ fn run_case(case: &Case) -> Result<(), String> {
         let t = text(o);
         if !last {
             if code(o) != 0 {
-                return Err(format!("{name} exited {} before stage {}:\n{t}", code(o), e.stage));
+                return Err(format!(
+                    "{name} exited {} before stage {}:\n{t}",
+                    code(o),
+                    e.stage
+                ));
             }
             return Ok(None);
         }
@@ -247,23 +268,39 @@ fn run_case(case: &Case) -> Result<(), String> {
         let t = text(&apply);
         last = Some((apply, t));
     }
-    let (o, t) = last.expect("a stage ran");
+    let (o, mut t) = last.expect("a stage ran");
     let mut problems = Vec::new();
+    if !e.then.is_empty() {
+        let args: Vec<String> = e.then.iter().map(|a| subst(a, &work.vars)).collect();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let then = eipform(&work.dir, &args);
+        if code(&then) != 0 {
+            problems.push(format!("{args:?} exited {}", code(&then)));
+        }
+        t.push_str(&text(&then));
+    }
     if code(&o) != e.exit {
-        problems.push(format!("{} exited {}, expected {}", e.stage, code(&o), e.exit));
+        problems.push(format!(
+            "{} exited {}, expected {}",
+            e.stage,
+            code(&o),
+            e.exit
+        ));
     }
     if (e.rule.is_some() || e.code.is_some() || e.line.is_some()) && !has_diagnostic(&t, e) {
         problems.push(format!(
-            "no diagnostic with rule {:?}, code {:?}, at main.tf line {:?}",
+            "no diagnostic with rule {:?}, code {:?}, at main.tf line {:?} in:\n{t}",
             e.rule, e.code, e.line
         ));
     }
     for c in &e.contains {
+        let c = subst(c, &work.vars);
         if !t.contains(c.as_str()) {
             problems.push(format!("output lacks {c:?}"));
         }
     }
     for c in &e.not_contains {
+        let c = subst(c, &work.vars);
         if t.contains(c.as_str()) {
             problems.push(format!("output contains {c:?}"));
         }
@@ -271,20 +308,45 @@ fn run_case(case: &Case) -> Result<(), String> {
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(format!("{}\n--- {} output:\n{t}", problems.join("; "), e.stage))
+        Err(format!(
+            "{}\n--- {} output:\n{t}",
+            problems.join("; "),
+            e.stage
+        ))
     }
+}
+
+/// Runs `f` over `cases` on a few threads; the `Some` results, in case order.
+fn parallel(cases: &[Case], f: impl Fn(&Case) -> Option<String> + Sync) -> Vec<String> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results = std::sync::Mutex::new(Vec::new());
+    let workers = std::thread::available_parallelism()
+        .map_or(4, |n| n.get())
+        .min(6);
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let Some(c) = cases.get(i) else { break };
+                    if let Some(r) = f(c) {
+                        results.lock().expect("results").push((i, r));
+                    }
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().expect("results");
+    results.sort();
+    results.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Runs every case of the group; panics naming every failing folder.
 fn run_group(prefixes: &[&str]) {
     let cases = cases(prefixes);
     assert!(!cases.is_empty(), "no case folders for {prefixes:?}");
-    let failures: Vec<String> = std::thread::scope(|s| {
-        let handles: Vec<_> = cases
-            .iter()
-            .map(|c| s.spawn(move || run_case(c).err().map(|e| format!("FAILED {}: {e}", c.name))))
-            .collect();
-        handles.into_iter().filter_map(|h| h.join().expect("case thread")).collect()
+    let failures = parallel(&cases, |c| {
+        run_case(c).err().map(|e| format!("FAILED {}: {e}", c.name))
     });
     assert!(
         failures.is_empty(),
@@ -335,13 +397,20 @@ fn every_rule_has_a_violating_and_a_satisfying_case() {
     let all = cases(&[""]);
     let mut missing = Vec::new();
     for id in ids {
-        let mine: Vec<&Case> = all.iter().filter(|c| c.name.starts_with(&format!("{id}-"))).collect();
-        let violating = mine.iter().any(|c| c.expect.exit != 0 || !c.expect.contains.is_empty());
+        let mine: Vec<&Case> = all
+            .iter()
+            .filter(|c| c.name.starts_with(&format!("{id}-")))
+            .collect();
+        let violating = mine
+            .iter()
+            .any(|c| c.expect.exit != 0 || !c.expect.contains.is_empty());
         let satisfying = mine
             .iter()
             .any(|c| c.expect.exit == 0 && c.expect.stage == "apply" && c.name.contains("-ok"));
         if !violating || !satisfying {
-            missing.push(format!("{id} (violating: {violating}, satisfying: {satisfying})"));
+            missing.push(format!(
+                "{id} (violating: {violating}, satisfying: {satisfying})"
+            ));
         }
     }
     assert!(missing.is_empty(), "rules without cases: {missing:?}");
@@ -349,12 +418,17 @@ fn every_rule_has_a_violating_and_a_satisfying_case() {
 
 /// The cloud's logical dump and the state (`state pull` plus the state file's bytes).
 fn snapshot(dir: &Path) -> (String, String, Option<Vec<u8>>) {
-    let cloud = eipform::cloud::sim::SimCloud::open(&dir.join(".eipform/cloud.db")).expect("open cloud");
+    let cloud =
+        eipform::cloud::sim::SimCloud::open(&dir.join(".eipform/cloud.db")).expect("open cloud");
     let dump = eipform::cloud::sim::admin::dump(&cloud).expect("dump cloud");
     drop(cloud);
     let pull = eipform(dir, &["state", "pull"]);
     let state = format!("{}:{}", code(&pull), String::from_utf8_lossy(&pull.stdout));
-    (dump, state, std::fs::read(dir.join(".eipform/state.db")).ok())
+    (
+        dump,
+        state,
+        std::fs::read(dir.join(".eipform/state.db")).ok(),
+    )
 }
 
 #[test]
@@ -363,38 +437,40 @@ fn every_plan_stage_violation_leaves_cloud_and_state_untouched() {
         .into_iter()
         .filter(|c| c.expect.stage == "plan" && c.expect.exit == 1)
         .collect();
-    assert!(cases.len() >= 20, "only {} plan-stage violating cases", cases.len());
-    let failures: Vec<String> = std::thread::scope(|s| {
-        let handles: Vec<_> = cases
-            .iter()
-            .map(|c| {
-                s.spawn(move || {
-                    let work = match prepare(c) {
-                        Ok(w) => w,
-                        Err(e) => return Some(format!("FAILED {}: setup: {e}", c.name)),
-                    };
-                    let before = snapshot(&work.dir);
-                    let plan = eipform(&work.dir, &["plan"]);
-                    let after = snapshot(&work.dir);
-                    let mut problems = Vec::new();
-                    if code(&plan) != 1 {
-                        problems.push(format!("plan exited {}", code(&plan)));
-                    }
-                    if before.0 != after.0 {
-                        problems.push("the cloud's contents changed".to_string());
-                    }
-                    if before.1 != after.1 {
-                        problems.push("`state pull` changed".to_string());
-                    }
-                    if before.2 != after.2 {
-                        problems.push("the state file's bytes changed".to_string());
-                    }
-                    (!problems.is_empty())
-                        .then(|| format!("FAILED {}: {}\n{}", c.name, problems.join("; "), text(&plan)))
-                })
-            })
-            .collect();
-        handles.into_iter().filter_map(|h| h.join().expect("case thread")).collect()
+    assert!(
+        cases.len() >= 20,
+        "only {} plan-stage violating cases",
+        cases.len()
+    );
+    let failures = parallel(&cases, |c| {
+        let work = match prepare(c) {
+            Ok(w) => w,
+            Err(e) => return Some(format!("FAILED {}: setup: {e}", c.name)),
+        };
+        let before = snapshot(&work.dir);
+        let plan = eipform(&work.dir, &["plan"]);
+        let after = snapshot(&work.dir);
+        let mut problems = Vec::new();
+        if code(&plan) != 1 {
+            problems.push(format!("plan exited {}", code(&plan)));
+        }
+        if before.0 != after.0 {
+            problems.push("the cloud's contents changed".to_string());
+        }
+        if before.1 != after.1 {
+            problems.push("`state pull` changed".to_string());
+        }
+        if before.2 != after.2 {
+            problems.push("the state file's bytes changed".to_string());
+        }
+        (!problems.is_empty()).then(|| {
+            format!(
+                "FAILED {}: {}\n{}",
+                c.name,
+                problems.join("; "),
+                text(&plan)
+            )
+        })
     });
     assert!(
         failures.is_empty(),

@@ -29,12 +29,26 @@ fn eipform(dir: &Path, args: &[&str]) -> Output {
     cmd(dir, args, None).output().expect("run eipform")
 }
 
+/// Starts eipform in the background. Its output goes to files (a pipe nobody reads would
+/// block it once full); [`finish`] collects it.
 fn spawn(dir: &Path, args: &[&str], faults: Option<&str>) -> Child {
+    let out = std::fs::File::create(dir.join(".out")).unwrap();
+    let err = std::fs::File::create(dir.join(".err")).unwrap();
     cmd(dir, args, faults)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stdout(out)
+        .stderr(err)
         .spawn()
         .expect("spawn eipform")
+}
+
+/// Waits for a [`spawn`]ed eipform and returns its output.
+fn finish(dir: &Path, mut child: Child) -> Output {
+    let status = child.wait().unwrap();
+    Output {
+        status,
+        stdout: std::fs::read(dir.join(".out")).unwrap(),
+        stderr: std::fs::read(dir.join(".err")).unwrap(),
+    }
 }
 
 fn text(o: &Output) -> String {
@@ -215,7 +229,7 @@ fn kill_loop_loses_nothing_and_orphans_nothing() {
     let dir = workspace(&config(VSW, EIPS));
     let dir = dir.path();
     raise_eip_quota(dir, 1000);
-    let faults = Some("latency=25ms");
+    let faults = Some("latency=30ms");
     let mut kills = 0;
     let mut adopted = 0;
     let mut replanned = 0;
@@ -229,7 +243,7 @@ fn kill_loop_loses_nothing_and_orphans_nothing() {
             &["apply", "--auto-approve", "--parallelism", "3"],
             faults,
         );
-        if round % 4 == 0 {
+        if round.is_multiple_of(4) {
             // A plain delay: lands in planning or in the walk.
             std::thread::sleep(Duration::from_millis(200 + (round * 271) % 2500));
         } else {
@@ -243,12 +257,12 @@ fn kill_loop_loses_nothing_and_orphans_nothing() {
                 }
                 std::thread::sleep(Duration::from_millis(2));
             }
-            std::thread::sleep(Duration::from_millis((round * 37) % 160));
+            std::thread::sleep(Duration::from_millis((round * 29) % 120));
         }
         let finished = child.try_wait().unwrap().is_some();
         let killed_pid = i64::from(child.id());
         signal(&child, libc::SIGKILL);
-        let out = child.wait_with_output().unwrap();
+        let out = finish(dir, child);
         if finished {
             let o = text(&out);
             assert!(out.status.success() || o.contains("Error"), "{o}");
@@ -319,7 +333,7 @@ fn interrupt_finishes_in_flight_operations_and_exits_130() {
         query_count(dir, "SELECT COUNT(*) FROM resources") > 0
     });
     signal(&child, libc::SIGINT);
-    let out = child.wait_with_output().unwrap();
+    let out = finish(dir, child);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(130), "{t}");
     assert!(t.contains("Interrupt received."), "{t}");
@@ -364,7 +378,7 @@ fn second_interrupt_aborts_at_once_and_next_command_reconciles() {
     std::thread::sleep(Duration::from_millis(30));
     let sent = Instant::now();
     signal(&child, libc::SIGTERM);
-    let out = child.wait_with_output().unwrap();
+    let out = finish(dir, child);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(130), "{t}");
     assert!(
@@ -444,7 +458,7 @@ fn concurrent_applies_second_fails_naming_the_holder_or_waits() {
     // A third waits for the lock and then runs.
     let third = eipform(dir, &["apply", "--auto-approve", "--lock-timeout", "2m"]);
     assert_eq!(code(&third), 0, "{}", text(&third));
-    let first = first.wait_with_output().unwrap();
+    let first = finish(dir, first);
     assert_eq!(first.status.code(), Some(0), "{}", text(&first));
     assert!(text(&third).contains("No changes.") || text(&third).contains("Apply complete!"));
     assert_eq!(query_count(dir, "SELECT COUNT(*) FROM lock"), 0);
@@ -1009,12 +1023,19 @@ fn create_before_destroy_replace_leaves_no_intent() {
     let dir = workspace(&tf("normal"));
     let dir = dir.path();
     ok(dir, &["apply", "--auto-approve"]);
-    let old = cloud(dir, "security_group")[0]["id"].as_str().unwrap().to_string();
+    let old = cloud(dir, "security_group")[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     std::fs::write(dir.join("main.tf"), tf("enterprise")).unwrap();
     let o = ok(dir, &["apply", "--auto-approve"]);
     assert!(o.contains("1 added, 0 changed, 1 destroyed"), "{o}");
     let groups = cloud(dir, "security_group");
     assert_eq!(groups.len(), 1, "the old security group is gone");
     assert_ne!(groups[0]["id"].as_str().unwrap(), old);
-    assert_eq!(query_count(dir, "SELECT COUNT(*) FROM intents"), 0, "the deposed intent was cleared with the delete");
+    assert_eq!(
+        query_count(dir, "SELECT COUNT(*) FROM intents"),
+        0,
+        "the deposed intent was cleared with the delete"
+    );
 }

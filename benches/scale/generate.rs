@@ -192,7 +192,12 @@ pub fn realistic(n: usize, bump: bool) -> Generated {
 }
 
 /// The resources of one region: `n` instances, `change` of them bumped.
-fn region_files(r: &Region, n: usize, change: usize, c: &mut Counts) -> (Vec<(String, String)>, usize) {
+fn region_files(
+    r: &Region,
+    n: usize,
+    change: usize,
+    c: &mut Counts,
+) -> (Vec<(String, String)>, usize) {
     let t = r.tag;
     let p = provider_line(r);
     let mut out = Files::new(&format!("region-{t}"));
@@ -253,15 +258,20 @@ fn region_files(r: &Region, n: usize, change: usize, c: &mut Counts) -> (Vec<(St
     }
     // The changed EIPs are spread over the plain pay-as-you-go ones.
     let payg: Vec<usize> = (0..plain_eips).filter(|i| i % 10 != 5).collect();
-    let step = if change == 0 { usize::MAX } else { (payg.len() / change).max(1) };
+    let step = payg
+        .len()
+        .checked_div(change)
+        .map_or(usize::MAX, |s| s.max(1));
     let mut changed = 0;
     for i in 0..plain_eips {
         let subscription = i % 10 == 5;
-        let metering = if i % 2 == 0 { "PayByTraffic" } else { "PayByBandwidth" };
+        let metering = if i % 2 == 0 {
+            "PayByTraffic"
+        } else {
+            "PayByBandwidth"
+        };
         let mut bandwidth = 5 + (i % 20) * 5;
-        if !subscription
-            && changed < change
-            && payg.binary_search(&i).is_ok_and(|k| k % step == 0)
+        if !subscription && changed < change && payg.binary_search(&i).is_ok_and(|k| k % step == 0)
         {
             bandwidth += 1;
             changed += 1;
@@ -332,7 +342,11 @@ fn region_files(r: &Region, n: usize, change: usize, c: &mut Counts) -> (Vec<(St
 pub fn eips_only(n: usize) -> Generated {
     let mut out = Files::new("eips");
     for i in 0..n {
-        let metering = if i % 2 == 0 { "PayByTraffic" } else { "PayByBandwidth" };
+        let metering = if i % 2 == 0 {
+            "PayByTraffic"
+        } else {
+            "PayByBandwidth"
+        };
         out.push(
             &format!(
                 "resource \"alicloud_eip_address\" \"e{i}\" {{\n  address_name         = \"${{var.prefix}}-{i}\"\n  payment_type         = \"PayAsYouGo\"\n  internet_charge_type = \"{metering}\"\n  bandwidth            = \"10\"\n}}\n"

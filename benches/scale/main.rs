@@ -22,6 +22,8 @@ usage: cargo bench --bench scale [-- OPTIONS]
   --out FILE               where the report goes (default BENCHMARKS.md in the crate root)
   --no-report              print the measurements only
   --keep                   keep the working directories (printed at the end)
+  --eipform PATH           measure this eipform binary instead of the one cargo built
+                           (for before/after comparisons)
 ";
 
 struct Options {
@@ -33,12 +35,17 @@ struct Options {
     terraform: bool,
     out: Option<PathBuf>,
     keep: bool,
+    eipform: Option<PathBuf>,
 }
 
 fn list(v: &str) -> Result<Vec<usize>, String> {
     v.split(',')
         .filter(|s| !s.trim().is_empty())
-        .map(|s| s.trim().parse::<usize>().map_err(|_| format!("not a number: {s:?}")))
+        .map(|s| {
+            s.trim()
+                .parse::<usize>()
+                .map_err(|_| format!("not a number: {s:?}"))
+        })
         .collect()
 }
 
@@ -52,22 +59,36 @@ fn parse(args: &[String]) -> Result<Options, String> {
         terraform: true,
         out: Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("BENCHMARKS.md")),
         keep: false,
+        eipform: None,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
-        let mut value = || it.next().cloned().ok_or_else(|| format!("{a} needs a value"));
+        let mut value = || {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{a} needs a value"))
+        };
         match a.as_str() {
             // Passed by `cargo bench` to every bench target.
             "--bench" => {}
             "--sizes" => o.sizes = list(&value()?)?,
             "--latency-n" => o.latency_n = list(&value()?)?.first().copied().unwrap_or(0),
-            "--latency-ms" => o.latency_ms = value()?.parse().map_err(|_| "--latency-ms takes a number")?,
-            "--parallelism" => o.parallelism = value()?.parse().map_err(|_| "--parallelism takes a number")?,
+            "--latency-ms" => {
+                o.latency_ms = value()?
+                    .parse()
+                    .map_err(|_| "--latency-ms takes a number")?
+            }
+            "--parallelism" => {
+                o.parallelism = value()?
+                    .parse()
+                    .map_err(|_| "--parallelism takes a number")?
+            }
             "--terraform-sizes" => o.terraform_sizes = list(&value()?)?,
             "--no-terraform" => o.terraform = false,
             "--out" => o.out = Some(PathBuf::from(value()?)),
             "--no-report" => o.out = None,
             "--keep" => o.keep = true,
+            "--eipform" => o.eipform = Some(PathBuf::from(value()?)),
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown option {other:?}")),
         }
@@ -90,7 +111,10 @@ fn main() {
             std::process::exit(if e.is_empty() { 0 } else { 1 });
         }
     };
-    let bin = PathBuf::from(env!("CARGO_BIN_EXE_eipform"));
+    let bin = o
+        .eipform
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_eipform")));
     let work = match tempfile::Builder::new().prefix("eipform-bench-").tempdir() {
         Ok(w) => w,
         Err(e) => {
@@ -118,7 +142,10 @@ fn main() {
         results.sizes.push((n, r));
     }
     if o.latency_n > 0 {
-        println!("apply under {} ms latency, N = {}", o.latency_ms, o.latency_n);
+        println!(
+            "apply under {} ms latency, N = {}",
+            o.latency_ms, o.latency_n
+        );
         let r = harness::run_latency(
             &bin,
             &base,

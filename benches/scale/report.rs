@@ -23,7 +23,11 @@ pub struct Results {
 
 fn secs(d: Duration) -> String {
     let s = d.as_secs_f64();
-    if s < 10.0 { format!("{s:.3}") } else { format!("{s:.1}") }
+    if s < 10.0 {
+        format!("{s:.3}")
+    } else {
+        format!("{s:.1}")
+    }
 }
 
 fn mb(kb: u64) -> String {
@@ -44,7 +48,9 @@ pub fn machine() -> Vec<String> {
                 .map(|(_, v)| v.trim().to_string())
         })
         .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
     let mem = read("/proc/meminfo")
         .and_then(|s| {
             s.lines()
@@ -82,7 +88,7 @@ struct Target {
     met: Option<bool>,
 }
 
-fn size<'a>(r: &'a Results, n: usize) -> Option<&'a SizeResult> {
+fn size(r: &Results, n: usize) -> Option<&SizeResult> {
     r.sizes
         .iter()
         .find_map(|(k, s)| if *k == n { s.as_ref().ok() } else { None })
@@ -94,15 +100,39 @@ fn targets(r: &Results) -> Vec<Target> {
     let mut limit = |what: &str, got: Option<Duration>, max: f64| {
         t.push(Target {
             what: what.to_string(),
-            measured: got.map(|d| format!("{} s", secs(d))).unwrap_or_else(|| "not measured".into()),
+            measured: got
+                .map(|d| format!("{} s", secs(d)))
+                .unwrap_or_else(|| "not measured".into()),
             met: got.map(|d| d.as_secs_f64() < max),
         });
     };
-    limit("No-op plan (with refresh), 10,000 resources, under 0.5 s", wall(10_000, PLAN_NOOP), 0.5);
-    limit("No-op plan (with refresh), 50,000 resources, under 2 s", wall(50_000, PLAN_NOOP), 2.0);
-    limit("Apply, 10,000 resources, under 5 s", wall(10_000, APPLY), 5.0);
-    limit("Destroy, 10,000 resources, under 5 s", wall(10_000, DESTROY), 5.0);
-    let rss = size(r, 50_000).map(|s| s.steps.iter().map(|x| (x.max_rss_kb, x.name.clone())).max().unwrap_or_default());
+    limit(
+        "No-op plan (with refresh), 10,000 resources, under 0.5 s",
+        wall(10_000, PLAN_NOOP),
+        0.5,
+    );
+    limit(
+        "No-op plan (with refresh), 50,000 resources, under 2 s",
+        wall(50_000, PLAN_NOOP),
+        2.0,
+    );
+    limit(
+        "Apply, 10,000 resources, under 5 s",
+        wall(10_000, APPLY),
+        5.0,
+    );
+    limit(
+        "Destroy, 10,000 resources, under 5 s",
+        wall(10_000, DESTROY),
+        5.0,
+    );
+    let rss = size(r, 50_000).map(|s| {
+        s.steps
+            .iter()
+            .map(|x| (x.max_rss_kb, x.name.clone()))
+            .max()
+            .unwrap_or_default()
+    });
     t.push(Target {
         what: "Peak RSS at 50,000 resources under 300 MB".into(),
         measured: rss
@@ -116,7 +146,10 @@ fn targets(r: &Results) -> Vec<Target> {
         (Some(a), Some(b)) => a
             .steps
             .iter()
-            .filter_map(|s| b.step(&s.name).map(|x| (x.wall.as_secs_f64() / s.wall.as_secs_f64(), s.name.clone())))
+            .filter_map(|s| {
+                b.step(&s.name)
+                    .map(|x| (x.wall.as_secs_f64() / s.wall.as_secs_f64(), s.name.clone()))
+            })
             .max_by(|x, y| x.0.total_cmp(&y.0)),
         _ => None,
     };
@@ -152,12 +185,16 @@ fn targets(r: &Results) -> Vec<Target> {
         met: lat.map(|l| l.step.wall.as_secs_f64() <= 1.1 * l.bound().as_secs_f64()),
     });
     for cmd in ["plan, no changes (refresh)", "apply"] {
-        let ratio = r.terraform.iter().find_map(|(_, t)| t.as_ref().ok()).and_then(|t| {
-            t.rows
-                .iter()
-                .find(|(name, _, _)| name == cmd)
-                .map(|(_, tf, ef)| (t.n, tf.wall.as_secs_f64() / ef.wall.as_secs_f64()))
-        });
+        let ratio = r
+            .terraform
+            .iter()
+            .find_map(|(_, t)| t.as_ref().ok())
+            .and_then(|t| {
+                t.rows
+                    .iter()
+                    .find(|(name, _, _)| name == cmd)
+                    .map(|(_, tf, ef)| (t.n, tf.wall.as_secs_f64() / ef.wall.as_secs_f64()))
+            });
         t.push(Target {
             what: format!("At least 100 × faster than Terraform: {cmd}"),
             measured: ratio
@@ -196,7 +233,10 @@ pub fn render(r: &Results, kept: Option<&str>) -> String {
     for line in machine() {
         let _ = writeln!(s, "- {line}");
     }
-    let _ = writeln!(s, "\n## Targets\n\n| Target | Measured | Met |\n|---|---|---|");
+    let _ = writeln!(
+        s,
+        "\n## Targets\n\n| Target | Measured | Met |\n|---|---|---|"
+    );
     for t in targets(r) {
         let met = match t.met {
             Some(true) => "yes",
@@ -250,9 +290,16 @@ pub fn render(r: &Results, kept: Option<&str>) -> String {
             }
         }
     }
-    let ok: Vec<&SizeResult> = r.sizes.iter().filter_map(|(_, s)| s.as_ref().ok()).collect();
+    let ok: Vec<&SizeResult> = r
+        .sizes
+        .iter()
+        .filter_map(|(_, s)| s.as_ref().ok())
+        .collect();
     if ok.len() > 1 {
-        let _ = writeln!(s, "## Growth\n\nWall time ratio between consecutive sizes (linear growth gives the ratio of N).\n");
+        let _ = writeln!(
+            s,
+            "## Growth\n\nWall time ratio between consecutive sizes (linear growth gives the ratio of N).\n"
+        );
         let mut head = String::from("| Command |");
         let mut rule = String::from("|---|");
         for w in ok.windows(2) {
@@ -265,7 +312,8 @@ pub fn render(r: &Results, kept: Option<&str>) -> String {
             for w in ok.windows(2) {
                 match (w[0].step(&st.name), w[1].step(&st.name)) {
                     (Some(a), Some(b)) => {
-                        let _ = write!(row, " {:.2} |", b.wall.as_secs_f64() / a.wall.as_secs_f64());
+                        let _ =
+                            write!(row, " {:.2} |", b.wall.as_secs_f64() / a.wall.as_secs_f64());
                     }
                     _ => row.push_str(" – |"),
                 }

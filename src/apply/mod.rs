@@ -13,12 +13,14 @@
 //! token) is recorded in the state; the result is committed and the intent cleared in one
 //! transaction. [`reconcile`] settles intents a crash left behind.
 
+#![allow(clippy::result_large_err)] // Diagnostic is the error of every step, as in plan.
+
 mod intents;
 mod order;
 pub mod reconcile;
 mod rules;
 pub mod settle;
-pub use rules::attributes_for_rule;
+pub use rules::{attributes_for_rule, responsible_attribute};
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::mpsc;
@@ -137,6 +139,15 @@ pub fn apply(ws: &Workspace, planned: &Planned, provider: &dyn Provider, sink: &
     let mut state = Walk::new(ws, planned);
     let parallelism = opts.parallelism.max(1);
     let mut outcome = Outcome::default();
+    // Objects deleted outside eipform and gone from the configuration leave the state now
+    // (those still configured are planned as creates, which overwrite their records).
+    for gone in planned.plan.drift.iter().filter(|d| d.after.is_none()) {
+        if !planned.instances.contains_key(&gone.addr) {
+            if let Err(e) = sink.remove(&gone.addr) {
+                outcome.failed.push(Diagnostic::error("Failed to save state").detail(e.to_string()).address(gone.addr.to_string()));
+            }
+        }
+    }
     std::thread::scope(|scope| {
         let (job_tx, job_rx) = mpsc::channel::<Job>();
         let job_rx = Arc::new(Mutex::new(job_rx));
@@ -193,10 +204,8 @@ pub fn apply(ws: &Workspace, planned: &Planned, provider: &dyn Provider, sink: &
                 if stopping || ready.is_empty() {
                     outcome.interrupted = stopping;
                     for (n, d) in done.iter().enumerate() {
-                        if !d {
-                            if let Some(addr) = graph.nodes[n].addr() {
-                                outcome.skipped.push(addr.clone());
-                            }
+                        if !d && let Some(addr) = graph.nodes[n].addr() {
+                            outcome.skipped.push(addr.clone());
                         }
                     }
                     break;
@@ -314,12 +323,12 @@ impl<'a> Walk<'a> {
             return;
         }
         for node in &self.ws.graph.order {
-            if let crate::graph::Node::Local(name) = node {
-                if self.locals.get(name).is_some_and(is_unknown) {
-                    let env = EvalEnv { vars: &self.ws.vars, locals: &self.locals, values: &self.values, module_path: &self.module_path };
-                    if let Ok(v) = env.eval(&self.ws.config.locals[name], &InstanceVars::default()) {
-                        self.locals.insert(name.clone(), v);
-                    }
+            if let crate::graph::Node::Local(name) = node
+                && self.locals.get(name).is_some_and(is_unknown)
+            {
+                let env = EvalEnv { vars: &self.ws.vars, locals: &self.locals, values: &self.values, module_path: &self.module_path };
+                if let Ok(v) = env.eval(&self.ws.config.locals[name], &InstanceVars::default()) {
+                    self.locals.insert(name.clone(), v);
                 }
             }
         }

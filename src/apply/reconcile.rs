@@ -16,6 +16,8 @@
 //! cloud cannot be asked, reconciliation stops with an error and the intents stay: planning
 //! without them could create objects twice.
 
+#![allow(clippy::result_large_err)] // Diagnostic is the error, as in the rest of apply.
+
 use std::time::Duration;
 
 use crate::addr::ResourceAddress;

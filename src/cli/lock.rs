@@ -113,9 +113,9 @@ pub fn acquire(dir: &Path, operation: &str, timeout: Duration) -> Result<LockGua
 }
 
 /// Takes the lock only if it is free (or stale) right now, without waiting or reporting.
-pub fn try_acquire_path(path: &Path, operation: &str) -> Result<LockGuard, LockInfo> {
+pub fn try_acquire_path(path: &Path, operation: &str) -> Result<LockGuard, Box<LockInfo>> {
     let mut state = SqliteState::open(path)
-        .map_err(|_| LockInfo::new("unknown", &path.display().to_string()))?;
+        .map_err(|_| Box::new(LockInfo::new("unknown", &path.display().to_string())))?;
     let mut warn = |w: String| eprintln!("Warning: {w}");
     match lock::acquire(
         &mut state,
@@ -133,7 +133,10 @@ pub fn try_acquire_path(path: &Path, operation: &str) -> Result<LockGuard, LockI
             })
         }
         Err(LockError::Held { holder, .. }) => Err(holder),
-        Err(LockError::State(_)) => Err(LockInfo::new("unknown", &path.display().to_string())),
+        Err(LockError::State(_)) => Err(Box::new(LockInfo::new(
+            "unknown",
+            &path.display().to_string(),
+        ))),
     }
 }
 

@@ -69,6 +69,8 @@ pub fn plan_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, args: &PlanArgs) -> i32 {
     let Some(ws) = load(ui, dir, &opts.vars) else { return 1 };
     let mode = if args.refresh_only { PlanMode::RefreshOnly } else { PlanMode::Normal };
     let Some((planned, state, ..)) = make_plan(ui, &ws, opts.refresh, mode) else { return 1 };
+    // The process exits after the command: freeing a large plan only costs time (issue 7).
+    let planned = std::mem::ManuallyDrop::new(planned);
     let (meta, prior_outputs) = match (state.meta(), state.outputs()) {
         (Ok(m), Ok(o)) => (m, o),
         (Err(e), _) | (_, Err(e)) => return error(ui, Diagnostic::error("Cannot read the state").detail(e.to_string())),
@@ -130,6 +132,8 @@ pub fn apply_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, mode: PlanMode, auto_appr
     }
     let Some(ws) = load(ui, dir, &opts.vars) else { return 1 };
     let Some((planned, mut state, provider, _cloud)) = make_plan(ui, &ws, opts.refresh, mode) else { return 1 };
+    // The process exits after the command: freeing a large plan only costs time (issue 7).
+    let planned = std::mem::ManuallyDrop::new(planned);
     print!("{}", render::human::plan(&planned.plan, ui.color));
     if mode == PlanMode::RefreshOnly {
         if planned.plan.drift.is_empty() {
@@ -152,7 +156,9 @@ pub fn apply_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, mode: PlanMode, auto_appr
         return accept_drift(ui, &planned, &mut state);
     }
     let outputs_only = !planned.plan.has_actions();
-    if outputs_only && planned.plan.outputs.is_empty() {
+    // Objects deleted outside eipform and no longer configured are forgotten by apply.
+    let forgets = planned.plan.drift.iter().any(|d| d.after.is_none() && !planned.instances.contains_key(&d.addr));
+    if outputs_only && planned.plan.outputs.is_empty() && !forgets {
         return 0;
     }
     if !auto_approve && !outputs_only {

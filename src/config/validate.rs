@@ -112,14 +112,14 @@ fn body(
                 if let Some(v) = literal_value(&a.expr)
                     && let Err(msg) = as_.coerce_and_validate(name, &v)
                 {
-                    {
-                        diags.push(
-                            Diagnostic::error("Invalid value for argument")
-                                .detail(format!("{name}: {msg}"))
-                                .at(Some(a.range.clone()), format!("invalid {name}"))
-                                .address(address),
-                        );
+                    let mut d = Diagnostic::error("Invalid value for argument")
+                        .detail(format!("{name}: {msg}"))
+                        .at(Some(a.range.clone()), format!("invalid {name}"))
+                        .address(address);
+                    if let Some((rule, code)) = schema::rule_for_invalid_value(&s.type_name, name) {
+                        d = d.rule(Some(rule.to_string())).code(code);
                     }
+                    diags.push(d);
                 }
                 if let Some(msg) = &as_.deprecated {
                     diags.push(

@@ -103,7 +103,10 @@ pub fn eval_expr(expr: &Expression, range: &SourceRange, scope: &Scope<'_>) -> R
         range: range.clone(),
     };
     let mut ctx = Context::new();
-    functions::register(&mut ctx);
+    // Declaring the built-ins costs more than most expressions: only when one is called.
+    if calls_function(expr) {
+        functions::register(&mut ctx);
+    }
     let mut locals = hcl::Map::new();
     let mut managed: HashMap<String, hcl::Map<String, hcl::Value>> = HashMap::new();
     let mut data: HashMap<String, hcl::Map<String, hcl::Value>> = HashMap::new();
@@ -217,6 +220,19 @@ pub fn eval_expr(expr: &Expression, range: &SourceRange, scope: &Scope<'_>) -> R
         Err(_) if any_unknown => Ok(unknown()),
         Err(e) => Err(fail("Invalid expression", clean_error(&e), range)),
     }
+}
+
+/// Whether `expr` calls a function anywhere (`try` and `can` included).
+fn calls_function(expr: &Expression) -> bool {
+    struct Calls(bool);
+    impl hcl_edit::visit::Visit for Calls {
+        fn visit_func_call(&mut self, _: &hcl_edit::expr::FuncCall) {
+            self.0 = true;
+        }
+    }
+    let mut c = Calls(false);
+    hcl_edit::visit::Visit::visit_expr(&mut c, expr);
+    c.0
 }
 
 /// The message of an hcl-rs error without the repeated expression text.

@@ -99,7 +99,7 @@ pub fn check(
 /// Whether condition `c` reads a value not known yet: an attribute of `self_value` (or of a
 /// resource) that is unknown, or an unknown local. Such a condition waits for apply.
 pub fn reads_unknown(env: &EvalEnv<'_>, c: &Condition, self_value: &Value) -> bool {
-    use crate::eval::{ResourceValues, Target};
+    use crate::eval::Target;
     let unknown_attr = |v: &Value, attr: &Option<String>| -> bool {
         let one = |o: &Value| match attr {
             Some(a) => o.get(a).is_none_or(is_unknown),

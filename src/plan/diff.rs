@@ -44,6 +44,18 @@ pub struct InstanceDiff {
     pub forces: Vec<String>,
 }
 
+/// Planned attributes for a new object: the configuration, the computed values the provider can
+/// predict (`known`), and every other computed attribute unknown.
+pub fn planned_create_with(schema: &ResourceSchema, config: &Attrs, known: &Attrs) -> Attrs {
+    let mut after = planned_create(schema, config);
+    for (k, v) in known {
+        if !config.contains_key(k) && after.get(k).is_some_and(is_unknown) {
+            after.insert(k.clone(), v.clone());
+        }
+    }
+    after
+}
+
 /// Planned attributes for a new object: the configuration plus every computed attribute unknown.
 pub fn planned_create(schema: &ResourceSchema, config: &Attrs) -> Attrs {
     let mut after = Map::new();
@@ -141,13 +153,13 @@ pub fn diff(schema: &ResourceSchema, prior: &Attrs, config: &Attrs, ignore: &Ign
 }
 
 /// Rule D06: a standard EIP switches from pay-as-you-go to subscription in place and keeps its
-/// address. The schema marks the billing method force-new, as the public provider does; this one
-/// direction is an update (the cloud refuses the reverse, and group members, with D06).
+/// address. The schema marks the billing method force-new, as the public provider does; for a
+/// standard EIP a change of billing method is planned as an update, so that the cloud's
+/// ModifyInstanceChargeType decides it: it converts pay-as-you-go to subscription and refuses
+/// the reverse with `OperationFailed.ChargeTypeInvalid` (D06), which plan reports.
 fn in_place_billing_switch(schema: &ResourceSchema, name: &str, old: &Value, new: &Value) -> bool {
-    schema.type_name == "alicloud_eip_address"
-        && matches!(name, "payment_type" | "instance_charge_type")
-        && matches!(old.as_str(), Some("PayAsYouGo" | "PostPaid"))
-        && matches!(new.as_str(), Some("Subscription" | "PrePaid"))
+    let billing = |v: &Value| matches!(v.as_str(), Some("PayAsYouGo" | "PostPaid" | "Subscription" | "PrePaid"));
+    schema.type_name == "alicloud_eip_address" && matches!(name, "payment_type" | "instance_charge_type") && billing(old) && billing(new)
 }
 
 /// Whether any value in `attrs` is unknown.

@@ -6,7 +6,6 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
-use super::values::Values;
 use crate::addr::InstanceKey;
 use crate::config::{Attr, Body, ResourceBlock};
 use crate::diag::Diagnostic;
@@ -18,7 +17,7 @@ use crate::schema::{self, AttrSchema, BlockSchema};
 pub struct EvalEnv<'a> {
     pub vars: &'a Map<String, Value>,
     pub locals: &'a HashMap<String, Value>,
-    pub values: &'a Values,
+    pub values: &'a dyn crate::eval::ResourceValues,
     pub module_path: &'a str,
 }
 
@@ -107,8 +106,15 @@ pub fn instance_config(env: &EvalEnv<'_>, r: &ResourceBlock, inst: &InstanceVars
     };
     let addr = r.addr.instance(inst.key()).to_string();
     let mut diags = Vec::new();
-    let out = body(env, &s.attributes, &s.blocks, &r.body, inst, &addr, &mut diags);
+    let at = Owner { addr: &addr, schema_type: &s.type_name };
+    let out = body(env, &s.attributes, &s.blocks, &r.body, inst, &at, &mut diags);
     if diags.is_empty() { Ok(out) } else { Err(diags) }
+}
+
+/// The resource instance a body belongs to, for diagnostics.
+struct Owner<'a> {
+    addr: &'a str,
+    schema_type: &'a str,
 }
 
 fn body(
@@ -117,9 +123,10 @@ fn body(
     blocks: &indexmap::IndexMap<String, BlockSchema>,
     b: &Body,
     inst: &InstanceVars,
-    addr: &str,
+    at: &Owner<'_>,
     diags: &mut Vec<Diagnostic>,
 ) -> Attrs {
+    let (addr, schema_type) = (at.addr, at.schema_type);
     let mut out = Map::new();
     for (name, a) in &b.attrs {
         let Some(schema) = attrs.get(name) else { continue };
@@ -141,12 +148,16 @@ fn body(
             Ok(v) => {
                 out.insert(name.clone(), v);
             }
-            Err(msg) => diags.push(
-                Diagnostic::error("Invalid value for argument")
+            Err(msg) => {
+                let mut d = Diagnostic::error("Invalid value for argument")
                     .detail(format!("{name}: {msg}"))
                     .at(Some(a.range.clone()), format!("invalid {name}"))
-                    .address(addr),
-            ),
+                    .address(addr);
+                if let Some((rule, code)) = crate::schema::rule_for_invalid_value(schema_type, name) {
+                    d = d.rule(Some(rule.to_string())).code(code);
+                }
+                diags.push(d);
+            }
         }
     }
     for (name, bs) in blocks {
@@ -154,7 +165,7 @@ fn body(
             .blocks
             .iter()
             .filter(|nb| &nb.name == name)
-            .map(|nb| Value::Object(body(env, &bs.attributes, &bs.blocks, &nb.body, inst, addr, diags)))
+            .map(|nb| Value::Object(body(env, &bs.attributes, &bs.blocks, &nb.body, inst, at, diags)))
             .collect();
         if !items.is_empty() {
             out.insert(name.clone(), Value::Array(items));

@@ -438,7 +438,7 @@ fn resource(ws: &Workspace, provider: &dyn Provider, planned: &mut Planned, idx:
                 region: region.clone(),
                 action: Action::Create,
                 before: None,
-                after: Some(diff::planned_create(s, &config)),
+                after: Some(diff::planned_create_with(s, &config, &provider.planned_create(&s.type_name, &config))),
                 replace_paths: Vec::new(),
                 reason: None,
                 sensitive: sensitive_attrs(s),
@@ -458,7 +458,7 @@ fn resource(ws: &Workspace, provider: &dyn Provider, planned: &mut Planned, idx:
                 };
                 let mut after = d.after;
                 if action.is_replace() {
-                    after = diff::planned_create(s, &config);
+                    after = diff::planned_create_with(s, &config, &provider.planned_create(&s.type_name, &config));
                 }
                 ResourceChange {
                     addr: addr.clone(),
@@ -485,7 +485,7 @@ fn resource(ws: &Workspace, provider: &dyn Provider, planned: &mut Planned, idx:
             {
                 let cbd = r.lifecycle.create_before_destroy.as_ref().and_then(|a| env.eval(a, &inst).ok()) == Some(Value::Bool(true));
                 change.action = if cbd { Action::CreateThenDelete } else { Action::DeleteThenCreate };
-                change.after = Some(diff::planned_create(s, &config));
+                change.after = Some(diff::planned_create_with(s, &config, &provider.planned_create(&s.type_name, &config)));
                 change.reason = Some(format!("because of changes in replace_triggered_by ({by})"));
             }
         }

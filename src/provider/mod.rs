@@ -68,6 +68,14 @@ pub trait Provider: Send + Sync {
     /// every computed attribute of the schema.
     fn create(&self, ctx: &OpContext, rtype: &str, config: &Attrs) -> Result<Attrs, ProviderError>;
 
+    /// The computed attributes of a new object that the configuration alone decides (defaults the
+    /// cloud will apply, values derived from arguments), so plans show them instead of
+    /// `(known after apply)`. Unknown ones are simply absent.
+    fn planned_create(&self, rtype: &str, config: &Attrs) -> Attrs {
+        let _ = (rtype, config);
+        Attrs::new()
+    }
+
     /// Reads many objects of one type at once (refresh batches its reads). `items` are
     /// `(id, prior attributes)`; the answer holds, in the same order, the current attributes or
     /// `None` when the object no longer exists.

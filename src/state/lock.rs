@@ -79,7 +79,7 @@ pub enum LockError {
     /// Held by someone else (after waiting `waited`).
     #[error("the state is locked by {} (pid {}, {})", .holder.who, .holder.pid, .holder.operation)]
     Held {
-        holder: LockInfo,
+        holder: Box<LockInfo>,
         waited: Option<Duration>,
     },
 }
@@ -117,7 +117,7 @@ pub fn acquire(
                 let waited = started.elapsed();
                 if waited >= timeout {
                     return Err(LockError::Held {
-                        holder,
+                        holder: Box::new(holder),
                         waited: (!timeout.is_zero()).then_some(waited),
                     });
                 }

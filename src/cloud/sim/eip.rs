@@ -68,10 +68,11 @@ fn not_found(id: &str) -> CloudError {
     )
 }
 
-/// Settles EIPs whose association or disassociation has finished (`transition_ms`).
+/// Settles EIPs whose association or disassociation has finished, and instances that finished
+/// stopping or starting (`transition_ms`).
 pub fn settle_due(ctx: &Ctx<'_>) -> Result<(), CloudError> {
     let pending = ctx.select(
-        "type = 'eip' AND status IN ('Associating', 'Unassociating')",
+        "(type = 'eip' AND status IN ('Associating', 'Unassociating')) OR (type = 'instance' AND status IN ('Stopping', 'Starting'))",
         &[],
     )?;
     if pending.is_empty() {
@@ -88,7 +89,9 @@ pub fn settle_due(ctx: &Ctx<'_>) -> Result<(), CloudError> {
             continue;
         }
         eip.attrs.remove("_TransitionUntil");
-        if eip.status == "Unassociating" {
+        if eip.kind == "instance" {
+            eip.status = if eip.status == "Stopping" { "Stopped" } else { "Running" }.into();
+        } else if eip.status == "Unassociating" {
             clear_binding(&mut eip);
             eip.status = "Available".into();
         } else {

@@ -78,6 +78,7 @@ impl SimCloud {
         }
         conn.busy_timeout(std::time::Duration::from_secs(30))
             .map_err(db_error)?;
+        conn.set_prepared_statement_cache_capacity(64);
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(db_error)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
@@ -126,6 +127,7 @@ impl CloudApi for SimCloud {
         let conn = Connection::open(&self.path).map_err(db_error)?;
         conn.busy_timeout(std::time::Duration::from_secs(30))
             .map_err(db_error)?;
+        conn.set_prepared_statement_cache_capacity(64);
         conn.execute_batch("BEGIN").map_err(db_error)?;
         Ok(Box::new(SimCloud {
             conn: Mutex::new(conn),

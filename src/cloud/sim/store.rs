@@ -115,9 +115,7 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn get(&self, id: &str) -> Result<Option<Obj>, CloudError> {
-        self.tx
-            .query_row(
-                "SELECT id, type, region, status, attrs, created_at, client_token FROM objects WHERE id = ?1",
+        self.tx.prepare_cached("SELECT id, type, region, status, attrs, created_at, client_token FROM objects WHERE id = ?1").map_err(db_error)?.query_row(
                 params![id],
                 row_to_obj,
             )
@@ -131,9 +129,7 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn by_token(&self, kind: &str, token: &str) -> Result<Option<Obj>, CloudError> {
-        self.tx
-            .query_row(
-                "SELECT id, type, region, status, attrs, created_at, client_token FROM objects WHERE type = ?1 AND client_token = ?2",
+        self.tx.prepare_cached("SELECT id, type, region, status, attrs, created_at, client_token FROM objects WHERE type = ?1 AND client_token = ?2").map_err(db_error)?.query_row(
                 params![kind, token],
                 row_to_obj,
             )
@@ -142,9 +138,7 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn insert(&self, obj: &Obj) -> Result<(), CloudError> {
-        self.tx
-            .execute(
-                "INSERT INTO objects(id, type, region, status, attrs, created_at, client_token) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        self.tx.prepare_cached("INSERT INTO objects(id, type, region, status, attrs, created_at, client_token) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)").map_err(db_error)?.execute(
                 params![
                     obj.id,
                     obj.kind,
@@ -161,21 +155,22 @@ impl<'a> Ctx<'a> {
 
     pub fn update(&self, obj: &Obj) -> Result<(), CloudError> {
         self.tx
-            .execute(
-                "UPDATE objects SET status = ?2, attrs = ?3 WHERE id = ?1",
-                params![
-                    obj.id,
-                    obj.status,
-                    Value::Object(obj.attrs.clone()).to_string()
-                ],
-            )
+            .prepare_cached("UPDATE objects SET status = ?2, attrs = ?3 WHERE id = ?1")
+            .map_err(db_error)?
+            .execute(params![
+                obj.id,
+                obj.status,
+                Value::Object(obj.attrs.clone()).to_string()
+            ])
             .map_err(db_error)?;
         Ok(())
     }
 
     pub fn delete(&self, id: &str) -> Result<(), CloudError> {
         self.tx
-            .execute("DELETE FROM objects WHERE id = ?1", params![id])
+            .prepare_cached("DELETE FROM objects WHERE id = ?1")
+            .map_err(db_error)?
+            .execute(params![id])
             .map_err(db_error)?;
         Ok(())
     }
@@ -197,10 +192,7 @@ impl<'a> Ctx<'a> {
 
     /// A new id `prefix` + a stable, unique suffix (`eip-` -> `eip-bp1a2b3c4d5e6f7g8h9i0`).
     pub fn new_id(&self, prefix: &str) -> Result<String, CloudError> {
-        let n: i64 = self
-            .tx
-            .query_row(
-                "INSERT INTO seq(prefix, next) VALUES (?1, 2) ON CONFLICT(prefix) DO UPDATE SET next = next + 1 RETURNING next - 1",
+        let n: i64 = self.tx.prepare_cached("INSERT INTO seq(prefix, next) VALUES (?1, 2) ON CONFLICT(prefix) DO UPDATE SET next = next + 1 RETURNING next - 1").map_err(db_error)?.query_row(
                 params![prefix],
                 |r| r.get(0),
             )
@@ -210,9 +202,9 @@ impl<'a> Ctx<'a> {
 
     pub fn meta(&self, key: &str) -> Result<Option<String>, CloudError> {
         self.tx
-            .query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| {
-                r.get(0)
-            })
+            .prepare_cached("SELECT value FROM meta WHERE key = ?1")
+            .map_err(db_error)?
+            .query_row(params![key], |r| r.get(0))
             .optional()
             .map_err(db_error)
     }
@@ -250,15 +242,15 @@ impl<'a> Ctx<'a> {
     pub fn count(&self, filter: &str, args: &[&dyn rusqlite::ToSql]) -> Result<i64, CloudError> {
         let sql = format!("SELECT COUNT(*) FROM objects WHERE {filter}");
         self.tx
-            .query_row(&sql, args, |r| r.get(0))
+            .prepare_cached(&sql)
+            .map_err(db_error)?
+            .query_row(args, |r| r.get(0))
             .map_err(db_error)
     }
 
     /// Adds `delta` to the counter `name` (created at 0) and returns the new value.
     pub fn bump(&self, name: &str, delta: i64) -> Result<i64, CloudError> {
-        self.tx
-            .query_row(
-                "INSERT INTO counters(name, n) VALUES (?1, ?2) ON CONFLICT(name) DO UPDATE SET n = n + ?2 RETURNING n",
+        self.tx.prepare_cached("INSERT INTO counters(name, n) VALUES (?1, ?2) ON CONFLICT(name) DO UPDATE SET n = n + ?2 RETURNING n").map_err(db_error)?.query_row(
                 params![name, delta],
                 |r| r.get(0),
             )
@@ -269,20 +261,16 @@ impl<'a> Ctx<'a> {
     pub fn counter(&self, name: &str) -> Result<i64, CloudError> {
         Ok(self
             .tx
-            .query_row(
-                "SELECT n FROM counters WHERE name = ?1",
-                params![name],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT n FROM counters WHERE name = ?1")
+            .map_err(db_error)?
+            .query_row(params![name], |r| r.get(0))
             .optional()
             .map_err(db_error)?
             .unwrap_or(0))
     }
 
     pub fn set_meta(&self, key: &str, value: &str) -> Result<(), CloudError> {
-        self.tx
-            .execute(
-                "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        self.tx.prepare_cached("INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value").map_err(db_error)?.execute(
                 params![key, value],
             )
             .map_err(db_error)?;

@@ -109,6 +109,13 @@ impl Provider for AlicloudProvider {
         ops(rtype)?.create(&self.api, ctx, config)
     }
 
+    fn planned_create(&self, rtype: &str, config: &Attrs) -> Attrs {
+        match rtype {
+            "alicloud_eip_address" | "alicloud_eip" => eip_address::planned_create(config),
+            _ => Attrs::new(),
+        }
+    }
+
     fn read(
         &self,
         ctx: &OpContext,

@@ -307,7 +307,7 @@ fn check_ecs(ctx: &Ctx<'_>, inst: &Obj, binding: &mut Binding) -> Result<(), Clo
         return Err(CloudError::new(
             "InvalidAssociation.Duplicated",
             format!(
-                "Specified instance already is associated: ECS instance {} already has EIP {}; an instance takes one EIP on its primary NIC (more go through secondary ENIs), and to change its EIP the old association must be removed first (D05)",
+                "Specified instance already is associated: ECS instance {} already has EIP {}; an instance takes one EIP on its primary NIC (more go through secondary ENIs), and to change its EIP the old association must be removed first (rule D05)",
                 inst.id, other.id
             ),
         )

@@ -469,6 +469,19 @@ pub fn describe(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError>
     Ok(page)
 }
 
+/// The status after a stop or start: the final one at once, or the transitional one until the
+/// account's `transition_ms` has passed (then `eip::settle_due` finishes it). Rule S05 refuses
+/// associations while an instance is Stopping or Starting.
+fn transition(ctx: &Ctx<'_>, obj: &mut crate::cloud::sim::Obj, during: &str, done: &str) -> Result<String, CloudError> {
+    let ms = crate::cloud::sim::account::int(ctx, "transition_ms")?;
+    if ms <= 0 {
+        return Ok(done.into());
+    }
+    let until = crate::cloud::sim::clock::now(ctx)? + chrono::Duration::milliseconds(ms);
+    obj.attrs.insert("_TransitionUntil".into(), json!(crate::cloud::sim::clock::format_time(until)));
+    Ok(during.into())
+}
+
 pub fn stop(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
     let region = region(params)?;
     let mut obj = get(ctx, &region, required(params, "InstanceId")?)?;
@@ -488,7 +501,7 @@ pub fn stop(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
             format!("StoppedMode must be KeepCharging or StopCharging, not {mode:?}."),
         ));
     }
-    obj.status = "Stopped".into();
+    obj.status = transition(ctx, &mut obj, "Stopping", "Stopped")?;
     obj.attrs.insert("StoppedMode".into(), json!(mode));
     ctx.update(&obj)?;
     Ok(common::ok_empty())
@@ -506,7 +519,7 @@ pub fn start(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
             ),
         ));
     }
-    obj.status = "Running".into();
+    obj.status = transition(ctx, &mut obj, "Starting", "Running")?;
     obj.attrs
         .insert("StoppedMode".into(), json!("Not-applicable"));
     ctx.update(&obj)?;

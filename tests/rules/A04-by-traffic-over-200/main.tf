@@ -1,0 +1,9 @@
+provider "alicloud" {
+  region = "cn-hangzhou"
+}
+
+resource "alicloud_eip_address" "e" {
+  address_name = "a04"
+  internet_charge_type = "PayByTraffic"
+  bandwidth = 300
+}

@@ -1,0 +1,9 @@
+provider "alicloud" {
+  region = "cn-hangzhou"
+}
+
+resource "alicloud_eip_address" "e" {
+  address_name = "a04"
+  payment_type = "Subscription"
+  bandwidth = 1001
+}

@@ -1,0 +1,8 @@
+provider "alicloud" {
+  region = "cn-hangzhou"
+}
+
+resource "alicloud_eip_address" "e" {
+  address_name = "a06"
+  isp = "BGP_PRO"
+}

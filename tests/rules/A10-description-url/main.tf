@@ -1,0 +1,8 @@
+provider "alicloud" {
+  region = "cn-hangzhou"
+}
+
+resource "alicloud_eip_address" "e" {
+  address_name = "a10"
+  description = "http://example.com"
+}

@@ -1,0 +1,8 @@
+provider "alicloud" {
+  region = "cn-hangzhou"
+}
+
+resource "alicloud_eip_address" "e" {
+  count        = 3
+  address_name = "a12-${count.index}"
+}

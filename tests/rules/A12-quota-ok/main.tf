@@ -1,0 +1,13 @@
+provider "alicloud" {
+  region = "cn-hangzhou"
+}
+
+resource "alicloud_eip_address" "e" {
+  count        = 2
+  address_name = "a12-${count.index}"
+}
+
+resource "alicloud_eip_address" "sub" {
+  address_name = "a12-sub"
+  payment_type = "Subscription"
+}

@@ -1,0 +1,9 @@
+provider "alicloud" {
+  region = "cn-hangzhou"
+}
+
+resource "alicloud_eip_address" "e" {
+  address_name = "a13"
+  payment_type = "Subscription"
+  pricing_cycle = "Week"
+}

@@ -1,0 +1,7 @@
+provider "alicloud" {
+  region = "cn-hangzhou"
+}
+
+resource "alicloud_eip_address" "e" {
+  address_name = "d"
+}

@@ -1,0 +1,9 @@
+provider "alicloud" {
+  region = "cn-hangzhou"
+}
+
+resource "alicloud_eip_segment_address" "g" {
+  eip_mask             = "28"
+  bandwidth            = "200"
+  internet_charge_type = "PayByTraffic"
+}

@@ -1,0 +1,13 @@
+provider "alicloud" {
+  region = "cn-hangzhou"
+}
+
+resource "alicloud_eip_segment_address" "g" {
+  eip_mask             = "28"
+  bandwidth            = "5"
+  internet_charge_type = "PayByTraffic"
+}
+
+output "m0" {
+  value = alicloud_eip_segment_address.g.eips[0].id
+}

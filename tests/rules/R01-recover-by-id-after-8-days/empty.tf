@@ -1,0 +1,3 @@
+provider "alicloud" {
+  region = "cn-hangzhou"
+}

@@ -1,0 +1,10 @@
+provider "alicloud" {
+  region = "cn-hangzhou"
+}
+
+resource "alicloud_eip_address" "back" {
+  address_name         = "back"
+  ip_address           = "{{ip}}"
+  internet_charge_type = "PayByBandwidth"
+  bandwidth            = "20"
+}

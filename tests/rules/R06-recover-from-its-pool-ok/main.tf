@@ -1,0 +1,19 @@
+provider "alicloud" {
+  region = "cn-hangzhou"
+}
+
+resource "alicloud_vpc_public_ip_address_pool" "p" {
+  public_ip_address_pool_name = "pool"
+  isp                         = "BGP"
+}
+
+resource "alicloud_vpc_public_ip_address_pool_cidr_block" "c" {
+  public_ip_address_pool_id = alicloud_vpc_public_ip_address_pool.p.id
+  cidr_mask                 = 28
+}
+
+resource "alicloud_eip_address" "back" {
+  address_name = "back"
+  ip_address   = "{{ip}}"
+  public_ip_address_pool_id = alicloud_vpc_public_ip_address_pool.p.id
+}

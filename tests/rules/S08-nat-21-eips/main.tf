@@ -1,0 +1,39 @@
+provider "alicloud" {
+  region = "cn-hangzhou"
+}
+
+resource "alicloud_vpc" "main" {
+  vpc_name   = "rules"
+  cidr_block = "10.0.0.0/16"
+}
+
+resource "alicloud_vswitch" "main" {
+  vpc_id       = alicloud_vpc.main.id
+  cidr_block   = "10.0.1.0/24"
+  zone_id      = "cn-hangzhou-i"
+  vswitch_name = "rules"
+}
+
+resource "alicloud_security_group" "main" {
+  security_group_name = "rules"
+  vpc_id              = alicloud_vpc.main.id
+}
+
+resource "alicloud_nat_gateway" "nat" {
+  vpc_id           = alicloud_vpc.main.id
+  vswitch_id       = alicloud_vswitch.main.id
+  nat_gateway_name = "nat"
+  nat_type         = "Enhanced"
+  payment_type     = "PayAsYouGo"
+}
+
+resource "alicloud_eip_address" "e" {
+  count        = 21
+  address_name = "s-${count.index}"
+}
+
+resource "alicloud_eip_association" "a" {
+  count         = 21
+  allocation_id = alicloud_eip_address.e[count.index].id
+  instance_id   = alicloud_nat_gateway.nat.id
+}

@@ -1,0 +1,12 @@
+provider "alicloud" {
+  region = "cn-hangzhou"
+}
+
+resource "alicloud_eip_address" "e" {
+  address_name = "s"
+}
+
+resource "alicloud_eip_association" "a" {
+  allocation_id = alicloud_eip_address.e.id
+  instance_id   = "ngw-doesnotexist000000"
+}
