@@ -38,11 +38,18 @@ pub struct BlockAddress {
 
 impl BlockAddress {
     pub fn managed(rtype: &str, name: &str) -> BlockAddress {
-        BlockAddress { mode: Mode::Managed, rtype: rtype.to_string(), name: name.to_string() }
+        BlockAddress {
+            mode: Mode::Managed,
+            rtype: rtype.to_string(),
+            name: name.to_string(),
+        }
     }
 
     pub fn instance(&self, key: Option<InstanceKey>) -> ResourceAddress {
-        ResourceAddress { block: self.clone(), key }
+        ResourceAddress {
+            block: self.clone(),
+            key,
+        }
     }
 }
 
@@ -77,10 +84,17 @@ impl std::str::FromStr for ResourceAddress {
 
     /// Parses `TYPE.NAME`, `TYPE.NAME[0]`, `TYPE.NAME["key"]`, `data.TYPE.NAME`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || format!("invalid resource address {s:?}: expected TYPE.NAME, TYPE.NAME[INDEX] or data.TYPE.NAME");
+        let bad = || {
+            format!(
+                "invalid resource address {s:?}: expected TYPE.NAME, TYPE.NAME[INDEX] or data.TYPE.NAME"
+            )
+        };
         let (head, key) = match s.find('[') {
             Some(i) => {
-                let inner = s[i..].strip_prefix('[').and_then(|r| r.strip_suffix(']')).ok_or_else(bad)?;
+                let inner = s[i..]
+                    .strip_prefix('[')
+                    .and_then(|r| r.strip_suffix(']'))
+                    .ok_or_else(bad)?;
                 let key = if let Ok(n) = inner.parse::<i64>() {
                     InstanceKey::Int(n)
                 } else {
@@ -92,7 +106,11 @@ impl std::str::FromStr for ResourceAddress {
             None => (s, None),
         };
         let parts: Vec<&str> = head.split('.').collect();
-        let valid = |p: &str| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        let valid = |p: &str| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        };
         let (mode, rtype, name) = match parts.as_slice() {
             ["data", t, n] => (Mode::Data, *t, *n),
             [t, n] => (Mode::Managed, *t, *n),
@@ -102,7 +120,11 @@ impl std::str::FromStr for ResourceAddress {
             return Err(bad());
         }
         Ok(ResourceAddress {
-            block: BlockAddress { mode, rtype: rtype.to_string(), name: name.to_string() },
+            block: BlockAddress {
+                mode,
+                rtype: rtype.to_string(),
+                name: name.to_string(),
+            },
             key,
         })
     }
@@ -114,7 +136,12 @@ mod tests {
 
     #[test]
     fn addresses_round_trip() {
-        for s in ["alicloud_eip_address.web", "alicloud_eip_address.web[0]", "alicloud_eip_address.web[\"a\"]", "data.alicloud_zones.default"] {
+        for s in [
+            "alicloud_eip_address.web",
+            "alicloud_eip_address.web[0]",
+            "alicloud_eip_address.web[\"a\"]",
+            "data.alicloud_zones.default",
+        ] {
             let a: ResourceAddress = s.parse().unwrap();
             assert_eq!(a.to_string(), s);
         }

@@ -52,7 +52,10 @@ impl Diagnostic {
     }
 
     pub fn warning(summary: impl Into<String>) -> Diagnostic {
-        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(summary) }
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(summary)
+        }
     }
 
     pub fn detail(mut self, detail: impl Into<String>) -> Diagnostic {
@@ -109,11 +112,18 @@ impl Sources {
 
     /// 1-based line and column of byte `offset` in `file`.
     pub fn line_col(&self, file: &str, offset: usize) -> (usize, usize) {
-        let Some(text) = self.files.get(file) else { return (1, 1) };
+        let Some(text) = self.files.get(file) else {
+            return (1, 1);
+        };
         let offset = offset.min(text.len());
         let before = &text[..floor_char_boundary(text, offset)];
         let line = before.matches('\n').count() + 1;
-        let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+        let col = before
+            .rsplit('\n')
+            .next()
+            .map(|l| l.chars().count())
+            .unwrap_or(0)
+            + 1;
         (line, col)
     }
 }
@@ -128,10 +138,18 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 /// Renders diagnostics for a terminal (miette's graphical report: file:line:column header,
 /// numbered source lines, the labelled range underlined).
 pub fn render_human(diags: &[Diagnostic], sources: &Sources, color: bool) -> String {
-    use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource, Report};
-    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    use miette::{
+        GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource, Report,
+    };
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
     // No wrapping: an error code or rule ID split across lines is lost to grep.
-    let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(1).with_wrap_lines(false);
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_context_lines(1)
+        .with_wrap_lines(false);
     let mut out = String::new();
     for d in diags {
         let mut md = MietteDiagnostic::new(heading(d)).with_severity(match d.severity {
@@ -146,14 +164,21 @@ pub fn render_human(diags: &[Diagnostic], sources: &Sources, color: bool) -> Str
         if !detail.is_empty() {
             md = md.with_help(detail);
         }
-        let source = d.range.as_ref().and_then(|r| sources.text(&r.file).map(|t| (r, t)));
+        let source = d
+            .range
+            .as_ref()
+            .and_then(|r| sources.text(&r.file).map(|t| (r, t)));
         let report = match source {
             Some((r, text)) => {
                 let end = r.span.end.min(text.len());
                 let start = r.span.start.min(end);
-                let label = if d.label.is_empty() { None } else { Some(d.label.clone()) };
+                let label = if d.label.is_empty() {
+                    None
+                } else {
+                    Some(d.label.clone())
+                };
                 md = md.with_labels(vec![LabeledSpan::new(label, start, end - start)]);
-                Report::new(md).with_source_code(NamedSource::new(r.file.to_string(), text.to_string()))
+                Report::new(md).with_source_code(NamedSource::new(&r.file, text.to_string()))
             }
             None => Report::new(md),
         };
@@ -183,10 +208,10 @@ fn heading(d: &Diagnostic) -> String {
         h.push_str(": ");
     }
     h.push_str(&d.summary);
-    if let Some(rule) = &d.rule {
-        if !h.contains(&format!("rule {rule}")) {
-            h.push_str(&format!(" (rule {rule})"));
-        }
+    if let Some(rule) = &d.rule
+        && !h.contains(&format!("rule {rule}"))
+    {
+        h.push_str(&format!(" (rule {rule})"));
     }
     h
 }
@@ -219,10 +244,18 @@ pub fn to_json(d: &Diagnostic, sources: &Sources) -> Value {
                 .rfind('\n')
                 .map(|i| i + 1)
                 .unwrap_or(0);
-            let line_end = text[line_start..].find('\n').map(|i| line_start + i).unwrap_or(text.len());
+            let line_end = text[line_start..]
+                .find('\n')
+                .map(|i| line_start + i)
+                .unwrap_or(text.len());
             let code = &text[line_start..line_end];
             let hl_start = r.span.start.saturating_sub(line_start).min(code.len());
-            let hl_end = r.span.end.saturating_sub(line_start).min(code.len()).max(hl_start);
+            let hl_end = r
+                .span
+                .end
+                .saturating_sub(line_start)
+                .min(code.len())
+                .max(hl_start);
             v["snippet"] = json!({
                 "context": Value::Null,
                 "code": code,

@@ -39,19 +39,39 @@ pub fn resource_refs(r: &ResourceBlock) -> Vec<Reference> {
     for (text, range) in r.depends_on.iter().chain(&r.lifecycle.replace_triggered_by) {
         out.push(depends_on_ref(text, range));
     }
-    for c in r.lifecycle.preconditions.iter().chain(&r.lifecycle.postconditions) {
-        out.extend(references(&c.condition.expr, &c.condition.range.file).into_iter().filter(|r| r.target != Target::SelfRef));
-        out.extend(references(&c.error_message.expr, &c.error_message.range.file).into_iter().filter(|r| r.target != Target::SelfRef));
+    for c in r
+        .lifecycle
+        .preconditions
+        .iter()
+        .chain(&r.lifecycle.postconditions)
+    {
+        out.extend(
+            references(&c.condition.expr, &c.condition.range.file)
+                .into_iter()
+                .filter(|r| r.target != Target::SelfRef),
+        );
+        out.extend(
+            references(&c.error_message.expr, &c.error_message.range.file)
+                .into_iter()
+                .filter(|r| r.target != Target::SelfRef),
+        );
     }
     out
 }
 
 fn depends_on_ref(text: &str, range: &SourceRange) -> Reference {
     let target = match hcl_edit::parser::parse_expr(text) {
-        Ok(e) => references(&e, &range.file).into_iter().next().map(|r| r.target),
+        Ok(e) => references(&e, &range.file)
+            .into_iter()
+            .next()
+            .map(|r| r.target),
         Err(_) => None,
     };
-    Reference { target: target.unwrap_or(Target::Unknown(text.to_string())), attr: None, range: range.clone() }
+    Reference {
+        target: target.unwrap_or(Target::Unknown(text.to_string())),
+        attr: None,
+        range: range.clone(),
+    }
 }
 
 fn body_refs(b: &Body, out: &mut Vec<Reference>) {
@@ -73,14 +93,23 @@ pub fn build(config: &Config) -> Result<BlockGraph, Vec<Diagnostic>> {
         index.insert(Node::Resource(i), g.add_node(Node::Resource(i)));
     }
     for name in config.locals.keys() {
-        index.insert(Node::Local(name.clone()), g.add_node(Node::Local(name.clone())));
+        index.insert(
+            Node::Local(name.clone()),
+            g.add_node(Node::Local(name.clone())),
+        );
     }
     for name in config.outputs.keys() {
-        index.insert(Node::Output(name.clone()), g.add_node(Node::Output(name.clone())));
+        index.insert(
+            Node::Output(name.clone()),
+            g.add_node(Node::Output(name.clone())),
+        );
     }
     let mut diags = Vec::new();
     let mut edges = Vec::new();
-    let mut resolve = |from: &Node, refs: Vec<Reference>, diags: &mut Vec<Diagnostic>, allow_self: bool| {
+    let mut resolve = |from: &Node,
+                       refs: Vec<Reference>,
+                       diags: &mut Vec<Diagnostic>,
+                       allow_self: bool| {
         for r in refs {
             let to = match &r.target {
                 Target::Local(n) => match config.locals.contains_key(n) {
@@ -123,10 +152,19 @@ pub fn build(config: &Config) -> Result<BlockGraph, Vec<Diagnostic>> {
         resolve(&Node::Resource(i), resource_refs(r), &mut diags, false);
     }
     for (name, a) in &config.locals {
-        resolve(&Node::Local(name.clone()), references(&a.expr, &a.range.file), &mut diags, false);
+        resolve(
+            &Node::Local(name.clone()),
+            references(&a.expr, &a.range.file),
+            &mut diags,
+            false,
+        );
     }
     for (name, o) in &config.outputs {
-        let mut refs: Vec<Reference> = o.value.iter().flat_map(|a| references(&a.expr, &a.range.file)).collect();
+        let mut refs: Vec<Reference> = o
+            .value
+            .iter()
+            .flat_map(|a| references(&a.expr, &a.range.file))
+            .collect();
         refs.extend(o.depends_on.iter().map(|(t, r)| depends_on_ref(t, r)));
         resolve(&Node::Output(name.clone()), refs, &mut diags, false);
     }
@@ -140,7 +178,7 @@ pub fn build(config: &Config) -> Result<BlockGraph, Vec<Diagnostic>> {
     // A block that references itself is a cycle of one.
     for (from, to) in &edges {
         if from == to {
-            diags.push(cycle_diag(config, &[from.clone()]));
+            diags.push(cycle_diag(config, std::slice::from_ref(from)));
         }
     }
     if !diags.is_empty() {
@@ -186,7 +224,10 @@ pub fn build(config: &Config) -> Result<BlockGraph, Vec<Diagnostic>> {
             Node::Output(_) => {}
         }
     }
-    Ok(BlockGraph { order: order.into_iter().map(|n| g[n].clone()).collect(), resource_deps })
+    Ok(BlockGraph {
+        order: order.into_iter().map(|n| g[n].clone()).collect(),
+        resource_deps,
+    })
 }
 
 fn name_of(config: &Config, n: &Node) -> String {
@@ -214,6 +255,8 @@ fn cycle_diag(config: &Config, nodes: &[Node]) -> Diagnostic {
 
 fn undeclared(kind: &str, name: &str, r: &Reference) -> Diagnostic {
     Diagnostic::error(format!("Reference to undeclared {kind}"))
-        .detail(format!("{name} is referenced here but has not been declared in the configuration."))
+        .detail(format!(
+            "{name} is referenced here but has not been declared in the configuration."
+        ))
         .at(Some(r.range.clone()), format!("undeclared {kind}"))
 }

@@ -1216,17 +1216,34 @@ fn convert_validation(v: RawValidation, ty: &AttrType) -> Result<Validation, Str
 
 /// The rule and error code behind a schema validation of `attr` (a value outside the allowed
 /// set), so that validate names them as the cloud would.
-pub fn rule_for_invalid_value(schema_type: &str, attr: &str) -> Option<(&'static str, &'static str)> {
+pub fn rule_for_invalid_value(
+    schema_type: &str,
+    attr: &str,
+) -> Option<(&'static str, &'static str)> {
     match (schema_type, attr) {
-        ("alicloud_eip_address", "payment_type" | "instance_charge_type") => Some(("A01", "InvalidParameter")),
-        ("alicloud_eip_address" | "alicloud_eip_segment_address", "internet_charge_type") => Some(("A02", "InvalidParameter")),
-        ("alicloud_eip_address" | "alicloud_eip_segment_address", "isp") => Some(("A06", "IllegalParam.Isp")),
-        ("alicloud_eip_address" | "alicloud_eip_segment_address", "netmode") => Some(("A07", "InvalidParameter")),
+        ("alicloud_eip_address", "payment_type" | "instance_charge_type") => {
+            Some(("A01", "InvalidParameter"))
+        }
+        ("alicloud_eip_address" | "alicloud_eip_segment_address", "internet_charge_type") => {
+            Some(("A02", "InvalidParameter"))
+        }
+        ("alicloud_eip_address" | "alicloud_eip_segment_address", "isp") => {
+            Some(("A06", "IllegalParam.Isp"))
+        }
+        ("alicloud_eip_address" | "alicloud_eip_segment_address", "netmode") => {
+            Some(("A07", "InvalidParameter"))
+        }
         ("alicloud_eip_address", "period" | "pricing_cycle") => Some(("A13", "InvalidParameter")),
-        ("alicloud_eip_address", "address_name" | "name" | "description") => Some(("A10", "InvalidParameter")),
-        ("alicloud_eip_association", "instance_type") => Some(("S01", "InvalidInstanceType.ValueNotSupported")),
+        ("alicloud_eip_address", "address_name" | "name" | "description") => {
+            Some(("A10", "InvalidParameter"))
+        }
+        ("alicloud_eip_association", "instance_type") => {
+            Some(("S01", "InvalidInstanceType.ValueNotSupported"))
+        }
         ("alicloud_eip_association", "mode") => Some(("S07", "InvalidParameter")),
-        ("alicloud_vpc_public_ip_address_pool_cidr_block", "cidr_mask" | "cidr_block") => Some(("P02", "InvalidParameter")),
+        ("alicloud_vpc_public_ip_address_pool_cidr_block", "cidr_mask" | "cidr_block") => {
+            Some(("P02", "InvalidParameter"))
+        }
         _ => None,
     }
 }

@@ -57,32 +57,62 @@ pub fn load(dir: &Path, args: &VarArgs) -> Result<Workspace, (Vec<Diagnostic>, c
     };
     let vars = crate::eval::variables::resolve(&config, dir, args, &mut diags);
     let regions = provider_regions(&config, &vars, &mut diags);
-    let endpoint = std::env::var("EIPFORM_CLOUD").ok().filter(|e| !e.is_empty()).unwrap_or_else(|| {
-        config
-            .providers
-            .iter()
-            .find_map(|p| p.body.attrs.get("endpoint").and_then(|a| config::literal(&a.expr)))
-            .unwrap_or_else(|| DEFAULT_CLOUD.to_string())
-    });
+    let endpoint = std::env::var("EIPFORM_CLOUD")
+        .ok()
+        .filter(|e| !e.is_empty())
+        .unwrap_or_else(|| {
+            config
+                .providers
+                .iter()
+                .find_map(|p| {
+                    p.body
+                        .attrs
+                        .get("endpoint")
+                        .and_then(|a| config::literal(&a.expr))
+                })
+                .unwrap_or_else(|| DEFAULT_CLOUD.to_string())
+        });
     if has_errors(&diags) || graph.is_none() {
         return Err((diags, config));
     }
     let warnings = diags;
-    Ok(Workspace { dir: dir.to_path_buf(), config, graph: graph.unwrap_or_default(), vars, regions, endpoint, warnings })
+    Ok(Workspace {
+        dir: dir.to_path_buf(),
+        config,
+        graph: graph.unwrap_or_default(),
+        vars,
+        regions,
+        endpoint,
+        warnings,
+    })
 }
 
 /// The default region when no provider block sets one: `ALICLOUD_REGION`, else cn-beijing
 /// (the public provider's acceptance-test default).
 pub fn default_region() -> String {
-    std::env::var("ALICLOUD_REGION").ok().filter(|r| !r.is_empty()).unwrap_or_else(|| "cn-beijing".to_string())
+    std::env::var("ALICLOUD_REGION")
+        .ok()
+        .filter(|r| !r.is_empty())
+        .unwrap_or_else(|| "cn-beijing".to_string())
 }
 
-fn provider_regions(config: &Config, vars: &Map<String, Value>, diags: &mut Vec<Diagnostic>) -> HashMap<String, String> {
+fn provider_regions(
+    config: &Config,
+    vars: &Map<String, Value>,
+    diags: &mut Vec<Diagnostic>,
+) -> HashMap<String, String> {
     let mut out = HashMap::new();
     let locals = HashMap::new();
     let values = Values::default();
     let inst = InstanceVars::default();
-    let scope = Scope { vars, locals: &locals, resources: &values, instance: &inst, module_path: ".", self_value: None };
+    let scope = Scope {
+        vars,
+        locals: &locals,
+        resources: &values,
+        instance: &inst,
+        module_path: ".",
+        self_value: None,
+    };
     for p in config.providers.iter().filter(|p| p.name == "alicloud") {
         match p.body.attrs.get("region") {
             Some(a) => match eval::eval_expr(&a.expr, &a.range, &scope) {
@@ -100,7 +130,10 @@ fn provider_regions(config: &Config, vars: &Map<String, Value>, diags: &mut Vec<
                 if p.alias.is_some() {
                     diags.push(
                         Diagnostic::error("Missing required argument")
-                            .detail(format!("The provider configuration \"{}\" needs a region.", p.key()))
+                            .detail(format!(
+                                "The provider configuration \"{}\" needs a region.",
+                                p.key()
+                            ))
                             .at(Some(p.range.clone()), "region is required"),
                     );
                 } else {
@@ -109,7 +142,8 @@ fn provider_regions(config: &Config, vars: &Map<String, Value>, diags: &mut Vec<
             }
         }
     }
-    out.entry("alicloud".to_string()).or_insert_with(default_region);
+    out.entry("alicloud".to_string())
+        .or_insert_with(default_region);
     out
 }
 
@@ -128,7 +162,10 @@ impl Workspace {
 
     /// The region of a resource's provider configuration.
     pub fn region_of(&self, provider: &str) -> String {
-        self.regions.get(provider).cloned().unwrap_or_else(default_region)
+        self.regions
+            .get(provider)
+            .cloned()
+            .unwrap_or_else(default_region)
     }
 }
 
@@ -137,26 +174,34 @@ pub fn state_path(dir: &Path, config: &Config) -> PathBuf {
 }
 
 pub fn open_state(path: &Path) -> Result<SqliteState, Diagnostic> {
-    SqliteState::open(path).map_err(|e| Diagnostic::error("Cannot open the state").detail(format!("{}: {e}", path.display())))
+    SqliteState::open(path).map_err(|e| {
+        Diagnostic::error("Cannot open the state").detail(format!("{}: {e}", path.display()))
+    })
 }
 
 pub fn connect(endpoint: &str, dir: &Path) -> Result<Arc<dyn CloudApi>, Diagnostic> {
-    cloud::connect(endpoint, dir).map_err(|e| Diagnostic::error("Cannot open the cloud").detail(e.to_string()))
+    cloud::connect(endpoint, dir)
+        .map_err(|e| Diagnostic::error("Cannot open the cloud").detail(e.to_string()))
 }
 
 /// The cloud endpoint for commands that have no configuration to read (`eipform cloud ...`).
 pub fn endpoint_for(dir: &Path) -> String {
-    if let Ok(e) = std::env::var("EIPFORM_CLOUD") {
-        if !e.is_empty() {
-            return e;
-        }
+    if let Ok(e) = std::env::var("EIPFORM_CLOUD")
+        && !e.is_empty()
+    {
+        return e;
     }
     match config::load_dir(dir) {
         Ok(l) => l
             .config
             .providers
             .iter()
-            .find_map(|p| p.body.attrs.get("endpoint").and_then(|a| config::literal(&a.expr)))
+            .find_map(|p| {
+                p.body
+                    .attrs
+                    .get("endpoint")
+                    .and_then(|a| config::literal(&a.expr))
+            })
             .unwrap_or_else(|| DEFAULT_CLOUD.to_string()),
         Err(_) => DEFAULT_CLOUD.to_string(),
     }

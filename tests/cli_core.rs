@@ -20,7 +20,11 @@ fn eipform(dir: &Path, args: &[&str]) -> Output {
 }
 
 fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 fn code(o: &Output) -> i32 {
@@ -85,7 +89,11 @@ output "eip" {
 "#;
 
 fn write(dir: &Path, bandwidth: &str, isp: &str) {
-    std::fs::write(dir.join("main.tf"), MAIN.replace("BANDWIDTH", bandwidth).replace("ISP", isp)).unwrap();
+    std::fs::write(
+        dir.join("main.tf"),
+        MAIN.replace("BANDWIDTH", bandwidth).replace("ISP", isp),
+    )
+    .unwrap();
 }
 
 #[test]
@@ -96,23 +104,42 @@ fn plan_apply_update_replace_destroy() {
 
     let o = eipform(dir, &["plan"]);
     assert_eq!(code(&o), 0, "{}", text(&o));
-    assert!(text(&o).contains("Plan: 6 to add, 0 to change, 0 to destroy."), "{}", text(&o));
+    assert!(
+        text(&o).contains("Plan: 6 to add, 0 to change, 0 to destroy."),
+        "{}",
+        text(&o)
+    );
     assert!(text(&o).contains("(known after apply)"));
-    assert!(cloud(dir, "eip").is_empty(), "plan must not create anything");
+    assert!(
+        cloud(dir, "eip").is_empty(),
+        "plan must not create anything"
+    );
 
     let o = eipform(dir, &["apply"]);
-    assert_eq!(code(&o), 1, "apply without a terminal must refuse: {}", text(&o));
+    assert_eq!(
+        code(&o),
+        1,
+        "apply without a terminal must refuse: {}",
+        text(&o)
+    );
     assert!(text(&o).contains("--auto-approve"), "{}", text(&o));
 
     let o = eipform(dir, &["apply", "--auto-approve"]);
     assert_eq!(code(&o), 0, "{}", text(&o));
-    assert!(text(&o).contains("Apply complete! Resources: 6 added, 0 changed, 0 destroyed."), "{}", text(&o));
+    assert!(
+        text(&o).contains("Apply complete! Resources: 6 added, 0 changed, 0 destroyed."),
+        "{}",
+        text(&o)
+    );
     let eips = cloud(dir, "eip");
     assert_eq!(eips.len(), 1);
     assert_eq!(cloud(dir, "vpc").len(), 1);
     assert_eq!(cloud(dir, "instance").len(), 1);
     let eip = &eips[0];
-    let instance_id = cloud(dir, "instance")[0]["id"].as_str().unwrap().to_string();
+    let instance_id = cloud(dir, "instance")[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_eq!(eip["status"], "InUse");
     assert_eq!(eip["attributes"]["InstanceId"], instance_id.as_str());
     let address = eip["attributes"]["IpAddress"].as_str().unwrap().to_string();
@@ -124,14 +151,26 @@ fn plan_apply_update_replace_destroy() {
 
     let o = eipform(dir, &["plan", "--detailed-exitcode"]);
     assert_eq!(code(&o), 0, "{}", text(&o));
-    assert!(text(&o).contains("No changes. Your infrastructure matches the configuration."), "{}", text(&o));
+    assert!(
+        text(&o).contains("No changes. Your infrastructure matches the configuration."),
+        "{}",
+        text(&o)
+    );
 
     // In-place update keeps the address.
     write(dir, "20", "BGP");
     let o = eipform(dir, &["plan", "--detailed-exitcode"]);
     assert_eq!(code(&o), 2, "{}", text(&o));
-    assert!(text(&o).contains("will be updated in-place"), "{}", text(&o));
-    assert!(text(&o).contains("Plan: 0 to add, 1 to change, 0 to destroy."), "{}", text(&o));
+    assert!(
+        text(&o).contains("will be updated in-place"),
+        "{}",
+        text(&o)
+    );
+    assert!(
+        text(&o).contains("Plan: 0 to add, 1 to change, 0 to destroy."),
+        "{}",
+        text(&o)
+    );
     let o = eipform(dir, &["apply", "--auto-approve"]);
     assert_eq!(code(&o), 0, "{}", text(&o));
     let eip = &cloud(dir, "eip")[0];
@@ -168,12 +207,30 @@ fn config_error(src: &str, needle: &str) {
 
 #[test]
 fn configuration_errors_name_file_and_line() {
-    config_error("resource \"alicloud_eip_address\" \"a\" {\n  bandwidth = \n}\n", "Invalid HCL syntax");
-    config_error("resourc \"alicloud_eip_address\" \"a\" {}\n", "Unsupported block type");
-    config_error("resource \"alicloud_eip_address\" \"a\" {\n  bandwith = \"5\"\n}\n", "Unsupported argument");
-    config_error("resource \"alicloud_instance\" \"a\" {\n  internet_max_bandwidth_out = \"lots\"\n}\n", "Invalid value for argument");
-    config_error("resource \"alicloud_eip_association\" \"a\" {\n  allocation_id = alicloud_eip_address.nope.id\n  instance_id = \"i-1\"\n}\n", "Reference to undeclared resource");
-    config_error("resource \"alicloud_eip_association\" \"a\" {\n  instance_id = \"i-1\"\n}\n", "Missing required argument");
+    config_error(
+        "resource \"alicloud_eip_address\" \"a\" {\n  bandwidth = \n}\n",
+        "Invalid HCL syntax",
+    );
+    config_error(
+        "resourc \"alicloud_eip_address\" \"a\" {}\n",
+        "Unsupported block type",
+    );
+    config_error(
+        "resource \"alicloud_eip_address\" \"a\" {\n  bandwith = \"5\"\n}\n",
+        "Unsupported argument",
+    );
+    config_error(
+        "resource \"alicloud_instance\" \"a\" {\n  internet_max_bandwidth_out = \"lots\"\n}\n",
+        "Invalid value for argument",
+    );
+    config_error(
+        "resource \"alicloud_eip_association\" \"a\" {\n  allocation_id = alicloud_eip_address.nope.id\n  instance_id = \"i-1\"\n}\n",
+        "Reference to undeclared resource",
+    );
+    config_error(
+        "resource \"alicloud_eip_association\" \"a\" {\n  instance_id = \"i-1\"\n}\n",
+        "Missing required argument",
+    );
     config_error(
         "resource \"alicloud_vpc\" \"a\" {\n  vpc_name = alicloud_vpc.b.id\n}\nresource \"alicloud_vpc\" \"b\" {\n  vpc_name = alicloud_vpc.a.id\n}\n",
         "alicloud_vpc.a, alicloud_vpc.b",

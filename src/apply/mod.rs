@@ -55,11 +55,20 @@ pub trait Sink {
         Ok(())
     }
     /// Records `r` and clears `intents` in one transaction (see [`StateStore::commit_put`]).
-    fn commit_put(&mut self, r: &ResourceState, _intents: &[i64], _deposed: Option<&Intent>) -> Result<Option<i64>, StateError> {
+    fn commit_put(
+        &mut self,
+        r: &ResourceState,
+        _intents: &[i64],
+        _deposed: Option<&Intent>,
+    ) -> Result<Option<i64>, StateError> {
         self.put(r).map(|()| None)
     }
     /// Forgets `addr` and clears `intents` in one transaction.
-    fn commit_remove(&mut self, addr: &ResourceAddress, _intents: &[i64]) -> Result<(), StateError> {
+    fn commit_remove(
+        &mut self,
+        addr: &ResourceAddress,
+        _intents: &[i64],
+    ) -> Result<(), StateError> {
         self.remove(addr)
     }
 }
@@ -80,7 +89,12 @@ impl<T: StateStore> Sink for T {
     fn end(&mut self, intents: &[i64]) -> Result<(), StateError> {
         intents.iter().try_for_each(|id| self.clear_intent(*id))
     }
-    fn commit_put(&mut self, r: &ResourceState, intents: &[i64], deposed: Option<&Intent>) -> Result<Option<i64>, StateError> {
+    fn commit_put(
+        &mut self,
+        r: &ResourceState,
+        intents: &[i64],
+        deposed: Option<&Intent>,
+    ) -> Result<Option<i64>, StateError> {
         StateStore::commit_put(self, r, intents, deposed)
     }
     fn commit_remove(&mut self, addr: &ResourceAddress, intents: &[i64]) -> Result<(), StateError> {
@@ -134,7 +148,13 @@ struct Job {
 type JobResult = (usize, Result<Option<Attrs>, ProviderError>, Option<String>);
 
 /// Carries out `planned` through `provider`, recording into `sink`.
-pub fn apply(ws: &Workspace, planned: &Planned, provider: &dyn Provider, sink: &mut dyn Sink, opts: &ApplyOptions) -> Outcome {
+pub fn apply(
+    ws: &Workspace,
+    planned: &Planned,
+    provider: &dyn Provider,
+    sink: &mut dyn Sink,
+    opts: &ApplyOptions,
+) -> Outcome {
     let graph = order::build(planned);
     let mut state = Walk::new(ws, planned);
     let parallelism = opts.parallelism.max(1);
@@ -142,10 +162,14 @@ pub fn apply(ws: &Workspace, planned: &Planned, provider: &dyn Provider, sink: &
     // Objects deleted outside eipform and gone from the configuration leave the state now
     // (those still configured are planned as creates, which overwrite their records).
     for gone in planned.plan.drift.iter().filter(|d| d.after.is_none()) {
-        if !planned.instances.contains_key(&gone.addr) {
-            if let Err(e) = sink.remove(&gone.addr) {
-                outcome.failed.push(Diagnostic::error("Failed to save state").detail(e.to_string()).address(gone.addr.to_string()));
-            }
+        if !planned.instances.contains_key(&gone.addr)
+            && let Err(e) = sink.remove(&gone.addr)
+        {
+            outcome.failed.push(
+                Diagnostic::error("Failed to save state")
+                    .detail(e.to_string())
+                    .address(gone.addr.to_string()),
+            );
         }
     }
     std::thread::scope(|scope| {
@@ -171,15 +195,23 @@ pub fn apply(ws: &Workspace, planned: &Planned, provider: &dyn Provider, sink: &
         }
         drop(res_tx);
         let mut indegree: Vec<usize> = graph.deps.iter().map(Vec::len).collect();
-        let mut ready: VecDeque<usize> = (0..graph.nodes.len()).filter(|n| indegree[*n] == 0).collect();
+        let mut ready: VecDeque<usize> = (0..graph.nodes.len())
+            .filter(|n| indegree[*n] == 0)
+            .collect();
         let mut done = vec![false; graph.nodes.len()];
         let mut running = 0usize;
         let mut remaining = graph.nodes.len();
         while remaining > 0 {
-            let stopping = opts.stop.as_ref().is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst));
+            let stopping = opts
+                .stop
+                .as_ref()
+                .is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst));
             while running < parallelism && !stopping {
                 let Some(n) = ready.pop_front() else { break };
-                match state.prepare(&graph.nodes[n], n).and_then(|job| state.announce(&graph.nodes[n], job, sink)) {
+                match state
+                    .prepare(&graph.nodes[n], n)
+                    .and_then(|job| state.announce(&graph.nodes[n], job, sink))
+                {
                     Ok(Some(job)) => {
                         running += 1;
                         if job_tx.send(job).is_err() {
@@ -212,14 +244,23 @@ pub fn apply(ws: &Workspace, planned: &Planned, provider: &dyn Provider, sink: &
                 }
                 continue;
             }
-            let Ok((n, result, note)) = res_rx.recv() else { break };
+            let Ok((n, result, note)) = res_rx.recv() else {
+                break;
+            };
             running -= 1;
             remaining -= 1;
             done[n] = true;
             if let Some(w) = note {
                 outcome.warnings.push(w);
             }
-            match state.finish(n, &graph.nodes[n], result, sink, provider, &mut outcome.warnings) {
+            match state.finish(
+                n,
+                &graph.nodes[n],
+                result,
+                sink,
+                provider,
+                &mut outcome.warnings,
+            ) {
                 Ok(Some(action)) => {
                     if let Some(addr) = graph.nodes[n].addr() {
                         outcome.applied.push((addr.clone(), action));
@@ -238,7 +279,9 @@ pub fn apply(ws: &Workspace, planned: &Planned, provider: &dyn Provider, sink: &
     if outcome.failed.is_empty() && !outcome.interrupted {
         let outputs = state.outputs(&mut outcome.failed);
         if let Err(e) = sink.set_outputs(&outputs) {
-            outcome.failed.push(Diagnostic::error("Failed to save outputs").detail(e.to_string()));
+            outcome
+                .failed
+                .push(Diagnostic::error("Failed to save outputs").detail(e.to_string()));
         }
     }
     outcome.skipped.sort();
@@ -256,7 +299,12 @@ fn release(graph: &order::Graph, n: usize, indegree: &mut [usize], ready: &mut V
 }
 
 /// Marks everything downstream of `n` as skipped; returns how many nodes that settled.
-fn skip_dependents(graph: &order::Graph, n: usize, done: &mut [bool], skipped: &mut Vec<ResourceAddress>) -> usize {
+fn skip_dependents(
+    graph: &order::Graph,
+    n: usize,
+    done: &mut [bool],
+    skipped: &mut Vec<ResourceAddress>,
+) -> usize {
     let mut count = 0;
     let mut stack: Vec<usize> = graph.dependents[n].clone();
     while let Some(d) = stack.pop() {
@@ -274,16 +322,39 @@ fn skip_dependents(graph: &order::Graph, n: usize, done: &mut [bool], skipped: &
 }
 
 /// Runs one provider call (on a worker thread).
-fn run(provider: &dyn Provider, job: &Job) -> (Result<Option<Attrs>, ProviderError>, Option<String>) {
+fn run(
+    provider: &dyn Provider,
+    job: &Job,
+) -> (Result<Option<Attrs>, ProviderError>, Option<String>) {
     match job.op {
-        Op::Create => (provider.create(&job.ctx, &job.rtype, &job.config).map(Some), None),
-        Op::Update => (provider.update(&job.ctx, &job.rtype, &job.id, &job.prior, &job.config, &job.changed).map(Some), None),
+        Op::Create => (
+            provider.create(&job.ctx, &job.rtype, &job.config).map(Some),
+            None,
+        ),
+        Op::Update => (
+            provider
+                .update(
+                    &job.ctx,
+                    &job.rtype,
+                    &job.id,
+                    &job.prior,
+                    &job.config,
+                    &job.changed,
+                )
+                .map(Some),
+            None,
+        ),
         Op::Delete => match provider.delete(&job.ctx, &job.rtype, &job.id, &job.prior) {
             Ok(Deleted::Released) => (Ok(None), None),
             Ok(Deleted::Abandoned(msg)) => (Ok(None), Some(msg)),
             Err(e) => (Err(e), None),
         },
-        Op::Read => (provider.read_data(&job.ctx, &job.rtype, &job.config).map(Some), None),
+        Op::Read => (
+            provider
+                .read_data(&job.ctx, &job.rtype, &job.config)
+                .map(Some),
+            None,
+        ),
     }
 }
 
@@ -326,7 +397,12 @@ impl<'a> Walk<'a> {
             if let crate::graph::Node::Local(name) = node
                 && self.locals.get(name).is_some_and(is_unknown)
             {
-                let env = EvalEnv { vars: &self.ws.vars, locals: &self.locals, values: &self.values, module_path: &self.module_path };
+                let env = EvalEnv {
+                    vars: &self.ws.vars,
+                    locals: &self.locals,
+                    values: &self.values,
+                    module_path: &self.module_path,
+                };
                 if let Ok(v) = env.eval(&self.ws.config.locals[name], &InstanceVars::default()) {
                     self.locals.insert(name.clone(), v);
                 }
@@ -335,7 +411,11 @@ impl<'a> Walk<'a> {
     }
 
     fn timeout(&self, addr: &ResourceAddress, schema_type: &str, op: Op) -> Duration {
-        let block = self.planned.instances.get(addr).map(|i| &self.ws.config.resources[i.block]);
+        let block = self
+            .planned
+            .instances
+            .get(addr)
+            .map(|i| &self.ws.config.resources[i.block]);
         let key = match op {
             Op::Create | Op::Read => "create",
             Op::Update => "update",
@@ -359,31 +439,60 @@ impl<'a> Walk<'a> {
 
     /// Builds the provider call of a node, evaluating its configuration with current values.
     fn prepare(&mut self, node: &Node, n: usize) -> Result<Option<Job>, Diagnostic> {
-        let Some(change) = self.change(node) else { return Ok(None) };
+        let Some(change) = self.change(node) else {
+            return Ok(None);
+        };
         let op = node.op().unwrap_or(Op::Create);
         let prior = change.before.clone().unwrap_or_default();
-        let id = prior.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
-        let mut ctx = op_context(&change.region, self.timeout(&change.addr, &change.schema_type, op));
+        let id = prior
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let mut ctx = op_context(
+            &change.region,
+            self.timeout(&change.addr, &change.schema_type, op),
+        );
         ctx.client_token = Some(format!("eipform-{}", uuid::Uuid::new_v4().simple()));
-        let mut job = Job { node: n, op, rtype: change.schema_type.clone(), ctx, id, config: Attrs::new(), prior, changed: Vec::new() };
+        let mut job = Job {
+            node: n,
+            op,
+            rtype: change.schema_type.clone(),
+            ctx,
+            id,
+            config: Attrs::new(),
+            prior,
+            changed: Vec::new(),
+        };
         if op == Op::Delete {
             return Ok(Some(job));
         }
         self.refresh_locals();
         let inst = &self.planned.instances[&change.addr];
         let block = &self.ws.config.resources[inst.block];
-        let env = EvalEnv { vars: &self.ws.vars, locals: &self.locals, values: &self.values, module_path: &self.module_path };
-        let config = evaluate::instance_config(&env, block, &inst.vars).map_err(|mut d| d.remove(0))?;
+        let env = EvalEnv {
+            vars: &self.ws.vars,
+            locals: &self.locals,
+            values: &self.values,
+            module_path: &self.module_path,
+        };
+        let config =
+            evaluate::instance_config(&env, block, &inst.vars).map_err(|mut d| d.remove(0))?;
         if let Some((k, _)) = config.iter().find(|(_, v)| is_unknown(v)) {
-            return Err(Diagnostic::error("Provider produced inconsistent final plan")
-                .detail(format!("The value of \"{k}\" is still unknown after its dependencies were applied."))
-                .at(Some(block.range.clone()), "here")
-                .address(change.addr.to_string()));
+            return Err(
+                Diagnostic::error("Provider produced inconsistent final plan")
+                    .detail(format!(
+                        "The value of \"{k}\" is still unknown after its dependencies were applied."
+                    ))
+                    .at(Some(block.range.clone()), "here")
+                    .address(change.addr.to_string()),
+            );
         }
         if op == Op::Update {
             let schema = crate::schema::resource(&change.schema_type);
             if let Some(s) = schema {
-                job.changed = diff::diff(s, &job.prior, &config, &block.lifecycle.ignore_changes).changed;
+                job.changed =
+                    diff::diff(s, &job.prior, &config, &block.lifecycle.ignore_changes).changed;
             }
         }
         job.config = config;
@@ -391,15 +500,30 @@ impl<'a> Walk<'a> {
     }
 
     /// Records the intent of a mutating call in the sink before the call is made.
-    fn announce(&mut self, node: &Node, job: Option<Job>, sink: &mut dyn Sink) -> Result<Option<Job>, Diagnostic> {
+    fn announce(
+        &mut self,
+        node: &Node,
+        job: Option<Job>,
+        sink: &mut dyn Sink,
+    ) -> Result<Option<Job>, Diagnostic> {
         let Some(job) = job else { return Ok(None) };
-        let Some(change) = self.change(node) else { return Ok(Some(job)) };
+        let Some(change) = self.change(node) else {
+            return Ok(Some(job));
+        };
         let token = job.ctx.client_token.clone().unwrap_or_default();
-        let command = if self.planned.plan.mode == crate::plan::model::PlanMode::Destroy { "destroy" } else { "apply" };
+        let command = if self.planned.plan.mode == crate::plan::model::PlanMode::Destroy {
+            "destroy"
+        } else {
+            "apply"
+        };
         if let Some(intent) = intents::intent_for(self.planned, node, change, &token, command) {
             let id = sink.begin(&intent).map_err(|e| {
                 Diagnostic::error("Failed to save state")
-                    .detail(format!("Cannot record the {} of {} before making the call: {e}", intent.action.as_str(), change.addr))
+                    .detail(format!(
+                        "Cannot record the {} of {} before making the call: {e}",
+                        intent.action.as_str(),
+                        change.addr
+                    ))
                     .address(change.addr.to_string())
             })?;
             if let Some(id) = id {
@@ -411,7 +535,15 @@ impl<'a> Walk<'a> {
 
     /// A failed create may still have made its object (a later call of the create failed): find
     /// it by client token and record it, so that it is not orphaned. Otherwise clear the intent.
-    fn settle_failed(&self, change: &ResourceChange, op: Op, inflight: Option<(i64, OpContext)>, sink: &mut dyn Sink, provider: &dyn Provider, warnings: &mut Vec<String>) {
+    fn settle_failed(
+        &self,
+        change: &ResourceChange,
+        op: Op,
+        inflight: Option<(i64, OpContext)>,
+        sink: &mut dyn Sink,
+        provider: &dyn Provider,
+        warnings: &mut Vec<String>,
+    ) {
         let Some((id, ctx)) = inflight else { return };
         if op == Op::Create
             && let Some(token) = &ctx.client_token
@@ -439,7 +571,15 @@ impl<'a> Walk<'a> {
     /// The state record of `change`'s object with `attrs`.
     fn record(&self, change: &ResourceChange, attrs: Attrs) -> ResourceState {
         let (provider, region, deps) = match self.planned.instances.get(&change.addr) {
-            Some(inst) => (inst.provider.clone(), inst.region.clone(), inst.deps.iter().filter(|d| d.block.mode == Mode::Managed).cloned().collect()),
+            Some(inst) => (
+                inst.provider.clone(),
+                inst.region.clone(),
+                inst.deps
+                    .iter()
+                    .filter(|d| d.block.mode == Mode::Managed)
+                    .cloned()
+                    .collect(),
+            ),
             None => ("alicloud".to_string(), change.region.clone(), Vec::new()),
         };
         ResourceState {
@@ -447,7 +587,11 @@ impl<'a> Walk<'a> {
             schema_type: change.schema_type.clone(),
             provider,
             region,
-            id: attrs.get("id").and_then(Value::as_str).unwrap_or_default().to_string(),
+            id: attrs
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
             attrs,
             deps,
             create_before_destroy: change.action == Action::CreateThenDelete,
@@ -464,10 +608,16 @@ impl<'a> Walk<'a> {
         provider: &dyn Provider,
         warnings: &mut Vec<String>,
     ) -> Result<Option<Action>, Diagnostic> {
-        let Some(change) = self.change(node) else { return Ok(None) };
+        let Some(change) = self.change(node) else {
+            return Ok(None);
+        };
         let op = node.op().unwrap_or(Op::Create);
         let inflight = self.inflight.remove(&n);
-        let block = self.planned.instances.get(&change.addr).map(|i| &self.ws.config.resources[i.block]);
+        let block = self
+            .planned
+            .instances
+            .get(&change.addr)
+            .map(|i| &self.ws.config.resources[i.block]);
         let attrs = match result {
             Ok(a) => a,
             Err(e) => {
@@ -476,7 +626,11 @@ impl<'a> Walk<'a> {
             }
         };
         let ids: Vec<i64> = inflight.iter().map(|(id, _)| *id).collect();
-        let save = |e: StateError| Diagnostic::error("Failed to save state").detail(e.to_string()).address(change.addr.to_string());
+        let save = |e: StateError| {
+            Diagnostic::error("Failed to save state")
+                .detail(e.to_string())
+                .address(change.addr.to_string())
+        };
         match (op, attrs) {
             (Op::Delete, _) => {
                 // A replace's create commits the new object; only a plain delete forgets it.
@@ -489,7 +643,11 @@ impl<'a> Walk<'a> {
                     sink.end(&done).map_err(save)?;
                     return Ok(None);
                 }
-                Ok(if change.action == Action::Delete { Some(Action::Delete) } else { None })
+                Ok(if change.action == Action::Delete {
+                    Some(Action::Delete)
+                } else {
+                    None
+                })
             }
             (Op::Read, Some(mut attrs)) => {
                 for (k, v) in change.after.iter().flatten() {
@@ -497,25 +655,52 @@ impl<'a> Walk<'a> {
                         attrs.entry(k.clone()).or_insert_with(|| v.clone());
                     }
                 }
-                self.values.set(&change.addr.block, change.addr.key.clone(), Value::Object(attrs));
+                self.values.set(
+                    &change.addr.block,
+                    change.addr.key.clone(),
+                    Value::Object(attrs),
+                );
                 Ok(None)
             }
             (_, Some(attrs)) => {
                 let record = self.record(change, attrs.clone());
                 let deposed = if op == Op::Create {
-                    let command = if self.planned.plan.mode == crate::plan::model::PlanMode::Destroy { "destroy" } else { "apply" };
+                    let command = if self.planned.plan.mode == crate::plan::model::PlanMode::Destroy
+                    {
+                        "destroy"
+                    } else {
+                        "apply"
+                    };
                     intents::deposed(change, self.planned.prior.get(&change.addr), command)
                 } else {
                     None
                 };
-                if let Some(id) = sink.commit_put(&record, &ids, deposed.as_ref()).map_err(save)? {
+                if let Some(id) = sink
+                    .commit_put(&record, &ids, deposed.as_ref())
+                    .map_err(save)?
+                {
                     self.deposed.insert(change.addr.clone(), id);
                 }
-                self.values.set(&change.addr.block, change.addr.key.clone(), Value::Object(attrs.clone()));
+                self.values.set(
+                    &change.addr.block,
+                    change.addr.key.clone(),
+                    Value::Object(attrs.clone()),
+                );
                 if let (Some(b), Some(inst)) = (block, self.planned.instances.get(&change.addr)) {
                     // Postconditions that needed values known only now (crate::plan::conditions).
-                    let env = EvalEnv { vars: &self.ws.vars, locals: &self.locals, values: &self.values, module_path: &self.module_path };
-                    let failed = crate::plan::conditions::after_apply(&env, b, &inst.vars, &Value::Object(attrs), &change.addr.to_string());
+                    let env = EvalEnv {
+                        vars: &self.ws.vars,
+                        locals: &self.locals,
+                        values: &self.values,
+                        module_path: &self.module_path,
+                    };
+                    let failed = crate::plan::conditions::after_apply(
+                        &env,
+                        b,
+                        &inst.vars,
+                        &Value::Object(attrs),
+                        &change.addr.to_string(),
+                    );
                     if let Some(d) = failed.into_iter().next() {
                         return Err(d);
                     }
@@ -531,7 +716,12 @@ impl<'a> Walk<'a> {
 
     /// The root outputs with final values.
     fn outputs(&self, diags: &mut Vec<Diagnostic>) -> Vec<OutputState> {
-        let env = EvalEnv { vars: &self.ws.vars, locals: &self.locals, values: &self.values, module_path: &self.module_path };
+        let env = EvalEnv {
+            vars: &self.ws.vars,
+            locals: &self.locals,
+            values: &self.values,
+            module_path: &self.module_path,
+        };
         if self.planned.plan.mode == crate::plan::model::PlanMode::Destroy {
             return Vec::new();
         }
@@ -539,7 +729,11 @@ impl<'a> Walk<'a> {
         for (name, o) in &self.ws.config.outputs {
             let Some(v) = &o.value else { continue };
             match env.eval(v, &InstanceVars::default()) {
-                Ok(value) => out.push(OutputState { name: name.clone(), value, sensitive: o.sensitive }),
+                Ok(value) => out.push(OutputState {
+                    name: name.clone(),
+                    value,
+                    sensitive: o.sensitive,
+                }),
                 Err(d) => diags.push(d),
             }
         }

@@ -66,7 +66,11 @@ impl Graph {
 const ASSOCIATION: &str = "alicloud_eip_association";
 
 pub fn build(planned: &Planned) -> Graph {
-    let mut g = Graph { nodes: Vec::new(), deps: Vec::new(), dependents: Vec::new() };
+    let mut g = Graph {
+        nodes: Vec::new(),
+        deps: Vec::new(),
+        dependents: Vec::new(),
+    };
     let mut creates: HashMap<&ResourceAddress, usize> = HashMap::new();
     let mut deletes: HashMap<&ResourceAddress, usize> = HashMap::new();
     let add = |g: &mut Graph, node: Node| {
@@ -134,7 +138,11 @@ pub fn build(planned: &Planned) -> Graph {
         .collect();
     let assoc_creates: Vec<usize> = creates
         .iter()
-        .filter(|(a, n)| is_assoc(planned, a, assoc) && matches!(g.nodes[**n].op(), Some(Op::Create)) && !cbd(planned, a))
+        .filter(|(a, n)| {
+            is_assoc(planned, a, assoc)
+                && matches!(g.nodes[**n].op(), Some(Op::Create))
+                && !cbd(planned, a)
+        })
         .map(|(_, n)| *n)
         .collect();
     if !assoc_deletes.is_empty() && !assoc_creates.is_empty() {
@@ -149,11 +157,23 @@ pub fn build(planned: &Planned) -> Graph {
     g
 }
 
-fn change_of<'p>(planned: &'p Planned, addr: &ResourceAddress) -> Option<&'p crate::plan::model::ResourceChange> {
-    planned.plan.changes.binary_search_by(|c| c.addr.cmp(addr)).ok().map(|i| &planned.plan.changes[i])
+fn change_of<'p>(
+    planned: &'p Planned,
+    addr: &ResourceAddress,
+) -> Option<&'p crate::plan::model::ResourceChange> {
+    planned
+        .plan
+        .changes
+        .binary_search_by(|c| c.addr.cmp(addr))
+        .ok()
+        .map(|i| &planned.plan.changes[i])
 }
 
-fn is_assoc(planned: &Planned, addr: &ResourceAddress, f: impl Fn(&crate::plan::model::ResourceChange) -> bool) -> bool {
+fn is_assoc(
+    planned: &Planned,
+    addr: &ResourceAddress,
+    f: impl Fn(&crate::plan::model::ResourceChange) -> bool,
+) -> bool {
     change_of(planned, addr).is_some_and(f)
 }
 

@@ -38,19 +38,41 @@ pub fn attributes_for_rule(rule: &str) -> &'static [&'static str] {
 /// The argument of `block` a rule violation is about: among the rule's arguments that the block
 /// sets, the one the cloud's message names as a word (`description`, or its API name
 /// `Description`), else the first.
-pub fn responsible_attribute<'b>(block: &'b ResourceBlock, rule: Option<&str>, message: &str) -> Option<&'b crate::config::Attr> {
-    let candidates: Vec<&crate::config::Attr> =
-        rule.map(attributes_for_rule).unwrap_or(&[]).iter().filter_map(|a| block.body.attrs.get(*a)).collect();
+pub fn responsible_attribute<'b>(
+    block: &'b ResourceBlock,
+    rule: Option<&str>,
+    message: &str,
+) -> Option<&'b crate::config::Attr> {
+    let candidates: Vec<&crate::config::Attr> = rule
+        .map(attributes_for_rule)
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|a| block.body.attrs.get(*a))
+        .collect();
     let named = |name: &str| {
-        let camel: String = name.split('_').map(|w| w[..1].to_uppercase() + &w[1..]).collect();
-        [name.to_string(), camel]
-            .iter()
-            .any(|word| regex::Regex::new(&format!(r"\b{}\b", regex::escape(word))).is_ok_and(|re| re.is_match(message)))
+        let camel: String = name
+            .split('_')
+            .map(|w| w[..1].to_uppercase() + &w[1..])
+            .collect();
+        [name.to_string(), camel].iter().any(|word| {
+            regex::Regex::new(&format!(r"\b{}\b", regex::escape(word)))
+                .is_ok_and(|re| re.is_match(message))
+        })
     };
-    candidates.iter().find(|a| named(&a.name)).or(candidates.first()).copied()
+    candidates
+        .iter()
+        .find(|a| named(&a.name))
+        .or(candidates.first())
+        .copied()
 }
 
-pub(super) fn diagnostic(addr: &ResourceAddress, change: &ResourceChange, block: Option<&ResourceBlock>, op: Op, e: &ProviderError) -> Diagnostic {
+pub(super) fn diagnostic(
+    addr: &ResourceAddress,
+    change: &ResourceChange,
+    block: Option<&ResourceBlock>,
+    op: Op,
+    e: &ProviderError,
+) -> Diagnostic {
     let verb = match op {
         Op::Create => "creating",
         Op::Update => "updating",
@@ -64,8 +86,26 @@ pub(super) fn diagnostic(addr: &ResourceAddress, change: &ResourceChange, block:
     let message = e.to_string();
     let attr = block.and_then(|b| responsible_attribute(b, rule.as_deref(), &message));
     let (range, label) = match (attr, block) {
-        (Some(a), _) => (Some(a.key_range.clone()), format!("{} {}", a.name, rule.as_deref().map(|r| format!("violates rule {r}")).unwrap_or_else(|| "rejected".into()))),
-        (None, Some(b)) => (Some(b.range.clone()), format!("{} {}", change.schema_type, rule.as_deref().map(|r| format!("violates rule {r}")).unwrap_or_else(|| "failed".into()))),
+        (Some(a), _) => (
+            Some(a.key_range.clone()),
+            format!(
+                "{} {}",
+                a.name,
+                rule.as_deref()
+                    .map(|r| format!("violates rule {r}"))
+                    .unwrap_or_else(|| "rejected".into())
+            ),
+        ),
+        (None, Some(b)) => (
+            Some(b.range.clone()),
+            format!(
+                "{} {}",
+                change.schema_type,
+                rule.as_deref()
+                    .map(|r| format!("violates rule {r}"))
+                    .unwrap_or_else(|| "failed".into())
+            ),
+        ),
         _ => (None, String::new()),
     };
     let mut d = Diagnostic::error(format!("Error {verb} {}", change.schema_type))

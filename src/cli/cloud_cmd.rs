@@ -106,7 +106,12 @@ pub enum InstanceCommand {
 }
 
 /// Runs an out-of-band change; prints `ID: ACTION done` or the cloud's error.
-fn out_of_band(dir: &Path, id: &str, action: &str, f: impl FnOnce(&SimCloud) -> Result<serde_json::Value, crate::cloud::CloudError>) -> i32 {
+fn out_of_band(
+    dir: &Path,
+    id: &str,
+    action: &str,
+    f: impl FnOnce(&SimCloud) -> Result<serde_json::Value, crate::cloud::CloudError>,
+) -> i32 {
     let cloud = match open_admin(dir) {
         Ok(c) => c,
         Err(e) => {
@@ -129,20 +134,29 @@ fn out_of_band(dir: &Path, id: &str, action: &str, f: impl FnOnce(&SimCloud) -> 
 /// The simulated cloud without injected faults: out-of-band changes always reach it.
 fn open_admin(dir: &Path) -> Result<SimCloud, String> {
     let endpoint = crate::workspace::endpoint_for(dir);
-    let path = endpoint
-        .strip_prefix("sim:")
-        .ok_or_else(|| format!("the cloud endpoint {endpoint:?} is not a simulated cloud (sim:PATH)"))?;
+    let path = endpoint.strip_prefix("sim:").ok_or_else(|| {
+        format!("the cloud endpoint {endpoint:?} is not a simulated cloud (sim:PATH)")
+    })?;
     SimCloud::open_with_faults(&dir.join(path), None).map_err(|e| e.to_string())
 }
 
 /// StopInstance / StartInstance on instance `id`, in its own region.
-fn instance_action(cloud: &SimCloud, id: &str, action: &str) -> Result<serde_json::Value, crate::cloud::CloudError> {
+fn instance_action(
+    cloud: &SimCloud,
+    id: &str,
+    action: &str,
+) -> Result<serde_json::Value, crate::cloud::CloudError> {
     use crate::cloud::CloudApi;
     let region = cloud
         .with_ctx(|ctx| ctx.get(id))?
         .filter(|o| o.kind == "instance")
         .map(|o| o.region)
-        .ok_or_else(|| crate::cloud::CloudError::not_found("InvalidInstanceId.NotFound", format!("The specified instance {id} does not exist.")))?;
+        .ok_or_else(|| {
+            crate::cloud::CloudError::not_found(
+                "InvalidInstanceId.NotFound",
+                format!("The specified instance {id} does not exist."),
+            )
+        })?;
     let mut p = crate::cloud::Params::new();
     p.insert("RegionId".into(), region);
     p.insert("InstanceId".into(), id.into());
@@ -160,20 +174,32 @@ fn instance_cmd(dir: &Path, cmd: InstanceCommand) -> i32 {
 fn eip_cmd(dir: &Path, cmd: EipCommand) -> i32 {
     use crate::cloud::sim::admin;
     match cmd {
-        EipCommand::Modify { id, bandwidth } => out_of_band(dir, &id, "ModifyEipAddressAttribute", |c| admin::eip_modify(c, &id, &bandwidth)),
-        EipCommand::Associate { id, instance, instance_type } => out_of_band(dir, &id, "AssociateEipAddress", |c| {
+        EipCommand::Modify { id, bandwidth } => {
+            out_of_band(dir, &id, "ModifyEipAddressAttribute", |c| {
+                admin::eip_modify(c, &id, &bandwidth)
+            })
+        }
+        EipCommand::Associate {
+            id,
+            instance,
+            instance_type,
+        } => out_of_band(dir, &id, "AssociateEipAddress", |c| {
             admin::eip_associate(c, &id, &instance, instance_type.as_deref().unwrap_or(""))
         }),
-        EipCommand::Unassociate { id } => out_of_band(dir, &id, "UnassociateEipAddress", |c| admin::eip_unassociate(c, &id)),
-        EipCommand::Release { id } => out_of_band(dir, &id, "ReleaseEipAddress", |c| admin::eip_release(c, &id)),
+        EipCommand::Unassociate { id } => out_of_band(dir, &id, "UnassociateEipAddress", |c| {
+            admin::eip_unassociate(c, &id)
+        }),
+        EipCommand::Release { id } => out_of_band(dir, &id, "ReleaseEipAddress", |c| {
+            admin::eip_release(c, &id)
+        }),
     }
 }
 
 fn open(dir: &Path) -> Result<SimCloud, String> {
     let endpoint = crate::workspace::endpoint_for(dir);
-    let path = endpoint
-        .strip_prefix("sim:")
-        .ok_or_else(|| format!("the cloud endpoint {endpoint:?} is not a simulated cloud (sim:PATH)"))?;
+    let path = endpoint.strip_prefix("sim:").ok_or_else(|| {
+        format!("the cloud endpoint {endpoint:?} is not a simulated cloud (sim:PATH)")
+    })?;
     SimCloud::open(&dir.join(path)).map_err(|e| e.to_string())
 }
 
@@ -199,7 +225,11 @@ pub fn run(dir: &Path, cmd: CloudCommand) -> i32 {
                 }
             };
             if json {
-                println!("{}", serde_json::to_string_pretty(&objs.iter().map(obj_json).collect::<Vec<_>>()).unwrap_or_default());
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&objs.iter().map(obj_json).collect::<Vec<_>>())
+                        .unwrap_or_default()
+                );
             } else {
                 for o in &objs {
                     println!("{:<16} {:<32} {:<16} {}", o.kind, o.id, o.region, o.status);
@@ -210,9 +240,15 @@ pub fn run(dir: &Path, cmd: CloudCommand) -> i32 {
         CloudCommand::Show { id, json } => match cloud.with_ctx(|ctx| ctx.get(&id)) {
             Ok(Some(o)) => {
                 if json {
-                    println!("{}", serde_json::to_string_pretty(&obj_json(&o)).unwrap_or_default());
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&obj_json(&o)).unwrap_or_default()
+                    );
                 } else {
-                    println!("type:    {}\nid:      {}\nregion:  {}\nstatus:  {}\ncreated: {}", o.kind, o.id, o.region, o.status, o.created_at);
+                    println!(
+                        "type:    {}\nid:      {}\nregion:  {}\nstatus:  {}\ncreated: {}",
+                        o.kind, o.id, o.region, o.status, o.created_at
+                    );
                     for (k, v) in &o.attrs {
                         println!("  {k} = {v}");
                     }
@@ -265,7 +301,10 @@ fn account_cmd(cloud: &SimCloud, cmd: AccountCommand) -> i32 {
         AccountCommand::Set { key, value } => match admin::account_set(cloud, &key, &value) {
             Ok(()) => match admin::account_show(cloud) {
                 Ok(v) => {
-                    println!("account {key} = {}", v.get(&key).cloned().unwrap_or_default());
+                    println!(
+                        "account {key} = {}",
+                        v.get(&key).cloned().unwrap_or_default()
+                    );
                     0
                 }
                 Err(e) => fail("cannot read the account", &e),
@@ -303,14 +342,19 @@ fn clock_cmd(cloud: &SimCloud, cmd: ClockCommand) -> i32 {
 }
 
 /// Every object (of `kind` when given), ordered by type and id.
-fn list_all(ctx: &mut crate::cloud::sim::Ctx<'_>, kind: Option<&str>) -> Result<Vec<Obj>, crate::cloud::CloudError> {
+fn list_all(
+    ctx: &mut crate::cloud::sim::Ctx<'_>,
+    kind: Option<&str>,
+) -> Result<Vec<Obj>, crate::cloud::CloudError> {
     let kinds: Vec<String> = match kind {
         Some(k) => vec![k.to_string()],
         // `private_ip` rows are the simulator's bookkeeping of taken vSwitch addresses, not objects.
         None => {
             let mut stmt = ctx
                 .db()
-                .prepare("SELECT DISTINCT type FROM objects WHERE type != 'private_ip' ORDER BY type")
+                .prepare(
+                    "SELECT DISTINCT type FROM objects WHERE type != 'private_ip' ORDER BY type",
+                )
                 .map_err(|e| crate::cloud::CloudError::new("InternalError", e.to_string()))?;
             let rows = stmt
                 .query_map([], |r| r.get::<_, String>(0))

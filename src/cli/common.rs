@@ -25,7 +25,10 @@ impl Ui {
 }
 
 pub fn var_args(v: &VarOpts) -> VarArgs {
-    VarArgs { vars: v.vars.clone(), var_files: v.var_files.clone() }
+    VarArgs {
+        vars: v.vars.clone(),
+        var_files: v.var_files.clone(),
+    }
 }
 
 pub fn load(ui: &Ui, dir: &Path, vars: &VarOpts) -> Option<Workspace> {
@@ -44,7 +47,12 @@ pub fn load(ui: &Ui, dir: &Path, vars: &VarOpts) -> Option<Workspace> {
 }
 
 /// Plans and checks the planned actions against a scratch copy of the cloud.
-pub fn make_plan(ui: &Ui, ws: &Workspace, refresh: bool, mode: PlanMode) -> Option<(Planned, SqliteState, AlicloudProvider, Arc<dyn CloudApi>)> {
+pub fn make_plan(
+    ui: &Ui,
+    ws: &Workspace,
+    refresh: bool,
+    mode: PlanMode,
+) -> Option<(Planned, SqliteState, AlicloudProvider, Arc<dyn CloudApi>)> {
     let fail = |d: Diagnostic| {
         ui.errors(&[d], &ws.config.sources);
         None
@@ -61,9 +69,18 @@ pub fn make_plan(ui: &Ui, ws: &Workspace, refresh: bool, mode: PlanMode) -> Opti
     reconcile(ui, ws, &mut state, &provider)?;
     let (meta, resources, outputs) = match (state.meta(), state.resources(), state.outputs()) {
         (Ok(m), Ok(r), Ok(o)) => (m, r, o),
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return fail(Diagnostic::error("Cannot read the state").detail(e.to_string())),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+            return fail(Diagnostic::error("Cannot read the state").detail(e.to_string()));
+        }
     };
-    let planned = match planner::plan(ws, &meta, resources, &outputs, &provider, PlanOptions { mode, refresh }) {
+    let planned = match planner::plan(
+        ws,
+        &meta,
+        resources,
+        &outputs,
+        &provider,
+        PlanOptions { mode, refresh },
+    ) {
         Ok(p) => p,
         Err(diags) => {
             ui.errors(&diags, &ws.config.sources);
@@ -73,13 +90,30 @@ pub fn make_plan(ui: &Ui, ws: &Workspace, refresh: bool, mode: PlanMode) -> Opti
     if planned.plan.has_actions() {
         let scratch = match cloud.scratch() {
             Ok(s) => s,
-            Err(e) => return fail(Diagnostic::error("Cannot open a scratch copy of the cloud").detail(e.to_string())),
+            Err(e) => {
+                return fail(
+                    Diagnostic::error("Cannot open a scratch copy of the cloud")
+                        .detail(e.to_string()),
+                );
+            }
         };
         let scratch_provider = AlicloudProvider::new(std::sync::Arc::from(scratch));
-        let outcome = apply::apply(ws, &planned, &scratch_provider, &mut NullSink, &ApplyOptions { parallelism: 1, stop: None });
+        let outcome = apply::apply(
+            ws,
+            &planned,
+            &scratch_provider,
+            &mut NullSink,
+            &ApplyOptions {
+                parallelism: 1,
+                stop: None,
+            },
+        );
         if !outcome.failed.is_empty() {
             ui.errors(&outcome.failed, &ws.config.sources);
-            eprintln!("Planning failed: {} planned action(s) would be refused by the cloud. Nothing was changed.", outcome.failed.len());
+            eprintln!(
+                "Planning failed: {} planned action(s) would be refused by the cloud. Nothing was changed.",
+                outcome.failed.len()
+            );
             return None;
         }
     }
@@ -91,11 +125,19 @@ pub fn make_plan(ui: &Ui, ws: &Workspace, refresh: bool, mode: PlanMode) -> Opti
 /// command holds, or else taken for the moment when it is free; when a running command holds
 /// it, its operations are in flight, not unfinished, and are left alone. Reports on stderr.
 /// `None` on failure (printed); otherwise whether the state changed.
-pub fn reconcile(ui: &Ui, ws: &Workspace, state: &mut SqliteState, provider: &AlicloudProvider) -> Option<bool> {
+pub fn reconcile(
+    ui: &Ui,
+    ws: &Workspace,
+    state: &mut SqliteState,
+    provider: &AlicloudProvider,
+) -> Option<bool> {
     let intents = match state.intents() {
         Ok(i) => i,
         Err(e) => {
-            ui.errors(&[Diagnostic::error("Cannot read the state").detail(e.to_string())], &ws.config.sources);
+            ui.errors(
+                &[Diagnostic::error("Cannot read the state").detail(e.to_string())],
+                &ws.config.sources,
+            );
             return None;
         }
     };
@@ -123,7 +165,10 @@ pub fn reconcile(ui: &Ui, ws: &Workspace, state: &mut SqliteState, provider: &Al
             }
         },
     };
-    eprintln!("Reconciling {} unfinished operation(s) of an interrupted run with the cloud...", intents.len());
+    eprintln!(
+        "Reconciling {} unfinished operation(s) of an interrupted run with the cloud...",
+        intents.len()
+    );
     state.start_run("reconcile");
     match apply::reconcile::reconcile(state, provider, may_delete) {
         Ok(report) => {
@@ -143,7 +188,12 @@ pub fn reconcile(ui: &Ui, ws: &Workspace, state: &mut SqliteState, provider: &Al
 
 /// For `apply FILE`: settles unfinished operations first; a saved plan made before them no
 /// longer matches the state and is refused (printed). False when the apply must not go on.
-pub fn reconcile_for_saved_plan(ui: &Ui, ws: &Workspace, state: &mut SqliteState, provider: &AlicloudProvider) -> bool {
+pub fn reconcile_for_saved_plan(
+    ui: &Ui,
+    ws: &Workspace,
+    state: &mut SqliteState,
+    provider: &AlicloudProvider,
+) -> bool {
     match reconcile(ui, ws, state, provider) {
         None => false,
         Some(false) => true,
@@ -160,7 +210,9 @@ pub fn reconcile_for_saved_plan(ui: &Ui, ws: &Workspace, state: &mut SqliteState
 }
 
 pub fn open_state_only(ui: &Ui, dir: &Path) -> Option<crate::state::sqlite::SqliteState> {
-    let config = crate::config::load_dir(dir).map(|l| l.config).unwrap_or_default();
+    let config = crate::config::load_dir(dir)
+        .map(|l| l.config)
+        .unwrap_or_default();
     match workspace::open_state(&workspace::state_path(dir, &config)) {
         Ok(s) => Some(s),
         Err(d) => {
@@ -169,4 +221,3 @@ pub fn open_state_only(ui: &Ui, dir: &Path) -> Option<crate::state::sqlite::Sqli
         }
     }
 }
-

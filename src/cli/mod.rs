@@ -18,7 +18,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "eipform", version, about = "Declarative provisioning of Alibaba Cloud Elastic IP addresses")]
+#[command(
+    name = "eipform",
+    version,
+    about = "Declarative provisioning of Alibaba Cloud Elastic IP addresses"
+)]
 pub struct Cli {
     /// Work in DIR instead of the current directory (like Terraform's -chdir).
     #[arg(long, global = true, value_name = "DIR")]
@@ -67,7 +71,11 @@ pub struct FormatOpts {
 
 impl FormatOpts {
     pub fn format(&self) -> crate::render::Format {
-        if self.json { crate::render::Format::Json } else { self.format.unwrap_or_default() }
+        if self.json {
+            crate::render::Format::Json
+        } else {
+            self.format.unwrap_or_default()
+        }
     }
 }
 
@@ -228,7 +236,8 @@ pub enum StateCommand {
 fn parse_lock_timeout(s: &str) -> Result<std::time::Duration, String> {
     match s.trim() {
         "0" => Ok(std::time::Duration::ZERO),
-        t => humantime::parse_duration(t).map_err(|e| format!("{e} (expected a duration such as 30s or 5m)")),
+        t => humantime::parse_duration(t)
+            .map_err(|e| format!("{e} (expected a duration such as 30s or 5m)")),
     }
 }
 

@@ -27,12 +27,20 @@ pub struct PlanArgs {
 }
 
 /// Renders a plan in `format`; `prior` is the (refreshed) state it was made against.
-pub(super) fn render_plan(plan: &Plan, prior: &[ResourceState], prior_outputs: &[OutputState], format: Format, color: bool) -> String {
+pub(super) fn render_plan(
+    plan: &Plan,
+    prior: &[ResourceState],
+    prior_outputs: &[OutputState],
+    format: Format,
+    color: bool,
+) -> String {
     match format {
         Format::Human => render::human::plan(plan, color),
         Format::Markdown => render::markdown::plan(plan),
         Format::Json => {
-            let mut s = serde_json::to_string_pretty(&render::json::plan(plan, prior, prior_outputs)).unwrap_or_default();
+            let mut s =
+                serde_json::to_string_pretty(&render::json::plan(plan, prior, prior_outputs))
+                    .unwrap_or_default();
             s.push('\n');
             s
         }
@@ -66,18 +74,46 @@ pub fn plan_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, args: &PlanArgs) -> i32 {
     {
         return code;
     }
-    let Some(ws) = load(ui, dir, &opts.vars) else { return 1 };
-    let mode = if args.refresh_only { PlanMode::RefreshOnly } else { PlanMode::Normal };
-    let Some((planned, state, ..)) = make_plan(ui, &ws, opts.refresh, mode) else { return 1 };
+    let Some(ws) = load(ui, dir, &opts.vars) else {
+        return 1;
+    };
+    let mode = if args.refresh_only {
+        PlanMode::RefreshOnly
+    } else {
+        PlanMode::Normal
+    };
+    let Some((planned, state, ..)) = make_plan(ui, &ws, opts.refresh, mode) else {
+        return 1;
+    };
     // The process exits after the command: freeing a large plan only costs time (issue 7).
     let planned = std::mem::ManuallyDrop::new(planned);
     let (meta, prior_outputs) = match (state.meta(), state.outputs()) {
         (Ok(m), Ok(o)) => (m, o),
-        (Err(e), _) | (_, Err(e)) => return error(ui, Diagnostic::error("Cannot read the state").detail(e.to_string())),
+        (Err(e), _) | (_, Err(e)) => {
+            return error(
+                ui,
+                Diagnostic::error("Cannot read the state").detail(e.to_string()),
+            );
+        }
     };
-    print!("{}", render_plan(&planned.plan, &sorted_prior(&planned), &prior_outputs, args.format, ui.color));
+    print!(
+        "{}",
+        render_plan(
+            &planned.plan,
+            &sorted_prior(&planned),
+            &prior_outputs,
+            args.format,
+            ui.color
+        )
+    );
     if let Some(out) = &args.out {
-        let file = PlanFile::new(&ws, &super::common::var_args(&opts.vars), &meta, &planned, &prior_outputs);
+        let file = PlanFile::new(
+            &ws,
+            &super::common::var_args(&opts.vars),
+            &meta,
+            &planned,
+            &prior_outputs,
+        );
         if let Err(d) = file.write(&dir.join(out)) {
             return error(ui, d);
         }
@@ -86,7 +122,11 @@ pub fn plan_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, args: &PlanArgs) -> i32 {
             out.display()
         );
         // Machine-readable output stays alone on stdout.
-        if args.format == Format::Human { print!("{note}") } else { eprint!("{note}") }
+        if args.format == Format::Human {
+            print!("{note}")
+        } else {
+            eprint!("{note}")
+        }
     }
     let plan = &planned.plan;
     if !args.detailed {
@@ -99,7 +139,9 @@ pub fn plan_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, args: &PlanArgs) -> i32 {
     if outputs || !plan.drift.is_empty() {
         let what = match (outputs, plan.drift.is_empty()) {
             (true, true) => "only output values change",
-            (true, false) => "only output values and objects changed outside eipform (drift) differ",
+            (true, false) => {
+                "only output values and objects changed outside eipform (drift) differ"
+            }
             _ => "the only differences are changes made outside eipform (drift)",
         };
         eprintln!(
@@ -112,10 +154,14 @@ pub fn plan_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, args: &PlanArgs) -> i32 {
 /// Asks `question`; `Err` when there is no terminal to ask on.
 fn confirm(what: &str, question: &str, explain: &str) -> Result<bool, ()> {
     if !std::io::stdin().is_terminal() {
-        eprintln!("Error: {what} needs confirmation, but there is no terminal to ask on.\n\nRun it with --auto-approve to {what} without asking.");
+        eprintln!(
+            "Error: {what} needs confirmation, but there is no terminal to ask on.\n\nRun it with --auto-approve to {what} without asking."
+        );
         return Err(());
     }
-    print!("\n{question}\n  {explain}\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ");
+    print!(
+        "\n{question}\n  {explain}\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: "
+    );
     let _ = std::io::stdout().flush();
     let mut line = String::new();
     if std::io::stdin().lock().read_line(&mut line).is_err() {
@@ -124,14 +170,26 @@ fn confirm(what: &str, question: &str, explain: &str) -> Result<bool, ()> {
     Ok(line.trim() == "yes")
 }
 
-pub fn apply_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, mode: PlanMode, auto_approve: bool, parallelism: usize) -> i32 {
+pub fn apply_cmd(
+    ui: &Ui,
+    dir: &Path,
+    opts: &PlanOpts,
+    mode: PlanMode,
+    auto_approve: bool,
+    parallelism: usize,
+) -> i32 {
     if mode == PlanMode::RefreshOnly
         && let Some(code) = refresh_conflict(ui, opts)
     {
         return code;
     }
-    let Some(ws) = load(ui, dir, &opts.vars) else { return 1 };
-    let Some((planned, mut state, provider, _cloud)) = make_plan(ui, &ws, opts.refresh, mode) else { return 1 };
+    let Some(ws) = load(ui, dir, &opts.vars) else {
+        return 1;
+    };
+    let Some((planned, mut state, provider, _cloud)) = make_plan(ui, &ws, opts.refresh, mode)
+    else {
+        return 1;
+    };
     // The process exits after the command: freeing a large plan only costs time (issue 7).
     let planned = std::mem::ManuallyDrop::new(planned);
     print!("{}", render::human::plan(&planned.plan, ui.color));
@@ -157,16 +215,35 @@ pub fn apply_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, mode: PlanMode, auto_appr
     }
     let outputs_only = !planned.plan.has_actions();
     // Objects deleted outside eipform and no longer configured are forgotten by apply.
-    let forgets = planned.plan.drift.iter().any(|d| d.after.is_none() && !planned.instances.contains_key(&d.addr));
+    let forgets = planned
+        .plan
+        .drift
+        .iter()
+        .any(|d| d.after.is_none() && !planned.instances.contains_key(&d.addr));
     if outputs_only && planned.plan.outputs.is_empty() && !forgets {
         return 0;
     }
     if !auto_approve && !outputs_only {
-        let what = if mode == PlanMode::Destroy { "destroy" } else { "apply" };
-        match confirm(what, "Do you want to perform these actions?", "eipform will perform the actions described above.") {
+        let what = if mode == PlanMode::Destroy {
+            "destroy"
+        } else {
+            "apply"
+        };
+        match confirm(
+            what,
+            "Do you want to perform these actions?",
+            "eipform will perform the actions described above.",
+        ) {
             Ok(true) => {}
             Ok(false) => {
-                eprintln!("\nError: {} cancelled.", if mode == PlanMode::Destroy { "Destroy" } else { "Apply" });
+                eprintln!(
+                    "\nError: {} cancelled.",
+                    if mode == PlanMode::Destroy {
+                        "Destroy"
+                    } else {
+                        "Apply"
+                    }
+                );
                 return 1;
             }
             Err(()) => return 1,
@@ -177,7 +254,14 @@ pub fn apply_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, mode: PlanMode, auto_appr
 
 /// `eipform apply FILE`: checks the saved plan against the state and the configuration, plans
 /// again from the saved state, verifies the result is the saved plan, and applies it.
-pub fn apply_saved(ui: &Ui, dir: &Path, opts: &PlanOpts, path: &Path, refresh_only: bool, parallelism: usize) -> i32 {
+pub fn apply_saved(
+    ui: &Ui,
+    dir: &Path,
+    opts: &PlanOpts,
+    path: &Path,
+    refresh_only: bool,
+    parallelism: usize,
+) -> i32 {
     if !opts.vars.vars.is_empty() || !opts.vars.var_files.is_empty() {
         return error(
             ui,
@@ -196,8 +280,13 @@ pub fn apply_saved(ui: &Ui, dir: &Path, opts: &PlanOpts, path: &Path, refresh_on
         Ok(f) => f,
         Err(d) => return error(ui, d),
     };
-    let vars = VarOpts { vars: file.var_args.vars.clone(), var_files: file.var_args.var_files.clone() };
-    let Some(ws) = load(ui, dir, &vars) else { return 1 };
+    let vars = VarOpts {
+        vars: file.var_args.vars.clone(),
+        var_files: file.var_args.var_files.clone(),
+    };
+    let Some(ws) = load(ui, dir, &vars) else {
+        return 1;
+    };
     let fail = |d: Diagnostic| {
         ui.errors(&[d], &ws.config.sources);
         1
@@ -238,7 +327,10 @@ pub fn apply_saved(ui: &Ui, dir: &Path, opts: &PlanOpts, path: &Path, refresh_on
 pub fn show_saved(ui: &Ui, dir: &Path, path: &Path, format: Format) -> i32 {
     match PlanFile::read(&dir.join(path)) {
         Ok(f) => {
-            print!("{}", render_plan(&f.plan, &f.prior, &f.prior_outputs, format, ui.color));
+            print!(
+                "{}",
+                render_plan(&f.plan, &f.prior, &f.prior_outputs, format, ui.color)
+            );
             0
         }
         Err(d) => error(ui, d),
@@ -251,25 +343,55 @@ fn accept_drift(ui: &Ui, planned: &Planned, state: &mut SqliteState) -> i32 {
     match planner::accept_drift(&planned.plan.drift, &planned.prior, state) {
         Ok((updated, removed)) => {
             println!("\nApply complete! Resources: 0 added, 0 changed, 0 destroyed.");
-            println!("State updated from the cloud: {updated} refreshed, {removed} removed (deleted outside eipform).");
+            println!(
+                "State updated from the cloud: {updated} refreshed, {removed} removed (deleted outside eipform)."
+            );
             0
         }
         Err(e) => error(
             ui,
-            Diagnostic::error("Failed to update the state").detail(format!("{e}. The resources recorded before the failure are kept.")),
+            Diagnostic::error("Failed to update the state").detail(format!(
+                "{e}. The resources recorded before the failure are kept."
+            )),
         ),
     }
 }
 
-fn run_apply(ui: &Ui, ws: &Workspace, planned: &Planned, state: &mut SqliteState, provider: &AlicloudProvider, mode: PlanMode, parallelism: usize) -> i32 {
-    state.set_command(if mode == PlanMode::Destroy { "destroy" } else { "apply" });
+fn run_apply(
+    ui: &Ui,
+    ws: &Workspace,
+    planned: &Planned,
+    state: &mut SqliteState,
+    provider: &AlicloudProvider,
+    mode: PlanMode,
+    parallelism: usize,
+) -> i32 {
+    state.set_command(if mode == PlanMode::Destroy {
+        "destroy"
+    } else {
+        "apply"
+    });
     if let Err(d) = crate::plan::imports::commit_planned(ws, planned, provider, state) {
         ui.errors(&[d], &ws.config.sources);
         return 1;
     }
-    let outcome = apply::apply(ws, planned, provider, state, &ApplyOptions { parallelism, stop: super::signals::apply_stop() });
+    let outcome = apply::apply(
+        ws,
+        planned,
+        provider,
+        state,
+        &ApplyOptions {
+            parallelism,
+            stop: super::signals::apply_stop(),
+        },
+    );
     // Record the run's own side effects (an association changes its EIP) so they are not drift.
-    let touched: Vec<ResourceAddress> = outcome.applied.iter().filter(|(_, a)| *a != Action::Delete).map(|(a, _)| a.clone()).collect();
+    let touched: Vec<ResourceAddress> = outcome
+        .applied
+        .iter()
+        .filter(|(_, a)| *a != Action::Delete)
+        .map(|(a, _)| a.clone())
+        .collect();
     if let Err(e) = apply::settle::settle(state, provider, &touched) {
         eprintln!("Warning: could not re-read the applied resources: {e}");
     }
@@ -312,13 +434,19 @@ fn run_apply(ui: &Ui, ws: &Workspace, planned: &Planned, state: &mut SqliteState
     if mode == PlanMode::Destroy {
         println!("\nDestroy complete! Resources: {destroy} destroyed.");
     } else {
-        println!("\nApply complete! Resources: {add} added, {change} changed, {destroy} destroyed.");
+        println!(
+            "\nApply complete! Resources: {add} added, {change} changed, {destroy} destroyed."
+        );
         if let Ok(outputs) = state.outputs()
             && !outputs.is_empty()
         {
             println!("\nOutputs:\n");
             for o in outputs {
-                let v = if o.sensitive { "<sensitive>".to_string() } else { render::value::inline(&o.value) };
+                let v = if o.sensitive {
+                    "<sensitive>".to_string()
+                } else {
+                    render::value::inline(&o.value)
+                };
                 println!("{} = {v}", o.name);
             }
         }
@@ -327,12 +455,19 @@ fn run_apply(ui: &Ui, ws: &Workspace, planned: &Planned, state: &mut SqliteState
 }
 
 fn progress_line(addr: &ResourceAddress, action: Action, state: &SqliteState) -> String {
-    let id = state.get(addr).ok().flatten().map(|r| r.id).unwrap_or_default();
+    let id = state
+        .get(addr)
+        .ok()
+        .flatten()
+        .map(|r| r.id)
+        .unwrap_or_default();
     match action {
         Action::Create => format!("{addr}: Creation complete [id={id}]"),
         Action::Update => format!("{addr}: Modifications complete [id={id}]"),
         Action::Delete => format!("{addr}: Destruction complete"),
-        Action::DeleteThenCreate | Action::CreateThenDelete => format!("{addr}: Replacement complete [id={id}]"),
+        Action::DeleteThenCreate | Action::CreateThenDelete => {
+            format!("{addr}: Replacement complete [id={id}]")
+        }
         _ => format!("{addr}: done"),
     }
 }

@@ -9,7 +9,8 @@ use crate::plan::model::PlanMode;
 
 pub fn run(cli: Cli) -> i32 {
     let dir = cli.chdir.clone().unwrap_or_else(|| PathBuf::from("."));
-    let color = !cli.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
+    let color =
+        !cli.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
     let ui = Ui { color };
     if !dir.is_dir() {
         eprintln!("Error: --chdir {}: no such directory", dir.display());
@@ -20,34 +21,98 @@ pub fn run(cli: Cli) -> i32 {
     let lock = |op: &str| super::lock::acquire(&dir, op, lock_timeout);
     match cli.command {
         Command::Validate { json } => super::validate_cmd::validate(&ui, &dir, json),
-        Command::Plan { opts, detailed_exitcode, out, refresh_only, format } => {
-            let args = super::plan_cmd::PlanArgs { detailed: detailed_exitcode, out, refresh_only, format: format.format() };
+        Command::Plan {
+            opts,
+            detailed_exitcode,
+            out,
+            refresh_only,
+            format,
+        } => {
+            let args = super::plan_cmd::PlanArgs {
+                detailed: detailed_exitcode,
+                out,
+                refresh_only,
+                format: format.format(),
+            };
             super::plan_cmd::plan_cmd(&ui, &dir, &opts, &args)
         }
-        Command::Apply { opts, auto_approve: _, parallelism, refresh_only, plan_file: Some(file) } => {
+        Command::Apply {
+            opts,
+            auto_approve: _,
+            parallelism,
+            refresh_only,
+            plan_file: Some(file),
+        } => {
             let Ok(_lock) = lock("apply") else { return 1 };
             super::plan_cmd::apply_saved(&ui, &dir, &opts, &file, refresh_only, parallelism)
         }
-        Command::Apply { opts, auto_approve, parallelism, refresh_only, plan_file: None } => {
-            let mode = if refresh_only { PlanMode::RefreshOnly } else { PlanMode::Normal };
+        Command::Apply {
+            opts,
+            auto_approve,
+            parallelism,
+            refresh_only,
+            plan_file: None,
+        } => {
+            let mode = if refresh_only {
+                PlanMode::RefreshOnly
+            } else {
+                PlanMode::Normal
+            };
             let Ok(_lock) = lock("apply") else { return 1 };
             super::plan_cmd::apply_cmd(&ui, &dir, &opts, mode, auto_approve, parallelism)
         }
-        Command::Destroy { vars, auto_approve, parallelism } => {
-            let opts = PlanOpts { vars, refresh: true };
+        Command::Destroy {
+            vars,
+            auto_approve,
+            parallelism,
+        } => {
+            let opts = PlanOpts {
+                vars,
+                refresh: true,
+            };
             let Ok(_lock) = lock("destroy") else { return 1 };
-            super::plan_cmd::apply_cmd(&ui, &dir, &opts, PlanMode::Destroy, auto_approve, parallelism)
+            super::plan_cmd::apply_cmd(
+                &ui,
+                &dir,
+                &opts,
+                PlanMode::Destroy,
+                auto_approve,
+                parallelism,
+            )
         }
         Command::Show { file: None, format } => super::state_cmd::show(&ui, &dir, format.format()),
-        Command::Show { file: Some(file), format } => super::plan_cmd::show_saved(&ui, &dir, &file, format.format()),
+        Command::Show {
+            file: Some(file),
+            format,
+        } => super::plan_cmd::show_saved(&ui, &dir, &file, format.format()),
         Command::Drift { format } => super::drift_cmd::drift(&ui, &dir, format.format()),
-        Command::Output { json, name } => super::output_cmd::output(&ui, &dir, json, name.as_deref()),
+        Command::Output { json, name } => {
+            super::output_cmd::output(&ui, &dir, json, name.as_deref())
+        }
         Command::Graph => super::graph_cmd::graph(&ui, &dir),
         Command::State { command } => super::state_cmd::state_cmd(&ui, &dir, command, lock_timeout),
         Command::ForceUnlock { lock_id } => super::lock::force_unlock(&dir, &lock_id),
-        Command::Fmt { check, diff, recursive, paths } => {
-            let paths = if paths.is_empty() { vec![dir.clone()] } else { paths.into_iter().map(|p| if p.is_absolute() { p } else { dir.join(p) }).collect() };
-            let opts = crate::fmt::FmtOptions { check, diff, recursive, write: !check, paths };
+        Command::Fmt {
+            check,
+            diff,
+            recursive,
+            paths,
+        } => {
+            let paths = if paths.is_empty() {
+                vec![dir.clone()]
+            } else {
+                paths
+                    .into_iter()
+                    .map(|p| if p.is_absolute() { p } else { dir.join(p) })
+                    .collect()
+            };
+            let opts = crate::fmt::FmtOptions {
+                check,
+                diff,
+                recursive,
+                write: !check,
+                paths,
+            };
             crate::fmt::run(&opts, &mut std::io::stdout(), &mut std::io::stderr())
         }
         Command::Cloud { command } => super::cloud_cmd::run(&dir, command),
@@ -57,4 +122,3 @@ pub fn run(cli: Cli) -> i32 {
         }
     }
 }
-

@@ -35,4 +35,3 @@ pub fn validate(ui: &Ui, dir: &Path, json: bool) -> i32 {
     }
     if valid { 0 } else { 1 }
 }
-

@@ -106,14 +106,19 @@ pub fn required<'p>(params: &'p Params, name: &str) -> Result<&'p str, CloudErro
         Some(v) if !v.is_empty() => Ok(v),
         _ => Err(CloudError::new(
             "MissingParameter",
-            format!("The input parameter \"{name}\" that is mandatory for processing this request is not supplied."),
+            format!(
+                "The input parameter \"{name}\" that is mandatory for processing this request is not supplied."
+            ),
         )),
     }
 }
 
 /// Reads an optional, non-empty parameter.
 pub fn optional<'p>(params: &'p Params, name: &str) -> Option<&'p str> {
-    params.get(name).map(String::as_str).filter(|v| !v.is_empty())
+    params
+        .get(name)
+        .map(String::as_str)
+        .filter(|v| !v.is_empty())
 }
 
 /// Reads a repeated parameter (`Name.1`, `Name.2`, ...).

@@ -13,7 +13,11 @@ use crate::diag::Diagnostic;
 /// Loads every `*.tf` file of `dir`, in name order.
 pub fn load_dir(dir: &Path) -> Result<Loaded, Diagnostic> {
     let entries = std::fs::read_dir(dir).map_err(|e| {
-        Diagnostic::error(format!("Cannot read the configuration directory {}", dir.display())).detail(e.to_string())
+        Diagnostic::error(format!(
+            "Cannot read the configuration directory {}",
+            dir.display()
+        ))
+        .detail(e.to_string())
     })?;
     let mut names: Vec<String> = entries
         .filter_map(|e| e.ok())
@@ -35,7 +39,10 @@ pub fn load_dir(dir: &Path) -> Result<Loaded, Diagnostic> {
 
 /// Loads configuration from `(file name, text)` pairs.
 pub fn load_files(files: &[(String, String)]) -> Loaded {
-    let mut loader = Loader { config: Config::default(), diags: Vec::new() };
+    let mut loader = Loader {
+        config: Config::default(),
+        diags: Vec::new(),
+    };
     for (name, text) in files {
         let file = loader.config.sources.add(name, text);
         match hcl_edit::parser::parse_body(text) {
@@ -44,20 +51,36 @@ pub fn load_files(files: &[(String, String)]) -> Loaded {
         }
     }
     super::validate::check(&loader.config, &mut loader.diags);
-    Loaded { config: loader.config, diags: loader.diags }
+    Loaded {
+        config: loader.config,
+        diags: loader.diags,
+    }
 }
 
 fn parse_error(file: &Arc<str>, text: &str, e: &hcl_edit::parser::Error) -> Diagnostic {
     let loc = e.location();
     let offset = loc.offset().min(text.len());
-    let end = text[offset..].find('\n').map(|i| offset + i).unwrap_or(text.len()).max(offset);
-    let mut detail = format!("{} (line {}, column {})", e.message(), loc.line(), loc.column());
+    let end = text[offset..]
+        .find('\n')
+        .map(|i| offset + i)
+        .unwrap_or(text.len())
+        .max(offset);
+    let mut detail = format!(
+        "{} (line {}, column {})",
+        e.message(),
+        loc.line(),
+        loc.column()
+    );
     if offset == 0 && e.message().contains("unexpected") {
         detail.push_str(". Check for an unclosed `{`, `[`, `(` or string further down the file.");
     }
-    Diagnostic::error("Invalid HCL syntax")
-        .detail(detail)
-        .at(Some(SourceRange { file: file.clone(), span: offset..end.max(offset + 1).min(text.len().max(offset)) }), e.message().to_string())
+    Diagnostic::error("Invalid HCL syntax").detail(detail).at(
+        Some(SourceRange {
+            file: file.clone(),
+            span: offset..end.max(offset + 1).min(text.len().max(offset)),
+        }),
+        e.message().to_string(),
+    )
 }
 
 struct Loader {
@@ -66,7 +89,10 @@ struct Loader {
 }
 
 pub(crate) fn range(file: &Arc<str>, span: Option<std::ops::Range<usize>>) -> SourceRange {
-    SourceRange { file: file.clone(), span: span.unwrap_or(0..0) }
+    SourceRange {
+        file: file.clone(),
+        span: span.unwrap_or(0..0),
+    }
 }
 
 /// The header of a block: from its identifier to the end of its last label.
@@ -79,7 +105,10 @@ fn header_range(file: &Arc<str>, b: &Block) -> SourceRange {
         .or_else(|| b.ident.span())
         .map(|s| s.end)
         .unwrap_or(start);
-    SourceRange { file: file.clone(), span: start..end }
+    SourceRange {
+        file: file.clone(),
+        span: start..end,
+    }
 }
 
 /// Reads a body into attributes and nested blocks, reporting duplicates.
@@ -118,7 +147,11 @@ pub(crate) fn read_body(file: &Arc<str>, body: &EditBody, diags: &mut Vec<Diagno
 
 /// The source text of an expression (for references in `depends_on` and friends).
 pub(crate) fn expr_text(text: &str, e: &Expression) -> String {
-    e.span().and_then(|s| text.get(s)).unwrap_or_default().trim().to_string()
+    e.span()
+        .and_then(|s| text.get(s))
+        .unwrap_or_default()
+        .trim()
+        .to_string()
 }
 
 /// A literal string value, if the expression is one (`"x"` or a template without interpolation).
@@ -147,7 +180,12 @@ fn literal_bool(e: &Expression) -> Option<bool> {
 }
 
 /// The elements of a list expression as reference texts (`depends_on = [a.b, c.d]`).
-fn reference_list(file: &Arc<str>, text: &str, attr: &Attr, diags: &mut Vec<Diagnostic>) -> Vec<(String, SourceRange)> {
+fn reference_list(
+    file: &Arc<str>,
+    text: &str,
+    attr: &Attr,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<(String, SourceRange)> {
     match &attr.expr {
         Expression::Array(items) => items
             .iter()
@@ -156,7 +194,10 @@ fn reference_list(file: &Arc<str>, text: &str, attr: &Attr, diags: &mut Vec<Diag
         _ => {
             diags.push(
                 Diagnostic::error("Invalid expression")
-                    .detail(format!("\"{}\" must be a list of references, like [alicloud_vpc.main].", attr.name))
+                    .detail(format!(
+                        "\"{}\" must be a list of references, like [alicloud_vpc.main].",
+                        attr.name
+                    ))
                     .at(Some(attr.range.clone()), "expected a list of references"),
             );
             Vec::new()
@@ -181,15 +222,27 @@ impl Loader {
         }
     }
 
-    fn labels(&mut self, file: &Arc<str>, b: &Block, want: usize, what: &str) -> Option<Vec<String>> {
+    fn labels(
+        &mut self,
+        file: &Arc<str>,
+        b: &Block,
+        want: usize,
+        what: &str,
+    ) -> Option<Vec<String>> {
         let labels: Vec<String> = b.labels.iter().map(|l| l.as_str().to_string()).collect();
         if labels.len() == want {
             return Some(labels);
         }
         self.diags.push(
             Diagnostic::error(format!("Invalid {} block", b.ident.as_str()))
-                .detail(format!("A {} block needs {want} label(s): {what}.", b.ident.as_str()))
-                .at(Some(header_range(file, b)), format!("expected {want} label(s)")),
+                .detail(format!(
+                    "A {} block needs {want} label(s): {what}.",
+                    b.ident.as_str()
+                ))
+                .at(
+                    Some(header_range(file, b)),
+                    format!("expected {want} label(s)"),
+                ),
         );
         None
     }
@@ -288,22 +341,23 @@ impl Loader {
                         );
                         continue;
                     }
-                    match nb.body.attrs.get("path") {
-                        Some(p) => match literal_string(&p.expr) {
+                    if let Some(p) = nb.body.attrs.get("path") {
+                        match literal_string(&p.expr) {
                             Some(s) => self.config.backend_path = Some(s),
                             None => self.diags.push(
                                 Diagnostic::error("Invalid backend path")
                                     .detail("The backend path must be a literal string.")
                                     .at(Some(p.range.clone()), "must be a literal string"),
                             ),
-                        },
-                        None => {}
+                        }
                     }
                 }
                 "required_providers" | "cloud" | "experiments" | "provider_meta" => {}
                 other => self.diags.push(
                     Diagnostic::error("Unsupported block type")
-                        .detail(format!("Blocks of type \"{other}\" are not expected in a terraform block."))
+                        .detail(format!(
+                            "Blocks of type \"{other}\" are not expected in a terraform block."
+                        ))
                         .at(Some(nb.range.clone()), "unsupported block"),
                 ),
             }
@@ -319,10 +373,21 @@ impl Loader {
             .filter_map(|nb| self.condition(nb))
             .collect();
         for key in body.attrs.keys() {
-            if !["default", "type", "description", "sensitive", "nullable", "ephemeral"].contains(&key.as_str()) {
+            if ![
+                "default",
+                "type",
+                "description",
+                "sensitive",
+                "nullable",
+                "ephemeral",
+            ]
+            .contains(&key.as_str())
+            {
                 self.diags.push(
                     Diagnostic::error("Unsupported argument")
-                        .detail(format!("An argument named \"{key}\" is not expected in a variable block."))
+                        .detail(format!(
+                            "An argument named \"{key}\" is not expected in a variable block."
+                        ))
                         .at(Some(body.attrs[key].key_range.clone()), "not expected here"),
                 );
             }
@@ -331,9 +396,20 @@ impl Loader {
             name: name.to_string(),
             default: body.attrs.get("default").cloned(),
             ty: body.attrs.get("type").cloned(),
-            description: body.attrs.get("description").and_then(|a| literal_string(&a.expr)),
-            sensitive: body.attrs.get("sensitive").and_then(|a| literal_bool(&a.expr)).unwrap_or(false),
-            nullable: body.attrs.get("nullable").and_then(|a| literal_bool(&a.expr)).unwrap_or(true),
+            description: body
+                .attrs
+                .get("description")
+                .and_then(|a| literal_string(&a.expr)),
+            sensitive: body
+                .attrs
+                .get("sensitive")
+                .and_then(|a| literal_bool(&a.expr))
+                .unwrap_or(false),
+            nullable: body
+                .attrs
+                .get("nullable")
+                .and_then(|a| literal_bool(&a.expr))
+                .unwrap_or(true),
             validations,
             range: header_range(file, b),
         };
@@ -349,8 +425,14 @@ impl Loader {
     }
 
     fn condition(&mut self, nb: &NestedBlock) -> Option<Condition> {
-        match (nb.body.attrs.get("condition"), nb.body.attrs.get("error_message")) {
-            (Some(c), Some(m)) => Some(Condition { condition: c.clone(), error_message: m.clone() }),
+        match (
+            nb.body.attrs.get("condition"),
+            nb.body.attrs.get("error_message"),
+        ) {
+            (Some(c), Some(m)) => Some(Condition {
+                condition: c.clone(),
+                error_message: m.clone(),
+            }),
             _ => {
                 self.diags.push(
                     Diagnostic::error(format!("Invalid {} block", nb.name))
@@ -377,8 +459,15 @@ impl Loader {
         let out = Output {
             name: name.to_string(),
             value: body.attrs.get("value").cloned(),
-            description: body.attrs.get("description").and_then(|a| literal_string(&a.expr)),
-            sensitive: body.attrs.get("sensitive").and_then(|a| literal_bool(&a.expr)).unwrap_or(false),
+            description: body
+                .attrs
+                .get("description")
+                .and_then(|a| literal_string(&a.expr)),
+            sensitive: body
+                .attrs
+                .get("sensitive")
+                .and_then(|a| literal_bool(&a.expr))
+                .unwrap_or(false),
             depends_on,
             preconditions,
             range: header_range(file, b),
@@ -401,9 +490,21 @@ impl Loader {
         }
     }
 
-    fn resource(&mut self, file: &Arc<str>, text: &str, b: &Block, mode: Mode, rtype: &str, name: &str) {
+    fn resource(
+        &mut self,
+        file: &Arc<str>,
+        text: &str,
+        b: &Block,
+        mode: Mode,
+        rtype: &str,
+        name: &str,
+    ) {
         let mut body = read_body(file, &b.body, &mut self.diags);
-        let addr = BlockAddress { mode, rtype: rtype.to_string(), name: name.to_string() };
+        let addr = BlockAddress {
+            mode,
+            rtype: rtype.to_string(),
+            name: name.to_string(),
+        };
         let count = body.attrs.shift_remove("count");
         let for_each = body.attrs.shift_remove("for_each");
         let depends_on = body
@@ -411,7 +512,10 @@ impl Loader {
             .shift_remove("depends_on")
             .map(|d| reference_list(file, text, &d, &mut self.diags))
             .unwrap_or_default();
-        let provider = body.attrs.shift_remove("provider").map(|p| (expr_text(text, &p.expr), p.range.clone()));
+        let provider = body
+            .attrs
+            .shift_remove("provider")
+            .map(|p| (expr_text(text, &p.expr), p.range.clone()));
         if count.is_some() && for_each.is_some() {
             self.diags.push(
                 Diagnostic::error("Invalid combination of \"count\" and \"for_each\"")
@@ -491,16 +595,27 @@ impl Loader {
                 "postcondition" => lc.postconditions.extend(self.condition(c)),
                 other => self.diags.push(
                     Diagnostic::error("Unsupported block type")
-                        .detail(format!("Blocks of type \"{other}\" are not expected in a lifecycle block."))
+                        .detail(format!(
+                            "Blocks of type \"{other}\" are not expected in a lifecycle block."
+                        ))
                         .at(Some(c.range.clone()), "unsupported block"),
                 ),
             }
         }
         for (k, a) in &nb.body.attrs {
-            if !["prevent_destroy", "create_before_destroy", "ignore_changes", "replace_triggered_by"].contains(&k.as_str()) {
+            if ![
+                "prevent_destroy",
+                "create_before_destroy",
+                "ignore_changes",
+                "replace_triggered_by",
+            ]
+            .contains(&k.as_str())
+            {
                 self.diags.push(
                     Diagnostic::error("Unsupported argument")
-                        .detail(format!("An argument named \"{k}\" is not expected in a lifecycle block."))
+                        .detail(format!(
+                            "An argument named \"{k}\" is not expected in a lifecycle block."
+                        ))
                         .at(Some(a.key_range.clone()), "not expected here"),
                 );
             }

@@ -168,7 +168,9 @@ pub struct Config {
 
 impl Config {
     pub fn managed(&self) -> impl Iterator<Item = &ResourceBlock> {
-        self.resources.iter().filter(|r| r.addr.mode == Mode::Managed)
+        self.resources
+            .iter()
+            .filter(|r| r.addr.mode == Mode::Managed)
     }
 
     pub fn find(&self, addr: &BlockAddress) -> Option<&ResourceBlock> {

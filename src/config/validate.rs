@@ -10,10 +10,13 @@ use crate::diag::Diagnostic;
 use crate::schema::{self, BlockSchema, ResourceSchema};
 
 pub(super) fn check(config: &Config, diags: &mut Vec<Diagnostic>) {
-    let mut seen: HashMap<&crate::addr::BlockAddress, &ResourceBlock> = HashMap::with_capacity(config.resources.len());
+    let mut seen: HashMap<&crate::addr::BlockAddress, &ResourceBlock> =
+        HashMap::with_capacity(config.resources.len());
     for r in &config.resources {
         if let Some(prev) = seen.insert(&r.addr, r) {
-            let (line, _) = config.sources.line_col(&prev.range.file, prev.range.span.start);
+            let (line, _) = config
+                .sources
+                .line_col(&prev.range.file, prev.range.span.start);
             diags.push(
                 Diagnostic::error(format!("Duplicate {} block", if r.addr.mode == Mode::Data { "data" } else { "resource" }))
                     .detail(format!("{} was already declared at {}:{line}. Each resource needs a unique type and name.", r.addr, prev.range.file))
@@ -26,13 +29,27 @@ pub(super) fn check(config: &Config, diags: &mut Vec<Diagnostic>) {
         if p.name != "alicloud" {
             diags.push(
                 Diagnostic::error("Unsupported provider")
-                    .detail(format!("eipform implements the \"alicloud\" provider only, not \"{}\".", p.name))
+                    .detail(format!(
+                        "eipform implements the \"alicloud\" provider only, not \"{}\".",
+                        p.name
+                    ))
                     .at(Some(p.range.clone()), "unsupported provider"),
             );
             continue;
         }
         for (k, a) in &p.body.attrs {
-            if !["region", "alias", "endpoint", "access_key", "secret_key", "profile", "skip_region_validation", "configuration_source"].contains(&k.as_str()) {
+            if ![
+                "region",
+                "alias",
+                "endpoint",
+                "access_key",
+                "secret_key",
+                "profile",
+                "skip_region_validation",
+                "configuration_source",
+            ]
+            .contains(&k.as_str())
+            {
                 diags.push(
                     Diagnostic::error("Unsupported argument")
                         .detail(format!("An argument named \"{k}\" is not expected in provider \"alicloud\"; eipform reads region, alias and endpoint."))
@@ -60,11 +77,23 @@ fn resource(config: &Config, r: &ResourceBlock, diags: &mut Vec<Diagnostic>) {
         Mode::Data => schema::data_source(&r.addr.rtype),
     };
     let Some(s) = found else {
-        let kind = if r.addr.mode == Mode::Data { "data source" } else { "resource type" };
-        let known = if r.addr.mode == Mode::Data { schema::data_source_types() } else { schema::resource_types() };
+        let kind = if r.addr.mode == Mode::Data {
+            "data source"
+        } else {
+            "resource type"
+        };
+        let known = if r.addr.mode == Mode::Data {
+            schema::data_source_types()
+        } else {
+            schema::resource_types()
+        };
         diags.push(
             Diagnostic::error(format!("Unsupported {kind} \"{}\"", r.addr.rtype))
-                .detail(format!("eipform does not support the {kind} \"{}\". Supported: {}.", r.addr.rtype, known.join(", ")))
+                .detail(format!(
+                    "eipform does not support the {kind} \"{}\". Supported: {}.",
+                    r.addr.rtype,
+                    known.join(", ")
+                ))
                 .at(Some(r.range.clone()), format!("unsupported {kind}"))
                 .address(r.addr.to_string()),
         );
@@ -73,12 +102,23 @@ fn resource(config: &Config, r: &ResourceBlock, diags: &mut Vec<Diagnostic>) {
     if s.type_name != r.addr.rtype && r.addr.mode == Mode::Managed {
         diags.push(
             Diagnostic::warning(format!("Deprecated resource type \"{}\"", r.addr.rtype))
-                .detail(format!("\"{}\" is an old name of \"{}\"; it still works.", r.addr.rtype, s.type_name))
+                .detail(format!(
+                    "\"{}\" is an old name of \"{}\"; it still works.",
+                    r.addr.rtype, s.type_name
+                ))
                 .at(Some(r.range.clone()), "deprecated type name")
                 .address(r.addr.to_string()),
         );
     }
-    body(config, &r.addr.to_string(), s, None, &r.body, &r.range, diags);
+    body(
+        config,
+        &r.addr.to_string(),
+        s,
+        None,
+        &r.body,
+        &r.range,
+        diags,
+    );
     if let Some((p, range)) = &r.provider {
         let known = config.providers.iter().any(|pb| &pb.key() == p) || p == "alicloud";
         if !known {
@@ -133,7 +173,9 @@ fn body(
                     if b.attrs.contains_key(other) && name < other {
                         diags.push(
                             Diagnostic::error("Conflicting configuration arguments")
-                                .detail(format!("\"{name}\": conflicts with {other}. Set only one of them."))
+                                .detail(format!(
+                                    "\"{name}\": conflicts with {other}. Set only one of them."
+                                ))
                                 .at(Some(a.key_range.clone()), format!("conflicts with {other}"))
                                 .address(address),
                         );
@@ -142,7 +184,10 @@ fn body(
             }
             Some(_) => diags.push(
                 Diagnostic::error("Invalid argument")
-                    .detail(format!("\"{name}\" is computed by the cloud and cannot be set in {}.", s.type_name))
+                    .detail(format!(
+                        "\"{name}\" is computed by the cloud and cannot be set in {}.",
+                        s.type_name
+                    ))
                     .at(Some(a.key_range.clone()), "read-only attribute")
                     .address(address),
             ),
@@ -154,7 +199,10 @@ fn body(
                 };
                 diags.push(
                     Diagnostic::error("Unsupported argument")
-                        .detail(format!("An argument named \"{name}\" is not expected in {}.{hint}", s.type_name))
+                        .detail(format!(
+                            "An argument named \"{name}\" is not expected in {}.{hint}",
+                            s.type_name
+                        ))
                         .at(Some(a.key_range.clone()), "unsupported argument")
                         .address(address),
                 );
@@ -162,11 +210,16 @@ fn body(
         }
     }
     for (name, a) in attrs {
-        let alias_set = attrs.iter().any(|(n, other)| other.alias_of.as_deref() == Some(name) && b.attrs.contains_key(n));
+        let alias_set = attrs
+            .iter()
+            .any(|(n, other)| other.alias_of.as_deref() == Some(name) && b.attrs.contains_key(n));
         if a.required && !b.attrs.contains_key(name) && !alias_set {
             diags.push(
                 Diagnostic::error("Missing required argument")
-                    .detail(format!("The argument \"{name}\" is required in {}, but no definition was found.", s.type_name))
+                    .detail(format!(
+                        "The argument \"{name}\" is required in {}, but no definition was found.",
+                        s.type_name
+                    ))
                     .at(Some(block_range.clone()), format!("\"{name}\" is required"))
                     .address(address),
             );
@@ -187,7 +240,10 @@ fn body(
                 };
                 diags.push(
                     Diagnostic::error("Unsupported block type")
-                        .detail(format!("Blocks of type \"{}\" are not expected in {}.{hint}", nb.name, s.type_name))
+                        .detail(format!(
+                            "Blocks of type \"{}\" are not expected in {}.{hint}",
+                            nb.name, s.type_name
+                        ))
                         .at(Some(nb.range.clone()), "unsupported block")
                         .address(address),
                 );
@@ -204,7 +260,9 @@ fn body(
                         "{} takes {} to {} \"{name}\" blocks; found {n}.",
                         s.type_name,
                         bs.min_items,
-                        bs.max_items.map(|m| m.to_string()).unwrap_or_else(|| "any number of".into())
+                        bs.max_items
+                            .map(|m| m.to_string())
+                            .unwrap_or_else(|| "any number of".into())
                     ))
                     .at(Some(block_range.clone()), "here")
                     .address(address),
@@ -223,14 +281,27 @@ fn literal_value(e: &hcl_edit::expr::Expression) -> Option<serde_json::Value> {
         Expression::Null(_) => Some(Value::Null),
         Expression::Bool(b) => Some(Value::Bool(*b.value())),
         Expression::Number(n) => serde_json::to_value(n.value()).ok(),
-        Expression::String(_) | Expression::StringTemplate(_) => super::literal(e).map(Value::String),
-        Expression::Array(items) => items.iter().map(literal_value).collect::<Option<Vec<_>>>().map(Value::Array),
+        Expression::String(_) | Expression::StringTemplate(_) => {
+            super::literal(e).map(Value::String)
+        }
+        Expression::Array(items) => items
+            .iter()
+            .map(literal_value)
+            .collect::<Option<Vec<_>>>()
+            .map(Value::Array),
         Expression::Parenthesis(p) => literal_value(p.inner()),
         _ => None,
     }
 }
 
-fn nested(config: &Config, address: &str, s: &ResourceSchema, bs: &BlockSchema, nb: &NestedBlock, diags: &mut Vec<Diagnostic>) {
+fn nested(
+    config: &Config,
+    address: &str,
+    s: &ResourceSchema,
+    bs: &BlockSchema,
+    nb: &NestedBlock,
+    diags: &mut Vec<Diagnostic>,
+) {
     body(config, address, s, Some(bs), &nb.body, &nb.range, diags);
 }
 
@@ -252,7 +323,11 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur.push((prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1));
+            cur.push(
+                (prev[j] + usize::from(ca != *cb))
+                    .min(prev[j + 1] + 1)
+                    .min(cur[j] + 1),
+            );
         }
         prev = cur;
     }

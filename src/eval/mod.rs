@@ -82,7 +82,9 @@ pub struct EvalError {
 
 impl EvalError {
     pub fn into_diagnostic(self) -> Diagnostic {
-        Diagnostic::error(self.summary).detail(self.detail).at(Some(self.range), "here")
+        Diagnostic::error(self.summary)
+            .detail(self.detail)
+            .at(Some(self.range), "here")
     }
 }
 
@@ -95,7 +97,11 @@ fn from_hcl(v: hcl::Value) -> Value {
 }
 
 /// Evaluates `expr` (found at `range`) in `scope`.
-pub fn eval_expr(expr: &Expression, range: &SourceRange, scope: &Scope<'_>) -> Result<Value, EvalError> {
+pub fn eval_expr(
+    expr: &Expression,
+    range: &SourceRange,
+    scope: &Scope<'_>,
+) -> Result<Value, EvalError> {
     let refs = references(expr, &range.file);
     let fail = |summary: &str, detail: String, range: &SourceRange| EvalError {
         summary: summary.to_string(),
@@ -117,7 +123,9 @@ pub fn eval_expr(expr: &Expression, range: &SourceRange, scope: &Scope<'_>) -> R
                 if !scope.vars.contains_key(name) {
                     return Err(fail(
                         "Reference to undeclared input variable",
-                        format!("An input variable with the name \"{name}\" has not been declared. Declare it with a variable \"{name}\" {{}} block."),
+                        format!(
+                            "An input variable with the name \"{name}\" has not been declared. Declare it with a variable \"{name}\" {{}} block."
+                        ),
                         &r.range,
                     ));
                 }
@@ -136,17 +144,35 @@ pub fn eval_expr(expr: &Expression, range: &SourceRange, scope: &Scope<'_>) -> R
                 }
             },
             Target::Resource { addr, index } => {
-                let only = index.as_ref().and_then(|i| static_index(i, &range.file, scope));
+                let only = index
+                    .as_ref()
+                    .and_then(|i| static_index(i, &range.file, scope));
                 let Some(v) = scope.resources.block_value(addr, only.as_ref()) else {
                     return Err(fail(
                         "Reference to undeclared resource",
-                        format!("A {} \"{}\" \"{}\" has not been declared.", if addr.mode == crate::addr::Mode::Data { "data resource" } else { "managed resource" }, addr.rtype, addr.name),
+                        format!(
+                            "A {} \"{}\" \"{}\" has not been declared.",
+                            if addr.mode == crate::addr::Mode::Data {
+                                "data resource"
+                            } else {
+                                "managed resource"
+                            },
+                            addr.rtype,
+                            addr.name
+                        ),
                         &r.range,
                     ));
                 };
                 any_unknown |= is_unknown(&v);
-                let table = if addr.mode == crate::addr::Mode::Data { &mut data } else { &mut managed };
-                table.entry(addr.rtype.clone()).or_default().insert(addr.name.clone(), to_hcl(&v));
+                let table = if addr.mode == crate::addr::Mode::Data {
+                    &mut data
+                } else {
+                    &mut managed
+                };
+                table
+                    .entry(addr.rtype.clone())
+                    .or_default()
+                    .insert(addr.name.clone(), to_hcl(&v));
             }
             Target::Count => match scope.instance.count_index {
                 Some(i) => ctx.declare_var("count", hcl::value!({ index = (i) })),
@@ -180,7 +206,9 @@ pub fn eval_expr(expr: &Expression, range: &SourceRange, scope: &Scope<'_>) -> R
                     hcl::value!({ module = (scope.module_path), root = (scope.module_path), cwd = (scope.module_path) }),
                 );
             }
-            Target::Terraform => ctx.declare_var("terraform", hcl::value!({ workspace = "default" })),
+            Target::Terraform => {
+                ctx.declare_var("terraform", hcl::value!({ workspace = "default" }))
+            }
             Target::SelfRef => match scope.self_value {
                 Some(v) => ctx.declare_var("self", to_hcl(v)),
                 None => {
@@ -194,7 +222,9 @@ pub fn eval_expr(expr: &Expression, range: &SourceRange, scope: &Scope<'_>) -> R
             Target::Unknown(name) => {
                 return Err(fail(
                     "Invalid reference",
-                    format!("\"{name}\" is not a known name here: a reference is var.NAME, local.NAME, TYPE.NAME or data.TYPE.NAME."),
+                    format!(
+                        "\"{name}\" is not a known name here: a reference is var.NAME, local.NAME, TYPE.NAME or data.TYPE.NAME."
+                    ),
                     &r.range,
                 ));
             }
@@ -206,7 +236,10 @@ pub fn eval_expr(expr: &Expression, range: &SourceRange, scope: &Scope<'_>) -> R
         ctx.declare_var(ty, hcl::Value::Object(names));
     }
     if !data.is_empty() {
-        let data: hcl::Map<String, hcl::Value> = data.into_iter().map(|(k, v)| (k, hcl::Value::Object(v))).collect();
+        let data: hcl::Map<String, hcl::Value> = data
+            .into_iter()
+            .map(|(k, v)| (k, hcl::Value::Object(v)))
+            .collect();
         ctx.declare_var("data", hcl::Value::Object(data));
     }
     let mut expr = expr.clone();
@@ -215,7 +248,11 @@ pub fn eval_expr(expr: &Expression, range: &SourceRange, scope: &Scope<'_>) -> R
     match expr.evaluate(&ctx) {
         Ok(v) => {
             let v = from_hcl(v);
-            Ok(if any_unknown && is_unknown(&v) { unknown() } else { v })
+            Ok(if any_unknown && is_unknown(&v) {
+                unknown()
+            } else {
+                v
+            })
         }
         Err(_) if any_unknown => Ok(unknown()),
         Err(e) => Err(fail("Invalid expression", clean_error(&e), range)),
@@ -256,14 +293,29 @@ fn clean_error(e: &hcl::eval::Error) -> String {
 
 /// The instance key of an index expression that needs only `count`/`each`/literals, so that a
 /// reference like `alicloud_eip_address.web[count.index]` depends on one instance, not all.
-pub fn static_index(index: &Expression, file: &std::sync::Arc<str>, scope: &Scope<'_>) -> Option<InstanceKey> {
+pub fn static_index(
+    index: &Expression,
+    file: &std::sync::Arc<str>,
+    scope: &Scope<'_>,
+) -> Option<InstanceKey> {
     let refs = references(index, file);
-    if refs.iter().any(|r| !matches!(r.target, Target::Count | Target::Each | Target::Var(_) | Target::Local(_))) {
+    if refs.iter().any(|r| {
+        !matches!(
+            r.target,
+            Target::Count | Target::Each | Target::Var(_) | Target::Local(_)
+        )
+    }) {
         return None;
     }
     let empty = NoResources;
-    let inner = Scope { resources: &empty, ..*scope };
-    let range = SourceRange { file: file.clone(), span: 0..0 };
+    let inner = Scope {
+        resources: &empty,
+        ..*scope
+    };
+    let range = SourceRange {
+        file: file.clone(),
+        span: 0..0,
+    };
     match eval_expr(index, &range, &inner).ok()? {
         Value::Number(n) => n.as_i64().map(InstanceKey::Int),
         Value::String(s) if !s.contains(UNKNOWN) => Some(InstanceKey::Str(s)),

@@ -17,7 +17,10 @@ pub enum Target {
     Var(String),
     Local(String),
     /// A resource or data block; `index` is the expression of `[...]` right after the name, if any.
-    Resource { addr: BlockAddress, index: Option<Expression> },
+    Resource {
+        addr: BlockAddress,
+        index: Option<Expression>,
+    },
     Count,
     Each,
     Path,
@@ -37,7 +40,11 @@ pub struct Reference {
 
 /// Every reference in `expr`.
 pub fn references(expr: &Expression, file: &Arc<str>) -> Vec<Reference> {
-    let mut c = Collector { file: file.clone(), refs: Vec::new(), scopes: Vec::new() };
+    let mut c = Collector {
+        file: file.clone(),
+        refs: Vec::new(),
+        scopes: Vec::new(),
+    };
     c.visit_expr(expr);
     c.refs
 }
@@ -61,7 +68,10 @@ impl Collector {
         self.refs.push(Reference {
             target,
             attr,
-            range: SourceRange { file: self.file.clone(), span: span.unwrap_or(0..0) },
+            range: SourceRange {
+                file: self.file.clone(),
+                span: span.unwrap_or(0..0),
+            },
         });
     }
 
@@ -87,7 +97,14 @@ impl Collector {
             "self" => (Some(Target::SelfRef), 0),
             "data" => match (name_at(0), name_at(1)) {
                 (Some(ty), Some(name)) => (
-                    Some(Target::Resource { addr: BlockAddress { mode: Mode::Data, rtype: ty, name }, index: index_of(ops.get(2)) }),
+                    Some(Target::Resource {
+                        addr: BlockAddress {
+                            mode: Mode::Data,
+                            rtype: ty,
+                            name,
+                        },
+                        index: index_of(ops.get(2)),
+                    }),
                     2,
                 ),
                 _ => (None, 0),
@@ -95,7 +112,11 @@ impl Collector {
             ty => match name_at(0) {
                 Some(name) => (
                     Some(Target::Resource {
-                        addr: BlockAddress { mode: Mode::Managed, rtype: ty.to_string(), name },
+                        addr: BlockAddress {
+                            mode: Mode::Managed,
+                            rtype: ty.to_string(),
+                            name,
+                        },
                         index: index_of(ops.get(1)),
                     }),
                     1,
@@ -132,7 +153,9 @@ impl Collector {
 fn index_of(op: Option<&&TraversalOperator>) -> Option<Expression> {
     match op {
         Some(TraversalOperator::Index(e)) => Some(e.clone()),
-        Some(TraversalOperator::LegacyIndex(i)) => Some(Expression::Number(hcl_edit::Formatted::new(hcl_edit::Number::from(*i.value())))),
+        Some(TraversalOperator::LegacyIndex(i)) => Some(Expression::Number(
+            hcl_edit::Formatted::new(hcl_edit::Number::from(*i.value())),
+        )),
         _ => None,
     }
 }
@@ -200,13 +223,20 @@ mod tests {
     fn finds_resources_vars_locals_and_ignores_for_names() {
         let r = refs("[for s in alicloud_vswitch.all : s.id if var.on]");
         assert_eq!(r.len(), 2);
-        assert!(matches!(&r[0].target, Target::Resource { addr, .. } if addr.to_string() == "alicloud_vswitch.all"));
+        assert!(
+            matches!(&r[0].target, Target::Resource { addr, .. } if addr.to_string() == "alicloud_vswitch.all")
+        );
         assert_eq!(r[1].target, Target::Var("on".into()));
         let r = refs("data.alicloud_zones.z.zones.0.id");
-        assert!(matches!(&r[0].target, Target::Resource { addr, .. } if addr.to_string() == "data.alicloud_zones.z"));
+        assert!(
+            matches!(&r[0].target, Target::Resource { addr, .. } if addr.to_string() == "data.alicloud_zones.z")
+        );
         assert_eq!(r[0].attr.as_deref(), Some("zones"));
         let r = refs("alicloud_eip_address.web[count.index].id");
-        assert!(matches!(&r[0].target, Target::Resource { index: Some(_), .. }));
+        assert!(matches!(
+            &r[0].target,
+            Target::Resource { index: Some(_), .. }
+        ));
         assert_eq!(r[0].attr.as_deref(), Some("id"));
         assert_eq!(r[1].target, Target::Count);
         let r = refs("\"${local.a}-${alicloud_vpc.v.id}\"");

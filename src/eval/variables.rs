@@ -15,7 +15,12 @@ use crate::plan::values::Values;
 use crate::workspace::VarArgs;
 
 /// Resolves every declared variable; problems go to `diags`.
-pub fn resolve(config: &Config, dir: &Path, args: &VarArgs, diags: &mut Vec<Diagnostic>) -> Map<String, Value> {
+pub fn resolve(
+    config: &Config,
+    dir: &Path,
+    args: &VarArgs,
+    diags: &mut Vec<Diagnostic>,
+) -> Map<String, Value> {
     let mut given: HashMap<String, (Value, bool)> = HashMap::new();
     for (k, v) in std::env::vars() {
         if let Some(name) = k.strip_prefix("TF_VAR_") {
@@ -41,7 +46,13 @@ pub fn resolve(config: &Config, dir: &Path, args: &VarArgs, diags: &mut Vec<Diag
         .unwrap_or_default();
     autos.sort();
     files.extend(autos);
-    files.extend(args.var_files.iter().map(|f| if f.is_absolute() { f.clone() } else { dir.join(f) }));
+    files.extend(args.var_files.iter().map(|f| {
+        if f.is_absolute() {
+            f.clone()
+        } else {
+            dir.join(f)
+        }
+    }));
     for f in files {
         match read_var_file(&f) {
             Ok(values) => {
@@ -55,19 +66,22 @@ pub fn resolve(config: &Config, dir: &Path, args: &VarArgs, diags: &mut Vec<Diag
     for v in &args.vars {
         match v.split_once('=') {
             Some((name, value)) => {
-                given.insert(name.trim().to_string(), (Value::String(value.to_string()), true));
+                given.insert(
+                    name.trim().to_string(),
+                    (Value::String(value.to_string()), true),
+                );
             }
-            None => diags.push(
-                Diagnostic::error("Invalid --var option")
-                    .detail(format!("The given --var option {v:?} is not correctly specified: it must be NAME=VALUE.")),
-            ),
+            None => diags.push(Diagnostic::error("Invalid --var option").detail(format!(
+                "The given --var option {v:?} is not correctly specified: it must be NAME=VALUE."
+            ))),
         }
     }
     for name in given.keys() {
         if !config.variables.contains_key(name) && !name.is_empty() {
             diags.push(
-                Diagnostic::warning("Value for undeclared variable")
-                    .detail(format!("A value was given for \"{name}\", but no variable \"{name}\" is declared.")),
+                Diagnostic::warning("Value for undeclared variable").detail(format!(
+                    "A value was given for \"{name}\", but no variable \"{name}\" is declared."
+                )),
             );
         }
     }
@@ -81,8 +95,17 @@ pub fn resolve(config: &Config, dir: &Path, args: &VarArgs, diags: &mut Vec<Diag
             Some((v, raw)) => convert(var, v, raw),
             None => match &var.default {
                 Some(d) => {
-                    let scope = Scope { vars: &no_vars, locals: &empty_locals, resources: &values, instance: &inst, module_path: ".", self_value: None };
-                    eval_expr(&d.expr, &d.range, &scope).map_err(|e| e.detail).and_then(|v| convert(var, v, false))
+                    let scope = Scope {
+                        vars: &no_vars,
+                        locals: &empty_locals,
+                        resources: &values,
+                        instance: &inst,
+                        module_path: ".",
+                        self_value: None,
+                    };
+                    eval_expr(&d.expr, &d.range, &scope)
+                        .map_err(|e| e.detail)
+                        .and_then(|v| convert(var, v, false))
                 }
                 None => Err(format!(
                     "The root module input variable \"{name}\" is not set, and has no default value. Use --var {name}=VALUE, --var-file, a terraform.tfvars file or TF_VAR_{name}."
@@ -94,22 +117,39 @@ pub fn resolve(config: &Config, dir: &Path, args: &VarArgs, diags: &mut Vec<Diag
                 if v.is_null() && !var.nullable {
                     diags.push(
                         Diagnostic::error("Invalid value for variable")
-                            .detail(format!("The variable \"{name}\" is not nullable: null is not allowed."))
+                            .detail(format!(
+                                "The variable \"{name}\" is not nullable: null is not allowed."
+                            ))
                             .at(Some(var.range.clone()), "not nullable"),
                     );
                 }
                 out.insert(name.clone(), v);
             }
             Err(msg) => {
-                let summary = if var.default.is_none() && msg.contains("is not set") { "No value for required variable" } else { "Invalid value for variable" };
-                diags.push(Diagnostic::error(summary).detail(msg).at(Some(var.range.clone()), format!("variable \"{name}\"")));
+                let summary = if var.default.is_none() && msg.contains("is not set") {
+                    "No value for required variable"
+                } else {
+                    "Invalid value for variable"
+                };
+                diags.push(
+                    Diagnostic::error(summary)
+                        .detail(msg)
+                        .at(Some(var.range.clone()), format!("variable \"{name}\"")),
+                );
                 out.insert(name.clone(), Value::Null);
             }
         }
     }
     for var in config.variables.values() {
         for v in &var.validations {
-            let scope = Scope { vars: &out, locals: &empty_locals, resources: &values, instance: &inst, module_path: ".", self_value: None };
+            let scope = Scope {
+                vars: &out,
+                locals: &empty_locals,
+                resources: &values,
+                instance: &inst,
+                module_path: ".",
+                self_value: None,
+            };
             match eval_expr(&v.condition.expr, &v.condition.range, &scope) {
                 Ok(Value::Bool(true)) => {}
                 Ok(Value::Bool(false)) => {
@@ -119,7 +159,10 @@ pub fn resolve(config: &Config, dir: &Path, args: &VarArgs, diags: &mut Vec<Diag
                         .unwrap_or_else(|| "validation failed".into());
                     diags.push(
                         Diagnostic::error("Invalid value for variable")
-                            .detail(format!("{msg}\n\nThis was checked by the validation rule of var.{}.", var.name))
+                            .detail(format!(
+                                "{msg}\n\nThis was checked by the validation rule of var.{}.",
+                                var.name
+                            ))
                             .at(Some(v.condition.range.clone()), "validation failed"),
                     );
                 }
@@ -136,27 +179,38 @@ pub fn resolve(config: &Config, dir: &Path, args: &VarArgs, diags: &mut Vec<Diag
 }
 
 fn read_var_file(path: &Path) -> Result<Vec<(String, Value)>, Diagnostic> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Diagnostic::error("Failed to read variables file").detail(format!("{}: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Diagnostic::error("Failed to read variables file")
+            .detail(format!("{}: {e}", path.display()))
+    })?;
     if path.extension().and_then(|e| e.to_str()) == Some("json") {
-        let v: Value = serde_json::from_str(&text)
-            .map_err(|e| Diagnostic::error("Invalid variables file").detail(format!("{}: {e}", path.display())))?;
+        let v: Value = serde_json::from_str(&text).map_err(|e| {
+            Diagnostic::error("Invalid variables file").detail(format!("{}: {e}", path.display()))
+        })?;
         return match v {
             Value::Object(m) => Ok(m.into_iter().collect()),
-            _ => Err(Diagnostic::error("Invalid variables file").detail(format!("{}: expected a JSON object", path.display()))),
+            _ => Err(Diagnostic::error("Invalid variables file")
+                .detail(format!("{}: expected a JSON object", path.display()))),
         };
     }
-    let body: hcl::Body = hcl::from_str(&text)
-        .map_err(|e| Diagnostic::error("Invalid variables file").detail(format!("{}: {e}", path.display())))?;
+    let body: hcl::Body = hcl::from_str(&text).map_err(|e| {
+        Diagnostic::error("Invalid variables file").detail(format!("{}: {e}", path.display()))
+    })?;
     let ctx = hcl::eval::Context::new();
     let mut out = Vec::new();
     for a in body.attributes() {
         use hcl::eval::Evaluate;
-        let v = a
-            .expr()
-            .evaluate(&ctx)
-            .map_err(|e| Diagnostic::error("Invalid variables file").detail(format!("{}: {}: {e}", path.display(), a.key())))?;
-        out.push((a.key().to_string(), serde_json::to_value(v).unwrap_or(Value::Null)));
+        let v = a.expr().evaluate(&ctx).map_err(|e| {
+            Diagnostic::error("Invalid variables file").detail(format!(
+                "{}: {}: {e}",
+                path.display(),
+                a.key()
+            ))
+        })?;
+        out.push((
+            a.key().to_string(),
+            serde_json::to_value(v).unwrap_or(Value::Null),
+        ));
     }
     Ok(out)
 }
@@ -164,13 +218,22 @@ fn read_var_file(path: &Path) -> Result<Vec<(String, Value)>, Diagnostic> {
 /// Converts a given value to the variable's declared type. `raw` values come from the command
 /// line or the environment as strings and are parsed as HCL for complex types.
 fn convert(var: &Variable, v: Value, raw: bool) -> Result<Value, String> {
-    let ty = var.ty.as_ref().map(|t| type_name(&t.expr)).unwrap_or_else(|| "any".into());
+    let ty = var
+        .ty
+        .as_ref()
+        .map(|t| type_name(&t.expr))
+        .unwrap_or_else(|| "any".into());
     let v = match (&v, raw) {
-        (Value::String(s), true) if !matches!(ty.as_str(), "string" | "any" | "number" | "bool") => {
-            let e = hcl_edit::parser::parse_expr(s).map_err(|e| format!("var.{}: cannot parse {s:?}: {}", var.name, e.message()))?;
+        (Value::String(s), true)
+            if !matches!(ty.as_str(), "string" | "any" | "number" | "bool") =>
+        {
+            let e = hcl_edit::parser::parse_expr(s)
+                .map_err(|e| format!("var.{}: cannot parse {s:?}: {}", var.name, e.message()))?;
             let e: hcl::Expression = e.into();
             use hcl::eval::Evaluate;
-            let val = e.evaluate(&hcl::eval::Context::new()).map_err(|e| format!("var.{}: {e}", var.name))?;
+            let val = e
+                .evaluate(&hcl::eval::Context::new())
+                .map_err(|e| format!("var.{}: {e}", var.name))?;
             serde_json::to_value(val).unwrap_or(Value::Null)
         }
         _ => v,
@@ -178,7 +241,12 @@ fn convert(var: &Variable, v: Value, raw: bool) -> Result<Value, String> {
     if v.is_null() {
         return Ok(v);
     }
-    let fail = |want: &str| Err(format!("Invalid value for variable \"{}\": {want} required, got {v}.", var.name));
+    let fail = |want: &str| {
+        Err(format!(
+            "Invalid value for variable \"{}\": {want} required, got {v}.",
+            var.name
+        ))
+    };
     match ty.as_str() {
         "string" => match &v {
             Value::String(_) => Ok(v),
@@ -188,13 +256,21 @@ fn convert(var: &Variable, v: Value, raw: bool) -> Result<Value, String> {
         },
         "number" => match &v {
             Value::Number(_) => Ok(v),
-            Value::String(s) => s.trim().parse::<f64>().ok().and_then(serde_json::Number::from_f64).map(|n| {
-                if n.as_f64().is_some_and(|f| f.fract() == 0.0 && f.abs() < 9e15) {
-                    Value::from(n.as_f64().unwrap_or(0.0) as i64)
-                } else {
-                    Value::Number(n)
-                }
-            }).map_or_else(|| fail("a number is"), Ok),
+            Value::String(s) => s
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .and_then(serde_json::Number::from_f64)
+                .map(|n| {
+                    if n.as_f64()
+                        .is_some_and(|f| f.fract() == 0.0 && f.abs() < 9e15)
+                    {
+                        Value::from(n.as_f64().unwrap_or(0.0) as i64)
+                    } else {
+                        Value::Number(n)
+                    }
+                })
+                .map_or_else(|| fail("a number is"), Ok),
             _ => fail("a number is"),
         },
         "bool" => match &v {
@@ -224,23 +300,37 @@ fn with_optional_defaults(var: &Variable, v: Value) -> Value {
 }
 
 fn fill_defaults(ty: &Expression, v: Value) -> Value {
-    let Expression::FuncCall(call) = ty else { return v };
+    let Expression::FuncCall(call) = ty else {
+        return v;
+    };
     let first = call.args.iter().next();
     match (call.name.name.as_str(), first, v) {
-        ("map", Some(inner), Value::Object(m)) => Value::Object(m.into_iter().map(|(k, x)| (k, fill_defaults(inner, x))).collect()),
-        ("list" | "set", Some(inner), Value::Array(items)) => Value::Array(items.into_iter().map(|x| fill_defaults(inner, x)).collect()),
-        ("optional", Some(inner), v) => fill_defaults(inner, v),
-        ("tuple", Some(Expression::Array(types)), Value::Array(items)) => {
-            Value::Array(items.into_iter().enumerate().map(|(i, x)| match types.get(i) {
-                Some(t) => fill_defaults(t, x),
-                None => x,
-            }).collect())
+        ("map", Some(inner), Value::Object(m)) => Value::Object(
+            m.into_iter()
+                .map(|(k, x)| (k, fill_defaults(inner, x)))
+                .collect(),
+        ),
+        ("list" | "set", Some(inner), Value::Array(items)) => {
+            Value::Array(items.into_iter().map(|x| fill_defaults(inner, x)).collect())
         }
+        ("optional", Some(inner), v) => fill_defaults(inner, v),
+        ("tuple", Some(Expression::Array(types)), Value::Array(items)) => Value::Array(
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(i, x)| match types.get(i) {
+                    Some(t) => fill_defaults(t, x),
+                    None => x,
+                })
+                .collect(),
+        ),
         ("object", Some(Expression::Object(fields)), Value::Object(mut m)) => {
             for (k, fv) in fields.iter() {
                 let key = match k {
                     hcl_edit::expr::ObjectKey::Ident(i) => i.as_str().to_string(),
-                    hcl_edit::expr::ObjectKey::Expression(e) => crate::config::literal(e).unwrap_or_default(),
+                    hcl_edit::expr::ObjectKey::Expression(e) => {
+                        crate::config::literal(e).unwrap_or_default()
+                    }
                 };
                 let current = m.remove(&key).filter(|x| !x.is_null());
                 let value = match (current, fv.expr()) {
@@ -249,7 +339,10 @@ fn fill_defaults(ty: &Expression, v: Value) -> Value {
                         let default = opt.args.iter().nth(1).map(|d| {
                             let e: hcl::Expression = d.clone().into();
                             use hcl::eval::Evaluate;
-                            e.evaluate(&hcl::eval::Context::new()).ok().and_then(|v| serde_json::to_value(v).ok()).unwrap_or(Value::Null)
+                            e.evaluate(&hcl::eval::Context::new())
+                                .ok()
+                                .and_then(|v| serde_json::to_value(v).ok())
+                                .unwrap_or(Value::Null)
                         });
                         match (default, opt.args.iter().next()) {
                             (Some(d), Some(t)) => fill_defaults(t, d),

@@ -23,11 +23,17 @@ pub fn values_equal(a: &Value, b: &Value) -> bool {
         (Value::Number(x), Value::String(s)) | (Value::String(s), Value::Number(x)) => {
             s.parse::<f64>().ok() == x.as_f64()
         }
-        (Value::Bool(x), Value::String(s)) | (Value::String(s), Value::Bool(x)) => s.parse::<bool>().ok() == Some(*x),
+        (Value::Bool(x), Value::String(s)) | (Value::String(s), Value::Bool(x)) => {
+            s.parse::<bool>().ok() == Some(*x)
+        }
         (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| values_equal(a, b)),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| values_equal(a, b))
+        }
         (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| values_equal(v, w)))
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| values_equal(v, w)))
         }
         _ => a == b,
     }
@@ -66,7 +72,10 @@ pub fn planned_create(schema: &ResourceSchema, config: &Attrs) -> Attrs {
                 after.insert(name.clone(), v.clone());
             }
             None if a.computed => {
-                after.insert(name.clone(), alias_value(schema, name, config).unwrap_or_else(unknown));
+                after.insert(
+                    name.clone(),
+                    alias_value(schema, name, config).unwrap_or_else(unknown),
+                );
             }
             None => {
                 after.insert(name.clone(), a.default.clone().unwrap_or(Value::Null));
@@ -74,17 +83,23 @@ pub fn planned_create(schema: &ResourceSchema, config: &Attrs) -> Attrs {
         }
     }
     for (name, _) in &schema.blocks {
-        after.insert(name.clone(), config.get(name).cloned().unwrap_or(Value::Array(vec![])));
+        after.insert(
+            name.clone(),
+            config.get(name).cloned().unwrap_or(Value::Array(vec![])),
+        );
     }
     after
 }
 
 /// A deprecated alias takes its target's configured value, and the reverse (`name` <-> `address_name`).
 fn alias_value(schema: &ResourceSchema, name: &str, config: &Attrs) -> Option<Value> {
-    if let Some(target) = schema.attributes.get(name).and_then(|a| a.alias_of.as_deref()) {
-        if let Some(v) = config.get(target) {
-            return Some(v.clone());
-        }
+    if let Some(target) = schema
+        .attributes
+        .get(name)
+        .and_then(|a| a.alias_of.as_deref())
+        && let Some(v) = config.get(target)
+    {
+        return Some(v.clone());
     }
     schema
         .attributes
@@ -94,14 +109,28 @@ fn alias_value(schema: &ResourceSchema, name: &str, config: &Attrs) -> Option<Va
 }
 
 /// Diffs `config` against the recorded `prior` attributes.
-pub fn diff(schema: &ResourceSchema, prior: &Attrs, config: &Attrs, ignore: &IgnoreChanges) -> InstanceDiff {
-    let mut out = InstanceDiff { after: prior.clone(), ..Default::default() };
+pub fn diff(
+    schema: &ResourceSchema,
+    prior: &Attrs,
+    config: &Attrs,
+    ignore: &IgnoreChanges,
+) -> InstanceDiff {
+    let mut out = InstanceDiff {
+        after: prior.clone(),
+        ..Default::default()
+    };
     let ignored = |name: &str| match ignore {
         IgnoreChanges::None => false,
         IgnoreChanges::All => true,
-        IgnoreChanges::List(l) => l.iter().any(|i| i == name || i.starts_with(&format!("{name}.")) || i.starts_with(&format!("{name}["))),
+        IgnoreChanges::List(l) => l.iter().any(|i| {
+            i == name || i.starts_with(&format!("{name}.")) || i.starts_with(&format!("{name}["))
+        }),
     };
-    let args = schema.attributes.iter().filter(|(_, a)| a.is_argument()).map(|(n, a)| (n, a.force_new, a.computed));
+    let args = schema
+        .attributes
+        .iter()
+        .filter(|(_, a)| a.is_argument())
+        .map(|(n, a)| (n, a.force_new, a.computed));
     let blocks = schema.blocks.iter().map(|(n, b)| (n, b.force_new, false));
     for (name, force_new, computed) in args.chain(blocks) {
         if ignored(name) {
@@ -135,19 +164,24 @@ pub fn diff(schema: &ResourceSchema, prior: &Attrs, config: &Attrs, ignore: &Ign
     } else {
         // Aliases follow their targets (`name` mirrors `address_name`).
         for (name, a) in &schema.attributes {
-            if let Some(target) = &a.alias_of {
-                if out.changed.contains(target) && !config.contains_key(name) {
-                    if let Some(v) = out.after.get(target).cloned() {
-                        out.after.insert(name.clone(), v);
-                    }
-                }
+            if let Some(target) = &a.alias_of
+                && out.changed.contains(target)
+                && !config.contains_key(name)
+                && let Some(v) = out.after.get(target).cloned()
+            {
+                out.after.insert(name.clone(), v);
             }
         }
     }
     // An alias whose own value changed only because its target changed is not a separate change.
     let all_changed = out.changed.clone();
     out.changed.retain(|n| {
-        !(schema.attributes.get(n).and_then(|a| a.alias_of.as_ref()).is_some_and(|t| all_changed.contains(t)) && !config.contains_key(n))
+        let follows_target = schema
+            .attributes
+            .get(n)
+            .and_then(|a| a.alias_of.as_ref())
+            .is_some_and(|t| all_changed.contains(t));
+        !follows_target || config.contains_key(n)
     });
     out
 }
@@ -158,8 +192,16 @@ pub fn diff(schema: &ResourceSchema, prior: &Attrs, config: &Attrs, ignore: &Ign
 /// ModifyInstanceChargeType decides it: it converts pay-as-you-go to subscription and refuses
 /// the reverse with `OperationFailed.ChargeTypeInvalid` (D06), which plan reports.
 fn in_place_billing_switch(schema: &ResourceSchema, name: &str, old: &Value, new: &Value) -> bool {
-    let billing = |v: &Value| matches!(v.as_str(), Some("PayAsYouGo" | "PostPaid" | "Subscription" | "PrePaid"));
-    schema.type_name == "alicloud_eip_address" && matches!(name, "payment_type" | "instance_charge_type") && billing(old) && billing(new)
+    let billing = |v: &Value| {
+        matches!(
+            v.as_str(),
+            Some("PayAsYouGo" | "PostPaid" | "Subscription" | "PrePaid")
+        )
+    };
+    schema.type_name == "alicloud_eip_address"
+        && matches!(name, "payment_type" | "instance_charge_type")
+        && billing(old)
+        && billing(new)
 }
 
 /// Whether any value in `attrs` is unknown.
@@ -172,7 +214,11 @@ pub fn strip_unknown(v: &Value) -> Value {
     match v {
         Value::String(s) if s.contains(UNKNOWN) => Value::Null,
         Value::Array(a) => Value::Array(a.iter().map(strip_unknown).collect()),
-        Value::Object(o) => Value::Object(o.iter().map(|(k, v)| (k.clone(), strip_unknown(v))).collect()),
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, v)| (k.clone(), strip_unknown(v)))
+                .collect(),
+        ),
         other => other.clone(),
     }
 }

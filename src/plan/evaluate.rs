@@ -23,7 +23,14 @@ pub struct EvalEnv<'a> {
 
 impl EvalEnv<'_> {
     pub fn scope<'s>(&'s self, inst: &'s InstanceVars) -> Scope<'s> {
-        Scope { vars: self.vars, locals: self.locals, resources: self.values, instance: inst, module_path: self.module_path, self_value: None }
+        Scope {
+            vars: self.vars,
+            locals: self.locals,
+            resources: self.values,
+            instance: inst,
+            module_path: self.module_path,
+            self_value: None,
+        }
     }
 
     pub fn eval(&self, a: &Attr, inst: &InstanceVars) -> Result<Value, Diagnostic> {
@@ -64,7 +71,13 @@ pub fn expand(env: &EvalEnv<'_>, r: &ResourceBlock) -> Result<Vec<InstanceVars>,
                 .address(r.addr.to_string()));
         }
         return match v {
-            Value::Object(m) => Ok(m.into_iter().map(|(k, v)| InstanceVars { count_index: None, each: Some((k, v)) }).collect()),
+            Value::Object(m) => Ok(m
+                .into_iter()
+                .map(|(k, v)| InstanceVars {
+                    count_index: None,
+                    each: Some((k, v)),
+                })
+                .collect()),
             Value::Array(items) => {
                 let mut keys = Vec::new();
                 for item in items {
@@ -72,7 +85,9 @@ pub fn expand(env: &EvalEnv<'_>, r: &ResourceBlock) -> Result<Vec<InstanceVars>,
                         Value::String(s) => keys.push(s),
                         other => {
                             return Err(Diagnostic::error("Invalid for_each argument")
-                                .detail(format!("A set given to for_each must hold strings; found {other}."))
+                                .detail(format!(
+                                    "A set given to for_each must hold strings; found {other}."
+                                ))
                                 .at(Some(f.range.clone()), "not a set of strings")
                                 .address(r.addr.to_string()));
                         }
@@ -80,10 +95,18 @@ pub fn expand(env: &EvalEnv<'_>, r: &ResourceBlock) -> Result<Vec<InstanceVars>,
                 }
                 keys.sort();
                 keys.dedup();
-                Ok(keys.into_iter().map(|k| InstanceVars { count_index: None, each: Some((k.clone(), Value::String(k))) }).collect())
+                Ok(keys
+                    .into_iter()
+                    .map(|k| InstanceVars {
+                        count_index: None,
+                        each: Some((k.clone(), Value::String(k))),
+                    })
+                    .collect())
             }
             other => Err(Diagnostic::error("Invalid for_each argument")
-                .detail(format!("The \"for_each\" value must be a map or a set of strings, got {other}."))
+                .detail(format!(
+                    "The \"for_each\" value must be a map or a set of strings, got {other}."
+                ))
                 .at(Some(f.range.clone()), "not a map or set")
                 .address(r.addr.to_string())),
         };
@@ -96,19 +119,41 @@ pub fn instance_key(inst: &InstanceVars) -> Option<InstanceKey> {
 }
 
 /// Evaluates a resource instance's arguments, converted to the schema's types and validated.
-pub fn instance_config(env: &EvalEnv<'_>, r: &ResourceBlock, inst: &InstanceVars) -> Result<Attrs, Vec<Diagnostic>> {
+pub fn instance_config(
+    env: &EvalEnv<'_>,
+    r: &ResourceBlock,
+    inst: &InstanceVars,
+) -> Result<Attrs, Vec<Diagnostic>> {
     let kind = match r.addr.mode {
         crate::addr::Mode::Managed => schema::SchemaKind::Resource,
         crate::addr::Mode::Data => schema::SchemaKind::Data,
     };
     let Some(s) = schema::lookup(kind, &r.addr.rtype) else {
-        return Err(vec![Diagnostic::error(format!("Unsupported resource type \"{}\"", r.addr.rtype)).at(Some(r.range.clone()), "unsupported")]);
+        return Err(vec![
+            Diagnostic::error(format!("Unsupported resource type \"{}\"", r.addr.rtype))
+                .at(Some(r.range.clone()), "unsupported"),
+        ]);
     };
     let addr = r.addr.instance(inst.key()).to_string();
     let mut diags = Vec::new();
-    let at = Owner { addr: &addr, schema_type: &s.type_name };
-    let out = body(env, &s.attributes, &s.blocks, &r.body, inst, &at, &mut diags);
-    if diags.is_empty() { Ok(out) } else { Err(diags) }
+    let at = Owner {
+        addr: &addr,
+        schema_type: &s.type_name,
+    };
+    let out = body(
+        env,
+        &s.attributes,
+        &s.blocks,
+        &r.body,
+        inst,
+        &at,
+        &mut diags,
+    );
+    if diags.is_empty() {
+        Ok(out)
+    } else {
+        Err(diags)
+    }
 }
 
 /// The resource instance a body belongs to, for diagnostics.
@@ -129,7 +174,9 @@ fn body(
     let (addr, schema_type) = (at.addr, at.schema_type);
     let mut out = Map::new();
     for (name, a) in &b.attrs {
-        let Some(schema) = attrs.get(name) else { continue };
+        let Some(schema) = attrs.get(name) else {
+            continue;
+        };
         let v = match env.eval(a, inst) {
             Ok(v) => v,
             Err(d) => {
@@ -144,7 +191,11 @@ fn body(
             out.insert(name.clone(), v);
             continue;
         }
-        match schema.ty.coerce(&v).and_then(|v| schema.validate(name, &v).map(|_| v)) {
+        match schema
+            .ty
+            .coerce(&v)
+            .and_then(|v| schema.validate(name, &v).map(|_| v))
+        {
             Ok(v) => {
                 out.insert(name.clone(), v);
             }
@@ -153,7 +204,8 @@ fn body(
                     .detail(format!("{name}: {msg}"))
                     .at(Some(a.range.clone()), format!("invalid {name}"))
                     .address(addr);
-                if let Some((rule, code)) = crate::schema::rule_for_invalid_value(schema_type, name) {
+                if let Some((rule, code)) = crate::schema::rule_for_invalid_value(schema_type, name)
+                {
                     d = d.rule(Some(rule.to_string())).code(code);
                 }
                 diags.push(d);
@@ -165,7 +217,17 @@ fn body(
             .blocks
             .iter()
             .filter(|nb| &nb.name == name)
-            .map(|nb| Value::Object(body(env, &bs.attributes, &bs.blocks, &nb.body, inst, at, diags)))
+            .map(|nb| {
+                Value::Object(body(
+                    env,
+                    &bs.attributes,
+                    &bs.blocks,
+                    &nb.body,
+                    inst,
+                    at,
+                    diags,
+                ))
+            })
             .collect();
         if !items.is_empty() {
             out.insert(name.clone(), Value::Array(items));

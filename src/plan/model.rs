@@ -94,7 +94,12 @@ impl ResourceChange {
         names.extend(before.keys().filter(|k| !after.contains_key(*k)).cloned());
         names
             .into_iter()
-            .filter(|k| !crate::plan::diff::values_equal(before.get(k).unwrap_or(&Value::Null), after.get(k).unwrap_or(&Value::Null)))
+            .filter(|k| {
+                !crate::plan::diff::values_equal(
+                    before.get(k).unwrap_or(&Value::Null),
+                    after.get(k).unwrap_or(&Value::Null),
+                )
+            })
             .collect()
     }
 }
@@ -167,8 +172,10 @@ impl Plan {
 
     /// Whether applying the plan would change infrastructure (what `--detailed-exitcode` reports).
     pub fn has_actions(&self) -> bool {
-        self.changes
-            .iter()
-            .any(|c| !matches!(c.action, Action::NoOp | Action::Read) || c.moved_from.is_some() || c.import_id.is_some())
+        self.changes.iter().any(|c| {
+            !matches!(c.action, Action::NoOp | Action::Read)
+                || c.moved_from.is_some()
+                || c.import_id.is_some()
+        })
     }
 }

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::diff::{self, values_equal};
 use super::conditions;
+use super::diff::{self, values_equal};
 use super::evaluate::{self, EvalEnv};
 use super::model::*;
 use super::values::{Expansion, Values};
@@ -59,34 +59,52 @@ pub struct Planned {
 }
 
 pub fn provider_key(r: &ResourceBlock) -> String {
-    r.provider.as_ref().map(|(p, _)| p.clone()).unwrap_or_else(|| "alicloud".to_string())
+    r.provider
+        .as_ref()
+        .map(|(p, _)| p.clone())
+        .unwrap_or_else(|| "alicloud".to_string())
 }
 
 pub fn op_context(region: &str, timeout: Duration) -> OpContext {
-    OpContext { region: region.to_string(), client_token: None, timeout }
+    OpContext {
+        region: region.to_string(),
+        client_token: None,
+        timeout,
+    }
 }
+
+/// The refreshed state by address, and what changed outside eipform.
+pub type Refreshed = (HashMap<ResourceAddress, ResourceState>, Vec<Drift>);
 
 /// Refreshes every recorded resource: one batched read per (region, type).
 pub fn refresh(
     provider: &dyn Provider,
     prior: &[ResourceState],
-) -> Result<(HashMap<ResourceAddress, ResourceState>, Vec<Drift>), Vec<Diagnostic>> {
+) -> Result<Refreshed, Vec<Diagnostic>> {
     let mut groups: BTreeMap<(String, String), Vec<&ResourceState>> = BTreeMap::new();
     for r in prior {
-        groups.entry((r.region.clone(), r.schema_type.clone())).or_default().push(r);
+        groups
+            .entry((r.region.clone(), r.schema_type.clone()))
+            .or_default()
+            .push(r);
     }
     let mut refreshed = HashMap::with_capacity(prior.len());
     let mut drift = Vec::new();
     let mut diags = Vec::new();
     for ((region, ty), items) in groups {
-        let batch: Vec<(String, Attrs)> = items.iter().map(|r| (r.id.clone(), r.attrs.clone())).collect();
+        let batch: Vec<(String, Attrs)> = items
+            .iter()
+            .map(|r| (r.id.clone(), r.attrs.clone()))
+            .collect();
         let ctx = op_context(&region, Duration::from_secs(300));
         match provider.read(&ctx, &ty, &batch) {
             Ok(results) => {
                 for (r, now) in items.into_iter().zip(results) {
                     match now {
                         Some(attrs) => {
-                            let changed = attrs.iter().any(|(k, v)| !values_equal(r.attrs.get(k).unwrap_or(&Value::Null), v));
+                            let changed = attrs.iter().any(|(k, v)| {
+                                !values_equal(r.attrs.get(k).unwrap_or(&Value::Null), v)
+                            });
                             if changed {
                                 drift.push(Drift {
                                     addr: r.addr.clone(),
@@ -142,15 +160,27 @@ fn own_association_change(d: &Drift, associated: &HashSet<&str>) -> bool {
         .iter()
         .filter(|(k, v)| !values_equal(d.before.get(*k).unwrap_or(&Value::Null), v))
         .all(|(k, _)| k == "status");
-    let id = after.get("id").or_else(|| d.before.get("id")).and_then(Value::as_str).unwrap_or_default();
-    let expected = if associated.contains(id) { "InUse" } else { "Available" };
+    let id = after
+        .get("id")
+        .or_else(|| d.before.get("id"))
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let expected = if associated.contains(id) {
+        "InUse"
+    } else {
+        "Available"
+    };
     only_status && after.get("status").and_then(Value::as_str) == Some(expected)
 }
 
 /// A read-only drift check (`eipform drift`): refreshes every recorded resource and returns a
 /// refresh-only plan (no-op changes over the refreshed state, with its drift) and the refreshed
 /// resources, ordered by address.
-pub fn drift_plan(meta: &StateMeta, recorded: &[ResourceState], provider: &dyn Provider) -> Result<(Plan, Vec<ResourceState>), Vec<Diagnostic>> {
+pub fn drift_plan(
+    meta: &StateMeta,
+    recorded: &[ResourceState],
+    provider: &dyn Provider,
+) -> Result<(Plan, Vec<ResourceState>), Vec<Diagnostic>> {
     let (refreshed, drift) = refresh(provider, recorded)?;
     let mut prior: Vec<ResourceState> = refreshed.into_values().collect();
     prior.sort_by(|a, b| a.addr.cmp(&b.addr));
@@ -203,7 +233,13 @@ pub fn plan(
     let (prior, drift) = if opts.refresh {
         refresh(provider, &prior_list)?
     } else {
-        (prior_list.iter().map(|r| (r.addr.clone(), r.clone())).collect(), Vec::new())
+        (
+            prior_list
+                .iter()
+                .map(|r| (r.addr.clone(), r.clone()))
+                .collect(),
+            Vec::new(),
+        )
     };
     let mut planned = Planned {
         plan: Plan {
@@ -251,15 +287,33 @@ pub fn plan(
         return Err(std::mem::take(&mut planned.diags));
     }
     // What left the configuration is deleted.
-    let mut orphans: Vec<&ResourceState> = planned.prior.values().filter(|r| !planned.instances.contains_key(&r.addr)).collect();
+    let mut orphans: Vec<&ResourceState> = planned
+        .prior
+        .values()
+        .filter(|r| !planned.instances.contains_key(&r.addr))
+        .collect();
     orphans.sort_by(|a, b| a.addr.cmp(&b.addr));
     let blocks = block_index(ws);
     let orphan_changes: Vec<ResourceChange> = orphans
         .into_iter()
         .map(|r| {
             let reason = match blocks.get(&r.addr.block) {
-                Some(b) if b.count.is_some() => format!("because index {} is out of range for count", r.addr.key.as_ref().map(|k| k.to_string()).unwrap_or_default()),
-                Some(b) if b.for_each.is_some() => format!("because key {} is not in for_each map", r.addr.key.as_ref().map(|k| k.to_string()).unwrap_or_default()),
+                Some(b) if b.count.is_some() => format!(
+                    "because index {} is out of range for count",
+                    r.addr
+                        .key
+                        .as_ref()
+                        .map(|k| k.to_string())
+                        .unwrap_or_default()
+                ),
+                Some(b) if b.for_each.is_some() => format!(
+                    "because key {} is not in for_each map",
+                    r.addr
+                        .key
+                        .as_ref()
+                        .map(|k| k.to_string())
+                        .unwrap_or_default()
+                ),
                 Some(_) => "because resource does not use count".to_string(),
                 None => format!("because {} is not in configuration", r.addr.block),
             };
@@ -304,12 +358,23 @@ fn adopt(ws: &Workspace, provider: &dyn Provider, planned: &mut Planned, mode: P
     let module_path = ws.dir.to_string_lossy().to_string();
     let locals = HashMap::new();
     let values = Values::default();
-    let env = EvalEnv { vars: &ws.vars, locals: &locals, values: &values, module_path: &module_path };
-    planned.imports = super::imports::plan_imports(ws, provider, &env, &mut planned.prior, &mut planned.diags);
+    let env = EvalEnv {
+        vars: &ws.vars,
+        locals: &locals,
+        values: &values,
+        module_path: &module_path,
+    };
+    planned.imports =
+        super::imports::plan_imports(ws, provider, &env, &mut planned.prior, &mut planned.diags);
 }
 
 fn delete(r: &ResourceState, reason: Option<String>) -> ResourceChange {
-    ResourceChange { action: Action::Delete, after: None, reason, ..noop(r) }
+    ResourceChange {
+        action: Action::Delete,
+        after: None,
+        reason,
+        ..noop(r)
+    }
 }
 
 fn evaluate_config(ws: &Workspace, provider: &dyn Provider, planned: &mut Planned) {
@@ -319,7 +384,12 @@ fn evaluate_config(ws: &Workspace, provider: &dyn Provider, planned: &mut Planne
     for node in &ws.graph.order {
         match node {
             Node::Local(name) => {
-                let env = EvalEnv { vars: &ws.vars, locals: &planned.locals, values: &planned.values, module_path: &module_path };
+                let env = EvalEnv {
+                    vars: &ws.vars,
+                    locals: &planned.locals,
+                    values: &planned.values,
+                    module_path: &module_path,
+                };
                 match env.eval(&config.locals[name], &InstanceVars::default()) {
                     Ok(v) => {
                         planned.locals.insert(name.clone(), v);
@@ -334,10 +404,22 @@ fn evaluate_config(ws: &Workspace, provider: &dyn Provider, planned: &mut Planne
     planned.diags.extend(sensitive.check_outputs(ws));
 }
 
-fn resource(ws: &Workspace, provider: &dyn Provider, planned: &mut Planned, idx: usize, module_path: &str, sensitive: &SensitiveNames) {
+fn resource(
+    ws: &Workspace,
+    provider: &dyn Provider,
+    planned: &mut Planned,
+    idx: usize,
+    module_path: &str,
+    sensitive: &SensitiveNames,
+) {
     let r = &ws.config.resources[idx];
     let instances = {
-        let env = EvalEnv { vars: &ws.vars, locals: &planned.locals, values: &planned.values, module_path };
+        let env = EvalEnv {
+            vars: &ws.vars,
+            locals: &planned.locals,
+            values: &planned.values,
+            module_path,
+        };
         match evaluate::expand(&env, r) {
             Ok(i) => i,
             Err(d) => {
@@ -355,7 +437,11 @@ fn resource(ws: &Workspace, provider: &dyn Provider, planned: &mut Planned, idx:
     };
     planned.values.declare(&r.addr, expansion);
     let Some(s) = schema::lookup(
-        if r.addr.mode == Mode::Managed { schema::SchemaKind::Resource } else { schema::SchemaKind::Data },
+        if r.addr.mode == Mode::Managed {
+            schema::SchemaKind::Resource
+        } else {
+            schema::SchemaKind::Data
+        },
         &r.addr.rtype,
     ) else {
         return;
@@ -365,7 +451,12 @@ fn resource(ws: &Workspace, provider: &dyn Provider, planned: &mut Planned, idx:
     let refs = resource_refs(r);
     for inst in instances {
         let addr = r.addr.instance(inst.key());
-        let env = EvalEnv { vars: &ws.vars, locals: &planned.locals, values: &planned.values, module_path };
+        let env = EvalEnv {
+            vars: &ws.vars,
+            locals: &planned.locals,
+            values: &planned.values,
+            module_path,
+        };
         let config = match evaluate::instance_config(&env, r, &inst) {
             Ok(c) => c,
             Err(d) => {
@@ -374,7 +465,15 @@ fn resource(ws: &Workspace, provider: &dyn Provider, planned: &mut Planned, idx:
             }
         };
         let mut cond_diags = Vec::new();
-        conditions::check(&env, &r.lifecycle.preconditions, &inst, None, conditions::Kind::Precondition, &addr.to_string(), &mut cond_diags);
+        conditions::check(
+            &env,
+            &r.lifecycle.preconditions,
+            &inst,
+            None,
+            conditions::Kind::Precondition,
+            &addr.to_string(),
+            &mut cond_diags,
+        );
         if !cond_diags.is_empty() {
             planned.diags.extend(cond_diags);
             continue;
@@ -382,7 +481,14 @@ fn resource(ws: &Workspace, provider: &dyn Provider, planned: &mut Planned, idx:
         let deps = instance_deps(ws, planned, r, &refs, &inst);
         planned.instances.insert(
             addr.clone(),
-            Instance { block: idx, addr: addr.clone(), vars: inst.clone(), provider: pkey.clone(), region: region.clone(), deps },
+            Instance {
+                block: idx,
+                addr: addr.clone(),
+                vars: inst.clone(),
+                provider: pkey.clone(),
+                region: region.clone(),
+                deps,
+            },
         );
         if r.addr.mode == Mode::Data {
             let value = if diff::has_unknown(&config) {
@@ -404,7 +510,11 @@ fn resource(ws: &Workspace, provider: &dyn Provider, planned: &mut Planned, idx:
                 });
                 after
             } else {
-                match provider.read_data(&op_context(&region, Duration::from_secs(60)), &s.type_name, &config) {
+                match provider.read_data(
+                    &op_context(&region, Duration::from_secs(60)),
+                    &s.type_name,
+                    &config,
+                ) {
                     Ok(mut v) => {
                         for (k, val) in &config {
                             v.entry(k.clone()).or_insert_with(|| val.clone());
@@ -423,7 +533,12 @@ fn resource(ws: &Workspace, provider: &dyn Provider, planned: &mut Planned, idx:
                 }
             };
             let value = Value::Object(value);
-            let env = EvalEnv { vars: &ws.vars, locals: &planned.locals, values: &planned.values, module_path };
+            let env = EvalEnv {
+                vars: &ws.vars,
+                locals: &planned.locals,
+                values: &planned.values,
+                module_path,
+            };
             let mut cond_diags = Vec::new();
             postconditions(&env, r, &inst, &value, &addr, &mut cond_diags);
             planned.diags.extend(cond_diags);
@@ -438,7 +553,11 @@ fn resource(ws: &Workspace, provider: &dyn Provider, planned: &mut Planned, idx:
                 region: region.clone(),
                 action: Action::Create,
                 before: None,
-                after: Some(diff::planned_create_with(s, &config, &provider.planned_create(&s.type_name, &config))),
+                after: Some(diff::planned_create_with(
+                    s,
+                    &config,
+                    &provider.planned_create(&s.type_name, &config),
+                )),
                 replace_paths: Vec::new(),
                 reason: None,
                 sensitive: sensitive_attrs(s),
@@ -448,9 +567,18 @@ fn resource(ws: &Workspace, provider: &dyn Provider, planned: &mut Planned, idx:
             },
             Some(prior) => {
                 let d = diff::diff(s, &prior.attrs, &config, &r.lifecycle.ignore_changes);
-                let cbd = r.lifecycle.create_before_destroy.as_ref().and_then(|a| env.eval(a, &inst).ok()) == Some(Value::Bool(true));
+                let cbd = r
+                    .lifecycle
+                    .create_before_destroy
+                    .as_ref()
+                    .and_then(|a| env.eval(a, &inst).ok())
+                    == Some(Value::Bool(true));
                 let action = if !d.forces.is_empty() {
-                    if cbd { Action::CreateThenDelete } else { Action::DeleteThenCreate }
+                    if cbd {
+                        Action::CreateThenDelete
+                    } else {
+                        Action::DeleteThenCreate
+                    }
                 } else if !d.changed.is_empty() {
                     Action::Update
                 } else {
@@ -458,7 +586,11 @@ fn resource(ws: &Workspace, provider: &dyn Provider, planned: &mut Planned, idx:
                 };
                 let mut after = d.after;
                 if action.is_replace() {
-                    after = diff::planned_create_with(s, &config, &provider.planned_create(&s.type_name, &config));
+                    after = diff::planned_create_with(
+                        s,
+                        &config,
+                        &provider.planned_create(&s.type_name, &config),
+                    );
                 }
                 ResourceChange {
                     addr: addr.clone(),
@@ -483,15 +615,32 @@ fn resource(ws: &Workspace, provider: &dyn Provider, planned: &mut Planned, idx:
             && let Some(by) = triggered_by(ws, planned, r, &inst)
         {
             {
-                let cbd = r.lifecycle.create_before_destroy.as_ref().and_then(|a| env.eval(a, &inst).ok()) == Some(Value::Bool(true));
-                change.action = if cbd { Action::CreateThenDelete } else { Action::DeleteThenCreate };
-                change.after = Some(diff::planned_create_with(s, &config, &provider.planned_create(&s.type_name, &config)));
+                let cbd = r
+                    .lifecycle
+                    .create_before_destroy
+                    .as_ref()
+                    .and_then(|a| env.eval(a, &inst).ok())
+                    == Some(Value::Bool(true));
+                change.action = if cbd {
+                    Action::CreateThenDelete
+                } else {
+                    Action::DeleteThenCreate
+                };
+                change.after = Some(diff::planned_create_with(
+                    s,
+                    &config,
+                    &provider.planned_create(&s.type_name, &config),
+                ));
                 change.reason = Some(format!("because of changes in replace_triggered_by ({by})"));
             }
         }
         for name in sensitive.config_attrs(r) {
             // The deprecated twin of an argument (`name` of `address_name`) holds the same value.
-            let twins = s.attributes.iter().filter(|(n, a)| a.alias_of.as_deref() == Some(name.as_str()) || s.attributes.get(&name).and_then(|x| x.alias_of.as_deref()) == Some(n.as_str()));
+            let twins = s.attributes.iter().filter(|(n, a)| {
+                a.alias_of.as_deref() == Some(name.as_str())
+                    || s.attributes.get(&name).and_then(|x| x.alias_of.as_deref())
+                        == Some(n.as_str())
+            });
             for n in std::iter::once(name.clone()).chain(twins.map(|(n, _)| n.clone())) {
                 if !change.sensitive.contains(&n) {
                     change.sensitive.push(n);
@@ -505,13 +654,19 @@ fn resource(ws: &Workspace, provider: &dyn Provider, planned: &mut Planned, idx:
         postconditions(&env, r, &inst, &value, &addr, &mut cond_diags);
         planned.diags.extend(cond_diags);
         planned.values.set(&r.addr, inst.key(), value);
-        planned.change_index.insert(addr.clone(), planned.plan.changes.len());
+        planned
+            .change_index
+            .insert(addr.clone(), planned.plan.changes.len());
         planned.plan.changes.push(change);
     }
 }
 
 fn sensitive_attrs(s: &schema::ResourceSchema) -> Vec<String> {
-    s.attributes.iter().filter(|(_, a)| a.sensitive).map(|(n, _)| n.clone()).collect()
+    s.attributes
+        .iter()
+        .filter(|(_, a)| a.sensitive)
+        .map(|(n, _)| n.clone())
+        .collect()
 }
 
 /// The instances an instance depends on: a reference with a static index (`x[count.index]`)
@@ -536,11 +691,22 @@ fn instance_deps(
     for rf in refs {
         if let Target::Resource { addr, index } = &rf.target {
             let key = index.as_ref().and_then(|ix| {
-                let scope = crate::eval::Scope { vars: &ws.vars, locals: scope_locals, resources: &empty, instance: inst, module_path: ".", self_value: None };
+                let scope = crate::eval::Scope {
+                    vars: &ws.vars,
+                    locals: scope_locals,
+                    resources: &empty,
+                    instance: inst,
+                    module_path: ".",
+                    self_value: None,
+                };
                 crate::eval::static_index(ix, &rf.range.file, &scope)
             });
             match key {
-                Some(k) if planned.instances.contains_key(&addr.instance(Some(k.clone()))) => {
+                Some(k)
+                    if planned
+                        .instances
+                        .contains_key(&addr.instance(Some(k.clone()))) =>
+                {
                     out.insert(addr.instance(Some(k)));
                 }
                 _ => out.extend(instances_of(planned, addr)),
@@ -553,13 +719,18 @@ fn instance_deps(
             out.extend(instances_of(planned, dep));
         }
     }
-    let mut v: Vec<ResourceAddress> = out.into_iter().filter(|a| a.block.mode == Mode::Managed || planned.instances.contains_key(a)).collect();
+    let mut v: Vec<ResourceAddress> = out
+        .into_iter()
+        .filter(|a| a.block.mode == Mode::Managed || planned.instances.contains_key(a))
+        .collect();
     v.sort();
     v
 }
 
 fn instances_of(planned: &Planned, block: &crate::addr::BlockAddress) -> Vec<ResourceAddress> {
-    let Some(b) = planned.values.block_keys(block) else { return Vec::new() };
+    let Some(b) = planned.values.block_keys(block) else {
+        return Vec::new();
+    };
     b.into_iter().map(|k| block.instance(k)).collect()
 }
 
@@ -567,14 +738,30 @@ fn instances_of(planned: &Planned, block: &crate::addr::BlockAddress) -> Vec<Res
 fn finish(ws: &Workspace, planned: &mut Planned, prior_outputs: &[OutputState]) {
     let module_path = ws.dir.to_string_lossy().to_string();
     if planned.plan.mode != PlanMode::Destroy {
-        let env = EvalEnv { vars: &ws.vars, locals: &planned.locals, values: &planned.values, module_path: &module_path };
+        let env = EvalEnv {
+            vars: &ws.vars,
+            locals: &planned.locals,
+            values: &planned.values,
+            module_path: &module_path,
+        };
         for (name, o) in &ws.config.outputs {
             let Some(value) = &o.value else { continue };
             match env.eval(value, &InstanceVars::default()) {
                 Ok(v) => {
-                    let before = prior_outputs.iter().find(|p| &p.name == name).map(|p| p.value.clone());
-                    if before.as_ref().is_none_or(|b| !values_equal(b, &v) || is_unknown(&v)) {
-                        planned.plan.outputs.push(OutputChange { name: name.clone(), before, after: Some(v), sensitive: o.sensitive });
+                    let before = prior_outputs
+                        .iter()
+                        .find(|p| &p.name == name)
+                        .map(|p| p.value.clone());
+                    if before
+                        .as_ref()
+                        .is_none_or(|b| !values_equal(b, &v) || is_unknown(&v))
+                    {
+                        planned.plan.outputs.push(OutputChange {
+                            name: name.clone(),
+                            before,
+                            after: Some(v),
+                            sensitive: o.sensitive,
+                        });
                     }
                 }
                 Err(d) => planned.diags.push(d),
@@ -582,9 +769,15 @@ fn finish(ws: &Workspace, planned: &mut Planned, prior_outputs: &[OutputState]) 
         }
     }
     for p in prior_outputs {
-        let kept = planned.plan.mode != PlanMode::Destroy && ws.config.outputs.contains_key(&p.name);
+        let kept =
+            planned.plan.mode != PlanMode::Destroy && ws.config.outputs.contains_key(&p.name);
         if !kept {
-            planned.plan.outputs.push(OutputChange { name: p.name.clone(), before: Some(p.value.clone()), after: None, sensitive: p.sensitive });
+            planned.plan.outputs.push(OutputChange {
+                name: p.name.clone(),
+                before: Some(p.value.clone()),
+                after: None,
+                sensitive: p.sensitive,
+            });
         }
     }
     // EIPs that are being released.
@@ -592,14 +785,32 @@ fn finish(ws: &Workspace, planned: &mut Planned, prior_outputs: &[OutputState]) 
         .plan
         .changes
         .iter()
-        .filter(|c| c.schema_type == "alicloud_eip_address" && matches!(c.action, Action::Delete | Action::DeleteThenCreate | Action::CreateThenDelete))
-        .filter_map(|c| c.before.as_ref().and_then(|b| b.get("id")).and_then(Value::as_str).map(str::to_string))
+        .filter(|c| {
+            c.schema_type == "alicloud_eip_address"
+                && matches!(
+                    c.action,
+                    Action::Delete | Action::DeleteThenCreate | Action::CreateThenDelete
+                )
+        })
+        .filter_map(|c| {
+            c.before
+                .as_ref()
+                .and_then(|b| b.get("id"))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
         .collect();
     for c in &mut planned.plan.changes {
         let before = c.before.clone().unwrap_or_default();
-        let removes = matches!(c.action, Action::Delete | Action::DeleteThenCreate | Action::CreateThenDelete);
+        let removes = matches!(
+            c.action,
+            Action::Delete | Action::DeleteThenCreate | Action::CreateThenDelete
+        );
         if c.schema_type == "alicloud_eip_association" && removes {
-            let eip = before.get("allocation_id").and_then(Value::as_str).unwrap_or("");
+            let eip = before
+                .get("allocation_id")
+                .and_then(Value::as_str)
+                .unwrap_or("");
             if !eip.is_empty() && !releasing.contains(eip) {
                 c.warnings.push(format!(
                     "EIP {eip} stays allocated after it is disassociated and keeps being charged; release it if it is no longer needed (rule D01)"
@@ -607,7 +818,10 @@ fn finish(ws: &Workspace, planned: &mut Planned, prior_outputs: &[OutputState]) 
             }
         }
         if c.schema_type == "alicloud_eip_address" && removes {
-            let pt = before.get("payment_type").and_then(Value::as_str).unwrap_or("");
+            let pt = before
+                .get("payment_type")
+                .and_then(Value::as_str)
+                .unwrap_or("");
             if pt == "Subscription" || pt == "PrePaid" {
                 c.warnings.push(
                     "a subscription EIP cannot be released: destroying it only removes it from eipform's management, and it stays billed until it expires (rule D03)"
@@ -618,15 +832,26 @@ fn finish(ws: &Workspace, planned: &mut Planned, prior_outputs: &[OutputState]) 
     }
     let blocks = block_index(ws);
     let env_locals = planned.locals.clone();
-    let env = EvalEnv { vars: &ws.vars, locals: &env_locals, values: &planned.values, module_path: &module_path };
+    let env = EvalEnv {
+        vars: &ws.vars,
+        locals: &env_locals,
+        values: &planned.values,
+        module_path: &module_path,
+    };
     for c in &planned.plan.changes {
-        if !matches!(c.action, Action::Delete | Action::DeleteThenCreate | Action::CreateThenDelete) {
+        if !matches!(
+            c.action,
+            Action::Delete | Action::DeleteThenCreate | Action::CreateThenDelete
+        ) {
             continue;
         }
-        let Some(block) = blocks.get(&c.addr.block) else { continue };
-        if let Some(pd) = &block.lifecycle.prevent_destroy {
-            if env.eval(pd, &InstanceVars::default()).ok() == Some(Value::Bool(true)) {
-                planned.diags.push(
+        let Some(block) = blocks.get(&c.addr.block) else {
+            continue;
+        };
+        if let Some(pd) = &block.lifecycle.prevent_destroy
+            && env.eval(pd, &InstanceVars::default()).ok() == Some(Value::Bool(true))
+        {
+            planned.diags.push(
                     Diagnostic::error("Instance cannot be destroyed")
                         .detail(format!(
                             "Resource {} has lifecycle.prevent_destroy set, but the plan calls for this resource to be destroyed. To avoid this error and continue with the plan, either disable lifecycle.prevent_destroy or reduce the scope of the plan.",
@@ -635,7 +860,6 @@ fn finish(ws: &Workspace, planned: &mut Planned, prior_outputs: &[OutputState]) 
                         .at(Some(pd.key_range.clone()), "prevent_destroy is set")
                         .address(c.addr.to_string()),
                 );
-            }
         }
     }
 }
@@ -646,39 +870,85 @@ fn block_index(ws: &Workspace) -> HashMap<&crate::addr::BlockAddress, &ResourceB
 
 /// Checks a resource's postconditions against `value` (`self`) when the values they read are
 /// known; otherwise apply checks them ([`conditions::after_apply`]).
-fn postconditions(env: &EvalEnv<'_>, r: &ResourceBlock, inst: &InstanceVars, value: &Value, addr: &ResourceAddress, diags: &mut Vec<Diagnostic>) {
+fn postconditions(
+    env: &EvalEnv<'_>,
+    r: &ResourceBlock,
+    inst: &InstanceVars,
+    value: &Value,
+    addr: &ResourceAddress,
+    diags: &mut Vec<Diagnostic>,
+) {
     for c in &r.lifecycle.postconditions {
         if conditions::reads_unknown(env, c, value) {
             continue;
         }
-        conditions::check(env, std::slice::from_ref(c), inst, Some(value), conditions::Kind::Postcondition, &addr.to_string(), diags);
+        conditions::check(
+            env,
+            std::slice::from_ref(c),
+            inst,
+            Some(value),
+            conditions::Kind::Postcondition,
+            &addr.to_string(),
+            diags,
+        );
     }
 }
 
 /// The first `replace_triggered_by` reference of `r` whose object changes in this plan.
-fn triggered_by(ws: &Workspace, planned: &Planned, r: &ResourceBlock, inst: &InstanceVars) -> Option<String> {
+fn triggered_by(
+    ws: &Workspace,
+    planned: &Planned,
+    r: &ResourceBlock,
+    inst: &InstanceVars,
+) -> Option<String> {
     let empty = Values::default();
     for (text, range) in &r.lifecycle.replace_triggered_by {
-        let Ok(e) = hcl_edit::parser::parse_expr(text) else { continue };
+        let Ok(e) = hcl_edit::parser::parse_expr(text) else {
+            continue;
+        };
         for rf in crate::eval::references(&e, &range.file) {
-            let Target::Resource { addr, index } = &rf.target else { continue };
-            let scope = crate::eval::Scope { vars: &ws.vars, locals: &planned.locals, resources: &empty, instance: inst, module_path: ".", self_value: None };
-            let key = index.as_ref().and_then(|ix| crate::eval::static_index(ix, &range.file, &scope));
+            let Target::Resource { addr, index } = &rf.target else {
+                continue;
+            };
+            let scope = crate::eval::Scope {
+                vars: &ws.vars,
+                locals: &planned.locals,
+                resources: &empty,
+                instance: inst,
+                module_path: ".",
+                self_value: None,
+            };
+            let key = index
+                .as_ref()
+                .and_then(|ix| crate::eval::static_index(ix, &range.file, &scope));
             let targets = match key {
                 Some(k) => vec![addr.instance(Some(k))],
                 None => instances_of(planned, addr),
             };
             for t in targets {
-                let Some(&i) = planned.change_index.get(&t) else { continue };
+                let Some(&i) = planned.change_index.get(&t) else {
+                    continue;
+                };
                 let c = &planned.plan.changes[i];
                 let changed = match &rf.attr {
                     Some(a) if c.action != Action::NoOp => {
-                        let get = |m: &Option<crate::provider::Attrs>| m.as_ref().and_then(|m| m.get(a)).cloned().unwrap_or(Value::Null);
+                        let get = |m: &Option<crate::provider::Attrs>| {
+                            m.as_ref()
+                                .and_then(|m| m.get(a))
+                                .cloned()
+                                .unwrap_or(Value::Null)
+                        };
                         let after = get(&c.after);
                         is_unknown(&after) || !values_equal(&get(&c.before), &after)
                     }
                     Some(_) => false,
-                    None => matches!(c.action, Action::Create | Action::Update | Action::DeleteThenCreate | Action::CreateThenDelete),
+                    None => matches!(
+                        c.action,
+                        Action::Create
+                            | Action::Update
+                            | Action::DeleteThenCreate
+                            | Action::CreateThenDelete
+                    ),
                 };
                 if changed {
                     return Some(match &rf.attr {
@@ -701,8 +971,17 @@ struct SensitiveNames {
 
 impl SensitiveNames {
     fn new(ws: &Workspace) -> SensitiveNames {
-        let vars: HashSet<String> = ws.config.variables.values().filter(|v| v.sensitive).map(|v| v.name.clone()).collect();
-        let mut out = SensitiveNames { vars, locals: HashSet::new() };
+        let vars: HashSet<String> = ws
+            .config
+            .variables
+            .values()
+            .filter(|v| v.sensitive)
+            .map(|v| v.name.clone())
+            .collect();
+        let mut out = SensitiveNames {
+            vars,
+            locals: HashSet::new(),
+        };
         if out.vars.is_empty() {
             return out;
         }
@@ -725,12 +1004,21 @@ impl SensitiveNames {
         }
     }
 
-    fn expr_is_sensitive(&self, e: &hcl_edit::expr::Expression, file: &std::sync::Arc<str>) -> bool {
-        crate::eval::references(e, file).iter().any(|r| self.is_sensitive_ref(&r.target))
+    fn expr_is_sensitive(
+        &self,
+        e: &hcl_edit::expr::Expression,
+        file: &std::sync::Arc<str>,
+    ) -> bool {
+        crate::eval::references(e, file)
+            .iter()
+            .any(|r| self.is_sensitive_ref(&r.target))
     }
 
     fn body_is_sensitive(&self, b: &crate::config::Body) -> bool {
-        b.attrs.values().any(|a| self.expr_is_sensitive(&a.expr, &a.range.file)) || b.blocks.iter().any(|nb| self.body_is_sensitive(&nb.body))
+        b.attrs
+            .values()
+            .any(|a| self.expr_is_sensitive(&a.expr, &a.range.file))
+            || b.blocks.iter().any(|nb| self.body_is_sensitive(&nb.body))
     }
 
     /// The top-level arguments and blocks of `r` whose values come from sensitive names.
@@ -738,7 +1026,13 @@ impl SensitiveNames {
         if self.vars.is_empty() {
             return Vec::new();
         }
-        let mut out: Vec<String> = r.body.attrs.values().filter(|a| self.expr_is_sensitive(&a.expr, &a.range.file)).map(|a| a.name.clone()).collect();
+        let mut out: Vec<String> = r
+            .body
+            .attrs
+            .values()
+            .filter(|a| self.expr_is_sensitive(&a.expr, &a.range.file))
+            .map(|a| a.name.clone())
+            .collect();
         for nb in &r.body.blocks {
             if self.body_is_sensitive(&nb.body) && !out.contains(&nb.name) {
                 out.push(nb.name.clone());
@@ -756,9 +1050,15 @@ impl SensitiveNames {
             let refs = crate::eval::references(&v.expr, &v.range.file);
             let sensitive = refs.iter().any(|r| match &r.target {
                 Target::Resource { addr, .. } => {
-                    let (Some(attr), Some(b)) = (&r.attr, blocks.get(addr)) else { return false };
+                    let (Some(attr), Some(b)) = (&r.attr, blocks.get(addr)) else {
+                        return false;
+                    };
                     let schema_sensitive = schema::lookup(
-                        if addr.mode == Mode::Managed { schema::SchemaKind::Resource } else { schema::SchemaKind::Data },
+                        if addr.mode == Mode::Managed {
+                            schema::SchemaKind::Resource
+                        } else {
+                            schema::SchemaKind::Data
+                        },
                         &addr.rtype,
                     )
                     .and_then(|s| s.attributes.get(attr))

@@ -5,34 +5,58 @@
 use serde_json::Value;
 
 use crate::addr::Mode;
+use crate::addr::{BlockAddress, InstanceKey};
 use crate::diag::Diagnostic;
 use crate::eval::InstanceVars;
-use crate::plan::evaluate::{self, EvalEnv};
-use crate::addr::{BlockAddress, InstanceKey};
 use crate::eval::ResourceValues;
+use crate::plan::evaluate::{self, EvalEnv};
 use crate::workspace::Workspace;
 
 /// Static rule violations of every resource whose arguments are known without the cloud.
 pub fn check(ws: &Workspace) -> Vec<Diagnostic> {
     // Locals and other resources are not known without the cloud: they evaluate as unknown, and
     // the rules look only at the arguments that are known from the configuration alone.
-    let locals: std::collections::HashMap<String, Value> = ws.config.locals.keys().map(|k| (k.clone(), crate::eval::unknown())).collect();
+    let locals: std::collections::HashMap<String, Value> = ws
+        .config
+        .locals
+        .keys()
+        .map(|k| (k.clone(), crate::eval::unknown()))
+        .collect();
     let values = Unknowns;
     let path = ws.dir.to_string_lossy().to_string();
-    let env = EvalEnv { vars: &ws.vars, locals: &locals, values: &values, module_path: &path };
+    let env = EvalEnv {
+        vars: &ws.vars,
+        locals: &locals,
+        values: &values,
+        module_path: &path,
+    };
     let mut out = Vec::new();
-    for r in ws.config.resources.iter().filter(|r| r.addr.mode == Mode::Managed && r.count.is_none() && r.for_each.is_none()) {
-        let Ok(mut config) = evaluate::instance_config(&env, r, &InstanceVars::default()) else { continue };
+    for r in ws
+        .config
+        .resources
+        .iter()
+        .filter(|r| r.addr.mode == Mode::Managed && r.count.is_none() && r.for_each.is_none())
+    {
+        let Ok(mut config) = evaluate::instance_config(&env, r, &InstanceVars::default()) else {
+            continue;
+        };
         config.retain(|_, v| !crate::eval::is_unknown(v));
         let region = ws.region_of(&crate::plan::planner::provider_key(r));
         for e in crate::cloud::sim::rules::static_violations(&r.schema_type, &config, &region) {
             let rule = e.rule.clone();
             let attr = crate::apply::responsible_attribute(r, rule.as_deref(), &e.message);
-            let range = attr.map(|a| a.key_range.clone()).unwrap_or_else(|| r.range.clone());
+            let range = attr
+                .map(|a| a.key_range.clone())
+                .unwrap_or_else(|| r.range.clone());
             out.push(
                 Diagnostic::error(format!("Invalid {} configuration", r.schema_type))
                     .detail(e.to_string())
-                    .at(Some(range), rule.as_deref().map(|id| format!("violates rule {id}")).unwrap_or_default())
+                    .at(
+                        Some(range),
+                        rule.as_deref()
+                            .map(|id| format!("violates rule {id}"))
+                            .unwrap_or_default(),
+                    )
                     .rule(rule)
                     .code(e.code.clone())
                     .address(r.addr.to_string()),

@@ -32,7 +32,10 @@ impl Values {
     pub fn declare(&mut self, addr: &BlockAddress, expansion: Expansion) {
         self.blocks
             .entry(addr.clone())
-            .or_insert_with(|| BlockValue { expansion, instances: BTreeMap::new() })
+            .or_insert_with(|| BlockValue {
+                expansion,
+                instances: BTreeMap::new(),
+            })
             .expansion = expansion;
     }
 
@@ -44,14 +47,19 @@ impl Values {
         };
         self.blocks
             .entry(addr.clone())
-            .or_insert_with(|| BlockValue { expansion, instances: BTreeMap::new() })
+            .or_insert_with(|| BlockValue {
+                expansion,
+                instances: BTreeMap::new(),
+            })
             .instances
             .insert(key, v);
     }
 
     /// The instance keys of a declared block.
     pub fn block_keys(&self, addr: &BlockAddress) -> Option<Vec<Option<InstanceKey>>> {
-        self.blocks.get(addr).map(|b| b.instances.keys().cloned().collect())
+        self.blocks
+            .get(addr)
+            .map(|b| b.instances.keys().cloned().collect())
     }
 
     pub fn get(&self, addr: &BlockAddress, key: &Option<InstanceKey>) -> Option<&Value> {
@@ -72,10 +80,17 @@ impl ResourceValues for Values {
                 };
                 match only {
                     Some(k) => Value::Object(
-                        b.instances.get(&Some(k.clone())).and_then(|v| pick(k, v)).into_iter().collect(),
+                        b.instances
+                            .get(&Some(k.clone()))
+                            .and_then(|v| pick(k, v))
+                            .into_iter()
+                            .collect(),
                     ),
                     None => Value::Object(
-                        b.instances.iter().filter_map(|(k, v)| k.as_ref().and_then(|k| pick(k, v))).collect(),
+                        b.instances
+                            .iter()
+                            .filter_map(|(k, v)| k.as_ref().and_then(|k| pick(k, v)))
+                            .collect(),
                     ),
                 }
             }

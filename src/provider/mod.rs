@@ -98,15 +98,36 @@ pub trait Provider: Send + Sync {
     ) -> Result<Attrs, ProviderError>;
 
     /// Deletes `id`.
-    fn delete(&self, ctx: &OpContext, rtype: &str, id: &str, prior: &Attrs) -> Result<Deleted, ProviderError>;
+    fn delete(
+        &self,
+        ctx: &OpContext,
+        rtype: &str,
+        id: &str,
+        prior: &Attrs,
+    ) -> Result<Deleted, ProviderError>;
 
     /// Reads a data source.
-    fn read_data(&self, ctx: &OpContext, dtype: &str, config: &Attrs) -> Result<Attrs, ProviderError>;
+    fn read_data(
+        &self,
+        ctx: &OpContext,
+        dtype: &str,
+        config: &Attrs,
+    ) -> Result<Attrs, ProviderError>;
 
     /// Reads an existing object by its import id (`eip-...`, `eip-...:i-...`), for `import`.
-    fn import(&self, ctx: &OpContext, rtype: &str, id: &str) -> Result<Option<Attrs>, ProviderError>;
+    fn import(
+        &self,
+        ctx: &OpContext,
+        rtype: &str,
+        id: &str,
+    ) -> Result<Option<Attrs>, ProviderError>;
 
     /// Finds the object a create with `client_token` made, if the cloud holds one (used to
     /// reconcile an apply that was interrupted between the call and the state commit).
-    fn find_by_token(&self, ctx: &OpContext, rtype: &str, client_token: &str) -> Result<Option<Attrs>, ProviderError>;
+    fn find_by_token(
+        &self,
+        ctx: &OpContext,
+        rtype: &str,
+        client_token: &str,
+    ) -> Result<Option<Attrs>, ProviderError>;
 }

@@ -169,7 +169,12 @@ pub trait StateStore: Send {
     /// Records `r` and clears `intents`, in one transaction. With `deposed`, also records that
     /// intent (the old object of a create-before-destroy replace), in the same transaction, and
     /// returns its id.
-    fn commit_put(&mut self, r: &ResourceState, intents: &[i64], deposed: Option<&Intent>) -> Result<Option<i64>, StateError>;
+    fn commit_put(
+        &mut self,
+        r: &ResourceState,
+        intents: &[i64],
+        deposed: Option<&Intent>,
+    ) -> Result<Option<i64>, StateError>;
     /// Forgets `addr` and clears `intents`, in one transaction.
     fn commit_remove(&mut self, addr: &ResourceAddress, intents: &[i64]) -> Result<(), StateError>;
 
@@ -177,7 +182,11 @@ pub trait StateStore: Send {
     fn lock_info(&self) -> Result<Option<lock::LockInfo>, StateError>;
     /// Takes the lock when it is free, atomically; otherwise answers the holder. With
     /// `replacing`, takes it over from that holder (a stale lock) if it still holds it.
-    fn try_lock(&mut self, info: &lock::LockInfo, replacing: Option<&str>) -> Result<Result<(), lock::LockInfo>, StateError>;
+    fn try_lock(
+        &mut self,
+        info: &lock::LockInfo,
+        replacing: Option<&str>,
+    ) -> Result<Result<(), lock::LockInfo>, StateError>;
     /// Releases lock `id`; false when that lock was not held.
     fn unlock(&mut self, id: &str) -> Result<bool, StateError>;
 

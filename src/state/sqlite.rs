@@ -24,7 +24,9 @@ impl SqliteState {
     /// Opens the state at `path`, creating it (mode 0600, a new lineage) when missing.
     pub fn open(path: &Path) -> Result<SqliteState, StateError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| StateError::Storage(format!("cannot create {}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StateError::Storage(format!("cannot create {}: {e}", dir.display()))
+            })?;
         }
         let fresh = !path.exists();
         let conn = Connection::open(path)?;
@@ -72,8 +74,16 @@ impl SqliteState {
             "INSERT OR IGNORE INTO meta(key, value) VALUES ('lineage', ?1)",
             params![uuid::Uuid::new_v4().to_string()],
         )?;
-        conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('serial', '0')", [])?;
-        Ok(SqliteState { conn, path: path.to_path_buf(), bumped: false, command: "apply".into() })
+        conn.execute(
+            "INSERT OR IGNORE INTO meta(key, value) VALUES ('serial', '0')",
+            [],
+        )?;
+        Ok(SqliteState {
+            conn,
+            path: path.to_path_buf(),
+            bumped: false,
+            command: "apply".into(),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -97,23 +107,47 @@ impl SqliteState {
     }
 
     /// Runs `f` in one immediate transaction, bumping the serial on the run's first change.
-    fn write(&mut self, f: impl FnOnce(&rusqlite::Transaction<'_>, u64) -> rusqlite::Result<()>) -> Result<(), StateError> {
+    fn write(
+        &mut self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>, u64) -> rusqlite::Result<()>,
+    ) -> Result<(), StateError> {
         let bump = !self.bumped;
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         if bump {
-            tx.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'serial'", [])?;
+            tx.execute(
+                "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'serial'",
+                [],
+            )?;
         }
-        let serial: u64 = tx.query_row("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'serial'", [], |r| r.get::<_, i64>(0))? as u64;
+        let serial: u64 = tx.query_row(
+            "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'serial'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )? as u64;
         f(&tx, serial)?;
         tx.commit()?;
         self.bumped = true;
         Ok(())
     }
 
-    fn log(tx: &rusqlite::Transaction<'_>, serial: u64, address: &str, body: Option<&str>, command: &str) -> rusqlite::Result<()> {
+    fn log(
+        tx: &rusqlite::Transaction<'_>,
+        serial: u64,
+        address: &str,
+        body: Option<&str>,
+        command: &str,
+    ) -> rusqlite::Result<()> {
         tx.execute(
             "INSERT INTO changes(serial, address, body, at, command) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![serial as i64, address, body, chrono::Utc::now().to_rfc3339(), command],
+            params![
+                serial as i64,
+                address,
+                body,
+                chrono::Utc::now().to_rfc3339(),
+                command
+            ],
         )?;
         Ok(())
     }
@@ -142,32 +176,48 @@ fn insert_intent(conn: &Connection, intent: &Intent) -> Result<i64, StateError> 
     let body = serde_json::to_string(intent).map_err(|e| StateError::Invalid(e.to_string()))?;
     conn.execute(
         "INSERT INTO intents(address, action, token, body, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![intent.addr.to_string(), intent.action.as_str(), intent.client_token, body, chrono::Utc::now().to_rfc3339()],
+        params![
+            intent.addr.to_string(),
+            intent.action.as_str(),
+            intent.client_token,
+            body,
+            chrono::Utc::now().to_rfc3339()
+        ],
     )?;
     Ok(conn.last_insert_rowid())
 }
 
 fn decode_outputs(body: Option<&str>) -> Vec<OutputState> {
-    body.and_then(|b| serde_json::from_str(b).ok()).unwrap_or_default()
+    body.and_then(|b| serde_json::from_str(b).ok())
+        .unwrap_or_default()
 }
 
 fn decode(body: &str) -> Result<ResourceState, StateError> {
-    serde_json::from_str(body).map_err(|e| StateError::Invalid(format!("corrupt resource record: {e}")))
+    serde_json::from_str(body)
+        .map_err(|e| StateError::Invalid(format!("corrupt resource record: {e}")))
 }
 
 impl StateStore for SqliteState {
     fn meta(&self) -> Result<StateMeta, StateError> {
         let get = |k: &str| -> Result<String, StateError> {
-            Ok(self.conn.query_row("SELECT value FROM meta WHERE key = ?1", params![k], |r| r.get(0))?)
+            Ok(self
+                .conn
+                .query_row("SELECT value FROM meta WHERE key = ?1", params![k], |r| {
+                    r.get(0)
+                })?)
         };
         Ok(StateMeta {
             lineage: get("lineage")?,
-            serial: get("serial")?.parse().map_err(|_| StateError::Invalid("serial is not a number".into()))?,
+            serial: get("serial")?
+                .parse()
+                .map_err(|_| StateError::Invalid("serial is not a number".into()))?,
         })
     }
 
     fn resources(&self) -> Result<Vec<ResourceState>, StateError> {
-        let mut stmt = self.conn.prepare_cached("SELECT body FROM resources ORDER BY address")?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT body FROM resources ORDER BY address")?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
         let mut out = Vec::new();
         for body in rows {
@@ -179,7 +229,11 @@ impl StateStore for SqliteState {
     fn get(&self, addr: &ResourceAddress) -> Result<Option<ResourceState>, StateError> {
         let body: Option<String> = self
             .conn
-            .query_row("SELECT body FROM resources WHERE address = ?1", params![addr.to_string()], |r| r.get(0))
+            .query_row(
+                "SELECT body FROM resources WHERE address = ?1",
+                params![addr.to_string()],
+                |r| r.get(0),
+            )
             .optional()?;
         body.map(|b| decode(&b)).transpose()
     }
@@ -193,12 +247,24 @@ impl StateStore for SqliteState {
     }
 
     fn outputs(&self) -> Result<Vec<OutputState>, StateError> {
-        let mut stmt = self.conn.prepare_cached("SELECT name, value, sensitive FROM outputs ORDER BY name")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, bool>(2)?)))?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT name, value, sensitive FROM outputs ORDER BY name")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, bool>(2)?,
+            ))
+        })?;
         let mut out = Vec::new();
         for row in rows {
             let (name, value, sensitive) = row?;
-            out.push(OutputState { name, value: serde_json::from_str(&value).unwrap_or(Value::Null), sensitive });
+            out.push(OutputState {
+                name,
+                value: serde_json::from_str(&value).unwrap_or(Value::Null),
+                sensitive,
+            });
         }
         Ok(out)
     }
@@ -217,7 +283,13 @@ impl StateStore for SqliteState {
                     params![o.name, o.value.to_string(), o.sensitive],
                 )?;
             }
-            Self::log(tx, serial, "outputs", Some(&serde_json::to_string(&outputs).unwrap_or_default()), &command)
+            Self::log(
+                tx,
+                serial,
+                "outputs",
+                Some(&serde_json::to_string(&outputs).unwrap_or_default()),
+                &command,
+            )
         })
     }
 
@@ -226,13 +298,21 @@ impl StateStore for SqliteState {
     }
 
     fn intents(&self) -> Result<Vec<Intent>, StateError> {
-        let mut stmt = self.conn.prepare_cached("SELECT id, body, at FROM intents ORDER BY id")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, body, at FROM intents ORDER BY id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
         let mut out = Vec::new();
         for row in rows {
             let (id, body, at) = row?;
-            let mut intent: Intent =
-                serde_json::from_str(&body).map_err(|e| StateError::Invalid(format!("corrupt intent record {id}: {e}")))?;
+            let mut intent: Intent = serde_json::from_str(&body)
+                .map_err(|e| StateError::Invalid(format!("corrupt intent record {id}: {e}")))?;
             intent.id = id;
             intent.at = at;
             out.push(intent);
@@ -241,15 +321,23 @@ impl StateStore for SqliteState {
     }
 
     fn clear_intent(&mut self, id: i64) -> Result<(), StateError> {
-        self.conn.execute("DELETE FROM intents WHERE id = ?1", params![id])?;
+        self.conn
+            .execute("DELETE FROM intents WHERE id = ?1", params![id])?;
         Ok(())
     }
 
-    fn commit_put(&mut self, r: &ResourceState, intents: &[i64], deposed: Option<&Intent>) -> Result<Option<i64>, StateError> {
+    fn commit_put(
+        &mut self,
+        r: &ResourceState,
+        intents: &[i64],
+        deposed: Option<&Intent>,
+    ) -> Result<Option<i64>, StateError> {
         let body = encode(r)?;
         let address = r.addr.to_string();
         let command = self.command.clone();
-        let deposed_body = deposed.map(|d| serde_json::to_string(d).map_err(|e| StateError::Invalid(e.to_string()))).transpose()?;
+        let deposed_body = deposed
+            .map(|d| serde_json::to_string(d).map_err(|e| StateError::Invalid(e.to_string())))
+            .transpose()?;
         let mut deposed_id = None;
         self.write(|tx, serial| {
             upsert(tx, &address, &body)?;
@@ -278,35 +366,68 @@ impl StateStore for SqliteState {
     }
 
     fn lock_info(&self) -> Result<Option<lock::LockInfo>, StateError> {
-        let body: Option<String> = self.conn.query_row("SELECT body FROM lock WHERE name = 'state'", [], |r| r.get(0)).optional()?;
-        body.map(|b| serde_json::from_str(&b).map_err(|e| StateError::Invalid(format!("corrupt lock record: {e}")))).transpose()
+        let body: Option<String> = self
+            .conn
+            .query_row("SELECT body FROM lock WHERE name = 'state'", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        body.map(|b| {
+            serde_json::from_str(&b)
+                .map_err(|e| StateError::Invalid(format!("corrupt lock record: {e}")))
+        })
+        .transpose()
     }
 
-    fn try_lock(&mut self, info: &lock::LockInfo, replacing: Option<&str>) -> Result<Result<(), lock::LockInfo>, StateError> {
+    fn try_lock(
+        &mut self,
+        info: &lock::LockInfo,
+        replacing: Option<&str>,
+    ) -> Result<Result<(), lock::LockInfo>, StateError> {
         let body = serde_json::to_string(info).map_err(|e| StateError::Invalid(e.to_string()))?;
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let held: Option<(String, String)> =
-            tx.query_row("SELECT id, body FROM lock WHERE name = 'state'", [], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let held: Option<(String, String)> = tx
+            .query_row("SELECT id, body FROM lock WHERE name = 'state'", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
         if let Some((id, holder)) = held {
             if replacing != Some(id.as_str()) {
-                let holder = serde_json::from_str(&holder).map_err(|e| StateError::Invalid(format!("corrupt lock record: {e}")))?;
+                let holder = serde_json::from_str(&holder)
+                    .map_err(|e| StateError::Invalid(format!("corrupt lock record: {e}")))?;
                 return Ok(Err(holder));
             }
             tx.execute("DELETE FROM lock WHERE name = 'state'", [])?;
         }
-        tx.execute("INSERT INTO lock(name, id, body) VALUES ('state', ?1, ?2)", params![info.id, body])?;
+        tx.execute(
+            "INSERT INTO lock(name, id, body) VALUES ('state', ?1, ?2)",
+            params![info.id, body],
+        )?;
         tx.commit()?;
         Ok(Ok(()))
     }
 
     fn unlock(&mut self, id: &str) -> Result<bool, StateError> {
-        Ok(self.conn.execute("DELETE FROM lock WHERE name = 'state' AND id = ?1", params![id])? > 0)
+        Ok(self.conn.execute(
+            "DELETE FROM lock WHERE name = 'state' AND id = ?1",
+            params![id],
+        )? > 0)
     }
 
     fn history(&self) -> Result<Vec<HistoryEntry>, StateError> {
-        let mut stmt = self.conn.prepare("SELECT serial, address, body IS NOT NULL, at, command FROM changes ORDER BY seq")?;
+        let mut stmt = self.conn.prepare(
+            "SELECT serial, address, body IS NOT NULL, at, command FROM changes ORDER BY seq",
+        )?;
         let rows = stmt.query_map([], |r| {
-            Ok((r.get::<_, i64>(0)? as u64, r.get::<_, String>(1)?, r.get::<_, bool>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?))
+            Ok((
+                r.get::<_, i64>(0)? as u64,
+                r.get::<_, String>(1)?,
+                r.get::<_, bool>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+            ))
         })?;
         let mut present: HashSet<String> = HashSet::new();
         // Per serial: addresses seen in it with whether each existed before the serial.
@@ -328,7 +449,15 @@ impl StateStore for SqliteState {
                 if let Some(last) = out.last_mut() {
                     finish(last, &mut touched);
                 }
-                out.push(HistoryEntry { serial, at: at.clone(), command, added: 0, changed: 0, removed: 0, outputs_changed: false });
+                out.push(HistoryEntry {
+                    serial,
+                    at: at.clone(),
+                    command,
+                    added: 0,
+                    changed: 0,
+                    removed: 0,
+                    outputs_changed: false,
+                });
             }
             let entry = out.last_mut().expect("pushed above");
             entry.at = at;
@@ -354,10 +483,17 @@ impl StateStore for SqliteState {
     fn snapshot(&self, serial: u64) -> Result<Snapshot, StateError> {
         let meta = self.meta()?;
         if serial > meta.serial {
-            return Err(StateError::Invalid(format!("serial {serial} does not exist yet: the state is at serial {}", meta.serial)));
+            return Err(StateError::Invalid(format!(
+                "serial {serial} does not exist yet: the state is at serial {}",
+                meta.serial
+            )));
         }
-        let mut stmt = self.conn.prepare("SELECT address, body FROM changes WHERE serial <= ?1 ORDER BY seq")?;
-        let rows = stmt.query_map(params![serial as i64], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT address, body FROM changes WHERE serial <= ?1 ORDER BY seq")?;
+        let rows = stmt.query_map(params![serial as i64], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+        })?;
         let mut resources: BTreeMap<String, String> = BTreeMap::new();
         let mut outputs = Vec::new();
         for row in rows {
@@ -372,9 +508,17 @@ impl StateStore for SqliteState {
                 }
             }
         }
-        let mut list = resources.values().map(|b| decode(b)).collect::<Result<Vec<_>, _>>()?;
+        let mut list = resources
+            .values()
+            .map(|b| decode(b))
+            .collect::<Result<Vec<_>, _>>()?;
         list.sort_by(|a, b| a.addr.cmp(&b.addr));
-        Ok(Snapshot { lineage: meta.lineage, serial, resources: list, outputs })
+        Ok(Snapshot {
+            lineage: meta.lineage,
+            serial,
+            resources: list,
+            outputs,
+        })
     }
 
     fn replace_all(&mut self, snapshot: &Snapshot) -> Result<u64, StateError> {
@@ -383,7 +527,8 @@ impl StateStore for SqliteState {
         let mut old: BTreeMap<String, String> = BTreeMap::new();
         {
             let mut stmt = self.conn.prepare("SELECT address, body FROM resources")?;
-            let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+            let rows =
+                stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
             for row in rows {
                 let (a, b) = row?;
                 old.insert(a, b);
@@ -392,15 +537,27 @@ impl StateStore for SqliteState {
         let mut new: BTreeMap<String, String> = BTreeMap::new();
         for r in &snapshot.resources {
             if new.insert(r.addr.to_string(), encode(r)?).is_some() {
-                return Err(StateError::Invalid(format!("the state to push holds {} twice", r.addr)));
+                return Err(StateError::Invalid(format!(
+                    "the state to push holds {} twice",
+                    r.addr
+                )));
             }
         }
         let outputs_changed = self.outputs()? != snapshot.outputs;
-        let outputs_body = serde_json::to_string(&snapshot.outputs).map_err(|e| StateError::Invalid(e.to_string()))?;
+        let outputs_body = serde_json::to_string(&snapshot.outputs)
+            .map_err(|e| StateError::Invalid(e.to_string()))?;
         let command = self.command.clone();
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute("UPDATE meta SET value = ?1 WHERE key = 'serial'", params![serial.to_string()])?;
-        tx.execute("UPDATE meta SET value = ?1 WHERE key = 'lineage'", params![snapshot.lineage])?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "UPDATE meta SET value = ?1 WHERE key = 'serial'",
+            params![serial.to_string()],
+        )?;
+        tx.execute(
+            "UPDATE meta SET value = ?1 WHERE key = 'lineage'",
+            params![snapshot.lineage],
+        )?;
         for (address, _) in old.iter().filter(|(a, _)| !new.contains_key(*a)) {
             tx.execute("DELETE FROM resources WHERE address = ?1", params![address])?;
             Self::log(&tx, serial, address, None, &command)?;
@@ -430,10 +587,14 @@ impl StateStore for SqliteState {
         let mut targets = HashSet::new();
         for (src, dst) in moves {
             let Some(mut r) = self.get(src)? else {
-                return Err(StateError::Invalid(format!("no resource {src} in the state")));
+                return Err(StateError::Invalid(format!(
+                    "no resource {src} in the state"
+                )));
             };
             if !targets.insert(dst) || (self.get(dst)?.is_some() && !sources.contains(dst)) {
-                return Err(StateError::Invalid(format!("the state already holds {dst}; remove it first (`eipform state rm {dst}`)")));
+                return Err(StateError::Invalid(format!(
+                    "the state already holds {dst}; remove it first (`eipform state rm {dst}`)"
+                )));
             }
             r.addr = dst.clone();
             rows.push((src.to_string(), dst.to_string(), encode(&r)?));
@@ -509,18 +670,27 @@ mod tests {
     fn commit_clears_the_intent_in_the_same_transaction() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = SqliteState::open(&dir.path().join("state.db")).unwrap();
-        let a = s.record_intent(&intent("alicloud_vpc.a", IntentAction::Create)).unwrap();
-        let b = s.record_intent(&intent("alicloud_vpc.b", IntentAction::Create)).unwrap();
+        let a = s
+            .record_intent(&intent("alicloud_vpc.a", IntentAction::Create))
+            .unwrap();
+        let b = s
+            .record_intent(&intent("alicloud_vpc.b", IntentAction::Create))
+            .unwrap();
         assert_eq!(s.intents().unwrap().len(), 2);
         let deposed = intent("alicloud_vpc.a", IntentAction::DeleteDeposed);
-        let d = s.commit_put(&record("alicloud_vpc.a", "vpc-1"), &[a], Some(&deposed)).unwrap().unwrap();
+        let d = s
+            .commit_put(&record("alicloud_vpc.a", "vpc-1"), &[a], Some(&deposed))
+            .unwrap()
+            .unwrap();
         let left: Vec<i64> = s.intents().unwrap().iter().map(|i| i.id).collect();
         assert_eq!(left, vec![b, d]);
-        s.commit_remove(&"alicloud_vpc.a".parse().unwrap(), &[b, d]).unwrap();
+        s.commit_remove(&"alicloud_vpc.a".parse().unwrap(), &[b, d])
+            .unwrap();
         assert!(s.intents().unwrap().is_empty());
         assert_eq!(s.meta().unwrap().serial, 1, "one serial per run");
         // The intents survive a reopen (they are durable before the call).
-        s.record_intent(&intent("alicloud_vpc.c", IntentAction::Update)).unwrap();
+        s.record_intent(&intent("alicloud_vpc.c", IntentAction::Update))
+            .unwrap();
         drop(s);
         let s = SqliteState::open(&dir.path().join("state.db")).unwrap();
         assert_eq!(s.intents().unwrap()[0].action, IntentAction::Update);
@@ -551,13 +721,26 @@ mod tests {
         s.put(&record("alicloud_vpc.a", "vpc-3")).unwrap();
         s.remove(&"alicloud_vpc.b".parse().unwrap()).unwrap();
         s.start_run("state mv");
-        s.rename(&[("alicloud_vpc.a".parse().unwrap(), "alicloud_vpc.c".parse().unwrap())]).unwrap();
+        s.rename(&[(
+            "alicloud_vpc.a".parse().unwrap(),
+            "alicloud_vpc.c".parse().unwrap(),
+        )])
+        .unwrap();
         let h = s.history().unwrap();
-        let counts: Vec<(u64, usize, usize, usize)> = h.iter().map(|e| (e.serial, e.added, e.changed, e.removed)).collect();
+        let counts: Vec<(u64, usize, usize, usize)> = h
+            .iter()
+            .map(|e| (e.serial, e.added, e.changed, e.removed))
+            .collect();
         assert_eq!(counts, vec![(1, 2, 0, 0), (2, 0, 1, 1), (3, 1, 0, 1)]);
         assert_eq!(h[2].command, "state mv");
         let one = s.snapshot(1).unwrap();
-        assert_eq!(one.resources.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["vpc-1", "vpc-2"]);
+        assert_eq!(
+            one.resources
+                .iter()
+                .map(|r| r.id.as_str())
+                .collect::<Vec<_>>(),
+            ["vpc-1", "vpc-2"]
+        );
         assert!(s.snapshot(0).unwrap().resources.is_empty());
         assert!(s.snapshot(4).is_err());
         // Pushing serial 1 back writes only what differs, under a new serial.

@@ -90,7 +90,12 @@ pub fn settle_due(ctx: &Ctx<'_>) -> Result<(), CloudError> {
         }
         eip.attrs.remove("_TransitionUntil");
         if eip.kind == "instance" {
-            eip.status = if eip.status == "Stopping" { "Stopped" } else { "Running" }.into();
+            eip.status = if eip.status == "Stopping" {
+                "Stopped"
+            } else {
+                "Running"
+            }
+            .into();
         } else if eip.status == "Unassociating" {
             clear_binding(&mut eip);
             eip.status = "Available".into();

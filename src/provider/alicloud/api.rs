@@ -320,12 +320,19 @@ mod tests {
     }
 
     fn api(errors: Vec<CloudError>) -> (Api, Arc<Scripted>) {
-        let cloud = Arc::new(Scripted { errors: Mutex::new(errors), calls: Mutex::new(0) });
+        let cloud = Arc::new(Scripted {
+            errors: Mutex::new(errors),
+            calls: Mutex::new(0),
+        });
         (Api::new(cloud.clone()), cloud)
     }
 
     fn ctx(timeout: Duration) -> OpContext {
-        OpContext { region: "cn-beijing".into(), client_token: Some("eipform-t".into()), timeout }
+        OpContext {
+            region: "cn-beijing".into(),
+            client_token: Some("eipform-t".into()),
+            timeout,
+        }
     }
 
     #[test]
@@ -337,29 +344,66 @@ mod tests {
             CloudError::new("Throttling.User", "slow down"),
         ];
         let (api, cloud) = api(errors);
-        api.mutate(&ctx(Duration::from_secs(30)), "AllocateEipAddress", "", Params::new()).unwrap();
+        api.mutate(
+            &ctx(Duration::from_secs(30)),
+            "AllocateEipAddress",
+            "",
+            Params::new(),
+        )
+        .unwrap();
         assert_eq!(*cloud.calls.lock().unwrap(), 5);
     }
 
     #[test]
     fn non_retryable_codes_fail_at_once() {
-        let (api, cloud) = api(vec![CloudError::new("QuotaExceeded.Eip", "quota").rule("A12")]);
+        let (api, cloud) = api(vec![
+            CloudError::new("QuotaExceeded.Eip", "quota").rule("A12"),
+        ]);
         let started = Instant::now();
-        let err = api.mutate(&ctx(Duration::from_secs(30)), "AllocateEipAddress", "", Params::new()).unwrap_err();
-        assert_eq!(*cloud.calls.lock().unwrap(), 1, "a non-retryable code is not retried");
-        assert!(started.elapsed() < Duration::from_millis(15), "no backoff before failing");
+        let err = api
+            .mutate(
+                &ctx(Duration::from_secs(30)),
+                "AllocateEipAddress",
+                "",
+                Params::new(),
+            )
+            .unwrap_err();
+        assert_eq!(
+            *cloud.calls.lock().unwrap(),
+            1,
+            "a non-retryable code is not retried"
+        );
+        assert!(
+            started.elapsed() < Duration::from_millis(15),
+            "no backoff before failing"
+        );
         assert_eq!(err.rule(), Some("A12"));
     }
 
     #[test]
     fn retries_are_bounded_by_the_timeout() {
-        let errors = (0..1000).map(|_| CloudError::new("Throttling.User", "slow down")).collect();
+        let errors = (0..1000)
+            .map(|_| CloudError::new("Throttling.User", "slow down"))
+            .collect();
         let (api, cloud) = api(errors);
         let started = Instant::now();
-        let err = api.call(&ctx(Duration::from_millis(300)), "DescribeEipAddresses", Params::new()).unwrap_err();
-        assert!(started.elapsed() <= Duration::from_millis(400), "{:?}", started.elapsed());
+        let err = api
+            .call(
+                &ctx(Duration::from_millis(300)),
+                "DescribeEipAddresses",
+                Params::new(),
+            )
+            .unwrap_err();
+        assert!(
+            started.elapsed() <= Duration::from_millis(400),
+            "{:?}",
+            started.elapsed()
+        );
         assert!(err.to_string().contains("gave up after retrying"), "{err}");
         let calls = *cloud.calls.lock().unwrap();
-        assert!((2..20).contains(&calls), "exponential backoff: {calls} calls");
+        assert!(
+            (2..20).contains(&calls),
+            "exponential backoff: {calls} calls"
+        );
     }
 }

@@ -33,17 +33,32 @@ fn charge_type(config: &Attrs) -> Option<&'static str> {
 /// pay-by-data-transfer, R04), the billing cycle (A03) and the protection edition (A08).
 pub fn planned_create(config: &Attrs) -> Attrs {
     use crate::cloud::sim::rules::allocation::{billing_cycle, protection_edition};
-    let recovery = attrs::string(config, "ip_address").is_some() || attrs::string(config, "allocation_id").is_some();
+    let recovery = attrs::string(config, "ip_address").is_some()
+        || attrs::string(config, "allocation_id").is_some();
     let charge = charge_type(config).unwrap_or("PostPaid");
     let metering = attrs::string(config, "internet_charge_type").unwrap_or_else(|| {
-        if recovery && charge == "PostPaid" { "PayByTraffic" } else { "PayByBandwidth" }.to_string()
+        if recovery && charge == "PostPaid" {
+            "PayByTraffic"
+        } else {
+            "PayByBandwidth"
+        }
+        .to_string()
     });
     let types: Vec<String> = config
         .get("security_protection_types")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default();
-    let payment = if charge == "PrePaid" { "Subscription" } else { "PayAsYouGo" };
+    let payment = if charge == "PrePaid" {
+        "Subscription"
+    } else {
+        "PayAsYouGo"
+    };
     let mut a = Attrs::new();
     a.insert("payment_type".into(), json!(payment));
     a.insert("instance_charge_type".into(), json!(charge));
@@ -51,8 +66,14 @@ pub fn planned_create(config: &Attrs) -> Attrs {
     a.insert("bandwidth".into(), json!("5"));
     a.insert("isp".into(), json!("BGP"));
     a.insert("netmode".into(), json!("public"));
-    a.insert("billing_cycle".into(), json!(billing_cycle(charge, &metering)));
-    a.insert("protection_edition".into(), json!(protection_edition(&types)));
+    a.insert(
+        "billing_cycle".into(),
+        json!(billing_cycle(charge, &metering)),
+    );
+    a.insert(
+        "protection_edition".into(),
+        json!(protection_edition(&types)),
+    );
     a
 }
 

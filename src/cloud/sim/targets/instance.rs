@@ -472,13 +472,21 @@ pub fn describe(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudError>
 /// The status after a stop or start: the final one at once, or the transitional one until the
 /// account's `transition_ms` has passed (then `eip::settle_due` finishes it). Rule S05 refuses
 /// associations while an instance is Stopping or Starting.
-fn transition(ctx: &Ctx<'_>, obj: &mut crate::cloud::sim::Obj, during: &str, done: &str) -> Result<String, CloudError> {
+fn transition(
+    ctx: &Ctx<'_>,
+    obj: &mut crate::cloud::sim::Obj,
+    during: &str,
+    done: &str,
+) -> Result<String, CloudError> {
     let ms = crate::cloud::sim::account::int(ctx, "transition_ms")?;
     if ms <= 0 {
         return Ok(done.into());
     }
     let until = crate::cloud::sim::clock::now(ctx)? + chrono::Duration::milliseconds(ms);
-    obj.attrs.insert("_TransitionUntil".into(), json!(crate::cloud::sim::clock::format_time(until)));
+    obj.attrs.insert(
+        "_TransitionUntil".into(),
+        json!(crate::cloud::sim::clock::format_time(until)),
+    );
     Ok(during.into())
 }
 
