@@ -484,6 +484,17 @@ fn sensitive_values_are_hidden_in_plans_and_outputs() {
     let t = apply_ok(dir);
     assert!(!t.contains("tf-hidden-label"), "{t}");
     assert!(t.contains("label = <sensitive>"), "{t}");
+    // The state views mask it too.
+    for args in [
+        &["show"][..],
+        &["state", "show", "alicloud_eip_address.web"][..],
+    ] {
+        let o = eipform(dir, args);
+        let t = text(&o);
+        assert_eq!(code(&o), 0, "{t}");
+        assert!(!t.contains("tf-hidden-label"), "{args:?}: {t}");
+        assert!(t.contains("(sensitive value)"), "{args:?}: {t}");
+    }
 
     // An output showing a sensitive value without sensitive = true is an error.
     write(
@@ -590,9 +601,11 @@ fn literal_argument_values_are_checked_by_validate() {
         d["summary"]
             .as_str()
             .unwrap()
-            .ends_with("Invalid value for argument"),
+            .ends_with("Invalid value for argument (rule A02)"),
         "{d}"
     );
+    assert_eq!(d["rule"], "A02", "{d}");
+    assert_eq!(d["code"], "InvalidParameter", "{d}");
     assert!(
         d["detail"]
             .as_str()

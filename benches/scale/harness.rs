@@ -1,5 +1,5 @@
 //! The scale benchmark's runner: each command as a whole process in a fresh directory, with wall
-//! time and peak RSS (from `wait4` of the child), the API calls it made to the simulated cloud
+//! time and peak RSS (GNU time's `%M`, else `wait4` of the child), the API calls it made to the simulated cloud
 //! (`EIPFORM_SIM_STATS`), and a check of what it printed, so a measurement of a failed or wrong
 //! run is never reported as a result.
 //!
@@ -120,11 +120,42 @@ pub struct Run {
     pub wall: Duration,
     pub max_rss_kb: u64,
     pub code: i32,
-    pub stdout: String,
-    pub stderr: String,
+    pub stdout: PathBuf,
+    pub stderr: PathBuf,
 }
 
-/// Runs `program args` in `dir` with `envs`, measuring wall time and peak RSS of the child.
+impl Run {
+    /// The first line of the output (stdout, then stderr) containing `expect`, trimmed, and the
+    /// last `tail` lines; read line by line, so a plan of 50,000 resources is never held whole.
+    pub fn scan(&self, expect: &str, tail: usize) -> (Option<String>, Vec<String>) {
+        use std::io::BufRead;
+        let mut found = None;
+        let mut last = std::collections::VecDeque::with_capacity(tail + 1);
+        for path in [&self.stdout, &self.stderr] {
+            let Ok(f) = fs::File::open(path) else {
+                continue;
+            };
+            for line in std::io::BufReader::new(f).lines().map_while(Result::ok) {
+                if found.is_none() && line.contains(expect) {
+                    found = Some(line.trim().to_string());
+                }
+                last.push_back(line);
+                if last.len() > tail {
+                    last.pop_front();
+                }
+            }
+        }
+        (found, last.into_iter().collect())
+    }
+}
+
+/// GNU time, when installed: it reports the peak RSS of its own child. `wait4` of a direct child
+/// cannot: Linux carries the parent's high-water RSS into a child at `exec`, so after the harness
+/// once held a large plan output every child would look at least that large.
+const GNU_TIME: &str = "/usr/bin/time";
+
+/// Runs `program args` in `dir` with `envs`, measuring wall time and peak RSS of the child
+/// (through [`GNU_TIME`] when installed, else `wait4`).
 pub fn run(
     program: &Path,
     dir: &Path,
@@ -135,7 +166,16 @@ pub fn run(
     let err_path = dir.join(".bench-stderr");
     let out = fs::File::create(&out_path).map_err(|e| e.to_string())?;
     let err = fs::File::create(&err_path).map_err(|e| e.to_string())?;
-    let mut cmd = Command::new(program);
+    let rss_path = dir.join(".bench-rss");
+    let _ = fs::remove_file(&rss_path);
+    let gnu_time = Path::new(GNU_TIME).exists();
+    let mut cmd = if gnu_time {
+        let mut c = Command::new(GNU_TIME);
+        c.arg("-f").arg("%M").arg("-o").arg(&rss_path).arg(program);
+        c
+    } else {
+        Command::new(program)
+    };
     cmd.args(args)
         .current_dir(dir)
         .stdin(Stdio::null())
@@ -170,13 +210,21 @@ pub fn run(
     } else {
         -1
     };
+    // Both in kilobytes on Linux; GNU time's last line is the `%M` of the measured command.
+    let max_rss_kb = if gnu_time {
+        fs::read_to_string(&rss_path)
+            .ok()
+            .and_then(|t| t.lines().rev().find_map(|l| l.trim().parse::<u64>().ok()))
+            .ok_or_else(|| format!("{GNU_TIME} reported no peak RSS for {}", program.display()))?
+    } else {
+        usage.ru_maxrss as u64
+    };
     Ok(Run {
         wall,
-        // ru_maxrss is in kilobytes on Linux.
-        max_rss_kb: usage.ru_maxrss as u64,
+        max_rss_kb,
         code,
-        stdout: fs::read_to_string(&out_path).unwrap_or_default(),
-        stderr: fs::read_to_string(&err_path).unwrap_or_default(),
+        stdout: out_path,
+        stderr: err_path,
     })
 }
 
@@ -203,17 +251,8 @@ fn eipform_step(
     let mut full = vec!["--no-color"];
     full.extend_from_slice(args);
     let r = run(bin, dir, &full, &envs)?;
-    let text = format!("{}{}", r.stdout, r.stderr);
-    let line = text.lines().find(|l| l.contains(expect)).map(str::trim);
+    let (line, tail) = r.scan(expect, 30);
     if r.code != 0 || line.is_none() {
-        let tail: Vec<&str> = text
-            .lines()
-            .rev()
-            .take(30)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
         return Err(format!(
             "`eipform {}` exited with {} without printing {expect:?}:\n{}",
             args.join(" "),
@@ -235,7 +274,7 @@ fn eipform_step(
         wall: r.wall,
         max_rss_kb: r.max_rss_kb,
         calls: calls.or(Some((0, 0))),
-        note: line.unwrap_or_default().to_string(),
+        note: line.unwrap_or_default(),
     })
 }
 
@@ -469,17 +508,8 @@ fn tf_step(
         ("TF_INPUT", "0".to_string()),
     ];
     let r = run(&tf.bin, dir, args, &envs)?;
-    let text = format!("{}{}", r.stdout, r.stderr);
-    let line = text.lines().find(|l| l.contains(expect)).map(str::trim);
+    let (line, tail) = r.scan(expect, 20);
     if r.code != 0 || line.is_none() {
-        let tail: Vec<&str> = text
-            .lines()
-            .rev()
-            .take(20)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
         return Err(format!(
             "`terraform {}` exited with {} without printing {expect:?}:\n{}",
             args.join(" "),
@@ -492,7 +522,7 @@ fn tf_step(
         wall: r.wall,
         max_rss_kb: r.max_rss_kb,
         calls: None,
-        note: line.unwrap_or_default().to_string(),
+        note: line.unwrap_or_default(),
     })
 }
 

@@ -222,8 +222,8 @@ pub fn render(r: &Results, kept: Option<&str>) -> String {
         s,
         "(`-- --sizes 1000,10000` for a shorter run, `-- --no-terraform` to skip the comparison, `-- --help` for the rest).\n\
          Every command runs as its own process in a fresh directory with the simulated cloud in\n\
-         `.eipform/cloud.db`; wall time is measured around the process and peak RSS comes from `wait4`\n\
-         of the child. API calls are counted by the simulated cloud (`EIPFORM_SIM_STATS`); plan's dry run\n\
+         `.eipform/cloud.db`; wall time is measured around the process and peak RSS is GNU time's `%M`\n\
+         (`/usr/bin/time`; without it, `wait4` of the child, which Linux floors at the harness's own peak). API calls are counted by the simulated cloud (`EIPFORM_SIM_STATS`); plan's dry run\n\
          against a rolled-back scratch copy of the cloud is not an API call and is not counted.\n\
          Each measurement is one run (no repetitions), so small times carry noise of a few milliseconds.\n\
          A step counts only when the command exits 0 and prints what it must (`Plan: N to add, ...`,\n\

@@ -595,6 +595,7 @@ impl<'a> Walk<'a> {
             attrs,
             deps,
             create_before_destroy: change.action == Action::CreateThenDelete,
+            sensitive: change.sensitive.clone(),
         }
     }
 

@@ -222,6 +222,7 @@ fn adopt(intent: &Intent, attrs: Attrs) -> ResourceState {
         attrs,
         deps: intent.deps.clone(),
         create_before_destroy: intent.create_before_destroy,
+        sensitive: Vec::new(),
     }
 }
 

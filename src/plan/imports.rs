@@ -81,6 +81,7 @@ pub fn import_one(
             attrs,
             deps: Vec::new(),
             create_before_destroy: false,
+            sensitive: Vec::new(),
         }),
         Ok(None) => Err(Diagnostic::error("Cannot import non-existent remote object")
             .detail(format!(

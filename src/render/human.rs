@@ -169,7 +169,10 @@ pub fn resource_state(r: &ResourceState) -> String {
         Action::NoOp,
         &r.addr,
         &diffs,
-        Flags::default(),
+        Flags {
+            sensitive: &r.sensitive,
+            replace_paths: &[],
+        },
         true,
     );
     out

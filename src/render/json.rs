@@ -161,7 +161,10 @@ pub fn state(
     lineage: &str,
     serial: u64,
 ) -> Value {
-    let list: Vec<Value> = resources.iter().map(|r| state_resource(r, &[])).collect();
+    let list: Vec<Value> = resources
+        .iter()
+        .map(|r| state_resource(r, &r.sensitive))
+        .collect();
     json!({
         "format_version": STATE_FORMAT_VERSION,
         "terraform_version": env!("CARGO_PKG_VERSION"),

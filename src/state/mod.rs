@@ -39,6 +39,9 @@ pub struct ResourceState {
     pub deps: Vec<ResourceAddress>,
     /// Whether the object was created with create_before_destroy (kept for delete ordering).
     pub create_before_destroy: bool,
+    /// Attributes whose values came from sensitive inputs: every rendering masks them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sensitive: Vec<String>,
 }
 
 /// A root output value.

@@ -645,6 +645,7 @@ mod tests {
             attrs,
             deps: Vec::new(),
             create_before_destroy: false,
+            sensitive: Vec::new(),
         }
     }
 

@@ -253,6 +253,7 @@ pub fn from_v4(v: &Value, default_region: &str) -> Result<Snapshot, String> {
                     .get("create_before_destroy")
                     .and_then(Value::as_bool)
                     .unwrap_or(false),
+                sensitive: Vec::new(),
             });
         }
     }
@@ -338,6 +339,7 @@ mod tests {
                 attrs,
                 deps: vec!["alicloud_vpc.v".parse().unwrap()],
                 create_before_destroy: true,
+                sensitive: Vec::new(),
             }],
             outputs: vec![OutputState {
                 name: "ip".into(),

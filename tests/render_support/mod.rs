@@ -320,6 +320,7 @@ pub fn recorded_state() -> Vec<ResourceState> {
             attrs: web,
             deps: vec![],
             create_before_destroy: false,
+            sensitive: vec![],
         },
         ResourceState {
             addr: addr("alicloud_eip_association.web[0]"),
@@ -332,6 +333,7 @@ pub fn recorded_state() -> Vec<ResourceState> {
             ),
             deps: vec![addr("alicloud_eip_address.web")],
             create_before_destroy: false,
+            sensitive: vec![],
         },
     ]
 }
