@@ -455,6 +455,21 @@ fn concurrent_applies_second_fails_naming_the_holder_or_waits() {
             text(&o)
         );
     }
+    // Plan rehearses on a copy of the cloud: it neither waits for the running apply nor trips on
+    // its database lock. (Its result may differ: the apply's in-flight objects are not in the
+    // state yet, so the rehearsal can see their twins refused by the cloud.)
+    let started = Instant::now();
+    let plan = eipform(dir, &["plan"]);
+    assert!(
+        !text(&plan).contains("database is locked"),
+        "{}",
+        text(&plan)
+    );
+    assert!(matches!(code(&plan), 0 | 1), "{}", text(&plan));
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "plan does not wait for the apply"
+    );
     // A third waits for the lock and then runs.
     let third = eipform(dir, &["apply", "--auto-approve", "--lock-timeout", "2m"]);
     assert_eq!(code(&third), 0, "{}", text(&third));

@@ -3,8 +3,9 @@
 //!
 //! Each call runs in one SQLite savepoint: a call that fails changes nothing. Rules are checked
 //! inside the actions, where the real cloud checks them, and fail with Alibaba's error codes
-//! (see `rules/`). A [`SimCloud::scratch`] session opens a second connection inside a transaction
-//! that is never committed: plan runs its planned actions there.
+//! (see `rules/`). A scratch session (`CloudApi::scratch`) works on a copy of the world
+//! (`VACUUM INTO` a file beside it, deleted when the session ends) inside a transaction that is
+//! never committed: plan runs its planned actions there, without waiting for or blocking an apply.
 //!
 //! Layout: `store` (tables and the per-call [`Ctx`]); the core: `regions`, `account`, `clock`,
 //! `faults`, `addresses`; the EIP family's actions: `eip`, `association`, `segment`, `pool`,
@@ -124,18 +125,41 @@ impl CloudApi for SimCloud {
     }
 
     fn scratch(&self) -> Result<Box<dyn CloudApi>, CloudError> {
-        let conn = Connection::open(&self.path).map_err(db_error)?;
-        conn.busy_timeout(std::time::Duration::from_secs(30))
-            .map_err(db_error)?;
+        // A copy of the world, taken in one read transaction: plan's rehearsal neither waits for
+        // nor blocks an apply running at the same time, and cannot reach the real world.
+        let copy = scratch_path(&self.path);
+        {
+            let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+            conn.execute("VACUUM INTO ?1", rusqlite::params![copy.to_string_lossy()])
+                .map_err(db_error)?;
+        }
+        restrict_permissions(&copy);
+        let conn = Connection::open(&copy).map_err(db_error)?;
         conn.set_prepared_statement_cache_capacity(64);
-        conn.execute_batch("BEGIN").map_err(db_error)?;
+        conn.execute_batch("PRAGMA synchronous = OFF; BEGIN")
+            .map_err(db_error)?;
         Ok(Box::new(SimCloud {
             conn: Mutex::new(conn),
-            path: self.path.clone(),
+            path: copy,
             scratch: true,
             faults: None,
         }))
     }
+}
+
+/// A fresh file name beside `world` for a scratch copy.
+fn scratch_path(world: &Path) -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = format!(
+        ".{}.scratch-{}-{n}",
+        world
+            .file_name()
+            .and_then(|f| f.to_str())
+            .unwrap_or("cloud.db"),
+        std::process::id()
+    );
+    world.with_file_name(name)
 }
 
 impl Drop for SimCloud {
@@ -143,6 +167,15 @@ impl Drop for SimCloud {
         if self.scratch {
             let conn = self.conn.get_mut().unwrap_or_else(|p| p.into_inner());
             let _ = conn.execute_batch("ROLLBACK");
+            // Close the copy before removing its files.
+            if let Ok(memory) = Connection::open_in_memory() {
+                drop(std::mem::replace(conn, memory));
+            }
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                let mut p = self.path.clone().into_os_string();
+                p.push(suffix);
+                let _ = std::fs::remove_file(p);
+            }
         } else {
             stats::flush();
         }
