@@ -206,6 +206,15 @@ fn config_error(src: &str, needle: &str) {
 }
 
 #[test]
+fn a_directory_without_configuration_is_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = eipform(tmp.path(), &["plan"]);
+    assert_eq!(code(&o), 1, "{}", text(&o));
+    assert!(text(&o).contains("No configuration files"), "{}", text(&o));
+    assert!(!tmp.path().join(".eipform").exists(), "nothing is created");
+}
+
+#[test]
 fn configuration_errors_name_file_and_line() {
     config_error(
         "resource \"alicloud_eip_address\" \"a\" {\n  bandwidth = \n}\n",

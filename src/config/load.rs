@@ -26,6 +26,12 @@ pub fn load_dir(dir: &Path) -> Result<Loaded, Diagnostic> {
         .filter(|n| n.ends_with(".tf"))
         .collect();
     names.sort();
+    if names.is_empty() {
+        return Err(Diagnostic::error("No configuration files").detail(format!(
+            "eipform reads the *.tf files of the working directory, and {} has none. Change to a directory that holds your configuration, or pass --chdir DIR.",
+            dir.display()
+        )));
+    }
     let mut files = Vec::with_capacity(names.len());
     for name in names {
         let text = std::fs::read_to_string(dir.join(&name))
