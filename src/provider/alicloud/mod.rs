@@ -44,7 +44,13 @@ pub trait ResourceOps: Sync {
         id: &str,
         prior: &Attrs,
     ) -> Result<Deleted, ProviderError>;
-    fn import(&self, api: &Api, ctx: &OpContext, id: &str) -> Result<Option<Attrs>, ProviderError>;
+    /// Reads one object by its import id; by default, a read of that single id.
+    fn import(&self, api: &Api, ctx: &OpContext, id: &str) -> Result<Option<Attrs>, ProviderError> {
+        Ok(self
+            .read(api, ctx, &[(id.to_string(), Attrs::new())])?
+            .pop()
+            .flatten())
+    }
     fn find_by_token(
         &self,
         api: &Api,

@@ -186,13 +186,6 @@ impl ResourceOps for SecurityGroup {
         }
     }
 
-    fn import(&self, api: &Api, ctx: &OpContext, id: &str) -> Result<Option<Attrs>, ProviderError> {
-        Ok(self
-            .read(api, ctx, &[(id.to_string(), Attrs::new())])?
-            .pop()
-            .flatten())
-    }
-
     fn find_by_token(
         &self,
         api: &Api,
