@@ -245,3 +245,100 @@ fn configuration_errors_name_file_and_line() {
         "alicloud_vpc.a, alicloud_vpc.b",
     );
 }
+
+const BASE: &str = r#"
+provider "alicloud" {
+  region = "cn-hangzhou"
+}
+
+resource "alicloud_vpc" "main" {
+  vpc_name   = "failing"
+  cidr_block = "10.0.0.0/16"
+}
+
+resource "alicloud_vswitch" "main" {
+  vpc_id     = alicloud_vpc.main.id
+  cidr_block = "10.0.1.0/24"
+  zone_id    = "cn-hangzhou-i"
+}
+
+resource "alicloud_security_group" "main" {
+  vpc_id = alicloud_vpc.main.id
+}
+
+resource "alicloud_instance" "web" {
+  image_id        = "ubuntu_18_04_64_20G_alibase_20190624.vhd"
+  instance_type   = "ecs.g6.large"
+  security_groups = [alicloud_security_group.main.id]
+  vswitch_id      = alicloud_vswitch.main.id
+}
+
+resource "alicloud_eip_address" "a" {
+  address_name = "a"
+}
+"#;
+
+const MORE: &str = r#"
+resource "alicloud_eip_association" "a" {
+  allocation_id = alicloud_eip_address.a.id
+  instance_id   = alicloud_instance.web.id
+}
+
+resource "alicloud_vpc" "after" {
+  vpc_name   = "after-association"
+  cidr_block = "10.1.0.0/16"
+  depends_on = [alicloud_eip_association.a]
+}
+
+resource "alicloud_eip_address" "b" {
+  address_name = "b"
+}
+"#;
+
+/// A call that fails at apply skips what depends on it, independent work still happens, the
+/// run ends with a summary and exit 1, and the state holds exactly what succeeded.
+#[test]
+fn a_failed_call_skips_its_dependents_and_the_state_keeps_what_succeeded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("main.tf"), BASE).unwrap();
+    let o = eipform(dir, &["apply", "--auto-approve"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let eip_a = cloud(dir, "eip")[0]["id"].as_str().unwrap().to_string();
+
+    std::fs::write(dir.join("main.tf"), format!("{BASE}{MORE}")).unwrap();
+    let o = eipform(dir, &["plan", "--out", "more.plan"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(text(&o).contains("Plan: 3 to add"), "{}", text(&o));
+    // Between plan and apply, the EIP disappears outside eipform: only apply can see it.
+    let o = eipform(dir, &["cloud", "eip", "release", &eip_a]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+
+    let o = eipform(dir, &["apply", "more.plan"]);
+    let t = text(&o);
+    assert_eq!(code(&o), 1, "{t}");
+    assert!(t.contains("1 applied, 1 failed, 1 skipped"), "{t}");
+    assert!(t.contains("skipped: alicloud_vpc.after"), "{t}");
+    let list = eipform(dir, &["state", "list"]);
+    let addrs: Vec<String> = String::from_utf8_lossy(&list.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert!(
+        addrs.contains(&"alicloud_eip_address.b".to_string()),
+        "{addrs:?}"
+    );
+    assert!(
+        !addrs.contains(&"alicloud_eip_association.a".to_string()),
+        "{addrs:?}"
+    );
+    assert!(
+        !addrs.contains(&"alicloud_vpc.after".to_string()),
+        "{addrs:?}"
+    );
+    assert_eq!(
+        cloud(dir, "vpc").len(),
+        1,
+        "the skipped VPC was not created"
+    );
+}
