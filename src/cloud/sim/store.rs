@@ -197,7 +197,7 @@ impl<'a> Ctx<'a> {
                 |r| r.get(0),
             )
             .map_err(db_error)?;
-        Ok(format!("{prefix}{}", id_suffix(n as u64)))
+        Ok(format!("{prefix}{}", id_suffix(prefix, n as u64)))
     }
 
     pub fn meta(&self, key: &str) -> Result<Option<String>, CloudError> {
@@ -291,11 +291,15 @@ fn row_to_obj(r: &rusqlite::Row<'_>) -> rusqlite::Result<Obj> {
     })
 }
 
-/// Alibaba ids look like `bp1` + 20 lowercase alphanumerics. The suffix is derived from a
-/// sequence number through a bijective mix, so ids are unique, stable and look random.
-fn id_suffix(n: u64) -> String {
+/// Alibaba ids look like `bp1` + 20 lowercase alphanumerics. Twelve characters are a hash of the
+/// prefix and the sequence number (so ids look random and differ between kinds); the last eight
+/// are the sequence number itself, which keeps them unique and stable.
+fn id_suffix(prefix: &str, n: u64) -> String {
     const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
-    let mut x = n.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5bd1_e995_1234_5678;
+    let seed = prefix.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
+    let mut x = (n ^ seed).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5bd1_e995_1234_5678;
     x ^= x >> 29;
     let mut s = String::from("bp1");
     for _ in 0..12 {
