@@ -16,6 +16,7 @@ pub mod diag;
 pub mod eval;
 pub mod fmt;
 pub mod graph;
+pub mod host;
 pub mod plan;
 pub mod provider;
 pub mod render;

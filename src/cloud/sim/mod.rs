@@ -72,6 +72,7 @@ impl SimCloud {
                 )
             })?;
         }
+        remove_abandoned_scratch_copies(path);
         let fresh = !path.exists();
         let conn = Connection::open(path).map_err(db_error)?;
         if fresh {
@@ -144,6 +145,37 @@ impl CloudApi for SimCloud {
             scratch: true,
             faults: None,
         }))
+    }
+}
+
+/// Deletes scratch copies left beside `world` by processes that died during a plan (their pid,
+/// part of the file name, is gone).
+fn remove_abandoned_scratch_copies(world: &Path) {
+    let (Some(dir), Some(name)) = (world.parent(), world.file_name().and_then(|f| f.to_str()))
+    else {
+        return;
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let prefix = format!(".{name}.scratch-");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let file = entry.file_name();
+        let Some(rest) = file.to_str().and_then(|f| f.strip_prefix(&prefix)) else {
+            continue;
+        };
+        let pid = rest
+            .split(['-', '.'])
+            .next()
+            .and_then(|p| p.parse::<u32>().ok());
+        if pid.is_some_and(|pid| !crate::host::process_alive(pid)) {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
 }
 
@@ -330,4 +362,41 @@ pub(crate) fn dispatch(
         format!("The specified action {action} is not supported by the simulated cloud."),
     )
     .status(404))
+}
+
+#[cfg(test)]
+mod scratch_tests {
+    use super::*;
+
+    #[test]
+    fn scratch_copies_of_dead_processes_are_removed_on_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let world = dir.path().join("cloud.db");
+        let dead = dir.path().join(".cloud.db.scratch-999999999-0");
+        let mine = dir
+            .path()
+            .join(format!(".cloud.db.scratch-{}-7", std::process::id()));
+        std::fs::write(&dead, "x").unwrap();
+        std::fs::write(&mine, "x").unwrap();
+        let cloud = SimCloud::open_with_faults(&world, None).unwrap();
+        assert!(!dead.exists(), "a dead process's copy is removed");
+        assert!(mine.exists(), "a live process's copy is kept");
+        // A scratch session's own copy is gone once it ends.
+        let scratch = cloud.scratch().unwrap();
+        let copies = || {
+            std::fs::read_dir(dir.path())
+                .unwrap()
+                .filter(|e| {
+                    e.as_ref()
+                        .unwrap()
+                        .file_name()
+                        .to_string_lossy()
+                        .contains(".scratch-")
+                })
+                .count()
+        };
+        assert_eq!(copies(), 2);
+        drop(scratch);
+        assert_eq!(copies(), 1);
+    }
 }
