@@ -189,6 +189,20 @@ pub fn is_not_found(e: &ProviderError) -> bool {
         if *http_status == 404 || code.contains("NotFound") || code.contains("NotExist"))
 }
 
+/// Calls a delete action; an object that is already gone counts as deleted.
+pub fn delete(
+    api: &Api,
+    ctx: &OpContext,
+    action: &str,
+    p: Params,
+) -> Result<crate::provider::Deleted, ProviderError> {
+    match api.call(ctx, action, p) {
+        Ok(_) => Ok(crate::provider::Deleted::Released),
+        Err(e) if is_not_found(&e) => Ok(crate::provider::Deleted::Released),
+        Err(e) => Err(e),
+    }
+}
+
 /// Brings tags from `old` to `new` with `TagResources` / `untag_action` (`UnTagResources` for the
 /// VPC API, `UntagResources` for ECS and CLB).
 pub fn update_tags(

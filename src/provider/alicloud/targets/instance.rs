@@ -649,15 +649,12 @@ impl ResourceOps for Instance {
         id: &str,
         _prior: &Attrs,
     ) -> Result<Deleted, ProviderError> {
-        match api.call(
+        c::delete(
+            api,
             ctx,
             "DeleteInstance",
             c::params(&[("InstanceId", id), ("Force", "true")]),
-        ) {
-            Ok(_) => Ok(Deleted::Released),
-            Err(e) if c::is_not_found(&e) => Ok(Deleted::Released),
-            Err(e) => Err(e),
-        }
+        )
     }
 
     fn find_by_token(

@@ -150,15 +150,12 @@ impl ResourceOps for Ipv4Gateway {
         id: &str,
         _prior: &Attrs,
     ) -> Result<Deleted, ProviderError> {
-        match api.call(
+        c::delete(
+            api,
             ctx,
             "DeleteIpv4Gateway",
             c::params(&[("Ipv4GatewayId", id)]),
-        ) {
-            Ok(_) => Ok(Deleted::Released),
-            Err(e) if c::is_not_found(&e) => Ok(Deleted::Released),
-            Err(e) => Err(e),
-        }
+        )
     }
 
     fn import(&self, api: &Api, ctx: &OpContext, id: &str) -> Result<Option<Attrs>, ProviderError> {

@@ -229,18 +229,15 @@ impl ResourceOps for NatGateway {
         prior: &Attrs,
     ) -> Result<Deleted, ProviderError> {
         let force = c::b(prior, &["force"]).unwrap_or(false);
-        match api.call(
+        c::delete(
+            api,
             ctx,
             "DeleteNatGateway",
             c::params(&[
                 ("NatGatewayId", id),
                 ("Force", if force { "true" } else { "false" }),
             ]),
-        ) {
-            Ok(_) => Ok(Deleted::Released),
-            Err(e) if c::is_not_found(&e) => Ok(Deleted::Released),
-            Err(e) => Err(e),
-        }
+        )
     }
 
     fn find_by_token(

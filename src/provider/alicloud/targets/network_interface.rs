@@ -296,15 +296,12 @@ impl ResourceOps for NetworkInterface {
         id: &str,
         _prior: &Attrs,
     ) -> Result<Deleted, ProviderError> {
-        match api.call(
+        c::delete(
+            api,
             ctx,
             "DeleteNetworkInterface",
             c::params(&[("NetworkInterfaceId", id)]),
-        ) {
-            Ok(_) => Ok(Deleted::Released),
-            Err(e) if c::is_not_found(&e) => Ok(Deleted::Released),
-            Err(e) => Err(e),
-        }
+        )
     }
 
     fn find_by_token(

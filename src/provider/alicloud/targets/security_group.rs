@@ -175,15 +175,12 @@ impl ResourceOps for SecurityGroup {
         id: &str,
         _prior: &Attrs,
     ) -> Result<Deleted, ProviderError> {
-        match api.call(
+        c::delete(
+            api,
             ctx,
             "DeleteSecurityGroup",
             c::params(&[("SecurityGroupId", id)]),
-        ) {
-            Ok(_) => Ok(Deleted::Released),
-            Err(e) if c::is_not_found(&e) => Ok(Deleted::Released),
-            Err(e) => Err(e),
-        }
+        )
     }
 
     fn find_by_token(
