@@ -102,6 +102,11 @@ impl Sources {
         name
     }
 
+    /// Adds a file whose name and text are already shared.
+    pub fn insert(&mut self, name: Arc<str>, text: Arc<str>) {
+        self.files.insert(name, text);
+    }
+
     pub fn text(&self, name: &str) -> Option<&Arc<str>> {
         self.files.get(name)
     }

@@ -229,7 +229,8 @@ fn kill_loop_loses_nothing_and_orphans_nothing() {
     let dir = workspace(&config(VSW, EIPS));
     let dir = dir.path();
     raise_eip_quota(dir, 1000);
-    let faults = Some("latency=30ms");
+    // A create is one API call: 60 ms each leaves a walk long enough for 24 kills.
+    let faults = Some("latency=60ms");
     let mut kills = 0;
     let mut adopted = 0;
     let mut replanned = 0;

@@ -24,6 +24,8 @@ usage: cargo bench --bench scale [-- OPTIONS]
   --keep                   keep the working directories (printed at the end)
   --eipform PATH           measure this eipform binary instead of the one cargo built
                            (for before/after comparisons)
+  --generate DIR           only write the realistic mix of the first size into DIR, with the
+                           simulated account's quota raised (for profiling one command)
 ";
 
 struct Options {
@@ -36,6 +38,7 @@ struct Options {
     out: Option<PathBuf>,
     keep: bool,
     eipform: Option<PathBuf>,
+    generate: Option<PathBuf>,
 }
 
 fn list(v: &str) -> Result<Vec<usize>, String> {
@@ -60,6 +63,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         out: Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("BENCHMARKS.md")),
         keep: false,
         eipform: None,
+        generate: None,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -89,6 +93,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--no-report" => o.out = None,
             "--keep" => o.keep = true,
             "--eipform" => o.eipform = Some(PathBuf::from(value()?)),
+            "--generate" => o.generate = Some(PathBuf::from(value()?)),
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown option {other:?}")),
         }
@@ -111,6 +116,18 @@ fn main() {
             std::process::exit(if e.is_empty() { 0 } else { 1 });
         }
     };
+    if let Some(dir) = &o.generate {
+        let n = o.sizes.first().copied().unwrap_or(1_000);
+        let g = generate::realistic(n, false);
+        if let Err(e) =
+            harness::write_config(dir, &g).and_then(|()| harness::raise_quota(dir, g.total))
+        {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
+        println!("wrote {} resources into {}", g.total, dir.display());
+        return;
+    }
     let bin = o
         .eipform
         .clone()

@@ -22,7 +22,8 @@ mod rules;
 pub mod settle;
 pub use rules::{attributes_for_rule, responsible_attribute};
 
-use std::collections::{HashMap, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -141,8 +142,11 @@ struct Job {
     ctx: OpContext,
     id: String,
     config: Attrs,
-    prior: Attrs,
+    prior: Arc<Attrs>,
     changed: Vec<String>,
+    /// What the configuration reads of the resource: a create that leaves one of these unknown
+    /// is completed by a read ([`settle::complete`]).
+    wanted: Option<settle::Wanted>,
 }
 
 type JobResult = (usize, Result<Option<Attrs>, ProviderError>, Option<String>);
@@ -195,9 +199,13 @@ pub fn apply(
         }
         drop(res_tx);
         let mut indegree: Vec<usize> = graph.deps.iter().map(Vec::len).collect();
-        let mut ready: VecDeque<usize> = (0..graph.nodes.len())
-            .filter(|n| indegree[*n] == 0)
-            .collect();
+        let mut ready = Ready {
+            heights: graph.heights(),
+            queue: BinaryHeap::new(),
+        };
+        for n in (0..graph.nodes.len()).filter(|n| indegree[*n] == 0) {
+            ready.push(n);
+        }
         let mut done = vec![false; graph.nodes.len()];
         let mut running = 0usize;
         let mut remaining = graph.nodes.len();
@@ -207,7 +215,7 @@ pub fn apply(
                 .as_ref()
                 .is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst));
             while running < parallelism && !stopping {
-                let Some(n) = ready.pop_front() else { break };
+                let Some(n) = ready.pop() else { break };
                 match state
                     .prepare(&graph.nodes[n], n)
                     .and_then(|job| state.announce(&graph.nodes[n], job, sink))
@@ -289,11 +297,31 @@ pub fn apply(
     outcome
 }
 
-fn release(graph: &order::Graph, n: usize, indegree: &mut [usize], ready: &mut VecDeque<usize>) {
+/// The nodes whose dependencies are done: longest remaining chain first, then graph order.
+struct Ready {
+    heights: Vec<usize>,
+    queue: BinaryHeap<(usize, Reverse<usize>)>,
+}
+
+impl Ready {
+    fn push(&mut self, n: usize) {
+        self.queue.push((self.heights[n], Reverse(n)));
+    }
+
+    fn pop(&mut self) -> Option<usize> {
+        self.queue.pop().map(|(_, Reverse(n))| n)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.queue.is_empty()
+    }
+}
+
+fn release(graph: &order::Graph, n: usize, indegree: &mut [usize], ready: &mut Ready) {
     for &d in &graph.dependents[n] {
         indegree[d] -= 1;
         if indegree[d] == 0 {
-            ready.push_back(d);
+            ready.push(d);
         }
     }
 }
@@ -328,7 +356,10 @@ fn run(
 ) -> (Result<Option<Attrs>, ProviderError>, Option<String>) {
     match job.op {
         Op::Create => (
-            provider.create(&job.ctx, &job.rtype, &job.config).map(Some),
+            provider.create(&job.ctx, &job.rtype, &job.config).map(|a| {
+                let wanted = job.wanted.as_ref();
+                Some(settle::complete(provider, &job.ctx, &job.rtype, a, wanted))
+            }),
             None,
         ),
         Op::Update => (
@@ -369,6 +400,8 @@ struct Walk<'a> {
     inflight: HashMap<usize, (i64, OpContext)>,
     /// The deposed-object intents of create-before-destroy replaces, by address.
     deposed: HashMap<ResourceAddress, i64>,
+    /// The attributes of each resource block the configuration reads.
+    needed: settle::Needed,
 }
 
 impl<'a> Walk<'a> {
@@ -381,6 +414,7 @@ impl<'a> Walk<'a> {
             module_path: ws.dir.to_string_lossy().to_string(),
             inflight: HashMap::new(),
             deposed: HashMap::new(),
+            needed: settle::Needed::of(&ws.config),
         }
     }
 
@@ -463,6 +497,7 @@ impl<'a> Walk<'a> {
             config: Attrs::new(),
             prior,
             changed: Vec::new(),
+            wanted: self.needed.of_block(&change.addr.block).cloned(),
         };
         if op == Op::Delete {
             return Ok(Some(job));
@@ -592,7 +627,7 @@ impl<'a> Walk<'a> {
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_string(),
-            attrs,
+            attrs: Arc::new(attrs),
             deps,
             create_before_destroy: change.action == Action::CreateThenDelete,
             sensitive: change.sensitive.clone(),
@@ -651,20 +686,17 @@ impl<'a> Walk<'a> {
                 })
             }
             (Op::Read, Some(mut attrs)) => {
-                for (k, v) in change.after.iter().flatten() {
+                for (k, v) in change.after.iter().flat_map(|a| a.iter()) {
                     if !is_unknown(v) {
                         attrs.entry(k.clone()).or_insert_with(|| v.clone());
                     }
                 }
-                self.values.set(
-                    &change.addr.block,
-                    change.addr.key.clone(),
-                    Value::Object(attrs),
-                );
+                self.values
+                    .set(&change.addr.block, change.addr.key.clone(), Arc::new(attrs));
                 Ok(None)
             }
             (_, Some(attrs)) => {
-                let record = self.record(change, attrs.clone());
+                let record = self.record(change, attrs);
                 let deposed = if op == Op::Create {
                     let command = if self.planned.plan.mode == crate::plan::model::PlanMode::Destroy
                     {
@@ -685,9 +717,11 @@ impl<'a> Walk<'a> {
                 self.values.set(
                     &change.addr.block,
                     change.addr.key.clone(),
-                    Value::Object(attrs.clone()),
+                    record.attrs.clone(),
                 );
-                if let (Some(b), Some(inst)) = (block, self.planned.instances.get(&change.addr)) {
+                if let (Some(b), Some(inst)) = (block, self.planned.instances.get(&change.addr))
+                    && !b.lifecycle.postconditions.is_empty()
+                {
                     // Postconditions that needed values known only now (crate::plan::conditions).
                     let env = EvalEnv {
                         vars: &self.ws.vars,
@@ -699,7 +733,7 @@ impl<'a> Walk<'a> {
                         &env,
                         b,
                         &inst.vars,
-                        &Value::Object(attrs),
+                        &Value::Object(Attrs::clone(&record.attrs)),
                         &change.addr.to_string(),
                     );
                     if let Some(d) = failed.into_iter().next() {

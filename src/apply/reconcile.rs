@@ -18,6 +18,7 @@
 
 #![allow(clippy::result_large_err)] // Diagnostic is the error, as in the rest of apply.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::addr::ResourceAddress;
@@ -161,7 +162,7 @@ pub fn reconcile<S: StateStore + ?Sized>(
                         .commit_remove(&intent.addr, &[intent.id])
                         .map_err(save)?,
                     (IntentAction::Update, Some(attrs)) => {
-                        record.attrs = attrs;
+                        record.attrs = Arc::new(attrs);
                         store
                             .commit_put(&record, &[intent.id], None)
                             .map_err(save)?;
@@ -219,7 +220,7 @@ fn adopt(intent: &Intent, attrs: Attrs) -> ResourceState {
             .and_then(serde_json::Value::as_str)
             .unwrap_or_default()
             .to_string(),
-        attrs,
+        attrs: Arc::new(attrs),
         deps: intent.deps.clone(),
         create_before_destroy: intent.create_before_destroy,
         sensitive: Vec::new(),

@@ -392,7 +392,7 @@ fn run_apply(
         .filter(|(_, a)| *a != Action::Delete)
         .map(|(a, _)| a.clone())
         .collect();
-    if let Err(e) = apply::settle::settle(state, provider, &touched) {
+    if let Err(e) = apply::settle::settle_with(state, provider, &touched, parallelism) {
         eprintln!("Warning: could not re-read the applied resources: {e}");
     }
     println!();
@@ -455,12 +455,7 @@ fn run_apply(
 }
 
 fn progress_line(addr: &ResourceAddress, action: Action, state: &SqliteState) -> String {
-    let id = state
-        .get(addr)
-        .ok()
-        .flatten()
-        .map(|r| r.id)
-        .unwrap_or_default();
+    let id = state.id_of(addr).unwrap_or_default();
     match action {
         Action::Create => format!("{addr}: Creation complete [id={id}]"),
         Action::Update => format!("{addr}: Modifications complete [id={id}]"),

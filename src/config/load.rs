@@ -7,6 +7,8 @@ use hcl_edit::Span;
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block, Body as EditBody, Structure};
 
+use crate::eval::{Expr, SourceText};
+
 use super::*;
 use crate::diag::Diagnostic;
 
@@ -36,30 +38,167 @@ pub fn load_dir(dir: &Path) -> Result<Loaded, Diagnostic> {
     for name in names {
         let text = std::fs::read_to_string(dir.join(&name))
             .map_err(|e| Diagnostic::error(format!("Cannot read {name}")).detail(e.to_string()))?;
-        files.push((name, text));
+        files.push((Arc::from(name), Arc::from(text)));
     }
-    let mut loaded = load_files(&files);
+    let mut loaded = load_shared(files);
     loaded.config.dir = dir.to_path_buf();
     Ok(loaded)
 }
 
 /// Loads configuration from `(file name, text)` pairs.
+///
+/// Files are parsed and read into blocks on up to four threads (each parse tree is dropped as
+/// soon as its file is read), then put together in file order, so diagnostics come out in the
+/// order a sequential read gives.
 pub fn load_files(files: &[(String, String)]) -> Loaded {
-    let mut loader = Loader {
-        config: Config::default(),
-        diags: Vec::new(),
-    };
-    for (name, text) in files {
-        let file = loader.config.sources.add(name, text);
-        match hcl_edit::parser::parse_body(text) {
-            Ok(body) => loader.file(&file, text, &body),
-            Err(e) => loader.diags.push(parse_error(&file, text, &e)),
-        }
+    load_shared(
+        files
+            .iter()
+            .map(|(name, text)| (Arc::from(name.as_str()), Arc::from(text.as_str())))
+            .collect(),
+    )
+}
+
+fn load_shared(files: Vec<(Arc<str>, Arc<str>)>) -> Loaded {
+    let mut config = Config::default();
+    for (name, text) in &files {
+        config.sources.insert(name.clone(), text.clone());
     }
-    super::validate::check(&loader.config, &mut loader.diags);
-    Loaded {
-        config: loader.config,
-        diags: loader.diags,
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(4);
+    let mut diags = Vec::new();
+    for events in read_files(&files, threads) {
+        merge(&mut config, &mut diags, events);
+    }
+    config.resources.shrink_to_fit();
+    super::validate::check(&config, &mut diags);
+    Loaded { config, diags }
+}
+
+/// Parses and reads every file on up to `threads` threads; the results are in file order.
+fn read_files(files: &[(Arc<str>, Arc<str>)], threads: usize) -> Vec<Vec<Event>> {
+    let threads = threads.min(files.len());
+    if threads <= 1 {
+        return files.iter().map(|(n, t)| read_file(n, t)).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut results: Vec<(usize, Vec<Event>)> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some((name, text)) = files.get(i) else {
+                            break;
+                        };
+                        out.push((i, read_file(name, text)));
+                    }
+                    out
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| match w.join() {
+                Ok(out) => out,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    });
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, events)| events).collect()
+}
+
+/// One file's blocks and diagnostics, in source order.
+fn read_file(file: &Arc<str>, text: &Arc<str>) -> Vec<Event> {
+    let mut loader = Loader {
+        file: file.clone(),
+        text: text.clone(),
+        src: SourceText::new(text.clone()),
+        events: Vec::new(),
+    };
+    match hcl_edit::parser::parse_body(text) {
+        Ok(body) => loader.file(body),
+        Err(e) => loader.events.push(Event::Diag(parse_error(file, text, &e))),
+    }
+    loader.events
+}
+
+/// What reading a file found, in order. Whatever depends on other files (duplicate variables,
+/// locals and outputs) is decided when the files are put together.
+enum Event {
+    Diag(Diagnostic),
+    Resource(Box<ResourceBlock>),
+    Variable(Box<Variable>),
+    Local(String, Attr),
+    Output(Box<Output>),
+    Provider(ProviderBlock),
+    Backend(String),
+    Moved(Moved),
+    Import(ImportBlock),
+}
+
+fn merge(config: &mut Config, diags: &mut Vec<Diagnostic>, events: Vec<Event>) {
+    config.resources.reserve(
+        events
+            .iter()
+            .filter(|e| matches!(e, Event::Resource(_)))
+            .count(),
+    );
+    for event in events {
+        match event {
+            Event::Diag(d) => diags.push(d),
+            Event::Resource(r) => config.resources.push(*r),
+            Event::Variable(var) => {
+                if config.variables.contains_key(&var.name) {
+                    diags.push(
+                        Diagnostic::error("Duplicate variable declaration")
+                            .detail(format!(
+                                "A variable named \"{}\" was already declared.",
+                                var.name
+                            ))
+                            .at(Some(var.range.clone()), "declared again here"),
+                    );
+                } else {
+                    config.variables.insert(var.name.clone(), *var);
+                }
+            }
+            Event::Local(name, attr) => {
+                if let Some(prev) = config.locals.get(&name) {
+                    let prev = prev.key_range.clone();
+                    diags.push(
+                        Diagnostic::error("Duplicate local value definition")
+                            .detail(format!(
+                                "A local value named \"{name}\" was already defined at {}.",
+                                prev.file
+                            ))
+                            .at(Some(attr.key_range.clone()), "defined again here"),
+                    );
+                } else {
+                    config.locals.insert(name, attr);
+                }
+            }
+            Event::Output(out) => {
+                if config.outputs.contains_key(&out.name) {
+                    diags.push(
+                        Diagnostic::error("Duplicate output definition")
+                            .detail(format!(
+                                "An output named \"{}\" was already defined.",
+                                out.name
+                            ))
+                            .at(Some(out.range.clone()), "defined again here"),
+                    );
+                } else {
+                    config.outputs.insert(out.name.clone(), *out);
+                }
+            }
+            Event::Provider(p) => config.providers.push(p),
+            Event::Backend(path) => config.backend_path = Some(path),
+            Event::Moved(m) => config.moved.push(m),
+            Event::Import(i) => config.imports.push(i),
+        }
     }
 }
 
@@ -90,8 +229,11 @@ fn parse_error(file: &Arc<str>, text: &str, e: &hcl_edit::parser::Error) -> Diag
 }
 
 struct Loader {
-    config: Config,
-    diags: Vec<Diagnostic>,
+    file: Arc<str>,
+    text: Arc<str>,
+    /// The text as the expressions share it.
+    src: Arc<SourceText>,
+    events: Vec<Event>,
 }
 
 pub(crate) fn range(file: &Arc<str>, span: Option<std::ops::Range<usize>>) -> SourceRange {
@@ -117,38 +259,77 @@ fn header_range(file: &Arc<str>, b: &Block) -> SourceRange {
     }
 }
 
-/// Reads a body into attributes and nested blocks, reporting duplicates.
-pub(crate) fn read_body(file: &Arc<str>, body: &EditBody, diags: &mut Vec<Diagnostic>) -> Body {
-    let mut out = Body::default();
-    for s in body.iter() {
-        match s {
-            Structure::Attribute(a) => {
-                let name = a.key.as_str().to_string();
-                let attr = Attr {
-                    name: name.clone(),
-                    expr: a.value.clone(),
-                    range: range(file, a.value.span()),
-                    key_range: range(file, a.span()),
-                };
-                if out.attrs.contains_key(&name) {
-                    diags.push(
-                        Diagnostic::error("Attribute redefined")
-                            .detail(format!("The argument \"{name}\" was already set. Each argument may be set only once."))
-                            .at(Some(attr.key_range.clone()), "set again here"),
-                    );
-                } else {
+/// How the expressions of a body are kept.
+#[derive(Clone, Copy, PartialEq)]
+enum Keep {
+    /// Analysed for evaluation ([`Expr::new`]): resources, locals, outputs.
+    Compiled,
+    /// As trees ([`Expr::keep`]): blocks read as syntax or rarely evaluated.
+    Tree,
+}
+
+impl Loader {
+    fn diag(&mut self, d: Diagnostic) {
+        self.events.push(Event::Diag(d));
+    }
+
+    /// Reads a body into attributes and nested blocks, reporting duplicates. Takes the parse
+    /// tree apart instead of copying it.
+    fn read_body(&mut self, body: EditBody, keep: Keep) -> Body {
+        let mut out = Body::default();
+        for s in body {
+            match s {
+                Structure::Attribute(a) => {
+                    let name = a.key.as_str().to_string();
+                    let key_range = range(&self.file, a.span());
+                    let value_range = range(&self.file, a.value.span());
+                    if out.attrs.contains_key(&name) {
+                        self.diag(
+                            Diagnostic::error("Attribute redefined")
+                                .detail(format!("The argument \"{name}\" was already set. Each argument may be set only once."))
+                                .at(Some(key_range), "set again here"),
+                        );
+                        continue;
+                    }
+                    // `depends_on` is read as syntax: a list of references, never evaluated.
+                    let expr = match keep {
+                        Keep::Compiled if name != "depends_on" => {
+                            Expr::new(a.value, &self.src, &self.file)
+                        }
+                        _ => Expr::keep(a.value, &self.src, &self.file),
+                    };
+                    let attr = Attr {
+                        name: name.clone(),
+                        expr,
+                        range: value_range,
+                        key_range,
+                    };
                     out.attrs.insert(name, attr);
                 }
+                Structure::Block(b) => {
+                    let range = header_range(&self.file, &b);
+                    let labels = b.labels.iter().map(|l| l.as_str().to_string()).collect();
+                    let name = b.ident.as_str().to_string();
+                    // Lifecycle arguments are read as syntax (lists of names, references).
+                    let keep = if name == "lifecycle" {
+                        Keep::Tree
+                    } else {
+                        keep
+                    };
+                    let body = self.read_body(b.body, keep);
+                    out.blocks.push(NestedBlock {
+                        name,
+                        labels,
+                        body,
+                        range,
+                    });
+                }
             }
-            Structure::Block(b) => out.blocks.push(NestedBlock {
-                name: b.ident.as_str().to_string(),
-                labels: b.labels.iter().map(|l| l.as_str().to_string()).collect(),
-                body: read_body(file, &b.body, diags),
-                range: header_range(file, b),
-            }),
         }
+        out.attrs.shrink_to_fit();
+        out.blocks.shrink_to_fit();
+        out
     }
-    out
 }
 
 /// The source text of an expression (for references in `depends_on` and friends).
@@ -158,6 +339,11 @@ pub(crate) fn expr_text(text: &str, e: &Expression) -> String {
         .unwrap_or_default()
         .trim()
         .to_string()
+}
+
+/// The source text of an argument's value.
+fn attr_text(a: &Attr) -> String {
+    a.expr.source().trim().to_string()
 }
 
 /// A literal string value, if the expression is one (`"x"` or a template without interpolation).
@@ -178,11 +364,38 @@ pub fn literal_string(e: &Expression) -> Option<String> {
     }
 }
 
-fn literal_bool(e: &Expression) -> Option<bool> {
-    match e {
-        Expression::Bool(b) => Some(*b.value()),
-        _ => literal_string(e).and_then(|s| s.parse().ok()),
+/// A literal string value of a configuration expression or an hcl-edit expression.
+pub fn literal<E: crate::eval::ExprRef + ?Sized>(e: &E) -> Option<String> {
+    match e.view() {
+        crate::eval::ExprView::Compiled(e) => e.literal_string(),
+        crate::eval::ExprView::Tree(e) => literal_string(e),
     }
+}
+
+/// The value of an expression made only of literals (strings without interpolation, numbers,
+/// bools, lists of those); `None` when it needs evaluating. Lets `validate` check literal
+/// arguments against the schema even where the rest of the block needs the cloud.
+pub(crate) fn literal_value(e: &Expression) -> Option<serde_json::Value> {
+    use serde_json::Value;
+    match e {
+        Expression::Null(_) => Some(Value::Null),
+        Expression::Bool(b) => Some(Value::Bool(*b.value())),
+        Expression::Number(n) => serde_json::to_value(n.value()).ok(),
+        Expression::String(_) | Expression::StringTemplate(_) => {
+            literal_string(e).map(Value::String)
+        }
+        Expression::Array(items) => items
+            .iter()
+            .map(literal_value)
+            .collect::<Option<Vec<_>>>()
+            .map(Value::Array),
+        Expression::Parenthesis(p) => literal_value(p.inner()),
+        _ => None,
+    }
+}
+
+fn literal_bool(a: &Attr) -> Option<bool> {
+    a.expr.literal_bool()
 }
 
 /// The elements of a list expression as reference texts (`depends_on = [a.b, c.d]`).
@@ -190,157 +403,161 @@ fn reference_list(
     file: &Arc<str>,
     text: &str,
     attr: &Attr,
-    diags: &mut Vec<Diagnostic>,
+    diags: &mut Vec<Event>,
 ) -> Vec<(String, SourceRange)> {
-    match &attr.expr {
+    match &*attr.expr {
         Expression::Array(items) => items
             .iter()
             .map(|e| (expr_text(text, e), range(file, e.span())))
             .collect(),
         _ => {
-            diags.push(
+            diags.push(Event::Diag(
                 Diagnostic::error("Invalid expression")
                     .detail(format!(
                         "\"{}\" must be a list of references, like [alicloud_vpc.main].",
                         attr.name
                     ))
                     .at(Some(attr.range.clone()), "expected a list of references"),
-            );
+            ));
             Vec::new()
         }
     }
 }
 
 impl Loader {
-    fn file(&mut self, file: &Arc<str>, text: &str, body: &EditBody) {
-        for s in body.iter() {
+    fn file(&mut self, body: EditBody) {
+        for s in body {
             match s {
-                Structure::Attribute(a) => self.diags.push(
-                    Diagnostic::error("Unsupported argument")
+                Structure::Attribute(a) => {
+                    let d = Diagnostic::error("Unsupported argument")
                         .detail(format!(
                             "An argument named \"{}\" is not expected at the top level of a file; only blocks (resource, data, variable, locals, output, provider, terraform, moved, import) are.",
                             a.key.as_str()
                         ))
-                        .at(Some(range(file, a.span())), "not expected here"),
-                ),
-                Structure::Block(b) => self.block(file, text, b),
+                        .at(Some(range(&self.file, a.span())), "not expected here");
+                    self.diag(d);
+                }
+                Structure::Block(b) => self.block(b),
             }
         }
     }
 
-    fn labels(
-        &mut self,
-        file: &Arc<str>,
-        b: &Block,
-        want: usize,
-        what: &str,
-    ) -> Option<Vec<String>> {
+    fn labels(&mut self, b: &Block, want: usize, what: &str) -> Option<Vec<String>> {
         let labels: Vec<String> = b.labels.iter().map(|l| l.as_str().to_string()).collect();
         if labels.len() == want {
             return Some(labels);
         }
-        self.diags.push(
-            Diagnostic::error(format!("Invalid {} block", b.ident.as_str()))
-                .detail(format!(
-                    "A {} block needs {want} label(s): {what}.",
-                    b.ident.as_str()
-                ))
-                .at(
-                    Some(header_range(file, b)),
-                    format!("expected {want} label(s)"),
-                ),
-        );
+        let d = Diagnostic::error(format!("Invalid {} block", b.ident.as_str()))
+            .detail(format!(
+                "A {} block needs {want} label(s): {what}.",
+                b.ident.as_str()
+            ))
+            .at(
+                Some(header_range(&self.file, b)),
+                format!("expected {want} label(s)"),
+            );
+        self.diag(d);
         None
     }
 
-    fn block(&mut self, file: &Arc<str>, text: &str, b: &Block) {
-        let kind = b.ident.as_str();
-        match kind {
+    fn block(&mut self, b: Block) {
+        let kind = b.ident.as_str().to_string();
+        let header = header_range(&self.file, &b);
+        match kind.as_str() {
             "resource" | "data" => {
-                if let Some(l) = self.labels(file, b, 2, "a type and a name") {
-                    let mode = if kind == "resource" { Mode::Managed } else { Mode::Data };
-                    self.resource(file, text, b, mode, &l[0], &l[1]);
+                if let Some(l) = self.labels(&b, 2, "a type and a name") {
+                    let mode = if kind == "resource" {
+                        Mode::Managed
+                    } else {
+                        Mode::Data
+                    };
+                    self.resource(b, header, mode, &l[0], &l[1]);
                 }
             }
             "variable" => {
-                if let Some(l) = self.labels(file, b, 1, "the variable name") {
-                    self.variable(file, b, &l[0]);
+                if let Some(l) = self.labels(&b, 1, "the variable name") {
+                    self.variable(b, header, &l[0]);
                 }
             }
             "output" => {
-                if let Some(l) = self.labels(file, b, 1, "the output name") {
-                    self.output(file, text, b, &l[0]);
+                if let Some(l) = self.labels(&b, 1, "the output name") {
+                    self.output(b, header, &l[0]);
                 }
             }
             "locals" => {
-                let body = read_body(file, &b.body, &mut self.diags);
+                let body = self.read_body(b.body, Keep::Compiled);
                 for (name, attr) in body.attrs {
-                    if let Some(prev) = self.config.locals.get(&name) {
-                        let prev = prev.key_range.clone();
-                        self.diags.push(
-                            Diagnostic::error("Duplicate local value definition")
-                                .detail(format!("A local value named \"{name}\" was already defined at {}.", prev.file))
-                                .at(Some(attr.key_range.clone()), "defined again here"),
-                        );
-                    } else {
-                        self.config.locals.insert(name, attr);
-                    }
+                    self.events.push(Event::Local(name, attr));
                 }
             }
             "provider" => {
-                if let Some(l) = self.labels(file, b, 1, "the provider name") {
-                    let body = read_body(file, &b.body, &mut self.diags);
-                    let alias = body.attrs.get("alias").and_then(|a| literal_string(&a.expr));
-                    self.config.providers.push(ProviderBlock { name: l[0].clone(), alias, body, range: header_range(file, b) });
+                if let Some(l) = self.labels(&b, 1, "the provider name") {
+                    let body = self.read_body(b.body, Keep::Tree);
+                    let alias = body
+                        .attrs
+                        .get("alias")
+                        .and_then(|a| a.expr.literal_string());
+                    self.events.push(Event::Provider(ProviderBlock {
+                        name: l[0].clone(),
+                        alias,
+                        body,
+                        range: header,
+                    }));
                 }
             }
-            "terraform" => self.terraform(file, b),
+            "terraform" => self.terraform(b),
             "moved" => {
-                let body = read_body(file, &b.body, &mut self.diags);
-                let get = |k: &str| body.attrs.get(k).map(|a| expr_text(text, &a.expr));
+                let body = self.read_body(b.body, Keep::Tree);
+                let get = |k: &str| body.attrs.get(k).map(attr_text);
                 match (get("from"), get("to")) {
-                    (Some(from), Some(to)) => self.config.moved.push(Moved { from, to, range: header_range(file, b) }),
-                    _ => self.diags.push(
+                    (Some(from), Some(to)) => self.events.push(Event::Moved(Moved {
+                        from,
+                        to,
+                        range: header,
+                    })),
+                    _ => self.diag(
                         Diagnostic::error("Invalid moved block")
                             .detail("A moved block needs both \"from\" and \"to\" addresses.")
-                            .at(Some(header_range(file, b)), "missing from or to"),
+                            .at(Some(header), "missing from or to"),
                     ),
                 }
             }
             "import" => {
-                let body = read_body(file, &b.body, &mut self.diags);
-                let to = body.attrs.get("to").map(|a| expr_text(text, &a.expr));
-                match (to, body.attrs.get("id")) {
-                    (Some(to), Some(id)) => self.config.imports.push(ImportBlock {
+                let mut body = self.read_body(b.body, Keep::Tree);
+                let to = body.attrs.get("to").map(attr_text);
+                let provider = body.attrs.get("provider").map(attr_text);
+                match (to, body.attrs.swap_remove("id")) {
+                    (Some(to), Some(id)) => self.events.push(Event::Import(ImportBlock {
                         to,
-                        id: id.clone(),
-                        provider: body.attrs.get("provider").map(|a| expr_text(text, &a.expr)),
-                        range: header_range(file, b),
-                    }),
-                    _ => self.diags.push(
+                        id,
+                        provider,
+                        range: header,
+                    })),
+                    _ => self.diag(
                         Diagnostic::error("Invalid import block")
                             .detail("An import block needs \"to\" (a resource address) and \"id\" (the cloud id).")
-                            .at(Some(header_range(file, b)), "missing to or id"),
+                            .at(Some(header), "missing to or id"),
                     ),
                 }
             }
-            other => self.diags.push(
-                Diagnostic::error("Unsupported block type")
+            other => {
+                let d = Diagnostic::error("Unsupported block type")
                     .detail(format!(
                         "Blocks of type \"{other}\" are not expected here. eipform reads resource, data, variable, locals, output, provider, terraform, moved and import blocks."
                     ))
-                    .at(Some(header_range(file, b)), "unsupported block"),
-            ),
+                    .at(Some(header), "unsupported block");
+                self.diag(d);
+            }
         }
     }
 
-    fn terraform(&mut self, file: &Arc<str>, b: &Block) {
-        let body = read_body(file, &b.body, &mut self.diags);
+    fn terraform(&mut self, b: Block) {
+        let body = self.read_body(b.body, Keep::Tree);
         for nb in &body.blocks {
             match nb.name.as_str() {
                 "backend" => {
                     if nb.labels.first().map(String::as_str) != Some("sqlite") {
-                        self.diags.push(
+                        self.diag(
                             Diagnostic::error("Unsupported backend")
                                 .detail("eipform stores state in SQLite: use backend \"sqlite\" { path = \"...\" }.")
                                 .at(Some(nb.range.clone()), "unsupported backend"),
@@ -348,9 +565,9 @@ impl Loader {
                         continue;
                     }
                     if let Some(p) = nb.body.attrs.get("path") {
-                        match literal_string(&p.expr) {
-                            Some(s) => self.config.backend_path = Some(s),
-                            None => self.diags.push(
+                        match p.expr.literal_string() {
+                            Some(s) => self.events.push(Event::Backend(s)),
+                            None => self.diag(
                                 Diagnostic::error("Invalid backend path")
                                     .detail("The backend path must be a literal string.")
                                     .at(Some(p.range.clone()), "must be a literal string"),
@@ -359,7 +576,7 @@ impl Loader {
                     }
                 }
                 "required_providers" | "cloud" | "experiments" | "provider_meta" => {}
-                other => self.diags.push(
+                other => self.diag(
                     Diagnostic::error("Unsupported block type")
                         .detail(format!(
                             "Blocks of type \"{other}\" are not expected in a terraform block."
@@ -370,15 +587,15 @@ impl Loader {
         }
     }
 
-    fn variable(&mut self, file: &Arc<str>, b: &Block, name: &str) {
-        let body = read_body(file, &b.body, &mut self.diags);
+    fn variable(&mut self, b: Block, header: SourceRange, name: &str) {
+        let mut body = self.read_body(b.body, Keep::Tree);
         let validations = body
             .blocks
             .iter()
             .filter(|nb| nb.name == "validation")
             .filter_map(|nb| self.condition(nb))
             .collect();
-        for key in body.attrs.keys() {
+        for (key, a) in &body.attrs {
             if ![
                 "default",
                 "type",
@@ -389,45 +606,37 @@ impl Loader {
             ]
             .contains(&key.as_str())
             {
-                self.diags.push(
+                self.events.push(Event::Diag(
                     Diagnostic::error("Unsupported argument")
                         .detail(format!(
                             "An argument named \"{key}\" is not expected in a variable block."
                         ))
-                        .at(Some(body.attrs[key].key_range.clone()), "not expected here"),
-                );
+                        .at(Some(a.key_range.clone()), "not expected here"),
+                ));
             }
         }
         let var = Variable {
             name: name.to_string(),
-            default: body.attrs.get("default").cloned(),
-            ty: body.attrs.get("type").cloned(),
             description: body
                 .attrs
                 .get("description")
-                .and_then(|a| literal_string(&a.expr)),
+                .and_then(|a| a.expr.literal_string()),
             sensitive: body
                 .attrs
                 .get("sensitive")
-                .and_then(|a| literal_bool(&a.expr))
+                .and_then(literal_bool)
                 .unwrap_or(false),
             nullable: body
                 .attrs
                 .get("nullable")
-                .and_then(|a| literal_bool(&a.expr))
+                .and_then(literal_bool)
                 .unwrap_or(true),
+            default: body.attrs.swap_remove("default"),
+            ty: body.attrs.swap_remove("type"),
             validations,
-            range: header_range(file, b),
+            range: header,
         };
-        if self.config.variables.contains_key(name) {
-            self.diags.push(
-                Diagnostic::error("Duplicate variable declaration")
-                    .detail(format!("A variable named \"{name}\" was already declared."))
-                    .at(Some(var.range.clone()), "declared again here"),
-            );
-        } else {
-            self.config.variables.insert(name.to_string(), var);
-        }
+        self.events.push(Event::Variable(Box::new(var)));
     }
 
     fn condition(&mut self, nb: &NestedBlock) -> Option<Condition> {
@@ -440,7 +649,7 @@ impl Loader {
                 error_message: m.clone(),
             }),
             _ => {
-                self.diags.push(
+                self.diag(
                     Diagnostic::error(format!("Invalid {} block", nb.name))
                         .detail("It needs both \"condition\" and \"error_message\".")
                         .at(Some(nb.range.clone()), "missing condition or error_message"),
@@ -450,11 +659,11 @@ impl Loader {
         }
     }
 
-    fn output(&mut self, file: &Arc<str>, text: &str, b: &Block, name: &str) {
-        let body = read_body(file, &b.body, &mut self.diags);
+    fn output(&mut self, b: Block, header: SourceRange, name: &str) {
+        let mut body = self.read_body(b.body, Keep::Compiled);
         let mut depends_on = Vec::new();
         if let Some(d) = body.attrs.get("depends_on") {
-            depends_on = reference_list(file, text, d, &mut self.diags);
+            depends_on = reference_list(&self.file, &self.text, d, &mut self.events);
         }
         let preconditions = body
             .blocks
@@ -464,48 +673,32 @@ impl Loader {
             .collect();
         let out = Output {
             name: name.to_string(),
-            value: body.attrs.get("value").cloned(),
             description: body
                 .attrs
                 .get("description")
-                .and_then(|a| literal_string(&a.expr)),
+                .and_then(|a| a.expr.literal_string()),
             sensitive: body
                 .attrs
                 .get("sensitive")
-                .and_then(|a| literal_bool(&a.expr))
+                .and_then(literal_bool)
                 .unwrap_or(false),
+            value: body.attrs.swap_remove("value"),
             depends_on,
             preconditions,
-            range: header_range(file, b),
+            range: header,
         };
         if out.value.is_none() {
-            self.diags.push(
+            self.diag(
                 Diagnostic::error("Missing required argument")
                     .detail(format!("The output \"{name}\" needs a \"value\" argument."))
                     .at(Some(out.range.clone()), "no value"),
             );
         }
-        if self.config.outputs.contains_key(name) {
-            self.diags.push(
-                Diagnostic::error("Duplicate output definition")
-                    .detail(format!("An output named \"{name}\" was already defined."))
-                    .at(Some(out.range.clone()), "defined again here"),
-            );
-        } else {
-            self.config.outputs.insert(name.to_string(), out);
-        }
+        self.events.push(Event::Output(Box::new(out)));
     }
 
-    fn resource(
-        &mut self,
-        file: &Arc<str>,
-        text: &str,
-        b: &Block,
-        mode: Mode,
-        rtype: &str,
-        name: &str,
-    ) {
-        let mut body = read_body(file, &b.body, &mut self.diags);
+    fn resource(&mut self, b: Block, header: SourceRange, mode: Mode, rtype: &str, name: &str) {
+        let mut body = self.read_body(b.body, Keep::Compiled);
         let addr = BlockAddress {
             mode,
             rtype: rtype.to_string(),
@@ -516,27 +709,27 @@ impl Loader {
         let depends_on = body
             .attrs
             .shift_remove("depends_on")
-            .map(|d| reference_list(file, text, &d, &mut self.diags))
+            .map(|d| reference_list(&self.file, &self.text, &d, &mut self.events))
             .unwrap_or_default();
         let provider = body
             .attrs
             .shift_remove("provider")
-            .map(|p| (expr_text(text, &p.expr), p.range.clone()));
+            .map(|p| (attr_text(&p), p.range.clone()));
         if count.is_some() && for_each.is_some() {
-            self.diags.push(
+            self.diag(
                 Diagnostic::error("Invalid combination of \"count\" and \"for_each\"")
                     .detail("The \"count\" and \"for_each\" meta-arguments are mutually exclusive; only one may be used.")
                     .at(for_each.as_ref().map(|f| f.key_range.clone()), "for_each set together with count"),
             );
         }
-        let mut lifecycle = Lifecycle::default();
+        let mut lifecycle = Lifecycle::none();
         let mut timeouts = None;
         let mut rest = Vec::new();
         for nb in std::mem::take(&mut body.blocks) {
             match nb.name.as_str() {
-                "lifecycle" if mode == Mode::Managed => lifecycle = self.lifecycle(file, text, &nb),
+                "lifecycle" if mode == Mode::Managed => lifecycle = Arc::new(self.lifecycle(&nb)),
                 "timeouts" if mode == Mode::Managed => timeouts = Some(nb.body),
-                "provisioner" | "connection" => self.diags.push(
+                "provisioner" | "connection" => self.diag(
                     Diagnostic::error(format!("Unsupported block type \"{}\"", nb.name))
                         .detail("eipform does not run provisioners: EIP configuration is declarative only.")
                         .at(Some(nb.range.clone()), "not supported"),
@@ -544,7 +737,9 @@ impl Loader {
                 _ => rest.push(nb),
             }
         }
+        rest.shrink_to_fit();
         body.blocks = rest;
+        body.attrs.shrink_to_fit();
         let schema_type = match mode {
             Mode::Managed => crate::schema::resource(rtype),
             Mode::Data => crate::schema::data_source(rtype),
@@ -555,7 +750,7 @@ impl Loader {
             addr,
             schema_type,
             body,
-            range: header_range(file, b),
+            range: header,
             count,
             for_each,
             depends_on,
@@ -563,27 +758,27 @@ impl Loader {
             lifecycle,
             timeouts,
         };
-        self.config.resources.push(block);
+        self.events.push(Event::Resource(Box::new(block)));
     }
 
-    fn lifecycle(&mut self, file: &Arc<str>, text: &str, nb: &NestedBlock) -> Lifecycle {
+    fn lifecycle(&mut self, nb: &NestedBlock) -> Lifecycle {
         let mut lc = Lifecycle {
             prevent_destroy: nb.body.attrs.get("prevent_destroy").cloned(),
             create_before_destroy: nb.body.attrs.get("create_before_destroy").cloned(),
             ..Lifecycle::default()
         };
         if let Some(ic) = nb.body.attrs.get("ignore_changes") {
-            lc.ignore_changes = match &ic.expr {
+            lc.ignore_changes = match &*ic.expr {
                 Expression::Variable(v) if v.as_str() == "all" => IgnoreChanges::All,
                 Expression::String(s) if s.value() == "all" => IgnoreChanges::All,
                 Expression::Array(items) => IgnoreChanges::List(
                     items
                         .iter()
-                        .map(|e| literal_string(e).unwrap_or_else(|| expr_text(text, e)))
+                        .map(|e| literal_string(e).unwrap_or_else(|| expr_text(&self.text, e)))
                         .collect(),
                 ),
                 _ => {
-                    self.diags.push(
+                    self.diag(
                         Diagnostic::error("Invalid ignore_changes")
                             .detail("ignore_changes takes a list of attribute names, or all.")
                             .at(Some(ic.range.clone()), "expected a list or all"),
@@ -593,13 +788,19 @@ impl Loader {
             };
         }
         if let Some(r) = nb.body.attrs.get("replace_triggered_by") {
-            lc.replace_triggered_by = reference_list(file, text, r, &mut self.diags);
+            lc.replace_triggered_by = reference_list(&self.file, &self.text, r, &mut self.events);
         }
         for c in &nb.body.blocks {
             match c.name.as_str() {
-                "precondition" => lc.preconditions.extend(self.condition(c)),
-                "postcondition" => lc.postconditions.extend(self.condition(c)),
-                other => self.diags.push(
+                "precondition" => {
+                    let c = self.condition(c);
+                    lc.preconditions.extend(c);
+                }
+                "postcondition" => {
+                    let c = self.condition(c);
+                    lc.postconditions.extend(c);
+                }
+                other => self.diag(
                     Diagnostic::error("Unsupported block type")
                         .detail(format!(
                             "Blocks of type \"{other}\" are not expected in a lifecycle block."
@@ -617,15 +818,119 @@ impl Loader {
             ]
             .contains(&k.as_str())
             {
-                self.diags.push(
+                self.events.push(Event::Diag(
                     Diagnostic::error("Unsupported argument")
                         .detail(format!(
                             "An argument named \"{k}\" is not expected in a lifecycle block."
                         ))
                         .at(Some(a.key_range.clone()), "not expected here"),
-                );
+                ));
             }
         }
         lc
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: &str = r#"
+variable "v" {}
+locals {
+  l = "a"
+}
+resource "alicloud_vpc" "main" {
+  vpc_name   = "${var.v}-vpc"
+  cidr_block = "10.0.0.0/16"
+}
+output "o" { value = alicloud_vpc.main.id }
+"#;
+
+    const B: &str = r#"
+variable "v" {}
+locals { l = "b" }
+resource "alicloud_eip_address" "e" {
+  count        = 2
+  address_name = alicloud_vpc.main.vpc_name
+  bogus        = [alicloud_vpc.main.id, "x"]
+}
+output "o" { value = 1 }
+oops = 1
+"#;
+
+    fn files() -> Vec<(Arc<str>, Arc<str>)> {
+        vec![
+            (Arc::from("a.tf"), Arc::from(A)),
+            (Arc::from("b.tf"), Arc::from(B)),
+            (Arc::from("c.tf"), Arc::from("resource \"x\" {")),
+        ]
+    }
+
+    fn summaries(threads: usize) -> Vec<String> {
+        let mut config = Config::default();
+        let mut diags = Vec::new();
+        for events in read_files(&files(), threads) {
+            merge(&mut config, &mut diags, events);
+        }
+        diags
+            .iter()
+            .map(|d| {
+                format!(
+                    "{} @ {:?}",
+                    d.summary,
+                    d.range
+                        .as_ref()
+                        .map(|r| (r.file.to_string(), r.span.clone()))
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn files_read_in_parallel_report_in_file_order() {
+        let one = summaries(1);
+        assert_eq!(summaries(3), one);
+        let names: Vec<&str> = one.iter().map(|s| s.split(" @ ").next().unwrap()).collect();
+        assert_eq!(
+            names,
+            [
+                "Duplicate variable declaration",
+                "Duplicate local value definition",
+                "Duplicate output definition",
+                "Unsupported argument",
+                "Invalid HCL syntax",
+            ]
+        );
+    }
+
+    #[test]
+    fn compiled_expressions_keep_their_source_and_spans() {
+        let loaded = load_shared(files());
+        let e = &loaded.config.resources[1];
+        let name = &e.body.attrs["address_name"];
+        assert_eq!(name.expr.source(), "alicloud_vpc.main.vpc_name");
+        // The tree behind a compiled expression has the spans of the file.
+        assert_eq!(name.expr.span(), Some(name.range.span.clone()));
+        let refs = crate::eval::references(&name.expr, &name.range.file);
+        assert_eq!(&B[refs[0].range.span.clone()], "alicloud_vpc.main.vpc_name");
+        assert_eq!(refs[0].attr.as_deref(), Some("vpc_name"));
+        let list = &e.body.attrs["bogus"];
+        assert!(matches!(&*list.expr, Expression::Array(items) if items.len() == 2));
+        let refs = crate::eval::references(&list.expr, &list.range.file);
+        assert_eq!(&B[refs[0].range.span.clone()], "alicloud_vpc.main.id");
+        assert_eq!(
+            e.count.as_ref().and_then(|c| c.expr.constant()),
+            Some(2.into())
+        );
+        let vpc = &loaded.config.resources[0];
+        assert_eq!(
+            crate::config::literal(&vpc.body.attrs["cidr_block"].expr).as_deref(),
+            Some("10.0.0.0/16")
+        );
+        assert_eq!(
+            crate::config::literal(&vpc.body.attrs["vpc_name"].expr),
+            None
+        );
     }
 }

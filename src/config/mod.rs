@@ -2,26 +2,31 @@
 //! source spans) into typed blocks. Checks what needs no evaluation: block types, labels,
 //! argument and nested-block names against the resource schemas, required arguments.
 //!
-//! Never evaluates expressions (that is `eval`), never touches state or the cloud.
+//! Never evaluates expressions that read anything (that is `eval`; each argument's expression is
+//! analysed at load by [`crate::eval::Expr`], which folds constants), never touches state or the
+//! cloud.
 
 mod load;
 mod validate;
 
 use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
 
-use hcl_edit::expr::Expression;
 use indexmap::IndexMap;
 
 use crate::addr::{BlockAddress, Mode};
 use crate::diag::{Diagnostic, SourceRange, Sources};
 
-pub use load::{literal_string as literal, load_dir, load_files};
+pub use crate::eval::Expr;
+pub(crate) use load::literal_value;
+pub use load::{literal, literal_string, load_dir, load_files};
 
 /// One argument: its expression and where it is.
 #[derive(Debug, Clone)]
 pub struct Attr {
     pub name: String,
-    pub expr: Expression,
+    /// The value, analysed for evaluation; dereferences to the hcl-edit expression.
+    pub expr: Expr,
     /// The value's range.
     pub range: SourceRange,
     /// The whole `name = value` range.
@@ -71,6 +76,14 @@ pub struct Lifecycle {
     pub postconditions: Vec<Condition>,
 }
 
+impl Lifecycle {
+    /// The lifecycle of a block without a `lifecycle` block, shared by all of them.
+    pub fn none() -> Arc<Lifecycle> {
+        static NONE: OnceLock<Arc<Lifecycle>> = OnceLock::new();
+        NONE.get_or_init(Default::default).clone()
+    }
+}
+
 /// A `resource` or `data` block.
 #[derive(Debug, Clone)]
 pub struct ResourceBlock {
@@ -86,7 +99,9 @@ pub struct ResourceBlock {
     pub depends_on: Vec<(String, SourceRange)>,
     /// `provider = alicloud.ALIAS`, as `alicloud.ALIAS` (or `alicloud`).
     pub provider: Option<(String, SourceRange)>,
-    pub lifecycle: Lifecycle,
+    /// Shared: most blocks have none (they all point to one empty [`Lifecycle`]), and the
+    /// configuration holds one block per resource.
+    pub lifecycle: Arc<Lifecycle>,
     /// `timeouts { create = "5m" ... }`.
     pub timeouts: Option<Body>,
 }

@@ -149,7 +149,7 @@ fn body(
     for (name, a) in &b.attrs {
         match attrs.get(name) {
             Some(as_) if as_.is_argument() => {
-                if let Some(v) = literal_value(&a.expr)
+                if let Some(v) = a.expr.literal_value()
                     && let Err(msg) = as_.coerce_and_validate(name, &v)
                 {
                     let mut d = Diagnostic::error("Invalid value for argument")
@@ -210,10 +210,13 @@ fn body(
         }
     }
     for (name, a) in attrs {
-        let alias_set = attrs
-            .iter()
-            .any(|(n, other)| other.alias_of.as_deref() == Some(name) && b.attrs.contains_key(n));
-        if a.required && !b.attrs.contains_key(name) && !alias_set {
+        // Only a missing required argument needs the look for an alias of it that is set.
+        let alias_set = || {
+            attrs.iter().any(|(n, other)| {
+                other.alias_of.as_deref() == Some(name) && b.attrs.contains_key(n)
+            })
+        };
+        if a.required && !b.attrs.contains_key(name) && !alias_set() {
             diags.push(
                 Diagnostic::error("Missing required argument")
                     .detail(format!(
@@ -268,29 +271,6 @@ fn body(
                     .address(address),
             );
         }
-    }
-}
-
-/// The value of an expression made only of literals (strings without interpolation, numbers,
-/// bools, lists and objects of those); `None` when it needs evaluating. Lets `validate` check
-/// literal arguments against the schema even where the rest of the block needs the cloud.
-fn literal_value(e: &hcl_edit::expr::Expression) -> Option<serde_json::Value> {
-    use hcl_edit::expr::Expression;
-    use serde_json::Value;
-    match e {
-        Expression::Null(_) => Some(Value::Null),
-        Expression::Bool(b) => Some(Value::Bool(*b.value())),
-        Expression::Number(n) => serde_json::to_value(n.value()).ok(),
-        Expression::String(_) | Expression::StringTemplate(_) => {
-            super::literal(e).map(Value::String)
-        }
-        Expression::Array(items) => items
-            .iter()
-            .map(literal_value)
-            .collect::<Option<Vec<_>>>()
-            .map(Value::Array),
-        Expression::Parenthesis(p) => literal_value(p.inner()),
-        _ => None,
     }
 }
 

@@ -5,6 +5,8 @@
 //! resource would make evaluation quadratic). Values are `serde_json::Value`. A value not known
 //! until apply is the string [`UNKNOWN`]; any result that contains it is unknown as a whole.
 
+pub mod expr;
+mod fast;
 pub mod functions;
 pub mod refs;
 mod special;
@@ -18,6 +20,7 @@ use serde_json::{Map, Value};
 
 use crate::addr::{BlockAddress, InstanceKey};
 use crate::diag::{Diagnostic, SourceRange};
+pub use expr::{Expr, SourceText};
 pub use refs::{Reference, Target, references};
 
 /// Stands for a value known only after apply.
@@ -42,6 +45,16 @@ pub fn is_unknown(v: &Value) -> bool {
 pub trait ResourceValues {
     /// The value of `addr`; when `only` is given, a list/map need hold just those instances.
     fn block_value(&self, addr: &BlockAddress, only: Option<&InstanceKey>) -> Option<Value>;
+
+    /// One instance's value, borrowed, for evaluating a reference without building the
+    /// block's value: with `key` `None`, the instance of a block without `count`/`for_each`;
+    /// with `Some(k)`, the instance `k` of a counted (`Int`) or `for_each` (`Str`) block.
+    /// `None` when there is no such instance or the implementation does not offer this (the
+    /// default): evaluation then uses [`ResourceValues::block_value`].
+    fn instance_value(&self, addr: &BlockAddress, key: Option<&InstanceKey>) -> Option<&Value> {
+        let _ = (addr, key);
+        None
+    }
 }
 
 /// `count.index` or `each.key`/`each.value` of the instance being evaluated.
@@ -88,21 +101,194 @@ impl EvalError {
     }
 }
 
-fn to_hcl(v: &Value) -> hcl::Value {
-    serde_json::from_value(v.clone()).unwrap_or(hcl::Value::Null)
+/// serde_json -> hcl-rs, as a serde round trip would convert it (numbers through `u64`, `i64`
+/// or `f64`, objects in order), without going through serde.
+pub(crate) fn to_hcl(v: &Value) -> hcl::Value {
+    match v {
+        Value::Null => hcl::Value::Null,
+        Value::Bool(b) => hcl::Value::Bool(*b),
+        Value::Number(n) => json_to_number(n).map_or(hcl::Value::Null, hcl::Value::Number),
+        Value::String(s) => hcl::Value::String(s.clone()),
+        Value::Array(a) => hcl::Value::Array(a.iter().map(to_hcl).collect()),
+        Value::Object(o) => {
+            hcl::Value::Object(o.iter().map(|(k, v)| (k.clone(), to_hcl(v))).collect())
+        }
+    }
 }
 
+fn json_to_number(n: &serde_json::Number) -> Option<hcl::Number> {
+    if let Some(u) = n.as_u64() {
+        Some(hcl::Number::from(u))
+    } else if let Some(i) = n.as_i64() {
+        Some(hcl::Number::from(i))
+    } else {
+        n.as_f64().and_then(hcl::Number::from_f64)
+    }
+}
+
+/// hcl-rs number -> serde_json, as serde would serialize it.
+pub(crate) fn number_to_json(n: &hcl::Number) -> Value {
+    if let Some(u) = n.as_u64() {
+        Value::from(u)
+    } else if let Some(i) = n.as_i64() {
+        Value::from(i)
+    } else {
+        n.as_f64().map_or(Value::Null, Value::from)
+    }
+}
+
+/// hcl-rs -> serde_json, as a serde round trip would convert it.
 fn from_hcl(v: hcl::Value) -> Value {
-    serde_json::to_value(v).unwrap_or(Value::Null)
+    match v {
+        hcl::Value::Null => Value::Null,
+        hcl::Value::Bool(b) => Value::Bool(b),
+        hcl::Value::Number(n) => number_to_json(&n),
+        hcl::Value::String(s) => Value::String(s),
+        hcl::Value::Array(a) => Value::Array(a.into_iter().map(from_hcl).collect()),
+        hcl::Value::Object(o) => {
+            Value::Object(o.into_iter().map(|(k, v)| (k, from_hcl(v))).collect())
+        }
+    }
+}
+
+/// A copy of `v` as it comes out of hcl-rs: whole floats become integers.
+fn normalized(v: &Value) -> Value {
+    match v {
+        Value::Number(n) if n.is_f64() => {
+            json_to_number(n).map_or(Value::Null, |n| number_to_json(&n))
+        }
+        Value::Array(a) => Value::Array(a.iter().map(normalized).collect()),
+        Value::Object(o) => {
+            Value::Object(o.iter().map(|(k, v)| (k.clone(), normalized(v))).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+/// An expression as the evaluator takes it: one of the configuration ([`Expr`], analysed at
+/// load) or a bare hcl-edit expression.
+pub trait ExprRef {
+    fn view(&self) -> ExprView<'_>;
+}
+
+/// See [`ExprRef`].
+pub enum ExprView<'a> {
+    Compiled(&'a Expr),
+    Tree(&'a Expression),
+}
+
+impl ExprRef for Expr {
+    fn view(&self) -> ExprView<'_> {
+        ExprView::Compiled(self)
+    }
+}
+
+impl ExprRef for Expression {
+    fn view(&self) -> ExprView<'_> {
+        ExprView::Tree(self)
+    }
+}
+
+impl<T: ExprRef + ?Sized> ExprRef for &T {
+    fn view(&self) -> ExprView<'_> {
+        (**self).view()
+    }
+}
+
+impl<T: ExprRef + ?Sized> ExprRef for Box<T> {
+    fn view(&self) -> ExprView<'_> {
+        (**self).view()
+    }
 }
 
 /// Evaluates `expr` (found at `range`) in `scope`.
-pub fn eval_expr(
-    expr: &Expression,
+pub fn eval_expr<E: ExprRef + ?Sized>(
+    expr: &E,
     range: &SourceRange,
     scope: &Scope<'_>,
 ) -> Result<Value, EvalError> {
-    let refs = references(expr, &range.file);
+    let e = match expr.view() {
+        ExprView::Tree(t) => {
+            let refs = refs::tree_references(t, &range.file);
+            return eval_tree(t, &refs, calls_function(t), None, range, scope);
+        }
+        ExprView::Compiled(e) => e,
+    };
+    let fast = match e.form() {
+        expr::Form::Const(v) => return Ok(v),
+        expr::Form::Tree {
+            expr,
+            refs,
+            calls_function,
+            hcl,
+        } => return eval_tree(expr, refs, calls_function, hcl, range, scope),
+        expr::Form::Path(p) => fast::path(p, scope),
+        expr::Form::Template(parts) => fast::template(parts, scope),
+        expr::Form::Tuple(items) => fast::tuple(items, scope),
+    };
+    match fast {
+        Some(v) => Ok(v),
+        // Errors (and what hcl-rs makes of them) come from the general evaluation.
+        None => match e.reparse() {
+            Some(tree) => eval_tree(&tree, &e.references(&range.file), false, None, range, scope),
+            None => Err(EvalError {
+                summary: "Invalid expression".into(),
+                detail: format!("Cannot read the expression {}.", e.source()),
+                range: range.clone(),
+            }),
+        },
+    }
+}
+
+/// A resource block referenced by an expression, as put into the hcl-rs context.
+struct BlockRef<'r> {
+    value: Value,
+    /// The attributes read (`None`: the whole value is needed).
+    attrs: Option<Vec<&'r str>>,
+    /// Whether the references index the block (`x[0].id`) or not (`x.id`).
+    indexed: bool,
+}
+
+impl BlockRef<'_> {
+    /// The value with only the attributes read, when that is safe to tell.
+    fn to_hcl(&self, restrict: bool) -> (hcl::Value, bool) {
+        let Some(attrs) = self.attrs.as_ref().filter(|_| restrict) else {
+            return (to_hcl(&self.value), false);
+        };
+        let keep = |o: &Map<String, Value>| {
+            hcl::Value::Object(
+                attrs
+                    .iter()
+                    .filter_map(|a| o.get_key_value(*a))
+                    .map(|(k, v)| (k.clone(), to_hcl(v)))
+                    .collect(),
+            )
+        };
+        let one = |v: &Value| match v {
+            Value::Object(o) => keep(o),
+            other => to_hcl(other),
+        };
+        let v = match (&self.value, self.indexed) {
+            (Value::Object(o), false) => keep(o),
+            (Value::Array(items), true) => hcl::Value::Array(items.iter().map(one).collect()),
+            (Value::Object(o), true) => {
+                hcl::Value::Object(o.iter().map(|(k, v)| (k.clone(), one(v))).collect())
+            }
+            (other, _) => return (to_hcl(other), false),
+        };
+        (v, true)
+    }
+}
+
+/// The general evaluation: hcl-rs in a context holding what `refs` name.
+pub(crate) fn eval_tree(
+    expr: &Expression,
+    refs: &[Reference],
+    calls_function: bool,
+    hcl_cache: Option<&std::sync::OnceLock<hcl::Expression>>,
+    range: &SourceRange,
+    scope: &Scope<'_>,
+) -> Result<Value, EvalError> {
     let fail = |summary: &str, detail: String, range: &SourceRange| EvalError {
         summary: summary.to_string(),
         detail,
@@ -110,17 +296,22 @@ pub fn eval_expr(
     };
     let mut ctx = Context::new();
     // Declaring the built-ins costs more than most expressions: only when one is called.
-    if calls_function(expr) {
+    if calls_function {
         functions::register(&mut ctx);
     }
+    let mut vars = hcl::Map::new();
     let mut locals = hcl::Map::new();
-    let mut managed: HashMap<String, hcl::Map<String, hcl::Value>> = HashMap::new();
-    let mut data: HashMap<String, hcl::Map<String, hcl::Value>> = HashMap::new();
+    let mut blocks: HashMap<&BlockAddress, BlockRef<'_>> = HashMap::new();
     let mut any_unknown = false;
-    for r in &refs {
+    for r in refs {
         match &r.target {
-            Target::Var(name) => {
-                if !scope.vars.contains_key(name) {
+            Target::Var(name) => match scope.vars.get(name) {
+                Some(v) => {
+                    if !vars.contains_key(name) {
+                        vars.insert(name.clone(), to_hcl(v));
+                    }
+                }
+                None => {
                     return Err(fail(
                         "Reference to undeclared input variable",
                         format!(
@@ -129,7 +320,7 @@ pub fn eval_expr(
                         &r.range,
                     ));
                 }
-            }
+            },
             Target::Local(name) => match scope.locals.get(name) {
                 Some(v) => {
                     any_unknown |= is_unknown(v);
@@ -164,15 +355,27 @@ pub fn eval_expr(
                     ));
                 };
                 any_unknown |= is_unknown(&v);
-                let table = if addr.mode == crate::addr::Mode::Data {
-                    &mut data
-                } else {
-                    &mut managed
-                };
-                table
-                    .entry(addr.rtype.clone())
-                    .or_default()
-                    .insert(addr.name.clone(), to_hcl(&v));
+                let indexed = index.is_some();
+                // The last reference's value wins, as it always has; the attributes read add up.
+                match blocks.get_mut(addr) {
+                    Some(b) => {
+                        b.value = v;
+                        match (&mut b.attrs, &r.attr) {
+                            (Some(attrs), Some(a)) if b.indexed == indexed => attrs.push(a),
+                            (attrs, _) => *attrs = None,
+                        }
+                    }
+                    None => {
+                        blocks.insert(
+                            addr,
+                            BlockRef {
+                                value: v,
+                                attrs: r.attr.as_deref().map(|a| vec![a]),
+                                indexed,
+                            },
+                        );
+                    }
+                }
             }
             Target::Count => match scope.instance.count_index {
                 Some(i) => ctx.declare_var("count", hcl::value!({ index = (i) })),
@@ -230,22 +433,65 @@ pub fn eval_expr(
             }
         }
     }
-    ctx.declare_var("var", to_hcl(&Value::Object(scope.vars.clone())));
+    ctx.declare_var("var", hcl::Value::Object(vars));
     ctx.declare_var("local", hcl::Value::Object(locals));
-    for (ty, names) in managed {
-        ctx.declare_var(ty, hcl::Value::Object(names));
+    // Only the attributes an expression reads are converted; an error is evaluated again with
+    // the whole values, so that its message shows what it always showed.
+    let declare_blocks = |ctx: &mut Context<'_>, restrict: bool| -> bool {
+        let mut managed: HashMap<&str, hcl::Map<String, hcl::Value>> = HashMap::new();
+        let mut data: hcl::Map<String, hcl::Value> = hcl::Map::new();
+        let mut data_types: HashMap<&str, hcl::Map<String, hcl::Value>> = HashMap::new();
+        let mut restricted = false;
+        for (addr, b) in &blocks {
+            let (v, r) = b.to_hcl(restrict);
+            restricted |= r;
+            let table = if addr.mode == crate::addr::Mode::Data {
+                &mut data_types
+            } else {
+                &mut managed
+            };
+            table
+                .entry(addr.rtype.as_str())
+                .or_default()
+                .insert(addr.name.clone(), v);
+        }
+        for (ty, names) in managed {
+            ctx.declare_var(ty, hcl::Value::Object(names));
+        }
+        if !data_types.is_empty() {
+            for (k, v) in data_types {
+                data.insert(k.to_string(), hcl::Value::Object(v));
+            }
+            ctx.declare_var("data", hcl::Value::Object(data));
+        }
+        restricted
+    };
+    let restricted = declare_blocks(&mut ctx, true);
+    let owned;
+    let hcl_expr: &hcl::Expression = match hcl_cache {
+        Some(cache) if !calls_function => cache.get_or_init(|| expr.clone().into()),
+        _ => {
+            let mut expr = expr.clone();
+            special::expand_try_can(&mut expr, &ctx);
+            owned = hcl::Expression::from(expr);
+            &owned
+        }
+    };
+    let mut result = hcl_expr.evaluate(&ctx);
+    if result.is_err() && restricted {
+        declare_blocks(&mut ctx, false);
+        let again;
+        let hcl_expr: &hcl::Expression = if calls_function {
+            let mut expr = expr.clone();
+            special::expand_try_can(&mut expr, &ctx);
+            again = hcl::Expression::from(expr);
+            &again
+        } else {
+            hcl_expr
+        };
+        result = hcl_expr.evaluate(&ctx);
     }
-    if !data.is_empty() {
-        let data: hcl::Map<String, hcl::Value> = data
-            .into_iter()
-            .map(|(k, v)| (k, hcl::Value::Object(v)))
-            .collect();
-        ctx.declare_var("data", hcl::Value::Object(data));
-    }
-    let mut expr = expr.clone();
-    special::expand_try_can(&mut expr, &ctx);
-    let expr: hcl::Expression = expr.into();
-    match expr.evaluate(&ctx) {
+    match result {
         Ok(v) => {
             let v = from_hcl(v);
             Ok(if any_unknown && is_unknown(&v) {
@@ -260,7 +506,7 @@ pub fn eval_expr(
 }
 
 /// Whether `expr` calls a function anywhere (`try` and `can` included).
-fn calls_function(expr: &Expression) -> bool {
+pub(crate) fn calls_function(expr: &Expression) -> bool {
     struct Calls(bool);
     impl hcl_edit::visit::Visit for Calls {
         fn visit_func_call(&mut self, _: &hcl_edit::expr::FuncCall) {
@@ -323,7 +569,7 @@ pub fn static_index(
     }
 }
 
-struct NoResources;
+pub(crate) struct NoResources;
 
 impl ResourceValues for NoResources {
     fn block_value(&self, _: &BlockAddress, _: Option<&InstanceKey>) -> Option<Value> {

@@ -38,8 +38,17 @@ pub struct Reference {
     pub range: SourceRange,
 }
 
-/// Every reference in `expr`.
-pub fn references(expr: &Expression, file: &Arc<str>) -> Vec<Reference> {
+/// Every reference in `expr`: a configuration expression ([`crate::config::Expr`], whose
+/// references were worked out at load) or a bare hcl-edit expression.
+pub fn references<E: super::ExprRef + ?Sized>(expr: &E, file: &Arc<str>) -> Vec<Reference> {
+    match expr.view() {
+        super::ExprView::Compiled(e) => e.references(file),
+        super::ExprView::Tree(e) => tree_references(e, file),
+    }
+}
+
+/// Every reference in an hcl-edit expression, found by walking it.
+pub(crate) fn tree_references(expr: &Expression, file: &Arc<str>) -> Vec<Reference> {
     let mut c = Collector {
         file: file.clone(),
         refs: Vec::new(),
@@ -56,10 +65,108 @@ struct Collector {
     scopes: Vec<String>,
 }
 
-fn get_attr(op: &TraversalOperator) -> Option<&str> {
+/// One traversal operator, as far as reference classification needs it.
+pub(crate) enum OpRef<'a> {
+    Attr(&'a str),
+    Index(IndexRef<'a>),
+    /// A splat.
+    Other,
+}
+
+/// The index of `[...]` (or legacy `.N`) after a resource name.
+pub(crate) enum IndexRef<'a> {
+    Expr(&'a Expression),
+    /// `.N`.
+    Legacy(u64),
+    /// `[N]`, from a compiled expression.
+    Number(u64),
+    /// `["key"]`, from a compiled expression.
+    Key(&'a str),
+}
+
+impl IndexRef<'_> {
+    fn to_expr(&self) -> Expression {
+        match self {
+            IndexRef::Expr(e) => (*e).clone(),
+            IndexRef::Legacy(i) | IndexRef::Number(i) => {
+                Expression::Number(hcl_edit::Formatted::new(hcl_edit::Number::from(*i)))
+            }
+            IndexRef::Key(k) => Expression::String(hcl_edit::Decorated::new(k.to_string())),
+        }
+    }
+}
+
+fn op_ref(op: &TraversalOperator) -> OpRef<'_> {
     match op {
-        TraversalOperator::GetAttr(i) => Some(i.as_str()),
+        TraversalOperator::GetAttr(i) => OpRef::Attr(i.as_str()),
+        TraversalOperator::Index(e) => OpRef::Index(IndexRef::Expr(e)),
+        TraversalOperator::LegacyIndex(i) => OpRef::Index(IndexRef::Legacy(*i.value())),
+        _ => OpRef::Other,
+    }
+}
+
+/// What a traversal rooted at the variable `root` refers to (`None`: not a valid reference),
+/// and the attribute read right after a resource (`id` in `alicloud_vpc.main.id`).
+pub(crate) fn classify(root: &str, ops: &[OpRef<'_>]) -> (Option<Target>, Option<String>) {
+    let name_at = |i: usize| match ops.get(i) {
+        Some(OpRef::Attr(a)) => Some(a.to_string()),
         _ => None,
+    };
+    let index_at = |i: usize| match ops.get(i) {
+        Some(OpRef::Index(ix)) => Some(ix.to_expr()),
+        _ => None,
+    };
+    let (target, consumed) = match root {
+        "var" => (name_at(0).map(Target::Var), 1),
+        "local" => (name_at(0).map(Target::Local), 1),
+        "count" => (Some(Target::Count), 1),
+        "each" => (Some(Target::Each), 1),
+        "path" => (Some(Target::Path), 1),
+        "terraform" => (Some(Target::Terraform), 1),
+        "self" => (Some(Target::SelfRef), 0),
+        "data" => match (name_at(0), name_at(1)) {
+            (Some(ty), Some(name)) => (
+                Some(Target::Resource {
+                    addr: BlockAddress {
+                        mode: Mode::Data,
+                        rtype: ty,
+                        name,
+                    },
+                    index: index_at(2),
+                }),
+                2,
+            ),
+            _ => (None, 0),
+        },
+        ty => match name_at(0) {
+            Some(name) => (
+                Some(Target::Resource {
+                    addr: BlockAddress {
+                        mode: Mode::Managed,
+                        rtype: ty.to_string(),
+                        name,
+                    },
+                    index: index_at(1),
+                }),
+                1,
+            ),
+            None => (Some(Target::Unknown(ty.to_string())), 0),
+        },
+    };
+    let attr = match &target {
+        Some(Target::Resource { index, .. }) => name_at(consumed + usize::from(index.is_some())),
+        _ => None,
+    };
+    (target, attr)
+}
+
+/// The target of a bare variable (`count`, `each`, `self`, or an unknown name).
+pub(crate) fn variable_target(name: &str) -> Target {
+    match name {
+        "count" => Target::Count,
+        "each" => Target::Each,
+        "self" => Target::SelfRef,
+        other => Target::Unknown(other.to_string()),
     }
 }
 
@@ -85,58 +192,10 @@ impl Collector {
             self.visit_operators(&t.operators);
             return;
         }
-        let ops: Vec<&TraversalOperator> = t.operators.iter().map(|o| o.value()).collect();
-        let name_at = |i: usize| ops.get(i).and_then(|o| get_attr(o)).map(str::to_string);
-        let (target, consumed) = match root {
-            "var" => (name_at(0).map(Target::Var), 1),
-            "local" => (name_at(0).map(Target::Local), 1),
-            "count" => (Some(Target::Count), 1),
-            "each" => (Some(Target::Each), 1),
-            "path" => (Some(Target::Path), 1),
-            "terraform" => (Some(Target::Terraform), 1),
-            "self" => (Some(Target::SelfRef), 0),
-            "data" => match (name_at(0), name_at(1)) {
-                (Some(ty), Some(name)) => (
-                    Some(Target::Resource {
-                        addr: BlockAddress {
-                            mode: Mode::Data,
-                            rtype: ty,
-                            name,
-                        },
-                        index: index_of(ops.get(2)),
-                    }),
-                    2,
-                ),
-                _ => (None, 0),
-            },
-            ty => match name_at(0) {
-                Some(name) => (
-                    Some(Target::Resource {
-                        addr: BlockAddress {
-                            mode: Mode::Managed,
-                            rtype: ty.to_string(),
-                            name,
-                        },
-                        index: index_of(ops.get(1)),
-                    }),
-                    1,
-                ),
-                None => (Some(Target::Unknown(ty.to_string())), 0),
-            },
-        };
-        let attr = match &target {
-            Some(Target::Resource { index, .. }) => {
-                let after = consumed + usize::from(index.is_some());
-                name_at(after).or_else(|| match ops.get(after) {
-                    Some(TraversalOperator::LegacyIndex(_)) | None => None,
-                    _ => None,
-                })
-            }
-            _ => None,
-        };
-        match target {
-            Some(target) => self.push(target, attr, t.span()),
-            None => self.push(Target::Unknown(root.to_string()), None, t.span()),
+        let ops: Vec<OpRef<'_>> = t.operators.iter().map(|o| op_ref(o.value())).collect();
+        match classify(root, &ops) {
+            (Some(target), attr) => self.push(target, attr, t.span()),
+            (None, _) => self.push(Target::Unknown(root.to_string()), None, t.span()),
         }
         self.visit_operators(&t.operators);
     }
@@ -150,16 +209,6 @@ impl Collector {
     }
 }
 
-fn index_of(op: Option<&&TraversalOperator>) -> Option<Expression> {
-    match op {
-        Some(TraversalOperator::Index(e)) => Some(e.clone()),
-        Some(TraversalOperator::LegacyIndex(i)) => Some(Expression::Number(
-            hcl_edit::Formatted::new(hcl_edit::Number::from(*i.value())),
-        )),
-        _ => None,
-    }
-}
-
 impl Visit for Collector {
     fn visit_expr(&mut self, e: &Expression) {
         match e {
@@ -167,13 +216,7 @@ impl Visit for Collector {
             Expression::Variable(v) => {
                 let name = v.as_str();
                 if !self.scopes.iter().any(|s| s == name) {
-                    let target = match name {
-                        "count" => Target::Count,
-                        "each" => Target::Each,
-                        "self" => Target::SelfRef,
-                        other => Target::Unknown(other.to_string()),
-                    };
-                    self.push(target, None, v.span());
+                    self.push(variable_target(name), None, v.span());
                 }
             }
             _ => visit::visit_expr(self, e),

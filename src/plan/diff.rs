@@ -1,6 +1,8 @@
 //! Comparing configuration with recorded attributes: which arguments changed, and whether a
 //! change forces replacement (from the schema's force-new flags).
 
+use std::sync::Arc;
+
 use serde_json::{Map, Value};
 
 use crate::config::IgnoreChanges;
@@ -42,8 +44,8 @@ pub fn values_equal(a: &Value, b: &Value) -> bool {
 /// The outcome of diffing one instance.
 #[derive(Debug, Default)]
 pub struct InstanceDiff {
-    /// The planned attributes.
-    pub after: Attrs,
+    /// The planned attributes: the prior map itself (shared) when nothing changes.
+    pub after: Arc<Attrs>,
     /// Arguments whose value changes.
     pub changed: Vec<String>,
     /// Changed arguments that force replacement.
@@ -111,13 +113,14 @@ fn alias_value(schema: &ResourceSchema, name: &str, config: &Attrs) -> Option<Va
 /// Diffs `config` against the recorded `prior` attributes.
 pub fn diff(
     schema: &ResourceSchema,
-    prior: &Attrs,
+    prior: &Arc<Attrs>,
     config: &Attrs,
     ignore: &IgnoreChanges,
 ) -> InstanceDiff {
     let mut out = InstanceDiff {
-        after: prior.clone(),
-        ..Default::default()
+        after: Arc::clone(prior),
+        changed: Vec::new(),
+        forces: Vec::new(),
     };
     let ignored = |name: &str| match ignore {
         IgnoreChanges::None => false,
@@ -137,31 +140,33 @@ pub fn diff(
             continue;
         }
         let old = prior.get(name).unwrap_or(&Value::Null);
+        let aliased;
         let new = match config.get(name) {
-            Some(v) => v.clone(),
+            Some(v) => v,
             // An unset Optional+Computed argument keeps what the cloud chose.
             None if computed => continue,
-            None => match alias_value(schema, name, config) {
-                Some(v) => v,
-                None => Value::Null,
-            },
+            None => {
+                aliased = alias_value(schema, name, config).unwrap_or(Value::Null);
+                &aliased
+            }
         };
-        if !values_equal(old, &new) {
+        if !values_equal(old, new) {
             out.changed.push(name.clone());
-            if force_new && !in_place_billing_switch(schema, name, old, &new) {
+            if force_new && !in_place_billing_switch(schema, name, old, new) {
                 out.forces.push(name.clone());
             }
-            out.after.insert(name.clone(), new);
+            Arc::make_mut(&mut out.after).insert(name.clone(), new.clone());
         }
     }
     if !out.forces.is_empty() {
+        let after = Arc::make_mut(&mut out.after);
         for (name, a) in &schema.attributes {
             if a.computed && !config.contains_key(name) && !a.is_argument() {
-                out.after.insert(name.clone(), unknown());
+                after.insert(name.clone(), unknown());
             }
         }
-        out.after.insert("id".into(), unknown());
-    } else {
+        after.insert("id".into(), unknown());
+    } else if !out.changed.is_empty() {
         // Aliases follow their targets (`name` mirrors `address_name`).
         for (name, a) in &schema.attributes {
             if let Some(target) = &a.alias_of
@@ -169,7 +174,7 @@ pub fn diff(
                 && !config.contains_key(name)
                 && let Some(v) = out.after.get(target).cloned()
             {
-                out.after.insert(name.clone(), v);
+                Arc::make_mut(&mut out.after).insert(name.clone(), v);
             }
         }
     }

@@ -78,7 +78,7 @@ pub fn import_one(
             provider: pkey,
             region,
             id: attrs.get("id").and_then(Value::as_str).unwrap_or(id).to_string(),
-            attrs,
+            attrs: std::sync::Arc::new(attrs),
             deps: Vec::new(),
             create_before_destroy: false,
             sensitive: Vec::new(),

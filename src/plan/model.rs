@@ -1,5 +1,7 @@
 //! The plan model: what a plan decided, independent of how it is rendered.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -65,9 +67,9 @@ pub struct ResourceChange {
     pub region: String,
     pub action: Action,
     /// Attributes before (the refreshed state); `None` for a create.
-    pub before: Option<Attrs>,
+    pub before: Option<Arc<Attrs>>,
     /// Planned attributes after; `None` for a delete. Unknown values are [`crate::eval::UNKNOWN`].
-    pub after: Option<Attrs>,
+    pub after: Option<Arc<Attrs>>,
     /// Top-level attributes that force the replacement.
     pub replace_paths: Vec<String>,
     /// Why a delete or replace happens (`because alicloud_eip_address.x is not in configuration`).
@@ -88,8 +90,8 @@ impl ResourceChange {
     /// The names of attributes that differ between before and after, in schema order of `after`.
     pub fn changed_attributes(&self) -> Vec<String> {
         let empty = Attrs::new();
-        let before = self.before.as_ref().unwrap_or(&empty);
-        let after = self.after.as_ref().unwrap_or(&empty);
+        let before = self.before.as_deref().unwrap_or(&empty);
+        let after = self.after.as_deref().unwrap_or(&empty);
         let mut names: Vec<String> = after.keys().cloned().collect();
         names.extend(before.keys().filter(|k| !after.contains_key(*k)).cloned());
         names
@@ -111,9 +113,9 @@ pub struct Drift {
     pub schema_type: String,
     pub provider: String,
     /// The recorded attributes.
-    pub before: Attrs,
+    pub before: Arc<Attrs>,
     /// What the cloud holds now; `None` when the object was deleted outside eipform.
-    pub after: Option<Attrs>,
+    pub after: Option<Arc<Attrs>>,
 }
 
 /// A change of a root output.

@@ -3,6 +3,7 @@
 //! its refreshed state, and plan deletes for what left the configuration.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -17,7 +18,7 @@ use crate::config::ResourceBlock;
 use crate::diag::{Diagnostic, has_errors};
 use crate::eval::{InstanceVars, Target, is_unknown};
 use crate::graph::{Node, resource_refs};
-use crate::provider::{Attrs, OpContext, Provider};
+use crate::provider::{Attrs, OpContext, Provider, ReadItem};
 use crate::schema;
 use crate::state::{OutputState, ResourceState, StateMeta};
 use crate::workspace::Workspace;
@@ -79,32 +80,37 @@ pub type Refreshed = (HashMap<ResourceAddress, ResourceState>, Vec<Drift>);
 /// Refreshes every recorded resource: one batched read per (region, type).
 pub fn refresh(
     provider: &dyn Provider,
-    prior: &[ResourceState],
+    prior: Vec<ResourceState>,
 ) -> Result<Refreshed, Vec<Diagnostic>> {
-    let mut groups: BTreeMap<(String, String), Vec<&ResourceState>> = BTreeMap::new();
+    let mut refreshed = HashMap::with_capacity(prior.len());
+    let mut groups: BTreeMap<(String, String), Vec<ResourceState>> = BTreeMap::new();
     for r in prior {
         groups
             .entry((r.region.clone(), r.schema_type.clone()))
             .or_default()
             .push(r);
     }
-    let mut refreshed = HashMap::with_capacity(prior.len());
     let mut drift = Vec::new();
     let mut diags = Vec::new();
     for ((region, ty), items) in groups {
-        let batch: Vec<(String, Attrs)> = items
+        let batch: Vec<ReadItem> = items
             .iter()
             .map(|r| (r.id.clone(), r.attrs.clone()))
             .collect();
         let ctx = op_context(&region, Duration::from_secs(300));
         match provider.read(&ctx, &ty, &batch) {
             Ok(results) => {
-                for (r, now) in items.into_iter().zip(results) {
+                drop(batch);
+                for (mut r, now) in items.into_iter().zip(results) {
                     match now {
                         Some(attrs) => {
+                            // A value recorded as unknown (a create whose re-read a crash
+                            // cut short) is learnt now, not changed outside eipform.
                             let changed = attrs.iter().any(|(k, v)| {
-                                !values_equal(r.attrs.get(k).unwrap_or(&Value::Null), v)
+                                let recorded = r.attrs.get(k).unwrap_or(&Value::Null);
+                                !is_unknown(recorded) && !values_equal(recorded, v)
                             });
+                            let attrs = Arc::new(attrs);
                             if changed {
                                 drift.push(Drift {
                                     addr: r.addr.clone(),
@@ -114,9 +120,8 @@ pub fn refresh(
                                     after: Some(attrs.clone()),
                                 });
                             }
-                            let mut updated = r.clone();
-                            updated.attrs = attrs;
-                            refreshed.insert(r.addr.clone(), updated);
+                            r.attrs = attrs;
+                            refreshed.insert(r.addr.clone(), r);
                         }
                         None => drift.push(Drift {
                             addr: r.addr.clone(),
@@ -181,7 +186,7 @@ pub fn drift_plan(
     recorded: &[ResourceState],
     provider: &dyn Provider,
 ) -> Result<(Plan, Vec<ResourceState>), Vec<Diagnostic>> {
-    let (refreshed, drift) = refresh(provider, recorded)?;
+    let (refreshed, drift) = refresh(provider, recorded.to_vec())?;
     let mut prior: Vec<ResourceState> = refreshed.into_values().collect();
     prior.sort_by(|a, b| a.addr.cmp(&b.addr));
     let plan = Plan {
@@ -231,12 +236,12 @@ pub fn plan(
     opts: PlanOptions,
 ) -> Result<Planned, Vec<Diagnostic>> {
     let (prior, drift) = if opts.refresh {
-        refresh(provider, &prior_list)?
+        refresh(provider, prior_list)?
     } else {
         (
             prior_list
-                .iter()
-                .map(|r| (r.addr.clone(), r.clone()))
+                .into_iter()
+                .map(|r| (r.addr.clone(), r))
                 .collect(),
             Vec::new(),
         )
@@ -492,7 +497,7 @@ fn resource(
         );
         if r.addr.mode == Mode::Data {
             let value = if diff::has_unknown(&config) {
-                let after = diff::planned_create(s, &config);
+                let after = Arc::new(diff::planned_create(s, &config));
                 planned.plan.changes.push(ResourceChange {
                     addr: addr.clone(),
                     schema_type: s.type_name.clone(),
@@ -519,7 +524,7 @@ fn resource(
                         for (k, val) in &config {
                             v.entry(k.clone()).or_insert_with(|| val.clone());
                         }
-                        v
+                        Arc::new(v)
                     }
                     Err(e) => {
                         planned.diags.push(
@@ -532,7 +537,6 @@ fn resource(
                     }
                 }
             };
-            let value = Value::Object(value);
             let env = EvalEnv {
                 vars: &ws.vars,
                 locals: &planned.locals,
@@ -553,11 +557,11 @@ fn resource(
                 region: region.clone(),
                 action: Action::Create,
                 before: None,
-                after: Some(diff::planned_create_with(
+                after: Some(Arc::new(diff::planned_create_with(
                     s,
                     &config,
                     &provider.planned_create(&s.type_name, &config),
-                )),
+                ))),
                 replace_paths: Vec::new(),
                 reason: None,
                 sensitive: sensitive_attrs(s),
@@ -586,11 +590,11 @@ fn resource(
                 };
                 let mut after = d.after;
                 if action.is_replace() {
-                    after = diff::planned_create_with(
+                    after = Arc::new(diff::planned_create_with(
                         s,
                         &config,
                         &provider.planned_create(&s.type_name, &config),
-                    );
+                    ));
                 }
                 ResourceChange {
                     addr: addr.clone(),
@@ -626,11 +630,11 @@ fn resource(
                 } else {
                     Action::DeleteThenCreate
                 };
-                change.after = Some(diff::planned_create_with(
+                change.after = Some(Arc::new(diff::planned_create_with(
                     s,
                     &config,
                     &provider.planned_create(&s.type_name, &config),
-                ));
+                )));
                 change.reason = Some(format!("because of changes in replace_triggered_by ({by})"));
             }
         }
@@ -649,7 +653,7 @@ fn resource(
         }
         change.moved_from = planned.moves.get(&addr).cloned();
         change.import_id = planned.imports.get(&addr).cloned();
-        let value = Value::Object(change.after.clone().unwrap_or_default());
+        let value = change.after.clone().unwrap_or_default();
         let mut cond_diags = Vec::new();
         postconditions(&env, r, &inst, &value, &addr, &mut cond_diags);
         planned.diags.extend(cond_diags);
@@ -874,10 +878,14 @@ fn postconditions(
     env: &EvalEnv<'_>,
     r: &ResourceBlock,
     inst: &InstanceVars,
-    value: &Value,
+    value: &Attrs,
     addr: &ResourceAddress,
     diags: &mut Vec<Diagnostic>,
 ) {
+    if r.lifecycle.postconditions.is_empty() {
+        return;
+    }
+    let value = &Value::Object(value.clone());
     for c in &r.lifecycle.postconditions {
         if conditions::reads_unknown(env, c, value) {
             continue;
@@ -932,7 +940,7 @@ fn triggered_by(
                 let c = &planned.plan.changes[i];
                 let changed = match &rf.attr {
                     Some(a) if c.action != Action::NoOp => {
-                        let get = |m: &Option<crate::provider::Attrs>| {
+                        let get = |m: &Option<Arc<Attrs>>| {
                             m.as_ref()
                                 .and_then(|m| m.get(a))
                                 .cloned()

@@ -2,11 +2,13 @@
 //! expanded into its instances (`count` gives a list, `for_each` a map, neither a single object).
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use serde_json::Value;
 
 use crate::addr::{BlockAddress, InstanceKey};
 use crate::eval::ResourceValues;
+use crate::provider::Attrs;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Expansion {
@@ -18,7 +20,8 @@ pub enum Expansion {
 #[derive(Debug, Clone)]
 pub struct BlockValue {
     pub expansion: Expansion,
-    pub instances: BTreeMap<Option<InstanceKey>, Value>,
+    /// Shared with the plan's `after` (and the state's attributes when nothing changes).
+    pub instances: BTreeMap<Option<InstanceKey>, Arc<Attrs>>,
 }
 
 /// Every resource block's current value.
@@ -39,7 +42,7 @@ impl Values {
             .expansion = expansion;
     }
 
-    pub fn set(&mut self, addr: &BlockAddress, key: Option<InstanceKey>, v: Value) {
+    pub fn set(&mut self, addr: &BlockAddress, key: Option<InstanceKey>, v: Arc<Attrs>) {
         let expansion = match &key {
             None => Expansion::Single,
             Some(InstanceKey::Int(_)) => Expansion::Count,
@@ -62,7 +65,7 @@ impl Values {
             .map(|b| b.instances.keys().cloned().collect())
     }
 
-    pub fn get(&self, addr: &BlockAddress, key: &Option<InstanceKey>) -> Option<&Value> {
+    pub fn get(&self, addr: &BlockAddress, key: &Option<InstanceKey>) -> Option<&Arc<Attrs>> {
         self.blocks.get(addr).and_then(|b| b.instances.get(key))
     }
 }
@@ -70,13 +73,14 @@ impl Values {
 impl ResourceValues for Values {
     fn block_value(&self, addr: &BlockAddress, only: Option<&InstanceKey>) -> Option<Value> {
         let b = self.blocks.get(addr)?;
+        let object = |v: &Arc<Attrs>| Value::Object(Attrs::clone(v));
         Some(match b.expansion {
-            Expansion::Single => b.instances.get(&None).cloned().unwrap_or(Value::Null),
-            Expansion::Count => Value::Array(b.instances.values().cloned().collect()),
+            Expansion::Single => b.instances.get(&None).map(object).unwrap_or(Value::Null),
+            Expansion::Count => Value::Array(b.instances.values().map(object).collect()),
             Expansion::ForEach => {
-                let pick = |k: &InstanceKey, v: &Value| match k {
-                    InstanceKey::Str(s) => Some((s.clone(), v.clone())),
-                    InstanceKey::Int(i) => Some((i.to_string(), v.clone())),
+                let pick = |k: &InstanceKey, v: &Arc<Attrs>| match k {
+                    InstanceKey::Str(s) => Some((s.clone(), object(v))),
+                    InstanceKey::Int(i) => Some((i.to_string(), object(v))),
                 };
                 match only {
                     Some(k) => Value::Object(

@@ -15,6 +15,9 @@ use crate::cloud::CloudError;
 /// are arrays of objects.
 pub type Attrs = Map<String, Value>;
 
+/// What a batched read is given per object: its id and its recorded attributes (shared, not copied).
+pub type ReadItem = (String, std::sync::Arc<Attrs>);
+
 /// What every provider call needs to know besides its arguments.
 #[derive(Debug, Clone)]
 pub struct OpContext {
@@ -65,7 +68,10 @@ pub enum Deleted {
 pub trait Provider: Send + Sync {
     /// Creates the object from `config` (every argument the user set, converted to the schema's
     /// types; unset arguments are absent) and returns its full attributes, including `id` and
-    /// every computed attribute of the schema.
+    /// every computed attribute of the schema. A value the create cannot know without reading the
+    /// object back (a creation time, an address the cloud picks) is the unknown sentinel
+    /// (`eval::UNKNOWN`), never a guess: the engine reads the object when the configuration needs
+    /// such a value, and the settle pass after the apply records them (`apply::settle`).
     fn create(&self, ctx: &OpContext, rtype: &str, config: &Attrs) -> Result<Attrs, ProviderError>;
 
     /// The computed attributes of a new object that the configuration alone decides (defaults the
@@ -83,8 +89,15 @@ pub trait Provider: Send + Sync {
         &self,
         ctx: &OpContext,
         rtype: &str,
-        items: &[(String, Attrs)],
+        items: &[ReadItem],
     ) -> Result<Vec<Option<Attrs>>, ProviderError>;
+
+    /// How many objects of `rtype` one call of [`Provider::read`] reads at once (the API's page
+    /// of ids), so callers can split large reads into batches that run in parallel.
+    fn read_batch_size(&self, rtype: &str) -> usize {
+        let _ = rtype;
+        50
+    }
 
     /// Updates `id` in place from `prior` to `config`; `changed` lists the arguments that differ.
     fn update(

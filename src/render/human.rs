@@ -216,7 +216,7 @@ pub fn drift(plan_drift: &[Drift]) -> String {
 
 /// A resource's attributes with its `id` (kept apart in state) included.
 fn with_id(r: &ResourceState) -> crate::provider::Attrs {
-    let mut attrs = r.attrs.clone();
+    let mut attrs = crate::provider::Attrs::clone(&r.attrs);
     if !r.id.is_empty() && !attrs.contains_key("id") {
         attrs.insert("id".to_string(), Value::String(r.id.clone()));
     }
@@ -614,7 +614,7 @@ impl Renderer {
             Action::Delete => Some(Action::Delete),
             _ => None,
         };
-        let diffs = attribute_diffs(c.before.as_ref(), c.after.as_ref(), whole);
+        let diffs = attribute_diffs(c.before.as_deref(), c.after.as_deref(), whole);
         let flags = Flags {
             sensitive: &c.sensitive,
             replace_paths: &c.replace_paths,

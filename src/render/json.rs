@@ -76,8 +76,8 @@ pub fn plan(plan: &Plan, prior: &[ResourceState], outputs_prior: &[OutputState])
                 "change".into(),
                 change(
                     c.action,
-                    c.before.as_ref(),
-                    c.after.as_ref(),
+                    c.before.as_deref(),
+                    c.after.as_deref(),
                     &c.sensitive,
                     &c.replace_paths,
                 ),
@@ -103,7 +103,7 @@ pub fn plan(plan: &Plan, prior: &[ResourceState], outputs_prior: &[OutputState])
                 change(
                     action,
                     Some(&d.before),
-                    d.after.as_ref(),
+                    d.after.as_deref(),
                     sensitive_of(&d.addr),
                     &[],
                 ),
@@ -286,7 +286,7 @@ fn action_reason(c: &ResourceChange, mode: PlanMode) -> Option<&'static str> {
 
 /// A recorded instance as it appears in `values.root_module.resources`.
 fn state_resource(r: &ResourceState, sensitive: &[String]) -> Value {
-    let mut values = r.attrs.clone();
+    let mut values = crate::provider::Attrs::clone(&r.attrs);
     if !r.id.is_empty() && !values.contains_key("id") {
         values.insert("id".into(), json!(r.id));
     }

@@ -272,7 +272,7 @@ fn change_details(out: &mut String, c: &ResourceChange) {
         Action::Delete => Some(Action::Delete),
         _ => None,
     };
-    let diffs = attribute_diffs(c.before.as_ref(), c.after.as_ref(), whole);
+    let diffs = attribute_diffs(c.before.as_deref(), c.after.as_deref(), whole);
     attribute_table(
         out,
         ("before", "after"),

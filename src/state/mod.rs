@@ -18,6 +18,8 @@ pub mod lock;
 pub mod sqlite;
 pub mod tfstate;
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -34,7 +36,8 @@ pub struct ResourceState {
     pub provider: String,
     pub region: String,
     pub id: String,
-    pub attrs: Attrs,
+    /// Shared with the plan's `before`/`after` and the values expressions see: one copy each.
+    pub attrs: Arc<Attrs>,
     /// Direct dependencies only.
     pub deps: Vec<ResourceAddress>,
     /// Whether the object was created with create_before_destroy (kept for delete ordering).
@@ -114,7 +117,7 @@ pub struct Intent {
     pub object_id: String,
     /// The attributes the object had (delete-deposed only: what the delete call needs).
     #[serde(default)]
-    pub prior: Attrs,
+    pub prior: Arc<Attrs>,
     #[serde(default)]
     pub deps: Vec<ResourceAddress>,
     #[serde(default)]
@@ -157,6 +160,10 @@ pub trait StateStore: Send {
     fn get(&self, addr: &ResourceAddress) -> Result<Option<ResourceState>, StateError>;
     /// Records one resource (insert or replace) in its own transaction.
     fn put(&mut self, r: &ResourceState) -> Result<(), StateError>;
+    /// Records several resources in one transaction (re-reads that settle many records at once).
+    fn put_many(&mut self, rs: &[ResourceState]) -> Result<(), StateError> {
+        rs.iter().try_for_each(|r| self.put(r))
+    }
     /// Forgets one resource in its own transaction.
     fn remove(&mut self, addr: &ResourceAddress) -> Result<(), StateError>;
     fn outputs(&self) -> Result<Vec<OutputState>, StateError>;

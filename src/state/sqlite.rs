@@ -102,6 +102,19 @@ impl SqliteState {
         self.command = command.to_string();
     }
 
+    /// The cloud id recorded for `addr`, without decoding the whole record.
+    pub fn id_of(&self, addr: &ResourceAddress) -> Option<String> {
+        self.conn
+            .prepare_cached("SELECT json_extract(body, '$.id') FROM resources WHERE address = ?1")
+            .and_then(|mut s| {
+                s.query_row(params![addr.to_string()], |r| r.get::<_, Option<String>>(0))
+                    .optional()
+            })
+            .ok()
+            .flatten()
+            .flatten()
+    }
+
     pub fn connection(&self) -> &Connection {
         &self.conn
     }
@@ -121,11 +134,9 @@ impl SqliteState {
                 [],
             )?;
         }
-        let serial: u64 = tx.query_row(
-            "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'serial'",
-            [],
-            |r| r.get::<_, i64>(0),
-        )? as u64;
+        let serial: u64 = tx
+            .prepare_cached("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'serial'")?
+            .query_row([], |r| r.get::<_, i64>(0))? as u64;
         f(&tx, serial)?;
         tx.commit()?;
         self.bumped = true;
@@ -139,16 +150,16 @@ impl SqliteState {
         body: Option<&str>,
         command: &str,
     ) -> rusqlite::Result<()> {
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO changes(serial, address, body, at, command) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![
-                serial as i64,
-                address,
-                body,
-                chrono::Utc::now().to_rfc3339(),
-                command
-            ],
-        )?;
+        )?
+        .execute(params![
+            serial as i64,
+            address,
+            body,
+            chrono::Utc::now().to_rfc3339(),
+            command
+        ])?;
         Ok(())
     }
 }
@@ -158,38 +169,101 @@ fn encode(r: &ResourceState) -> Result<String, StateError> {
 }
 
 fn upsert(tx: &rusqlite::Transaction<'_>, address: &str, body: &str) -> rusqlite::Result<()> {
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO resources(address, body) VALUES (?1, ?2) ON CONFLICT(address) DO UPDATE SET body = excluded.body",
-        params![address, body],
-    )?;
+    )?
+    .execute(params![address, body])?;
     Ok(())
 }
 
 fn clear(tx: &rusqlite::Transaction<'_>, intents: &[i64]) -> rusqlite::Result<()> {
+    let mut delete = tx.prepare_cached("DELETE FROM intents WHERE id = ?1")?;
     for id in intents {
-        tx.execute("DELETE FROM intents WHERE id = ?1", params![id])?;
+        delete.execute(params![id])?;
     }
     Ok(())
 }
 
 fn insert_intent(conn: &Connection, intent: &Intent) -> Result<i64, StateError> {
     let body = serde_json::to_string(intent).map_err(|e| StateError::Invalid(e.to_string()))?;
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO intents(address, action, token, body, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![
-            intent.addr.to_string(),
-            intent.action.as_str(),
-            intent.client_token,
-            body,
-            chrono::Utc::now().to_rfc3339()
-        ],
-    )?;
+    )?
+    .execute(params![
+        intent.addr.to_string(),
+        intent.action.as_str(),
+        intent.client_token,
+        body,
+        chrono::Utc::now().to_rfc3339()
+    ])?;
     Ok(conn.last_insert_rowid())
 }
 
 fn decode_outputs(body: Option<&str>) -> Vec<OutputState> {
     body.and_then(|b| serde_json::from_str(b).ok())
         .unwrap_or_default()
+}
+
+/// Decodes the records `next` yields, in order, on two threads: decoding the JSON of 50,000
+/// records is most of reading a state, while reading the rows is cheap. Records go to the
+/// second thread in chunks, so at most a few chunks of raw text are alive at once.
+fn decode_all(
+    mut next: impl FnMut() -> Result<Option<String>, StateError>,
+) -> Result<Vec<ResourceState>, StateError> {
+    const CHUNK: usize = 256;
+    type Decoded = (usize, Result<Vec<ResourceState>, StateError>);
+    let decode_chunk = |bodies: Vec<String>| bodies.iter().map(|b| decode(b)).collect();
+    let mut parts: Vec<Decoded> = Vec::new();
+    std::thread::scope(|scope| -> Result<(), StateError> {
+        let (to_worker, work) = std::sync::mpsc::sync_channel::<(usize, Vec<String>)>(2);
+        let worker = scope.spawn(move || -> Vec<Decoded> {
+            work.into_iter()
+                .map(|(i, bodies)| (i, decode_chunk(bodies)))
+                .collect()
+        });
+        let mut index = 0;
+        let mut chunk = Vec::with_capacity(CHUNK);
+        let mut read = || -> Result<(), StateError> {
+            loop {
+                let body = next()?;
+                let last = body.is_none();
+                chunk.extend(body);
+                if chunk.len() == CHUNK || (last && !chunk.is_empty()) {
+                    let bodies = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
+                    if index % 2 == 0 && !last {
+                        // The worker has gone only if it panicked; decode here then.
+                        if let Err(e) = to_worker.send((index, bodies)) {
+                            let (i, bodies) = e.0;
+                            parts.push((i, decode_chunk(bodies)));
+                        }
+                    } else {
+                        parts.push((index, decode_chunk(bodies)));
+                    }
+                    index += 1;
+                }
+                if last {
+                    return Ok(());
+                }
+            }
+        };
+        let result = read();
+        drop(to_worker);
+        match worker.join() {
+            Ok(decoded) => parts.extend(decoded),
+            Err(_) => {
+                return Err(StateError::Invalid(
+                    "the thread decoding the state failed".into(),
+                ));
+            }
+        }
+        result
+    })?;
+    parts.sort_by_key(|(i, _)| *i);
+    let mut out = Vec::new();
+    for (_, records) in parts {
+        out.extend(records?);
+    }
+    Ok(out)
 }
 
 fn decode(body: &str) -> Result<ResourceState, StateError> {
@@ -218,12 +292,8 @@ impl StateStore for SqliteState {
         let mut stmt = self
             .conn
             .prepare_cached("SELECT body FROM resources ORDER BY address")?;
-        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-        let mut out = Vec::new();
-        for body in rows {
-            out.push(decode(&body?)?);
-        }
-        Ok(out)
+        let mut rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        decode_all(|| rows.next().transpose().map_err(StateError::from))
     }
 
     fn get(&self, addr: &ResourceAddress) -> Result<Option<ResourceState>, StateError> {
@@ -244,6 +314,24 @@ impl StateStore for SqliteState {
 
     fn remove(&mut self, addr: &ResourceAddress) -> Result<(), StateError> {
         self.commit_remove(addr, &[])
+    }
+
+    fn put_many(&mut self, rs: &[ResourceState]) -> Result<(), StateError> {
+        if rs.is_empty() {
+            return Ok(());
+        }
+        let bodies = rs
+            .iter()
+            .map(|r| Ok((r.addr.to_string(), encode(r)?)))
+            .collect::<Result<Vec<_>, StateError>>()?;
+        let command = self.command.clone();
+        self.write(|tx, serial| {
+            for (address, body) in &bodies {
+                upsert(tx, address, body)?;
+                Self::log(tx, serial, address, Some(body), &command)?;
+            }
+            Ok(())
+        })
     }
 
     fn outputs(&self) -> Result<Vec<OutputState>, StateError> {
@@ -322,7 +410,8 @@ impl StateStore for SqliteState {
 
     fn clear_intent(&mut self, id: i64) -> Result<(), StateError> {
         self.conn
-            .execute("DELETE FROM intents WHERE id = ?1", params![id])?;
+            .prepare_cached("DELETE FROM intents WHERE id = ?1")?
+            .execute(params![id])?;
         Ok(())
     }
 
@@ -642,11 +731,35 @@ mod tests {
             provider: "alicloud".into(),
             region: "cn-beijing".into(),
             id: id.into(),
-            attrs,
+            attrs: attrs.into(),
             deps: Vec::new(),
             create_before_destroy: false,
             sensitive: Vec::new(),
         }
+    }
+
+    #[test]
+    fn decoding_on_two_threads_keeps_every_record_in_order() {
+        let bodies: Vec<String> = (0..1000)
+            .map(|i| {
+                encode(&record(
+                    &format!("alicloud_vpc.v{i:04}"),
+                    &format!("vpc-{i}"),
+                ))
+                .unwrap()
+            })
+            .collect();
+        let mut it = bodies.clone().into_iter();
+        let out = decode_all(|| Ok(it.next())).unwrap();
+        let ids: Vec<String> = out.iter().map(|r| r.id.clone()).collect();
+        let want: Vec<String> = (0..1000).map(|i| format!("vpc-{i}")).collect();
+        assert_eq!(ids, want);
+
+        let mut corrupt = bodies;
+        corrupt[700] = "{not json".into();
+        let mut it = corrupt.into_iter();
+        let err = decode_all(|| Ok(it.next())).unwrap_err();
+        assert!(err.to_string().contains("corrupt resource record"), "{err}");
     }
 
     fn intent(addr: &str, action: IntentAction) -> Intent {
@@ -659,7 +772,7 @@ mod tests {
             provider: "alicloud".into(),
             region: "cn-beijing".into(),
             object_id: String::new(),
-            prior: Attrs::new(),
+            prior: Default::default(),
             deps: Vec::new(),
             create_before_destroy: false,
             at: String::new(),

@@ -12,9 +12,9 @@ pub fn addr(s: &str) -> ResourceAddress {
     s.parse().unwrap()
 }
 
-pub fn attrs(v: Value) -> Attrs {
+pub fn attrs(v: Value) -> std::sync::Arc<Attrs> {
     match v {
-        Value::Object(m) => m,
+        Value::Object(m) => m.into(),
         other => panic!("not an object: {other}"),
     }
 }

@@ -40,14 +40,13 @@ fn start_end(net: &Ipv4Net) -> (i64, i64) {
 
 /// The holder (`owner`, `kind`) of `ip`, if it is held.
 pub fn holder(ctx: &Ctx<'_>, ip: Ipv4Addr) -> Result<Option<(String, String)>, CloudError> {
-    ctx.db()
-        .query_row(
-            "SELECT owner, kind FROM addresses WHERE ip = ?1",
-            params![regions::ip_to_int(ip)],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()
-        .map_err(db_error)
+    ctx.query_row(
+        "SELECT owner, kind FROM addresses WHERE ip = ?1",
+        params![regions::ip_to_int(ip)],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .optional()
+    .map_err(db_error)
 }
 
 /// Marks `ip` as held by `owner`.
@@ -58,36 +57,33 @@ pub fn take(
     owner: &str,
     kind: &str,
 ) -> Result<(), CloudError> {
-    ctx.db()
-        .execute(
-            "INSERT INTO addresses(ip, region, owner, kind) VALUES (?1, ?2, ?3, ?4)",
-            params![regions::ip_to_int(ip), region, owner, kind],
-        )
-        .map_err(db_error)?;
+    ctx.execute(
+        "INSERT INTO addresses(ip, region, owner, kind) VALUES (?1, ?2, ?3, ?4)",
+        params![regions::ip_to_int(ip), region, owner, kind],
+    )
+    .map_err(db_error)?;
     Ok(())
 }
 
 /// Frees `ip`.
 pub fn free(ctx: &Ctx<'_>, ip: Ipv4Addr) -> Result<(), CloudError> {
-    ctx.db()
-        .execute(
-            "DELETE FROM addresses WHERE ip = ?1",
-            params![regions::ip_to_int(ip)],
-        )
-        .map_err(db_error)?;
+    ctx.execute(
+        "DELETE FROM addresses WHERE ip = ?1",
+        params![regions::ip_to_int(ip)],
+    )
+    .map_err(db_error)?;
     Ok(())
 }
 
 /// How many addresses in `[start, end]` are held.
 pub fn held_in(ctx: &Ctx<'_>, net: &Ipv4Net) -> Result<i64, CloudError> {
     let (start, end) = start_end(net);
-    ctx.db()
-        .query_row(
-            "SELECT COUNT(*) FROM addresses WHERE ip BETWEEN ?1 AND ?2",
-            params![start, end],
-            |r| r.get(0),
-        )
-        .map_err(db_error)
+    ctx.query_row(
+        "SELECT COUNT(*) FROM addresses WHERE ip BETWEEN ?1 AND ?2",
+        params![start, end],
+        |r| r.get(0),
+    )
+    .map_err(db_error)
 }
 
 /// The reserved block `(start, end, owner)` that overlaps `[start, end]`, if any.
@@ -97,7 +93,6 @@ fn reserved_overlap(
     end: i64,
 ) -> Result<Option<(i64, i64, String)>, CloudError> {
     let row: Option<(i64, i64, String)> = ctx
-        .db()
         .query_row(
             "SELECT start, end, owner FROM reserved WHERE start <= ?1 ORDER BY start DESC LIMIT 1",
             params![end],
@@ -130,23 +125,21 @@ pub fn reserve(ctx: &Ctx<'_>, net: &Ipv4Net, region: &str, owner: &str) -> Resul
             format!("CIDR block {net} contains addresses that are in use"),
         ));
     }
-    ctx.db()
-        .execute(
-            "INSERT INTO reserved(start, end, region, owner) VALUES (?1, ?2, ?3, ?4)",
-            params![start, end, region, owner],
-        )
-        .map_err(db_error)?;
+    ctx.execute(
+        "INSERT INTO reserved(start, end, region, owner) VALUES (?1, ?2, ?3, ?4)",
+        params![start, end, region, owner],
+    )
+    .map_err(db_error)?;
     Ok(())
 }
 
 /// Drops the reservation of `net`.
 pub fn unreserve(ctx: &Ctx<'_>, net: &Ipv4Net) -> Result<(), CloudError> {
-    ctx.db()
-        .execute(
-            "DELETE FROM reserved WHERE start = ?1",
-            params![start_end(net).0],
-        )
-        .map_err(db_error)?;
+    ctx.execute(
+        "DELETE FROM reserved WHERE start = ?1",
+        params![start_end(net).0],
+    )
+    .map_err(db_error)?;
     Ok(())
 }
 
@@ -299,8 +292,7 @@ pub fn remember_release(
     pool_id: &str,
 ) -> Result<(), CloudError> {
     let at = clock::now_str(ctx)?;
-    ctx.db()
-        .execute(
+    ctx.execute(
             "INSERT OR REPLACE INTO released(ip, allocation_id, region, released_at, origin, isp, pool_id, fate)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, '')",
             params![regions::ip_to_int(ip), allocation_id, region, at, origin, isp, pool_id],
@@ -327,8 +319,7 @@ const RELEASED_COLUMNS: &str = "ip, allocation_id, region, released_at, origin, 
 
 /// The latest release of `ip`.
 pub fn released_ip(ctx: &Ctx<'_>, ip: Ipv4Addr) -> Result<Option<Released>, CloudError> {
-    ctx.db()
-        .query_row(
+    ctx.query_row(
             &format!("SELECT {RELEASED_COLUMNS} FROM released WHERE ip = ?1 ORDER BY released_at DESC LIMIT 1"),
             params![regions::ip_to_int(ip)],
             row_to_released,
@@ -339,8 +330,7 @@ pub fn released_ip(ctx: &Ctx<'_>, ip: Ipv4Addr) -> Result<Option<Released>, Clou
 
 /// The latest release of EIP `allocation_id`.
 pub fn released_id(ctx: &Ctx<'_>, allocation_id: &str) -> Result<Option<Released>, CloudError> {
-    ctx.db()
-        .query_row(
+    ctx.query_row(
             &format!(
                 "SELECT {RELEASED_COLUMNS} FROM released WHERE allocation_id = ?1 ORDER BY released_at DESC LIMIT 1"
             ),
@@ -353,12 +343,11 @@ pub fn released_id(ctx: &Ctx<'_>, allocation_id: &str) -> Result<Option<Released
 
 /// Forgets every release of `ip` (it was recovered).
 pub fn forget_release(ctx: &Ctx<'_>, ip: Ipv4Addr) -> Result<(), CloudError> {
-    ctx.db()
-        .execute(
-            "DELETE FROM released WHERE ip = ?1",
-            params![regions::ip_to_int(ip)],
-        )
-        .map_err(db_error)?;
+    ctx.execute(
+        "DELETE FROM released WHERE ip = ?1",
+        params![regions::ip_to_int(ip)],
+    )
+    .map_err(db_error)?;
     Ok(())
 }
 
@@ -372,7 +361,6 @@ pub fn set_fate(ctx: &Ctx<'_>, ip: Ipv4Addr, fate: &str) -> Result<bool, CloudEr
         ));
     }
     let n = ctx
-        .db()
         .execute(
             "UPDATE released SET fate = ?2 WHERE ip = ?1",
             params![regions::ip_to_int(ip), fate],
@@ -404,7 +392,6 @@ pub fn release_public_ip(
         return Ok(());
     }
     let region: String = ctx
-        .db()
         .query_row(
             "SELECT region FROM addresses WHERE ip = ?1",
             params![regions::ip_to_int(addr)],

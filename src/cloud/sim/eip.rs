@@ -16,7 +16,7 @@ use serde_json::{Map, Value, json};
 
 use super::rules::allocation::{self, Billing, EipRequest};
 use super::rules::{associations, pools as pool_rules, recovery, release};
-use super::{Ctx, Obj, account, addresses, clock, regions};
+use super::{Ctx, Obj, account, addresses, clock, regions, store};
 use crate::cloud::{CloudError, Params, optional, repeated, required};
 
 /// The counter of pay-as-you-go standard EIPs (A12).
@@ -69,23 +69,28 @@ fn not_found(id: &str) -> CloudError {
 }
 
 /// Settles EIPs whose association or disassociation has finished, and instances that finished
-/// stopping or starting (`transition_ms`).
+/// stopping or starting (`transition_ms`). Runs before every call; when no object in transition
+/// can be due it reads nothing (see `store::Transitions`).
 pub fn settle_due(ctx: &Ctx<'_>) -> Result<(), CloudError> {
-    let pending = ctx.select(
-        "(type = 'eip' AND status IN ('Associating', 'Unassociating')) OR (type = 'instance' AND status IN ('Stopping', 'Starting'))",
-        &[],
-    )?;
-    if pending.is_empty() {
+    let Some(earliest) = ctx.earliest_transition()? else {
+        return Ok(());
+    };
+    let now = clock::now(ctx)?;
+    if earliest > now.timestamp_millis() {
         return Ok(());
     }
-    let now = clock::now(ctx)?;
+    let pending = ctx.select(store::IN_TRANSITION, &[])?;
+    // The earliest due time of the objects that stay in transition.
+    let mut next: Option<i64> = None;
     for mut eip in pending {
         let due = eip
             .attrs
             .get("_TransitionUntil")
             .and_then(Value::as_str)
             .and_then(clock::parse_time);
-        if due.is_some_and(|d| d > now) {
+        if let Some(d) = due.filter(|d| *d > now) {
+            let ms = d.timestamp_millis();
+            next = Some(next.map_or(ms, |n| n.min(ms)));
             continue;
         }
         eip.attrs.remove("_TransitionUntil");
@@ -104,6 +109,7 @@ pub fn settle_due(ctx: &Ctx<'_>) -> Result<(), CloudError> {
         }
         ctx.update(&eip)?;
     }
+    ctx.set_earliest_transition(next);
     Ok(())
 }
 
@@ -223,7 +229,10 @@ pub fn new_eip(
         kind: "eip".into(),
         region: region.to_string(),
         status: "Available".into(),
-        attrs: attrs.as_object().cloned().unwrap_or_default(),
+        attrs: match attrs {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        },
         created_at: now,
         client_token: None,
     })

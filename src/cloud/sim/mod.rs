@@ -3,9 +3,15 @@
 //!
 //! Each call runs in one SQLite savepoint: a call that fails changes nothing. Rules are checked
 //! inside the actions, where the real cloud checks them, and fail with Alibaba's error codes
-//! (see `rules/`). A scratch session (`CloudApi::scratch`) works on a copy of the world
-//! (`VACUUM INTO` a file beside it, deleted when the session ends) inside a transaction that is
-//! never committed: plan runs its planned actions there, without waiting for or blocking an apply.
+//! (see `rules/`). A scratch session (`CloudApi::scratch`) works on a copy of the world: in
+//! memory (SQLite's backup API) when the world is small, else `VACUUM INTO` a file beside it
+//! inside a transaction that is never committed (the file is deleted when the session ends).
+//! Plan runs its planned actions there, without waiting for or blocking an apply.
+//!
+//! Cost per call: every statement is prepared once per connection (the statement cache, with
+//! SQLite's query planner stability guarantee so that cached plans are not discarded), the
+//! call's savepoint is opened and closed through cached statements, and settling finished
+//! transitions (`eip::settle_due`) reads nothing while nothing can be due.
 //!
 //! Layout: `store` (tables and the per-call [`Ctx`]); the core: `regions`, `account`, `clock`,
 //! `faults`, `addresses`; the EIP family's actions: `eip`, `association`, `segment`, `pool`,
@@ -35,9 +41,11 @@ pub mod targets;
 #[cfg(test)]
 mod tests;
 
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Value, json};
 
@@ -47,13 +55,53 @@ pub use store::{Ctx, Obj};
 
 /// The simulated cloud, backed by one SQLite file.
 pub struct SimCloud {
-    conn: Mutex<Connection>,
+    session: Mutex<Session>,
     path: PathBuf,
-    scratch: bool,
+    backing: Backing,
     faults: Option<Faults>,
 }
 
+/// The connection and what it remembers between calls.
+struct Session {
+    conn: Connection,
+    transitions: Cell<store::Transitions>,
+}
+
+/// Whether a [`SimCloud`] is the world or a scratch copy of it (and where the copy lives).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Backing {
+    /// The world itself.
+    World,
+    /// A copy in memory.
+    Memory,
+    /// A copy in this file beside the world, deleted when the session ends.
+    File(PathBuf),
+}
+
 use store::db_error;
+
+/// The prepared-statement cache of each connection: every statement the actions use, with room
+/// to spare (an evicted statement is parsed again on its next use).
+const STATEMENT_CACHE: usize = 256;
+
+/// Settings of every connection to a world or a copy of it: the statement cache, and SQLite's
+/// query planner stability guarantee. Without the guarantee SQLite marks a statement whose plan
+/// could depend on a bound value (`LIMIT ?`, `x = ?` beside an index on other terms) for
+/// re-preparing, and the statement cache's clearing of the bindings then discards its plan:
+/// every cached use of such a statement was parsed and planned again.
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+    Ok(())
+}
+
+/// Worlds up to this size are copied into memory for a scratch session; larger ones into a file
+/// beside the world, so that plan's memory does not grow with the whole world.
+const SCRATCH_IN_MEMORY_MAX_BYTES: i64 = 48 << 20;
+
+/// Pages the write-ahead log may grow to before it is copied back into the world file (SQLite's
+/// default is 1,000 pages: with one commit per call it checkpointed every few dozen calls).
+const WAL_AUTOCHECKPOINT_PAGES: i64 = 8192;
 
 impl SimCloud {
     /// Opens (creating if needed, mode 0600) the world at `path`, with the faults of
@@ -63,6 +111,10 @@ impl SimCloud {
     }
 
     /// Opens the world at `path` with explicit fault injection (`None`: no faults).
+    ///
+    /// Durability: the world is in WAL mode with `synchronous = NORMAL`. Every call is committed
+    /// to the log before it answers, so a process killed at any moment leaves the world at a
+    /// call boundary; only an operating-system crash can lose the last calls.
     pub fn open_with_faults(path: &Path, faults: Option<Faults>) -> Result<SimCloud, CloudError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| {
@@ -80,21 +132,37 @@ impl SimCloud {
         }
         conn.busy_timeout(std::time::Duration::from_secs(30))
             .map_err(db_error)?;
-        conn.set_prepared_statement_cache_capacity(64);
+        configure(&conn).map_err(db_error)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(db_error)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(db_error)?;
+        conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)
+            .map_err(db_error)?;
+        conn.pragma_update(None, "temp_store", "MEMORY")
+            .map_err(db_error)?;
         store::migrate(&conn).map_err(db_error)?;
-        Ok(SimCloud {
-            conn: Mutex::new(conn),
-            path: path.to_path_buf(),
-            scratch: false,
+        Ok(SimCloud::new(
+            conn,
+            path.to_path_buf(),
+            Backing::World,
             faults,
-        })
+        ))
     }
 
-    /// The file the world lives in.
+    fn new(conn: Connection, path: PathBuf, backing: Backing, faults: Option<Faults>) -> SimCloud {
+        SimCloud {
+            session: Mutex::new(Session {
+                conn,
+                transitions: Cell::new(store::Transitions::default()),
+            }),
+            path,
+            backing,
+            faults,
+        }
+    }
+
+    /// The file the world lives in (for a scratch session: the world it copied).
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -104,18 +172,53 @@ impl SimCloud {
         &self,
         f: impl FnOnce(&mut Ctx<'_>) -> Result<T, CloudError>,
     ) -> Result<T, CloudError> {
-        let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        let sp = conn.savepoint().map_err(db_error)?;
-        let mut ctx = Ctx::new(&sp)?;
+        let session = self.session.lock().unwrap_or_else(|p| p.into_inner());
+        let call = CallScope::begin(&session.conn)?;
+        let mut ctx = Ctx::new(&session.conn, &session.transitions);
         let out = f(&mut ctx)?;
-        sp.commit().map_err(db_error)?;
+        call.commit()?;
         Ok(out)
     }
 }
 
+/// One call's savepoint, opened and closed through cached statements (rusqlite's `Savepoint`
+/// parses its SQL on every use). Outside a transaction the savepoint is the call's transaction;
+/// in a scratch file copy it nests in the session's never-committed one. Dropped without
+/// [`CallScope::commit`] (an error, or a panic), it rolls the call back.
+struct CallScope<'c> {
+    conn: &'c Connection,
+    open: bool,
+}
+
+impl<'c> CallScope<'c> {
+    fn begin(conn: &'c Connection) -> Result<CallScope<'c>, CloudError> {
+        run_cached(conn, "SAVEPOINT call").map_err(db_error)?;
+        Ok(CallScope { conn, open: true })
+    }
+
+    fn commit(mut self) -> Result<(), CloudError> {
+        run_cached(self.conn, "RELEASE call").map_err(db_error)?;
+        self.open = false;
+        Ok(())
+    }
+}
+
+impl Drop for CallScope<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            let _ = run_cached(self.conn, "ROLLBACK TO call");
+            let _ = run_cached(self.conn, "RELEASE call");
+        }
+    }
+}
+
+fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
+}
+
 impl CloudApi for SimCloud {
     fn call(&self, action: &str, params: &Params) -> Result<Value, CloudError> {
-        if !self.scratch {
+        if self.backing == Backing::World {
             stats::count(action);
         }
         // Latency and faults come before the connection lock and before the action runs.
@@ -126,26 +229,93 @@ impl CloudApi for SimCloud {
     }
 
     fn scratch(&self) -> Result<Box<dyn CloudApi>, CloudError> {
-        // A copy of the world, taken in one read transaction: plan's rehearsal neither waits for
-        // nor blocks an apply running at the same time, and cannot reach the real world.
-        let copy = scratch_path(&self.path);
-        {
-            let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-            conn.execute("VACUUM INTO ?1", rusqlite::params![copy.to_string_lossy()])
-                .map_err(db_error)?;
-        }
-        restrict_permissions(&copy);
-        let conn = Connection::open(&copy).map_err(db_error)?;
-        conn.set_prepared_statement_cache_capacity(64);
-        conn.execute_batch("PRAGMA synchronous = OFF; BEGIN")
-            .map_err(db_error)?;
-        Ok(Box::new(SimCloud {
-            conn: Mutex::new(conn),
-            path: copy,
-            scratch: true,
-            faults: None,
-        }))
+        let max = std::env::var("EIPFORM_EXP_MAX").ok().and_then(|v| v.parse().ok()).unwrap_or(SCRATCH_IN_MEMORY_MAX_BYTES);
+        Ok(Box::new(self.scratch_session(max)?))
     }
+}
+
+impl SimCloud {
+    /// A scratch session over a copy of the world: in memory when the world holds at most
+    /// `in_memory_max` bytes, else in a file beside it (inside a transaction never committed).
+    /// The copy is taken in one read transaction: plan's rehearsal neither waits for nor blocks
+    /// an apply running at the same time, and cannot reach the real world.
+    fn scratch_session(&self, in_memory_max: i64) -> Result<SimCloud, CloudError> {
+        let session = self.session.lock().unwrap_or_else(|p| p.into_inner());
+        let world = &session.conn;
+        let size: i64 = world
+            .query_row(
+                "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(db_error)?;
+        if size <= in_memory_max {
+            let copy = Connection::open_in_memory().map_err(db_error)?;
+            copy_database(world, &copy).map_err(db_error)?;
+            drop(session);
+            configure(&copy).map_err(db_error)?;
+            // Each call commits into the copy, which is gone with the session.
+            return Ok(SimCloud::new(
+                copy,
+                self.path.clone(),
+                Backing::Memory,
+                None,
+            ));
+        }
+        let path = scratch_path(&self.path);
+        world
+            .execute("VACUUM INTO ?1", rusqlite::params![path.to_string_lossy()])
+            .map_err(db_error)?;
+        drop(session);
+        restrict_permissions(&path);
+        let conn = Connection::open(&path).map_err(db_error)?;
+        configure(&conn).map_err(db_error)?;
+        conn.execute_batch(
+            &std::env::var("EIPFORM_EXP_PRAGMAS").unwrap_or("PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32768; BEGIN".into()),
+        )
+        .map_err(db_error)?;
+        Ok(SimCloud::new(
+            conn,
+            self.path.clone(),
+            Backing::File(path),
+            None,
+        ))
+    }
+}
+
+/// Copies database `from` into the empty in-memory database `to` with SQLite's online backup
+/// API, in one step (one read transaction on `from`).
+fn copy_database(from: &Connection, to: &Connection) -> rusqlite::Result<()> {
+    use rusqlite::ffi;
+    // SAFETY: both handles belong to live connections borrowed for the whole function and used
+    // by nothing else meanwhile (`from` is behind the session's lock, `to` is the caller's own);
+    // the backup object is finished before returning, and the names are NUL-terminated literals.
+    unsafe {
+        let dst = to.handle();
+        let backup =
+            ffi::sqlite3_backup_init(dst, c"main".as_ptr(), from.handle(), c"main".as_ptr());
+        if backup.is_null() {
+            let code = ffi::sqlite3_errcode(dst);
+            return Err(rusqlite::Error::SqliteFailure(
+                ffi::Error::new(code),
+                Some("cannot start copying the world".to_string()),
+            ));
+        }
+        let step = ffi::sqlite3_backup_step(backup, -1);
+        let finish = ffi::sqlite3_backup_finish(backup);
+        let code = if step == ffi::SQLITE_DONE {
+            finish
+        } else {
+            step
+        };
+        if code != ffi::SQLITE_OK {
+            return Err(rusqlite::Error::SqliteFailure(
+                ffi::Error::new(code),
+                Some("cannot copy the world".to_string()),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Deletes scratch copies left beside `world` by processes that died during a plan (their pid,
@@ -196,20 +366,22 @@ fn scratch_path(world: &Path) -> PathBuf {
 
 impl Drop for SimCloud {
     fn drop(&mut self) {
-        if self.scratch {
-            let conn = self.conn.get_mut().unwrap_or_else(|p| p.into_inner());
-            let _ = conn.execute_batch("ROLLBACK");
-            // Close the copy before removing its files.
-            if let Ok(memory) = Connection::open_in_memory() {
-                drop(std::mem::replace(conn, memory));
+        match &self.backing {
+            Backing::World => stats::flush(),
+            Backing::Memory => {}
+            Backing::File(copy) => {
+                let session = self.session.get_mut().unwrap_or_else(|p| p.into_inner());
+                let _ = session.conn.execute_batch("ROLLBACK");
+                // Close the copy before removing its files.
+                if let Ok(memory) = Connection::open_in_memory() {
+                    drop(std::mem::replace(&mut session.conn, memory));
+                }
+                for suffix in ["", "-wal", "-shm", "-journal"] {
+                    let mut p = copy.clone().into_os_string();
+                    p.push(suffix);
+                    let _ = std::fs::remove_file(p);
+                }
             }
-            for suffix in ["", "-wal", "-shm", "-journal"] {
-                let mut p = self.path.clone().into_os_string();
-                p.push(suffix);
-                let _ = std::fs::remove_file(p);
-            }
-        } else {
-            stats::flush();
         }
     }
 }
@@ -235,7 +407,6 @@ fn token_answer(
     params: &Params,
 ) -> Result<Option<Value>, CloudError> {
     let row: Option<(String, String)> = ctx
-        .db()
         .query_row(
             "SELECT params, response FROM tokens WHERE token = ?1 AND action = ?2",
             params![token, action],
@@ -261,17 +432,16 @@ fn save_token(
     params: &Params,
     response: &Value,
 ) -> Result<(), CloudError> {
-    ctx.db()
-        .execute(
-            "INSERT OR REPLACE INTO tokens(token, action, params, response) VALUES (?1, ?2, ?3, ?4)",
-            params![
-                token,
-                action,
-                serde_json::to_string(params).unwrap_or_default(),
-                response.to_string()
-            ],
-        )
-        .map_err(db_error)?;
+    ctx.execute(
+        "INSERT OR REPLACE INTO tokens(token, action, params, response) VALUES (?1, ?2, ?3, ?4)",
+        params![
+            token,
+            action,
+            serde_json::to_string(params).unwrap_or_default(),
+            response.to_string()
+        ],
+    )
+    .map_err(db_error)?;
     Ok(())
 }
 
@@ -280,7 +450,6 @@ fn describe_token(ctx: &Ctx<'_>, params: &Params) -> Result<Value, CloudError> {
     let token = crate::cloud::required(params, "ClientToken")?;
     let action = optional(params, "Action");
     let row: Option<(String, String, String)> = ctx
-        .db()
         .query_row(
             "SELECT action, params, response FROM tokens WHERE token = ?1 AND (?2 IS NULL OR action = ?2) ORDER BY action LIMIT 1",
             params![token, action],
@@ -381,8 +550,8 @@ mod scratch_tests {
         let cloud = SimCloud::open_with_faults(&world, None).unwrap();
         assert!(!dead.exists(), "a dead process's copy is removed");
         assert!(mine.exists(), "a live process's copy is kept");
-        // A scratch session's own copy is gone once it ends.
-        let scratch = cloud.scratch().unwrap();
+        // A scratch session in a file: its copy is gone once it ends.
+        let scratch = cloud.scratch_session(0).unwrap();
         let copies = || {
             std::fs::read_dir(dir.path())
                 .unwrap()
@@ -398,5 +567,59 @@ mod scratch_tests {
         assert_eq!(copies(), 2);
         drop(scratch);
         assert_eq!(copies(), 1);
+        // A small world is copied into memory: no file at all.
+        let scratch = cloud.scratch().unwrap();
+        assert_eq!(copies(), 1);
+        drop(scratch);
+        assert_eq!(copies(), 1);
+    }
+
+    fn region() -> Params {
+        let mut p = Params::new();
+        p.insert("RegionId".into(), "cn-hangzhou".into());
+        p
+    }
+
+    /// Both kinds of copy see the world, keep their own changes, roll back a failed call, and
+    /// leave the world as it was.
+    #[test]
+    fn scratch_copies_in_memory_and_in_a_file_behave_alike() {
+        let dir = tempfile::tempdir().unwrap();
+        let cloud = SimCloud::open_with_faults(&dir.path().join("cloud.db"), None).unwrap();
+        let first = cloud.call("AllocateEipAddress", &region()).unwrap();
+        let before = admin::dump(&cloud).unwrap();
+        for in_memory_max in [0, SCRATCH_IN_MEMORY_MAX_BYTES] {
+            let scratch = cloud.scratch_session(in_memory_max).unwrap();
+            let expect = if in_memory_max == 0 { "file" } else { "memory" };
+            let kind = match scratch.backing {
+                Backing::File(_) => "file",
+                Backing::Memory => "memory",
+                Backing::World => "world",
+            };
+            assert_eq!(kind, expect);
+            let seen = scratch.call("DescribeEipAddresses", &region()).unwrap();
+            assert_eq!(seen["TotalCount"], 1, "{kind}: the copy holds the world");
+            assert_eq!(
+                seen["EipAddresses"]["EipAddress"][0]["AllocationId"],
+                first["AllocationId"]
+            );
+            let second = scratch.call("AllocateEipAddress", &region()).unwrap();
+            assert_ne!(second["AllocationId"], first["AllocationId"]);
+            // A failed call changes nothing.
+            let failed: Result<(), CloudError> = scratch.with_ctx(|ctx| {
+                ctx.set_meta("probe", "1")?;
+                ctx.new_id("eip-")?;
+                Err(CloudError::new("Probe", "fails after writing"))
+            });
+            assert_eq!(failed.unwrap_err().code, "Probe");
+            assert_eq!(scratch.with_ctx(|ctx| ctx.meta("probe")).unwrap(), None);
+            let third = scratch.call("AllocateEipAddress", &region()).unwrap();
+            let id = third["AllocationId"].as_str().unwrap();
+            assert!(id.ends_with("00000003"), "{kind}: {id}");
+            let seen = scratch.call("DescribeEipAddresses", &region()).unwrap();
+            assert_eq!(seen["TotalCount"], 3, "{kind}");
+            drop(scratch);
+            assert_eq!(before, admin::dump(&cloud).unwrap(), "{kind}");
+        }
     }
 }

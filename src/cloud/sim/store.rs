@@ -5,7 +5,9 @@
 //! and contiguous groups), `released` (recovery history), `recoveries` (R05's monthly count),
 //! `counters` (A12's quota count) and `tokens` (ClientToken idempotency).
 
-use rusqlite::{Connection, OptionalExtension, Savepoint, params};
+use std::cell::{Cell, RefCell};
+
+use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Map, Value};
 
 use crate::cloud::CloudError;
@@ -99,28 +101,103 @@ pub(crate) fn db_error(e: rusqlite::Error) -> CloudError {
     CloudError::new("InternalError", format!("simulated cloud storage: {e}")).status(500)
 }
 
-/// What one API call sees: the world inside its savepoint.
+/// What one connection remembers between calls about objects in transition (EIPs `Associating`
+/// or `Unassociating`, instances `Stopping` or `Starting`), so that `eip::settle_due`, which runs
+/// before every call, costs one `PRAGMA data_version` when nothing can be due.
+///
+/// The knowledge holds while no other connection has committed (`PRAGMA data_version` unchanged):
+/// this connection's own writes go through [`Ctx::insert`] and [`Ctx::update`], which lower
+/// `earliest` whenever they write an object in transition. It may be too early (a call that wrote
+/// one failed and rolled back; the object left its transition otherwise), never too late: a
+/// `settle_due` that finds nothing due just records the true earliest time.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Transitions {
+    /// The `PRAGMA data_version` `earliest` was learnt at; `None` before the first call.
+    version: Option<i64>,
+    /// The earliest time (milliseconds since the epoch) an object in transition may be due;
+    /// `None` when no object is in transition, `i64::MIN` when one may be due at once.
+    earliest: Option<i64>,
+}
+
+/// The `objects` condition of the objects in transition (`eip::settle_due` settles them).
+pub(crate) const IN_TRANSITION: &str = "(type = 'eip' AND status IN ('Associating', 'Unassociating')) OR (type = 'instance' AND status IN ('Stopping', 'Starting'))";
+
+/// Whether `obj` matches [`IN_TRANSITION`].
+fn in_transition(obj: &Obj) -> bool {
+    match obj.kind.as_str() {
+        "eip" => matches!(obj.status.as_str(), "Associating" | "Unassociating"),
+        "instance" => matches!(obj.status.as_str(), "Stopping" | "Starting"),
+        _ => false,
+    }
+}
+
+/// When an object in transition is due: its `_TransitionUntil` in milliseconds since the epoch,
+/// `i64::MIN` (at once) when it has none.
+pub(crate) fn transition_due(obj: &Obj) -> i64 {
+    obj.attrs
+        .get("_TransitionUntil")
+        .and_then(Value::as_str)
+        .and_then(super::clock::parse_time)
+        .map_or(i64::MIN, |t| t.timestamp_millis())
+}
+
+/// `kind` as an SQL string literal when it is a plain name (every kind the simulator uses), so
+/// that the query planner sees it: the partial indexes (`WHERE type = 'eip'`) serve only a
+/// literal kind, as the connections never let a bound value steer a plan (see `configure` in
+/// the module root). Other kinds stay bound parameters.
+pub(crate) fn kind_literal(kind: &str) -> Option<String> {
+    (!kind.is_empty()
+        && kind
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'))
+    .then(|| format!("'{kind}'"))
+}
+
+/// What one API call sees: the world inside its savepoint. Every statement goes through the
+/// connection's statement cache.
 pub struct Ctx<'a> {
-    tx: &'a Savepoint<'a>,
+    conn: &'a Connection,
+    transitions: &'a Cell<Transitions>,
+    /// `meta` rows read or written during this call (one transaction: nobody else changes them).
+    meta: RefCell<Vec<(String, Option<String>)>>,
 }
 
 impl<'a> Ctx<'a> {
-    pub(crate) fn new(tx: &'a Savepoint<'a>) -> Result<Ctx<'a>, CloudError> {
-        Ok(Ctx { tx })
+    pub(crate) fn new(conn: &'a Connection, transitions: &'a Cell<Transitions>) -> Ctx<'a> {
+        Ctx {
+            conn,
+            transitions,
+            meta: RefCell::new(Vec::new()),
+        }
     }
 
     /// The raw connection, for queries the helpers below do not cover.
     pub fn db(&self) -> &Connection {
-        self.tx
+        self.conn
+    }
+
+    /// Runs one statement through the statement cache (as `Connection::execute`).
+    pub fn execute<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize> {
+        self.conn.prepare_cached(sql)?.execute(params)
+    }
+
+    /// Reads one row through the statement cache (as `Connection::query_row`).
+    pub fn query_row<T, P, F>(&self, sql: &str, params: P, f: F) -> rusqlite::Result<T>
+    where
+        P: rusqlite::Params,
+        F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    {
+        self.conn.prepare_cached(sql)?.query_row(params, f)
     }
 
     pub fn get(&self, id: &str) -> Result<Option<Obj>, CloudError> {
-        self.tx.prepare_cached("SELECT id, type, region, status, attrs, created_at, client_token FROM objects WHERE id = ?1").map_err(db_error)?.query_row(
-                params![id],
-                row_to_obj,
-            )
-            .optional()
-            .map_err(db_error)
+        self.query_row(
+            "SELECT id, type, region, status, attrs, created_at, client_token FROM objects WHERE id = ?1",
+            params![id],
+            row_to_obj,
+        )
+        .optional()
+        .map_err(db_error)
     }
 
     /// The object `id` when it exists and is of `kind`.
@@ -129,84 +206,147 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn by_token(&self, kind: &str, token: &str) -> Result<Option<Obj>, CloudError> {
-        self.tx.prepare_cached("SELECT id, type, region, status, attrs, created_at, client_token FROM objects WHERE type = ?1 AND client_token = ?2").map_err(db_error)?.query_row(
+        let found = match kind_literal(kind) {
+            Some(k) => self.query_row(
+                &format!(
+                    "SELECT {OBJ_COLUMNS} FROM objects WHERE type = {k} AND client_token = ?1"
+                ),
+                params![token],
+                row_to_obj,
+            ),
+            None => self.query_row(
+                &format!("SELECT {OBJ_COLUMNS} FROM objects WHERE type = ?1 AND client_token = ?2"),
                 params![kind, token],
                 row_to_obj,
-            )
-            .optional()
-            .map_err(db_error)
+            ),
+        };
+        found.optional().map_err(db_error)
+    }
+
+    /// Lowers the earliest known transition time when `obj` is in transition.
+    fn note_transition(&self, obj: &Obj) {
+        if in_transition(obj) {
+            let mut t = self.transitions.get();
+            let due = transition_due(obj);
+            t.earliest = Some(t.earliest.map_or(due, |e| e.min(due)));
+            self.transitions.set(t);
+        }
+    }
+
+    /// The earliest time (milliseconds since the epoch) an object in transition may be due, or
+    /// `None` when none is in transition (see [`Transitions`]).
+    pub(crate) fn earliest_transition(&self) -> Result<Option<i64>, CloudError> {
+        let version: i64 = self
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .map_err(db_error)?;
+        let mut t = self.transitions.get();
+        if t.version != Some(version) {
+            // Another connection changed the world (or this is the first call): look.
+            t = Transitions {
+                version: Some(version),
+                earliest: Some(i64::MIN),
+            };
+            self.transitions.set(t);
+        }
+        Ok(t.earliest)
+    }
+
+    /// Records the earliest due time of the objects still in transition (`None`: none is).
+    pub(crate) fn set_earliest_transition(&self, earliest: Option<i64>) {
+        let mut t = self.transitions.get();
+        t.earliest = earliest;
+        self.transitions.set(t);
     }
 
     pub fn insert(&self, obj: &Obj) -> Result<(), CloudError> {
-        self.tx.prepare_cached("INSERT INTO objects(id, type, region, status, attrs, created_at, client_token) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)").map_err(db_error)?.execute(
-                params![
-                    obj.id,
-                    obj.kind,
-                    obj.region,
-                    obj.status,
-                    Value::Object(obj.attrs.clone()).to_string(),
-                    obj.created_at,
-                    obj.client_token
-                ],
-            )
-            .map_err(db_error)?;
+        self.note_transition(obj);
+        self.execute(
+            "INSERT INTO objects(id, type, region, status, attrs, created_at, client_token) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                obj.id,
+                obj.kind,
+                obj.region,
+                obj.status,
+                attrs_json(&obj.attrs),
+                obj.created_at,
+                obj.client_token
+            ],
+        )
+        .map_err(db_error)?;
         Ok(())
     }
 
     pub fn update(&self, obj: &Obj) -> Result<(), CloudError> {
-        self.tx
-            .prepare_cached("UPDATE objects SET status = ?2, attrs = ?3 WHERE id = ?1")
-            .map_err(db_error)?
-            .execute(params![
-                obj.id,
-                obj.status,
-                Value::Object(obj.attrs.clone()).to_string()
-            ])
-            .map_err(db_error)?;
+        self.note_transition(obj);
+        self.execute(
+            "UPDATE objects SET status = ?2, attrs = ?3 WHERE id = ?1",
+            params![obj.id, obj.status, attrs_json(&obj.attrs)],
+        )
+        .map_err(db_error)?;
         Ok(())
     }
 
     pub fn delete(&self, id: &str) -> Result<(), CloudError> {
-        self.tx
-            .prepare_cached("DELETE FROM objects WHERE id = ?1")
-            .map_err(db_error)?
-            .execute(params![id])
+        self.execute("DELETE FROM objects WHERE id = ?1", params![id])
             .map_err(db_error)?;
         Ok(())
     }
 
     /// Objects of `kind` (in `region` when given), ordered by id.
     pub fn list(&self, kind: &str, region: Option<&str>) -> Result<Vec<Obj>, CloudError> {
-        let mut stmt = self
-            .tx
-            .prepare_cached(
-                "SELECT id, type, region, status, attrs, created_at, client_token FROM objects
-                 WHERE type = ?1 AND (?2 IS NULL OR region = ?2) ORDER BY id",
-            )
-            .map_err(db_error)?;
-        let rows = stmt
-            .query_map(params![kind, region], row_to_obj)
-            .map_err(db_error)?;
-        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_error)
+        match (kind_literal(kind), region) {
+            (Some(k), Some(r)) => self.select(&format!("type = {k} AND region = ?1"), &[&r]),
+            (Some(k), None) => self.select(&format!("type = {k}"), &[]),
+            (None, _) => self.select(
+                "type = ?1 AND (?2 IS NULL OR region = ?2)",
+                &[&kind, &region],
+            ),
+        }
     }
 
     /// A new id `prefix` + a stable, unique suffix (`eip-` -> `eip-bp1a2b3c4d5e6f7g8h9i0`).
     pub fn new_id(&self, prefix: &str) -> Result<String, CloudError> {
-        let n: i64 = self.tx.prepare_cached("INSERT INTO seq(prefix, next) VALUES (?1, 2) ON CONFLICT(prefix) DO UPDATE SET next = next + 1 RETURNING next - 1").map_err(db_error)?.query_row(
-                params![prefix],
-                |r| r.get(0),
-            )
-            .map_err(db_error)?;
+        let n = self.next_seq(prefix)?;
         Ok(format!("{prefix}{}", id_suffix(prefix, n as u64)))
     }
 
+    /// The next number (1, 2, ...) of the sequence `name`.
+    pub fn next_seq(&self, name: &str) -> Result<i64, CloudError> {
+        // An UPDATE plus a read costs less than an upsert with RETURNING.
+        let bumped = self
+            .execute(
+                "UPDATE seq SET next = next + 1 WHERE prefix = ?1",
+                params![name],
+            )
+            .map_err(db_error)?;
+        if bumped == 0 {
+            self.execute(
+                "INSERT INTO seq(prefix, next) VALUES (?1, 2)",
+                params![name],
+            )
+            .map_err(db_error)?;
+            return Ok(1);
+        }
+        self.query_row(
+            "SELECT next - 1 FROM seq WHERE prefix = ?1",
+            params![name],
+            |r| r.get(0),
+        )
+        .map_err(db_error)
+    }
+
     pub fn meta(&self, key: &str) -> Result<Option<String>, CloudError> {
-        self.tx
-            .prepare_cached("SELECT value FROM meta WHERE key = ?1")
-            .map_err(db_error)?
-            .query_row(params![key], |r| r.get(0))
+        if let Some((_, v)) = self.meta.borrow().iter().find(|(k, _)| k == key) {
+            return Ok(v.clone());
+        }
+        let v: Option<String> = self
+            .query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| {
+                r.get(0)
+            })
             .optional()
-            .map_err(db_error)
+            .map_err(db_error)?;
+        self.meta.borrow_mut().push((key.to_string(), v.clone()));
+        Ok(v)
     }
 
     /// Objects matching `filter` (an SQL condition over the `objects` columns, with `?1`...
@@ -217,7 +357,7 @@ impl<'a> Ctx<'a> {
         args: &[&dyn rusqlite::ToSql],
     ) -> Result<Vec<Obj>, CloudError> {
         let sql = format!("SELECT {OBJ_COLUMNS} FROM objects WHERE {filter} ORDER BY id");
-        let mut stmt = self.tx.prepare_cached(&sql).map_err(db_error)?;
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(db_error)?;
         let rows = stmt.query_map(args, row_to_obj).map_err(db_error)?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_error)
     }
@@ -230,52 +370,77 @@ impl<'a> Ctx<'a> {
         limit: i64,
         offset: i64,
     ) -> Result<Vec<Obj>, CloudError> {
+        // Limit and offset are bound (numbered after `args`), so every page shares one statement.
+        let n = args.len();
         let sql = format!(
-            "SELECT {OBJ_COLUMNS} FROM objects WHERE {filter} ORDER BY id LIMIT {limit} OFFSET {offset}"
+            "SELECT {OBJ_COLUMNS} FROM objects WHERE {filter} ORDER BY id LIMIT ?{} OFFSET ?{}",
+            n + 1,
+            n + 2
         );
-        let mut stmt = self.tx.prepare_cached(&sql).map_err(db_error)?;
-        let rows = stmt.query_map(args, row_to_obj).map_err(db_error)?;
+        let mut all: Vec<&dyn rusqlite::ToSql> = args.to_vec();
+        all.push(&limit);
+        all.push(&offset);
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(db_error)?;
+        let rows = stmt.query_map(&all[..], row_to_obj).map_err(db_error)?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_error)
     }
 
     /// How many objects match `filter`.
     pub fn count(&self, filter: &str, args: &[&dyn rusqlite::ToSql]) -> Result<i64, CloudError> {
         let sql = format!("SELECT COUNT(*) FROM objects WHERE {filter}");
-        self.tx
-            .prepare_cached(&sql)
-            .map_err(db_error)?
-            .query_row(args, |r| r.get(0))
-            .map_err(db_error)
+        self.query_row(&sql, args, |r| r.get(0)).map_err(db_error)
     }
 
     /// Adds `delta` to the counter `name` (created at 0) and returns the new value.
     pub fn bump(&self, name: &str, delta: i64) -> Result<i64, CloudError> {
-        self.tx.prepare_cached("INSERT INTO counters(name, n) VALUES (?1, ?2) ON CONFLICT(name) DO UPDATE SET n = n + ?2 RETURNING n").map_err(db_error)?.query_row(
+        let bumped = self
+            .execute(
+                "UPDATE counters SET n = n + ?2 WHERE name = ?1",
                 params![name, delta],
-                |r| r.get(0),
             )
-            .map_err(db_error)
+            .map_err(db_error)?;
+        if bumped == 0 {
+            self.execute(
+                "INSERT INTO counters(name, n) VALUES (?1, ?2)",
+                params![name, delta],
+            )
+            .map_err(db_error)?;
+            return Ok(delta);
+        }
+        self.counter(name)
     }
 
     /// The value of counter `name` (0 when never bumped).
     pub fn counter(&self, name: &str) -> Result<i64, CloudError> {
         Ok(self
-            .tx
-            .prepare_cached("SELECT n FROM counters WHERE name = ?1")
-            .map_err(db_error)?
-            .query_row(params![name], |r| r.get(0))
+            .query_row(
+                "SELECT n FROM counters WHERE name = ?1",
+                params![name],
+                |r| r.get(0),
+            )
             .optional()
             .map_err(db_error)?
             .unwrap_or(0))
     }
 
     pub fn set_meta(&self, key: &str, value: &str) -> Result<(), CloudError> {
-        self.tx.prepare_cached("INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value").map_err(db_error)?.execute(
-                params![key, value],
-            )
-            .map_err(db_error)?;
+        self.execute(
+            "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )
+        .map_err(db_error)?;
+        let mut cache = self.meta.borrow_mut();
+        match cache.iter_mut().find(|(k, _)| k == key) {
+            Some((_, v)) => *v = Some(value.to_string()),
+            None => cache.push((key.to_string(), Some(value.to_string()))),
+        }
         Ok(())
     }
+}
+
+/// An object's attributes as stored (a JSON object), serialised without copying the map.
+fn attrs_json(attrs: &Map<String, Value>) -> String {
+    serde_json::to_string(attrs).unwrap_or_else(|_| "{}".to_string())
 }
 
 fn row_to_obj(r: &rusqlite::Row<'_>) -> rusqlite::Result<Obj> {

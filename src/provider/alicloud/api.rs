@@ -181,6 +181,16 @@ pub mod attrs {
         out
     }
 
+    /// Marks `keys` as known only after a read of the object (the `eval::UNKNOWN` sentinel): what
+    /// the cloud picks on create and the create answer does not tell (creation times, addresses
+    /// the cloud assigns). The engine reads the object when the configuration needs one of them,
+    /// and the settle pass after the apply records them (see `apply::settle`).
+    pub fn defer(a: &mut Attrs, keys: &[&str]) {
+        for k in keys {
+            a.insert((*k).to_string(), crate::eval::unknown());
+        }
+    }
+
     /// `config[key]`, or null: for arguments the cloud never reports back.
     pub fn echo(config: &Attrs, key: &str) -> Value {
         config.get(key).cloned().unwrap_or(Value::Null)

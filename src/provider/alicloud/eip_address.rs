@@ -3,7 +3,8 @@
 //! ModifyEipForwardMode, TagResources); reads batched 50 ids per DescribeEipAddresses; updates
 //! through ModifyEipAddressAttribute, DeletionProtection, MoveResourceGroup, tags, forward mode,
 //! HD monitoring and ModifyInstanceChargeType (pay-as-you-go to subscription, D06); delete is
-//! ReleaseEipAddress, or for a subscription EIP only an abandonment (D03).
+//! ReleaseEipAddress, or for a subscription EIP only an abandonment (D03). A create answers
+//! without reading the EIP back (`created`), except a recovery.
 //!
 //! Beyond the public schema the attributes hold `billing_cycle` (A03: Day, Hour or Month) and
 //! `protection_edition` (A08: `AntiDDoS_Origin_Basic` or `AntiDDoS_Enhanced`).
@@ -14,7 +15,7 @@ use super::ResourceOps;
 use super::api::{Api, attrs, sync_tags, token_record};
 use crate::cloud::Params;
 use crate::cloud::sim::rules::subscription_period;
-use crate::provider::{Attrs, Deleted, OpContext, ProviderError};
+use crate::provider::{Attrs, Deleted, OpContext, ProviderError, ReadItem};
 
 pub struct EipAddress;
 
@@ -182,6 +183,76 @@ fn to_attrs(item: &Value, echo: &Attrs, hd: Option<(String, String)>) -> Attrs {
     a
 }
 
+/// The attributes of an EIP this provider just allocated (not a recovery), from its arguments,
+/// the AllocateEipAddress answer and the calls the create made after it, as DescribeEipAddresses
+/// would answer them. The allocation time is unknown until the object is read, and so are the
+/// address and resource group of a subscription EIP (its answer holds only the id and order).
+fn created(id: &str, resp: &Value, config: &Attrs) -> Attrs {
+    let s = |k: &str| attrs::string(config, k);
+    let plan = planned_create(config);
+    let planned = |k: &str| {
+        plan.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let bandwidth = s("bandwidth")
+        .and_then(|b| b.trim().parse::<i64>().ok())
+        .map_or_else(|| planned("bandwidth"), |b| b.to_string());
+    let ip = attrs::field(resp, "EipAddress");
+    let group = match attrs::field(resp, "ResourceGroupId") {
+        g if g.is_empty() => s("resource_group_id").unwrap_or_default(),
+        g => g,
+    };
+    let protection: Vec<String> = attrs::strings(config, "security_protection_types")
+        .into_iter()
+        .filter(|t| !t.is_empty())
+        .collect();
+    let tags: Vec<Value> = attrs::map(config, "tags")
+        .into_iter()
+        .map(|(k, v)| json!({"Key": k, "Value": v}))
+        .collect();
+    let hd_status = s("high_definition_monitor_log_status").unwrap_or_else(|| "OFF".into());
+    let item = json!({
+        "AllocationId": id,
+        "Name": s("address_name").or_else(|| s("name")).unwrap_or_default(),
+        "Description": s("description").unwrap_or_default(),
+        "Bandwidth": bandwidth,
+        "DeletionProtection": attrs::boolean(config, "deletion_protection") == Some(true),
+        "HDMonitorStatus": hd_status,
+        "InternetChargeType": planned("internet_charge_type"),
+        "IpAddress": ip,
+        "ISP": s("isp").unwrap_or_else(|| planned("isp")),
+        "Mode": s("mode").unwrap_or_else(|| "NAT".into()),
+        "Netmode": planned("netmode"),
+        "ChargeType": planned("instance_charge_type"),
+        "PublicIpAddressPoolId": s("public_ip_address_pool_id").unwrap_or_default(),
+        "ResourceGroupId": group,
+        "SecurityProtectionTypes": {"SecurityProtectionType": protection},
+        "Tags": {"Tag": tags},
+        "Zone": s("zone").unwrap_or_default(),
+        "Status": "Available",
+        "BillingCycle": planned("billing_cycle"),
+        "ProtectionEdition": planned("protection_edition"),
+    });
+    // SetHighDefinitionMonitorLogStatus ON takes both log names (the call fails without them).
+    let hd = (hd_status == "ON").then(|| {
+        (
+            s("log_project").unwrap_or_default(),
+            s("log_store").unwrap_or_default(),
+        )
+    });
+    let mut a = to_attrs(&item, config, hd);
+    attrs::defer(&mut a, &["create_time"]);
+    if ip.is_empty() {
+        attrs::defer(&mut a, &["ip_address"]);
+    }
+    if group.is_empty() {
+        attrs::defer(&mut a, &["resource_group_id"]);
+    }
+    a
+}
+
 fn read_one(
     api: &Api,
     ctx: &OpContext,
@@ -306,14 +377,20 @@ impl ResourceOps for EipAddress {
         if !tags.is_empty() {
             sync_tags(api, ctx, "EIP", &id, &[], &tags)?;
         }
-        read_back(api, ctx, &id, config)
+        if attrs::string(config, "ip_address").is_some()
+            || attrs::string(config, "allocation_id").is_some()
+        {
+            // A recovery takes its address, pool and id from the released EIP's record.
+            return read_back(api, ctx, &id, config);
+        }
+        Ok(created(&id, &resp, config))
     }
 
     fn read(
         &self,
         api: &Api,
         ctx: &OpContext,
-        items: &[(String, Attrs)],
+        items: &[ReadItem],
     ) -> Result<Vec<Option<Attrs>>, ProviderError> {
         let ids: Vec<&str> = items.iter().map(|(id, _)| id.as_str()).collect();
         let found = describe_many(api, ctx, &ids)?;

@@ -3,6 +3,12 @@
 //! Nat, else EcsInstance); reads go through the EIPs (batched DescribeEipAddresses): an association
 //! exists while its EIP's `InstanceId` is the instance. `mode` changes in place with
 //! ModifyEipForwardMode; `force` is used only on delete.
+//!
+//! Create is the one AssociateEipAddress call (its answer is built without a read). Delete calls
+//! UnassociateEipAddress with the recorded type, then reads the EIP until it is unbound: once when
+//! the cloud unbinds at once, more while it is Unassociating (bounded by the delete timeout). A
+//! refusal because the EIP is not bound to the instance (any more) counts as deleted once a read
+//! agrees.
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -13,7 +19,7 @@ use super::ResourceOps;
 use super::api::{Api, attrs, token_record};
 use super::eip_address::describe_many;
 use crate::cloud::sim::rules::associations::infer_type;
-use crate::provider::{Attrs, Deleted, OpContext, ProviderError};
+use crate::provider::{Attrs, Deleted, OpContext, ProviderError, ReadItem};
 
 pub struct EipAssociation;
 
@@ -48,6 +54,31 @@ fn to_attrs(item: &Value, id: &str, instance: &str, echo: &Attrs) -> Attrs {
     a
 }
 
+/// The attributes of an association this provider just made, as a read would answer them. The
+/// forward mode is known only for an ENI association that sets it: otherwise the EIP keeps the
+/// mode it had, which only a read tells. A private IP the configuration names may be replaced by
+/// the target's own (a CLB's or HAVIP's address), so it too waits for a read.
+fn created(alloc: &str, instance: &str, ty: &str, config: &Attrs) -> Attrs {
+    let mode = attrs::string(config, "mode").filter(|_| ty == "NetworkInterface");
+    let private_ip = config
+        .get("private_ip_address")
+        .is_some_and(|v| !v.is_null());
+    let item = json!({
+        "AllocationId": alloc,
+        "InstanceId": instance,
+        "InstanceType": ty,
+        "Mode": mode.clone().unwrap_or_default(),
+    });
+    let mut a = to_attrs(&item, &format!("{alloc}:{instance}"), instance, config);
+    if mode.is_none() {
+        attrs::defer(&mut a, &["mode"]);
+    }
+    if private_ip {
+        attrs::defer(&mut a, &["private_ip_address"]);
+    }
+    a
+}
+
 fn read_one(
     api: &Api,
     ctx: &OpContext,
@@ -62,6 +93,13 @@ fn read_one(
             attrs::field(i, "AllocationId") == alloc && attrs::field(i, "InstanceId") == instance
         })
         .map(|i| to_attrs(i, id, instance, echo)))
+}
+
+/// Whether EIP `alloc` is bound to `instance` now.
+fn bound(api: &Api, ctx: &OpContext, alloc: &str, instance: &str) -> Result<bool, ProviderError> {
+    Ok(describe_many(api, ctx, &[alloc])?.iter().any(|i| {
+        attrs::field(i, "AllocationId") == alloc && attrs::field(i, "InstanceId") == instance
+    }))
 }
 
 impl ResourceOps for EipAssociation {
@@ -81,19 +119,14 @@ impl ResourceOps for EipAssociation {
         attrs::put(&mut p, "PrivateIpAddress", s("private_ip_address"));
         attrs::put(&mut p, "VpcId", s("vpc_id"));
         api.mutate_settled(ctx, "AssociateEipAddress", "", p)?;
-        let id = format!("{alloc}:{instance}");
-        read_one(api, ctx, &id, config)?.ok_or_else(|| {
-            ProviderError::Invalid(format!(
-                "association {id} is missing right after it was made"
-            ))
-        })
+        Ok(created(&alloc, &instance, &ty, config))
     }
 
     fn read(
         &self,
         api: &Api,
         ctx: &OpContext,
-        items: &[(String, Attrs)],
+        items: &[ReadItem],
     ) -> Result<Vec<Option<Attrs>>, ProviderError> {
         let mut allocs = Vec::new();
         for (id, _) in items {
@@ -149,14 +182,12 @@ impl ResourceOps for EipAssociation {
         prior: &Attrs,
     ) -> Result<Deleted, ProviderError> {
         let (alloc, instance) = split(id)?;
-        let Some(current) = read_one(api, ctx, id, prior)? else {
-            return Ok(Deleted::Released);
-        };
         let mut p = attrs::params(&[("AllocationId", alloc), ("InstanceId", instance)]);
+        // The recorded type (the cloud checks the EIP is bound to this very instance).
         attrs::put(
             &mut p,
             "InstanceType",
-            attrs::string(&current, "instance_type"),
+            attrs::string(prior, "instance_type").filter(|t| !t.is_empty()),
         );
         if attrs::boolean(prior, "force") == Some(true) {
             p.insert("Force".into(), "true".into());
@@ -166,16 +197,27 @@ impl ResourceOps for EipAssociation {
             Err(ProviderError::Cloud(e)) if e.code == "InvalidAllocationId.NotFound" => {
                 return Ok(Deleted::Released);
             }
+            // The EIP is not bound (any more) or bound to something else: the association is
+            // gone if a read agrees. D07 (a transition still running after the timeout) is not.
+            Err(ProviderError::Cloud(e))
+                if e.rule.as_deref() != Some("D07")
+                    && matches!(
+                        e.code.as_str(),
+                        "IncorrectEipStatus" | "InvalidInstanceId.NotFound"
+                    ) =>
+            {
+                if bound(api, ctx, alloc, instance)? {
+                    return Err(ProviderError::Cloud(e));
+                }
+                return Ok(Deleted::Released);
+            }
             Err(e) => return Err(e),
         }
-        // Wait until the association is gone (it may pass through Unassociating).
+        // Wait until the association is gone: one read when the cloud unbinds at once, more while
+        // the EIP is Unassociating, up to the delete timeout.
         let started = Instant::now();
         loop {
-            let items = describe_many(api, ctx, &[alloc])?;
-            let still = items
-                .iter()
-                .any(|i| attrs::field(i, "InstanceId") == instance);
-            if !still {
+            if !bound(api, ctx, alloc, instance)? {
                 return Ok(Deleted::Released);
             }
             if started.elapsed() > ctx.timeout {

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::ResourceOps;
 use super::api::{Api, attrs, token_record};
-use crate::provider::{Attrs, Deleted, OpContext, ProviderError};
+use crate::provider::{Attrs, Deleted, OpContext, ProviderError, ReadItem};
 
 pub struct EipSegmentAddress;
 
@@ -112,7 +112,7 @@ impl ResourceOps for EipSegmentAddress {
         &self,
         api: &Api,
         ctx: &OpContext,
-        items: &[(String, Attrs)],
+        items: &[ReadItem],
     ) -> Result<Vec<Option<Attrs>>, ProviderError> {
         items
             .iter()

@@ -5,6 +5,8 @@
 //! [`resource_ops`] / [`data_ops`]; [`api::Api`] wraps the cloud with retries and client tokens.
 
 pub mod api;
+#[cfg(test)]
+mod created_tests;
 pub mod data_eip_addresses;
 pub mod eip_address;
 pub mod eip_association;
@@ -16,7 +18,7 @@ pub mod targets;
 use std::sync::Arc;
 
 use crate::cloud::CloudApi;
-use crate::provider::{Attrs, Deleted, OpContext, Provider, ProviderError};
+use crate::provider::{Attrs, Deleted, OpContext, Provider, ProviderError, ReadItem};
 pub use api::Api;
 
 /// One resource type's mapping onto API calls.
@@ -26,7 +28,7 @@ pub trait ResourceOps: Sync {
         &self,
         api: &Api,
         ctx: &OpContext,
-        items: &[(String, Attrs)],
+        items: &[ReadItem],
     ) -> Result<Vec<Option<Attrs>>, ProviderError>;
     fn update(
         &self,
@@ -47,7 +49,7 @@ pub trait ResourceOps: Sync {
     /// Reads one object by its import id; by default, a read of that single id.
     fn import(&self, api: &Api, ctx: &OpContext, id: &str) -> Result<Option<Attrs>, ProviderError> {
         Ok(self
-            .read(api, ctx, &[(id.to_string(), Attrs::new())])?
+            .read(api, ctx, &[(id.to_string(), Default::default())])?
             .pop()
             .flatten())
     }
@@ -126,9 +128,28 @@ impl Provider for AlicloudProvider {
         &self,
         ctx: &OpContext,
         rtype: &str,
-        items: &[(String, Attrs)],
+        items: &[ReadItem],
     ) -> Result<Vec<Option<Attrs>>, ProviderError> {
         ops(rtype)?.read(&self.api, ctx, items)
+    }
+
+    /// The page of ids of each type's describe call; 1 for types read one call per object.
+    fn read_batch_size(&self, rtype: &str) -> usize {
+        match rtype {
+            "alicloud_instance"
+            | "alicloud_security_group"
+            | "alicloud_vpc_public_ip_address_pool"
+            | "alicloud_ecs_network_interface"
+            | "alicloud_network_interface" => 100,
+            "alicloud_vpc"
+            | "alicloud_vswitch"
+            | "alicloud_vpc_ha_vip"
+            | "alicloud_havip"
+            | "alicloud_nat_gateway"
+            | "alicloud_slb_load_balancer" => 20,
+            "alicloud_vpc_ipv4_gateway" | "alicloud_kms_key" | "alicloud_eip_segment_address" => 1,
+            _ => 50,
+        }
     }
 
     fn update(

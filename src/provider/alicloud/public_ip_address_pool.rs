@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::ResourceOps;
 use super::api::{Api, attrs, sync_tags, token_record};
-use crate::provider::{Attrs, Deleted, OpContext, ProviderError};
+use crate::provider::{Attrs, Deleted, OpContext, ProviderError, ReadItem};
 
 pub struct PublicIpAddressPool;
 
@@ -56,6 +56,40 @@ fn to_attrs(item: &Value) -> Attrs {
         "used_ip_num".into(),
         json!(item.get("UsedIpNum").and_then(Value::as_i64).unwrap_or(0)),
     );
+    a
+}
+
+/// The attributes of a pool this provider just created, as ListPublicIpAddressPools would answer
+/// them: a new pool holds no CIDR block yet. Its creation time waits for a read.
+fn created(id: &str, resp: &Value, config: &Attrs) -> Attrs {
+    let s = |k: &str| attrs::string(config, k);
+    let protection: Vec<String> = attrs::strings(config, "security_protection_types")
+        .into_iter()
+        .filter(|t| !t.is_empty())
+        .collect();
+    let tags: Vec<Value> = attrs::map(config, "tags")
+        .into_iter()
+        .map(|(k, v)| json!({"Key": k, "Value": v}))
+        .collect();
+    let item = json!({
+        "PublicIpAddressPoolId": id,
+        "Name": s("public_ip_address_pool_name").unwrap_or_default(),
+        "Description": s("description").unwrap_or_default(),
+        "Isp": s("isp").unwrap_or_else(|| "BGP".into()),
+        "BizType": s("biz_type").unwrap_or_else(|| "Default".into()),
+        "ResourceGroupId": attrs::field(resp, "ResourceGroupId"),
+        "SecurityProtectionTypes": protection,
+        "Tags": tags,
+        "Status": "Created",
+        "IpAddressRemaining": false,
+        "TotalIpNum": 0,
+        "UsedIpNum": 0,
+    });
+    let mut a = to_attrs(&item);
+    attrs::defer(&mut a, &["create_time"]);
+    if attrs::field(resp, "ResourceGroupId").is_empty() {
+        attrs::defer(&mut a, &["resource_group_id"]);
+    }
     a
 }
 
@@ -116,14 +150,14 @@ impl ResourceOps for PublicIpAddressPool {
             s if s.is_empty() => attrs::field(&resp, "PublicIpAddressPoolId"),
             s => s,
         };
-        read_back(api, ctx, &id)
+        Ok(created(&id, &resp, config))
     }
 
     fn read(
         &self,
         api: &Api,
         ctx: &OpContext,
-        items: &[(String, Attrs)],
+        items: &[ReadItem],
     ) -> Result<Vec<Option<Attrs>>, ProviderError> {
         let ids: Vec<&str> = items.iter().map(|(id, _)| id.as_str()).collect();
         let found = list(api, ctx, &ids)?;

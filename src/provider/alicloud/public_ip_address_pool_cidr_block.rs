@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::ResourceOps;
 use super::api::{Api, attrs, token_record};
-use crate::provider::{Attrs, Deleted, OpContext, ProviderError};
+use crate::provider::{Attrs, Deleted, OpContext, ProviderError, ReadItem};
 
 pub struct PublicIpAddressPoolCidrBlock;
 
@@ -88,19 +88,19 @@ impl ResourceOps for PublicIpAddressPoolCidrBlock {
         attrs::put(&mut p, "CidrBlock", attrs::string(config, "cidr_block"));
         attrs::put(&mut p, "CidrMask", attrs::string(config, "cidr_mask"));
         let resp = api.mutate(ctx, "AddPublicIpAddressPoolCidrBlock", "", p)?;
-        let id = format!("{pool}:{}", attrs::field(&resp, "CidrBlock"));
-        read_one(api, ctx, &id, config)?.ok_or_else(|| {
-            ProviderError::Invalid(format!(
-                "CIDR block {id} is missing right after it was added"
-            ))
-        })
+        // The answer names the block (the one the cloud picked for a `cidr_mask`); its creation
+        // time waits for a read.
+        let item = json!({"CidrBlock": attrs::field(&resp, "CidrBlock"), "Status": "Created"});
+        let mut a = to_attrs(&item, &pool, config);
+        attrs::defer(&mut a, &["create_time"]);
+        Ok(a)
     }
 
     fn read(
         &self,
         api: &Api,
         ctx: &OpContext,
-        items: &[(String, Attrs)],
+        items: &[ReadItem],
     ) -> Result<Vec<Option<Attrs>>, ProviderError> {
         let mut by_pool: HashMap<String, HashMap<String, Value>> = HashMap::new();
         let mut out = Vec::with_capacity(items.len());

@@ -47,27 +47,25 @@ pub fn recoveries_this_month(ctx: &Ctx<'_>) -> Result<i64, CloudError> {
         .with_ymd_and_hms(now.year(), now.month(), 1, 0, 0, 0)
         .single()
         .unwrap_or(now);
-    ctx.db()
-        .query_row(
-            "SELECT COUNT(*) FROM recoveries WHERE at >= ?1",
-            params![clock::format_time(start)],
-            |r| r.get(0),
-        )
-        .map_err(db_error)
+    ctx.query_row(
+        "SELECT COUNT(*) FROM recoveries WHERE at >= ?1",
+        params![clock::format_time(start)],
+        |r| r.get(0),
+    )
+    .map_err(db_error)
 }
 
 /// Records a recovery (R05).
 pub fn record(ctx: &Ctx<'_>, ip: Ipv4Addr, allocation_id: &str) -> Result<(), CloudError> {
-    ctx.db()
-        .execute(
-            "INSERT INTO recoveries(at, ip, allocation_id) VALUES (?1, ?2, ?3)",
-            params![
-                clock::now_str(ctx)?,
-                crate::cloud::sim::regions::ip_to_int(ip),
-                allocation_id
-            ],
-        )
-        .map_err(db_error)?;
+    ctx.execute(
+        "INSERT INTO recoveries(at, ip, allocation_id) VALUES (?1, ?2, ?3)",
+        params![
+            clock::now_str(ctx)?,
+            crate::cloud::sim::regions::ip_to_int(ip),
+            allocation_id
+        ],
+    )
+    .map_err(db_error)?;
     Ok(())
 }
 

@@ -3,9 +3,9 @@
 
 use std::collections::HashSet;
 
-use rusqlite::params;
 use serde_json::{Map, Value, json};
 
+use crate::cloud::sim::store::kind_literal;
 use crate::cloud::sim::{Ctx, Obj, clock, regions};
 use crate::cloud::{CloudError, Params, optional, required};
 
@@ -129,8 +129,17 @@ pub fn find_by_attr(
     attr: &str,
     value: &str,
 ) -> Result<Vec<Obj>, CloudError> {
-    let sql = format!("type = ?1 AND region = ?2 AND {} = ?3", attr_expr(attr)?);
-    ctx.select(&sql, &[&kind, &region, &value])
+    let attr = attr_expr(attr)?;
+    match kind_literal(kind) {
+        Some(k) => ctx.select(
+            &format!("type = {k} AND region = ?1 AND {attr} = ?2"),
+            &[&region, &value],
+        ),
+        None => ctx.select(
+            &format!("type = ?1 AND region = ?2 AND {attr} = ?3"),
+            &[&kind, &region, &value],
+        ),
+    }
 }
 
 /// How many objects of `kind` in `region` have `attr` equal to `value`.
@@ -141,14 +150,17 @@ pub fn count_by_attr(
     attr: &str,
     value: &str,
 ) -> Result<i64, CloudError> {
-    let sql = format!(
-        "SELECT COUNT(*) FROM objects WHERE type = ?1 AND region = ?2 AND {} = ?3",
-        attr_expr(attr)?
-    );
-    ctx.db()
-        .prepare_cached(&sql)
-        .and_then(|mut stmt| stmt.query_row(params![kind, region, value], |r| r.get(0)))
-        .map_err(db_error)
+    let attr = attr_expr(attr)?;
+    match kind_literal(kind) {
+        Some(k) => ctx.count(
+            &format!("type = {k} AND region = ?1 AND {attr} = ?2"),
+            &[&region, &value],
+        ),
+        None => ctx.count(
+            &format!("type = ?1 AND region = ?2 AND {attr} = ?3"),
+            &[&kind, &region, &value],
+        ),
+    }
 }
 
 pub fn db_error(e: rusqlite::Error) -> CloudError {

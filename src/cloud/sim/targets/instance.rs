@@ -11,10 +11,9 @@
 //! them apart from EIPs and remembers them as not recoverable (R03). Deleting an instance keeps its EIPs: they are disassociated and stay
 //! allocated (ECS DeleteInstance: "EIPs are not released along with the instance").
 
-use rusqlite::params as sql_params;
 use serde_json::{Map, Value, json};
 
-use super::common::{self, copy_params, db_error, flag, int, new_obj, ok, region, replay};
+use super::common::{self, copy_params, flag, int, new_obj, ok, region, replay};
 use super::eni::{self, EniSpec};
 use super::{catalog, security_group, vswitch};
 use crate::cloud::sim::addresses;
@@ -35,15 +34,7 @@ pub fn get(ctx: &Ctx<'_>, region: &str, id: &str) -> Result<Obj, CloudError> {
 }
 
 fn next_seq(ctx: &Ctx<'_>, name: &str) -> Result<u32, CloudError> {
-    let n: i64 = ctx
-        .db()
-        .query_row(
-            "INSERT INTO seq(prefix, next) VALUES (?1, 2) ON CONFLICT(prefix) DO UPDATE SET next = next + 1 RETURNING next - 1",
-            sql_params![name],
-            |r| r.get(0),
-        )
-        .map_err(db_error)?;
-    Ok(n as u32)
+    Ok(ctx.next_seq(name)? as u32)
 }
 
 /// A fresh static public IP of `region` for `owner`, from the address space EIPs also draw from

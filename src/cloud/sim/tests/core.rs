@@ -263,6 +263,44 @@ fn admin_out_of_band_changes_go_through_the_api() {
     );
 }
 
+/// `settle_due` skips its query while nothing can be due; what another connection (another
+/// process) puts in transition, and what falls due there, is still settled here.
+#[test]
+fn transitions_started_by_another_connection_settle_here() {
+    let w = world();
+    w.set("transition_ms", "60000");
+    let id = w.eip(&[]);
+    w.instance("i-1");
+    let status = |c: &SimCloud| {
+        let mut p = Params::new();
+        p.insert("RegionId".into(), "cn-hangzhou".into());
+        p.insert("AllocationId".into(), id.clone());
+        c.call("DescribeEipAddresses", &p).unwrap()["EipAddresses"]["EipAddress"][0]["Status"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // This connection has looked and found nothing in transition.
+    assert_eq!(status(&w.cloud), "Available");
+    let other = SimCloud::open_with_faults(w.cloud.path(), None).unwrap();
+    let mut p = Params::new();
+    p.insert("RegionId".into(), "cn-hangzhou".into());
+    p.insert("AllocationId".into(), id.clone());
+    p.insert("InstanceId".into(), "i-1".into());
+    other.call("AssociateEipAddress", &p).unwrap();
+    assert_eq!(status(&w.cloud), "Associating", "not due yet");
+    admin::clock_advance(&other, "2m").unwrap();
+    assert_eq!(status(&w.cloud), "InUse", "due: settled by this connection");
+    assert_eq!(status(&other), "InUse");
+    // Started here, due after a clock change made elsewhere.
+    p.remove("InstanceId");
+    w.cloud.call("UnassociateEipAddress", &p).unwrap();
+    assert_eq!(status(&other), "Unassociating");
+    assert_eq!(status(&w.cloud), "Unassociating");
+    admin::clock_advance(&other, "2m").unwrap();
+    assert_eq!(status(&w.cloud), "Available");
+}
+
 #[test]
 #[ignore = "timing probe: cargo test --lib bulk_allocation -- --ignored --nocapture"]
 fn bulk_allocation_scales() {

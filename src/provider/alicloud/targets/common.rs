@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 
 use crate::cloud::{CloudError, Params};
 use crate::provider::alicloud::Api;
-use crate::provider::{Attrs, OpContext, ProviderError};
+use crate::provider::{Attrs, OpContext, ProviderError, ReadItem};
 
 /// The first of `keys` that `c` holds with a non-null value.
 pub fn val<'a>(c: &'a Attrs, keys: &[&str]) -> Option<&'a Value> {
@@ -162,6 +162,33 @@ pub fn put_tags(p: &mut Params, c: &Attrs) {
     }
 }
 
+/// The config's `tags` as an API answer's `{"Tag": [{"Key", "Value"}]}` (values as `put_tags`
+/// sends them).
+pub fn tag_items(c: &Attrs) -> Value {
+    let tags: Vec<Value> = map(c, "tags")
+        .unwrap_or_default()
+        .iter()
+        .map(|(k, v)| {
+            let v = v
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| v.to_string());
+            json!({"Key": k, "Value": v})
+        })
+        .collect();
+    json!({ "Tag": tags })
+}
+
+/// An IPv4 CIDR block as the cloud writes it back (`10.0.0.0/16`); unchanged if it does not
+/// parse (the create call then fails anyway).
+pub fn canonical_cidr(cidr: &str) -> String {
+    cidr.trim()
+        .parse::<ipnet::Ipv4Net>()
+        .map_or_else(|_| cidr.to_string(), |n| n.to_string())
+}
+
+pub use crate::provider::alicloud::api::attrs::defer;
+
 /// Puts `value` under `name` when it is set.
 pub fn put(p: &mut Params, name: &str, value: Option<impl ToString>) {
     if let Some(v) = value {
@@ -263,7 +290,7 @@ pub fn move_resource_group(
 /// Reads `items` in chunks of `chunk` ids: `fetch` answers the API items of one chunk by id, and
 /// `to_attrs` turns an item and the prior attributes into the resource's attributes.
 pub fn read_batched(
-    items: &[(String, Attrs)],
+    items: &[ReadItem],
     chunk: usize,
     mut fetch: impl FnMut(&[String]) -> Result<HashMap<String, Value>, ProviderError>,
     to_attrs: impl Fn(&Value, &Attrs) -> Result<Attrs, ProviderError>,

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::common::{self as c, Out};
 use crate::cloud::Params;
 use crate::provider::alicloud::{Api, ResourceOps};
-use crate::provider::{Attrs, Deleted, OpContext, ProviderError};
+use crate::provider::{Attrs, Deleted, OpContext, ProviderError, ReadItem};
 
 pub struct HaVip;
 
@@ -103,7 +103,7 @@ impl ResourceOps for HaVip {
         &self,
         api: &Api,
         ctx: &OpContext,
-        items: &[(String, Attrs)],
+        items: &[ReadItem],
     ) -> Result<Vec<Option<Attrs>>, ProviderError> {
         c::read_batched(
             items,

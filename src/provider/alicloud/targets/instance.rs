@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 use super::common::{self as c, Out};
 use crate::cloud::Params;
 use crate::provider::alicloud::{Api, ResourceOps};
-use crate::provider::{Attrs, Deleted, OpContext, ProviderError};
+use crate::provider::{Attrs, Deleted, OpContext, ProviderError, ReadItem};
 
 pub struct Instance;
 
@@ -211,6 +211,96 @@ fn to_attrs(item: &Value, src: &Attrs) -> Attrs {
         .echo_or("network_interfaces", Value::Null)
         .echo("maintenance_time");
     o.finish(TYPE, false)
+}
+
+/// What RunInstances leaves to the cloud and its answer (only the id) does not tell: addresses,
+/// the primary ENI and system disk, the zone and VPC of the vSwitch, the type's CPU and memory,
+/// the image's OS, the times.
+const PICKED_BY_CLOUD: &[&str] = &[
+    "availability_zone",
+    "vpc_id",
+    "private_ip",
+    "primary_ip_address",
+    "network_interface_id",
+    "system_disk_id",
+    "cpu",
+    "memory",
+    "os_type",
+    "os_name",
+    "stopped_mode",
+    "create_time",
+    "start_time",
+    "expired_time",
+];
+
+/// The attributes of a running instance this provider just created (no data disks, secondary
+/// private IPs or stop), from its arguments, as DescribeInstances would answer them; what the
+/// cloud picks ([`PICKED_BY_CLOUD`], and the defaults of arguments left unset that depend on
+/// the image or instance type) waits for a read.
+fn created(id: &str, config: &Attrs) -> Attrs {
+    let ne = |k: &str| c::ne(config, &[k]);
+    let bandwidth_out = c::n(config, &["internet_max_bandwidth_out"]).unwrap_or(0);
+    let secondary_count = c::n(config, &["secondary_private_ip_address_count"]).unwrap_or(0);
+    let item = json!({
+        "InstanceId": id,
+        "InstanceName": ne("instance_name").unwrap_or_else(|| id.to_string()),
+        "Description": ne("description").unwrap_or_default(),
+        "HostName": ne("host_name").unwrap_or_default(),
+        "ImageId": c::s(config, &["image_id"]).unwrap_or_default(),
+        "InstanceType": c::s(config, &["instance_type"]).unwrap_or_default(),
+        "Status": "Running",
+        "VpcAttributes": {"VSwitchId": ne("vswitch_id").unwrap_or_default()},
+        "PublicIpAddress": {"IpAddress": []},
+        "SecurityGroupIds": {"SecurityGroupId": c::list(config, &["security_groups"]).unwrap_or_default()},
+        "NetworkInterfaces": {"NetworkInterface": [{"Type": "Primary", "PrivateIpSets": {"PrivateIpSet": []}, "Ipv6Sets": {"Ipv6Set": []}}]},
+        "InternetChargeType": ne("internet_charge_type").unwrap_or_else(|| "PayByTraffic".into()),
+        "InternetMaxBandwidthOut": bandwidth_out,
+        "InternetMaxBandwidthIn": c::n(config, &["internet_max_bandwidth_in"]).unwrap_or(0),
+        "InstanceChargeType": ne("instance_charge_type").unwrap_or_else(|| "PostPaid".into()),
+        "SpotStrategy": ne("spot_strategy").unwrap_or_else(|| "NoSpot".into()),
+        "DeletionProtection": c::b(config, &["deletion_protection"]).unwrap_or(false),
+        "KeyPairName": ne("key_name").unwrap_or_default(),
+        "CreditSpecification": ne("credit_specification").unwrap_or_default(),
+        "ResourceGroupId": ne("resource_group_id").unwrap_or_default(),
+        "SystemDisk": {
+            "Category": ne("system_disk_category").unwrap_or_default(),
+            "Size": c::n(config, &["system_disk_size"]).unwrap_or(0),
+            "DiskName": ne("system_disk_name").unwrap_or_default(),
+            "Description": ne("system_disk_description").unwrap_or_default(),
+            "PerformanceLevel": ne("system_disk_performance_level").unwrap_or_default(),
+        },
+        "Tags": c::tag_items(config),
+    });
+    let mut a = to_attrs(&item, config);
+    c::defer(&mut a, PICKED_BY_CLOUD);
+    // Arguments whose default the cloud derives (a generated host name, the account's resource
+    // group, the instance type's or image's disk and credit settings).
+    for arg in [
+        "host_name",
+        "resource_group_id",
+        "internet_max_bandwidth_in",
+        "credit_specification",
+        "system_disk_category",
+        "system_disk_size",
+        "system_disk_performance_level",
+    ] {
+        if c::val(config, &[arg]).is_none_or(|v| v.as_str() == Some("")) {
+            c::defer(&mut a, &[arg]);
+        }
+    }
+    if bandwidth_out > 0 {
+        c::defer(&mut a, &["public_ip"]);
+    }
+    if secondary_count > 0 {
+        c::defer(
+            &mut a,
+            &[
+                "secondary_private_ips",
+                "secondary_private_ip_address_count",
+            ],
+        );
+    }
+    a
 }
 
 fn describe(api: &Api, ctx: &OpContext, mut p: Params) -> Result<Value, ProviderError> {
@@ -446,20 +536,30 @@ impl ResourceOps for Instance {
             .into_iter()
             .next()
             .unwrap_or_default();
-        if c::list(config, &["secondary_private_ips"]).is_some_and(|l| !l.is_empty()) {
+        let secondary = c::list(config, &["secondary_private_ips"]).is_some_and(|l| !l.is_empty());
+        if secondary {
             sync_secondary_ips(api, ctx, &item(api, ctx, &id)?, config)?;
         }
-        if c::s(config, &["status"]).as_deref() == Some("Stopped") {
+        let stopped = c::s(config, &["status"]).as_deref() == Some("Stopped");
+        if stopped {
             stop(api, ctx, &id, config)?;
         }
-        Ok(to_attrs(&item(api, ctx, &id)?, config))
+        let disks = config
+            .get("data_disks")
+            .and_then(Value::as_array)
+            .is_some_and(|d| !d.is_empty());
+        if secondary || stopped || disks {
+            // Addresses, disk ids and a stop in progress: only a read tells them.
+            return Ok(to_attrs(&item(api, ctx, &id)?, config));
+        }
+        Ok(created(&id, config))
     }
 
     fn read(
         &self,
         api: &Api,
         ctx: &OpContext,
-        items: &[(String, Attrs)],
+        items: &[ReadItem],
     ) -> Result<Vec<Option<Attrs>>, ProviderError> {
         c::read_batched(
             items,

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::common::{self as c, Out};
 use crate::cloud::Params;
 use crate::provider::alicloud::{Api, ResourceOps};
-use crate::provider::{Attrs, Deleted, OpContext, ProviderError};
+use crate::provider::{Attrs, Deleted, OpContext, ProviderError, ReadItem};
 
 pub struct Ipv4Gateway;
 
@@ -100,7 +100,7 @@ impl ResourceOps for Ipv4Gateway {
         &self,
         api: &Api,
         ctx: &OpContext,
-        items: &[(String, Attrs)],
+        items: &[ReadItem],
     ) -> Result<Vec<Option<Attrs>>, ProviderError> {
         items
             .iter()

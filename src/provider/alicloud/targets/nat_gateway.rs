@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::common::{self as c, Out};
 use crate::cloud::Params;
 use crate::provider::alicloud::{Api, ResourceOps};
-use crate::provider::{Attrs, Deleted, OpContext, ProviderError};
+use crate::provider::{Attrs, Deleted, OpContext, ProviderError, ReadItem};
 
 pub struct NatGateway;
 
@@ -142,7 +142,7 @@ impl ResourceOps for NatGateway {
         &self,
         api: &Api,
         ctx: &OpContext,
-        items: &[(String, Attrs)],
+        items: &[ReadItem],
     ) -> Result<Vec<Option<Attrs>>, ProviderError> {
         c::read_batched(
             items,

@@ -2,12 +2,12 @@
 //! `ModifySecurityGroupAttribute`, `ModifySecurityGroupPolicy`, `JoinResourceGroup`, tags,
 //! `DeleteSecurityGroup`.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::common::{self as c, Out};
 use crate::cloud::Params;
 use crate::provider::alicloud::{Api, ResourceOps};
-use crate::provider::{Attrs, Deleted, OpContext, ProviderError};
+use crate::provider::{Attrs, Deleted, OpContext, ProviderError, ReadItem};
 
 pub struct SecurityGroup;
 
@@ -59,6 +59,35 @@ fn read_one(api: &Api, ctx: &OpContext, id: &str, src: &Attrs) -> Result<Attrs, 
         })
 }
 
+/// The attributes of a security group this provider just created, from its arguments, as
+/// DescribeSecurityGroups would answer them. The creation time waits for a read, and so does the
+/// resource group when the configuration leaves it to the account's default.
+fn created(id: &str, config: &Attrs) -> Attrs {
+    let sg_type = c::ne(config, &["security_group_type"]).unwrap_or_else(|| "normal".into());
+    let default_policy = if sg_type == "normal" {
+        "Accept"
+    } else {
+        "Drop"
+    };
+    let group = c::ne(config, &["resource_group_id"]);
+    let item = json!({
+        "SecurityGroupId": id,
+        "SecurityGroupName": c::s(config, &["security_group_name", "name"]).unwrap_or_default(),
+        "Description": c::s(config, &["description"]).unwrap_or_default(),
+        "VpcId": c::ne(config, &["vpc_id"]).unwrap_or_default(),
+        "SecurityGroupType": sg_type,
+        "InnerAccessPolicy": policy(config).unwrap_or_else(|| default_policy.into()),
+        "ResourceGroupId": group.clone().unwrap_or_default(),
+        "Tags": c::tag_items(config),
+    });
+    let mut a = to_attrs(&item, config);
+    c::defer(&mut a, &["create_time"]);
+    if group.is_none() {
+        c::defer(&mut a, &["resource_group_id"]);
+    }
+    a
+}
+
 fn policy(config: &Attrs) -> Option<String> {
     c::ne(config, &["inner_access_policy"]).or_else(|| {
         c::b(config, &["inner_access"]).map(|b| if b { "Accept" } else { "Drop" }.to_string())
@@ -95,14 +124,14 @@ impl ResourceOps for SecurityGroup {
                 c::params(&[("SecurityGroupId", &id), ("InnerAccessPolicy", &policy)]),
             )?;
         }
-        read_one(api, ctx, &id, config)
+        Ok(created(&id, config))
     }
 
     fn read(
         &self,
         api: &Api,
         ctx: &OpContext,
-        items: &[(String, Attrs)],
+        items: &[ReadItem],
     ) -> Result<Vec<Option<Attrs>>, ProviderError> {
         c::read_batched(
             items,

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use super::common::{self as c, Out};
 use crate::cloud::Params;
 use crate::provider::alicloud::{Api, ResourceOps};
-use crate::provider::{Attrs, Deleted, OpContext, ProviderError};
+use crate::provider::{Attrs, Deleted, OpContext, ProviderError, ReadItem};
 
 pub struct Vpc;
 
@@ -56,6 +56,39 @@ fn to_attrs(item: &Value, src: &Attrs) -> Attrs {
     o.finish(TYPE, false)
 }
 
+/// The attributes of a VPC this provider just created, from its arguments and the CreateVpc
+/// answer (id, router, route table, resource group), as DescribeVpcs would answer them. The
+/// creation time, and the IPv6 block the cloud assigns, wait for a read.
+fn created(answer: &Value, config: &Attrs) -> Attrs {
+    let ipv6 = c::b(config, &["enable_ipv6"]).unwrap_or(false);
+    let item = json!({
+        "VpcId": c::js(answer, "VpcId"),
+        "Status": "Available",
+        "VpcName": c::s(config, &["vpc_name", "name"]).unwrap_or_default(),
+        "CidrBlock": c::canonical_cidr(c::ne(config, &["cidr_block"]).as_deref().unwrap_or("172.16.0.0/12")),
+        // Stands for the block the cloud assigns (deferred below).
+        "Ipv6CidrBlock": if ipv6 { "?" } else { "" },
+        "VRouterId": c::js(answer, "VRouterId"),
+        "RouteTableId": c::js(answer, "RouteTableId"),
+        "Description": c::s(config, &["description"]).unwrap_or_default(),
+        "IsDefault": c::b(config, &["is_default"]).unwrap_or(false),
+        "ResourceGroupId": c::js(answer, "ResourceGroupId"),
+        "ClassicLinkEnabled": false,
+        "UserCidrs": {"UserCidr": c::list(config, &["user_cidrs"]).unwrap_or_default()},
+        "SecondaryCidrBlocks": {"SecondaryCidrBlock": []},
+        "Tags": c::tag_items(config),
+    });
+    let mut a = to_attrs(&item, config);
+    c::defer(&mut a, &["create_time"]);
+    if ipv6 {
+        c::defer(&mut a, &["ipv6_cidr_block", "ipv6_cidr_blocks"]);
+    }
+    if c::js(answer, "ResourceGroupId").is_empty() {
+        c::defer(&mut a, &["resource_group_id"]);
+    }
+    a
+}
+
 fn describe(api: &Api, ctx: &OpContext, mut p: Params) -> Result<Value, ProviderError> {
     p.insert("PageSize".into(), "50".into());
     api.call(ctx, "DescribeVpcs", p)
@@ -92,14 +125,14 @@ impl ResourceOps for Vpc {
         }
         c::put_tags(&mut p, config);
         let answer = api.mutate(ctx, "CreateVpc", "", p)?;
-        read_one(api, ctx, &c::js(&answer, "VpcId"), config)
+        Ok(created(&answer, config))
     }
 
     fn read(
         &self,
         api: &Api,
         ctx: &OpContext,
-        items: &[(String, Attrs)],
+        items: &[ReadItem],
     ) -> Result<Vec<Option<Attrs>>, ProviderError> {
         c::read_batched(
             items,

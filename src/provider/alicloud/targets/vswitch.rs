@@ -1,12 +1,12 @@
 //! `alicloud_vswitch`: `CreateVSwitch`, `DescribeVSwitches` (20 ids a call),
 //! `ModifyVSwitchAttribute`, tags, `DeleteVSwitch`.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::common::{self as c, Out};
 use crate::cloud::Params;
 use crate::provider::alicloud::{Api, ResourceOps};
-use crate::provider::{Attrs, Deleted, OpContext, ProviderError};
+use crate::provider::{Attrs, Deleted, OpContext, ProviderError, ReadItem};
 
 pub struct VSwitch;
 
@@ -29,6 +29,26 @@ fn to_attrs(item: &Value, src: &Attrs) -> Attrs {
         .set("status", c::js(item, "Status"))
         .set("create_time", c::js(item, "CreationTime"));
     o.finish(TYPE, false)
+}
+
+/// The attributes of a vSwitch this provider just created, from its arguments, as
+/// DescribeVSwitches would answer them; the creation time waits for a read.
+fn created(id: &str, config: &Attrs) -> Attrs {
+    let item = json!({
+        "VSwitchId": id,
+        "VpcId": c::s(config, &["vpc_id"]).unwrap_or_default(),
+        "Status": "Available",
+        "CidrBlock": c::canonical_cidr(&c::s(config, &["cidr_block"]).unwrap_or_default()),
+        "Ipv6CidrBlock": "",
+        "ZoneId": c::s(config, &["zone_id", "availability_zone"]).unwrap_or_default(),
+        "Description": c::s(config, &["description"]).unwrap_or_default(),
+        "VSwitchName": c::s(config, &["vswitch_name", "name"]).unwrap_or_default(),
+        "IsDefault": false,
+        "Tags": c::tag_items(config),
+    });
+    let mut a = to_attrs(&item, config);
+    c::defer(&mut a, &["create_time"]);
+    a
 }
 
 fn describe(api: &Api, ctx: &OpContext, mut p: Params) -> Result<Value, ProviderError> {
@@ -74,14 +94,14 @@ impl ResourceOps for VSwitch {
         c::put(&mut p, "Description", c::s(config, &["description"]));
         c::put_tags(&mut p, config);
         let answer = api.mutate(ctx, "CreateVSwitch", "", p)?;
-        read_one(api, ctx, &c::js(&answer, "VSwitchId"), config)
+        Ok(created(&c::js(&answer, "VSwitchId"), config))
     }
 
     fn read(
         &self,
         api: &Api,
         ctx: &OpContext,
-        items: &[(String, Attrs)],
+        items: &[ReadItem],
     ) -> Result<Vec<Option<Attrs>>, ProviderError> {
         c::read_batched(
             items,
