@@ -402,6 +402,9 @@ struct Walk<'a> {
     deposed: HashMap<ResourceAddress, i64>,
     /// The attributes of each resource block the configuration reads.
     needed: settle::Needed,
+    /// The locals still unknown, in evaluation order (kept as a list: scanning every local's
+    /// value before each operation made a walk quadratic in the size of `for_each` maps).
+    unknown_locals: Vec<String>,
 }
 
 impl<'a> Walk<'a> {
@@ -415,6 +418,19 @@ impl<'a> Walk<'a> {
             inflight: HashMap::new(),
             deposed: HashMap::new(),
             needed: settle::Needed::of(&ws.config),
+            unknown_locals: ws
+                .graph
+                .order
+                .iter()
+                .filter_map(|node| match node {
+                    crate::graph::Node::Local(name)
+                        if planned.locals.get(name).is_some_and(is_unknown) =>
+                    {
+                        Some(name.clone())
+                    }
+                    _ => None,
+                })
+                .collect(),
         }
     }
 
@@ -424,22 +440,21 @@ impl<'a> Walk<'a> {
 
     /// Locals that were unknown at plan time, evaluated again with what is known now.
     fn refresh_locals(&mut self) {
-        if !self.locals.values().any(is_unknown) {
+        if self.unknown_locals.is_empty() {
             return;
         }
-        for node in &self.ws.graph.order {
-            if let crate::graph::Node::Local(name) = node
-                && self.locals.get(name).is_some_and(is_unknown)
-            {
-                let env = EvalEnv {
-                    vars: &self.ws.vars,
-                    locals: &self.locals,
-                    values: &self.values,
-                    module_path: &self.module_path,
-                };
-                if let Ok(v) = env.eval(&self.ws.config.locals[name], &InstanceVars::default()) {
-                    self.locals.insert(name.clone(), v);
-                }
+        for name in std::mem::take(&mut self.unknown_locals) {
+            let env = EvalEnv {
+                vars: &self.ws.vars,
+                locals: &self.locals,
+                values: &self.values,
+                module_path: &self.module_path,
+            };
+            if let Ok(v) = env.eval(&self.ws.config.locals[&name], &InstanceVars::default()) {
+                self.locals.insert(name.clone(), v);
+            }
+            if self.locals.get(&name).is_some_and(is_unknown) {
+                self.unknown_locals.push(name);
             }
         }
     }

@@ -950,12 +950,15 @@ mod tests {
         "false",
     ];
 
-    fn scopes() -> Vec<(
+    /// Variables, locals, the instance and `self` of one evaluation scope.
+    type ScopeParts = (
         Map<String, Value>,
         HashMap<String, Value>,
         InstanceVars,
         Option<Value>,
-    )> {
+    );
+
+    fn scopes() -> Vec<ScopeParts> {
         let vars: Map<String, Value> = serde_json::from_value(json!({
             "name": "web", "num": 3, "float": 2.5, "big": 1e21, "flag": true,
             "obj": {"k": "v"}, "list": ["x", "y"]

@@ -1,9 +1,13 @@
 //! Expression evaluation: values, references and functions.
 //!
-//! Each expression is evaluated with hcl-rs in a small context of its own that holds only what
-//! the expression references (hcl-rs clones whatever it looks up, so one context holding every
-//! resource would make evaluation quadratic). Values are `serde_json::Value`. A value not known
-//! until apply is the string [`UNKNOWN`]; any result that contains it is unknown as a whole.
+//! Configuration expressions are analysed once at load ([`Expr`]): constants are kept as values,
+//! and reference paths, simple templates and lists of those are evaluated directly on the JSON
+//! values (`fast.rs`). Everything else, and every error, is evaluated with hcl-rs in a small
+//! context of its own that holds only what the expression references — of a resource, only the
+//! attributes it reads (hcl-rs clones whatever it looks up, so one context holding every
+//! resource would make evaluation quadratic). Both give the same values, errors and unknowns.
+//! Values are `serde_json::Value`. A value not known until apply is the string [`UNKNOWN`]; any
+//! result that contains it is unknown as a whole.
 
 pub mod expr;
 mod fast;

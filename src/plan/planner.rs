@@ -1012,9 +1012,9 @@ impl SensitiveNames {
         }
     }
 
-    fn expr_is_sensitive(
+    fn expr_is_sensitive<E: crate::eval::ExprRef + ?Sized>(
         &self,
-        e: &hcl_edit::expr::Expression,
+        e: &E,
         file: &std::sync::Arc<str>,
     ) -> bool {
         crate::eval::references(e, file)

@@ -3,10 +3,10 @@
 //!
 //! Each call runs in one SQLite savepoint: a call that fails changes nothing. Rules are checked
 //! inside the actions, where the real cloud checks them, and fail with Alibaba's error codes
-//! (see `rules/`). A scratch session (`CloudApi::scratch`) works on a copy of the world: in
-//! memory (SQLite's backup API) when the world is small, else `VACUUM INTO` a file beside it
-//! inside a transaction that is never committed (the file is deleted when the session ends).
-//! Plan runs its planned actions there, without waiting for or blocking an apply.
+//! (see `rules/`). A scratch session (`CloudApi::scratch`) works on a copy of the world (SQLite's
+//! backup API into a private temporary database, gone when the session ends) inside a
+//! transaction that is never committed: plan runs its planned actions there, without waiting for
+//! or blocking an apply.
 //!
 //! Cost per call: every statement is prepared once per connection (the statement cache, with
 //! SQLite's query planner stability guarantee so that cached plans are not discarded), the
@@ -67,15 +67,15 @@ struct Session {
     transitions: Cell<store::Transitions>,
 }
 
-/// Whether a [`SimCloud`] is the world or a scratch copy of it (and where the copy lives).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Whether a [`SimCloud`] is the world or a scratch copy of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Backing {
     /// The world itself.
     World,
-    /// A copy in memory.
-    Memory,
-    /// A copy in this file beside the world, deleted when the session ends.
-    File(PathBuf),
+    /// A scratch copy: a private temporary database (an unlinked file SQLite deletes when the
+    /// copy is closed, so nothing is left behind even when the process is killed), inside one
+    /// transaction that is never committed.
+    Scratch,
 }
 
 use store::db_error;
@@ -94,10 +94,6 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     Ok(())
 }
-
-/// Worlds up to this size are copied into memory for a scratch session; larger ones into a file
-/// beside the world, so that plan's memory does not grow with the whole world.
-const SCRATCH_IN_MEMORY_MAX_BYTES: i64 = 48 << 20;
 
 /// Pages the write-ahead log may grow to before it is copied back into the world file (SQLite's
 /// default is 1,000 pages: with one commit per call it checkpointed every few dozen calls).
@@ -229,62 +225,36 @@ impl CloudApi for SimCloud {
     }
 
     fn scratch(&self) -> Result<Box<dyn CloudApi>, CloudError> {
-        let max = std::env::var("EIPFORM_EXP_MAX").ok().and_then(|v| v.parse().ok()).unwrap_or(SCRATCH_IN_MEMORY_MAX_BYTES);
-        Ok(Box::new(self.scratch_session(max)?))
+        Ok(Box::new(self.scratch_copy()?))
     }
 }
 
 impl SimCloud {
-    /// A scratch session over a copy of the world: in memory when the world holds at most
-    /// `in_memory_max` bytes, else in a file beside it (inside a transaction never committed).
-    /// The copy is taken in one read transaction: plan's rehearsal neither waits for nor blocks
-    /// an apply running at the same time, and cannot reach the real world.
-    fn scratch_session(&self, in_memory_max: i64) -> Result<SimCloud, CloudError> {
-        let session = self.session.lock().unwrap_or_else(|p| p.into_inner());
-        let world = &session.conn;
-        let size: i64 = world
-            .query_row(
-                "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(db_error)?;
-        if size <= in_memory_max {
-            let copy = Connection::open_in_memory().map_err(db_error)?;
-            copy_database(world, &copy).map_err(db_error)?;
-            drop(session);
-            configure(&copy).map_err(db_error)?;
-            // Each call commits into the copy, which is gone with the session.
-            return Ok(SimCloud::new(
-                copy,
-                self.path.clone(),
-                Backing::Memory,
-                None,
-            ));
+    /// A scratch session over a copy of the world (see [`CloudApi::scratch`]), taken in one read
+    /// transaction: plan's rehearsal neither waits for nor blocks an apply running at the same
+    /// time, and cannot reach the real world. The copy keeps SQLite's default page cache
+    /// (2 MiB): what the rehearsal adds spills to the temporary file instead of growing plan's
+    /// memory with the world.
+    fn scratch_copy(&self) -> Result<SimCloud, CloudError> {
+        let copy = Connection::open("").map_err(db_error)?;
+        {
+            let session = self.session.lock().unwrap_or_else(|p| p.into_inner());
+            copy_database(&session.conn, &copy).map_err(db_error)?;
         }
-        let path = scratch_path(&self.path);
-        world
-            .execute("VACUUM INTO ?1", rusqlite::params![path.to_string_lossy()])
+        configure(&copy).map_err(db_error)?;
+        copy.execute_batch("PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY; BEGIN")
             .map_err(db_error)?;
-        drop(session);
-        restrict_permissions(&path);
-        let conn = Connection::open(&path).map_err(db_error)?;
-        configure(&conn).map_err(db_error)?;
-        conn.execute_batch(
-            &std::env::var("EIPFORM_EXP_PRAGMAS").unwrap_or("PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32768; BEGIN".into()),
-        )
-        .map_err(db_error)?;
         Ok(SimCloud::new(
-            conn,
+            copy,
             self.path.clone(),
-            Backing::File(path),
+            Backing::Scratch,
             None,
         ))
     }
 }
 
-/// Copies database `from` into the empty in-memory database `to` with SQLite's online backup
-/// API, in one step (one read transaction on `from`).
+/// Copies database `from` into the empty database `to` with SQLite's online backup API, page by
+/// page in one step (one read transaction on `from`).
 fn copy_database(from: &Connection, to: &Connection) -> rusqlite::Result<()> {
     use rusqlite::ffi;
     // SAFETY: both handles belong to live connections borrowed for the whole function and used
@@ -319,7 +289,8 @@ fn copy_database(from: &Connection, to: &Connection) -> rusqlite::Result<()> {
 }
 
 /// Deletes scratch copies left beside `world` by processes that died during a plan (their pid,
-/// part of the file name, is gone).
+/// part of the file name, is gone). Scratch copies are no longer made there (they are private
+/// temporary databases), but worlds may still hold copies from earlier versions.
 fn remove_abandoned_scratch_copies(world: &Path) {
     let (Some(dir), Some(name)) = (world.parent(), world.file_name().and_then(|f| f.to_str()))
     else {
@@ -349,39 +320,10 @@ fn remove_abandoned_scratch_copies(world: &Path) {
     }
 }
 
-/// A fresh file name beside `world` for a scratch copy.
-fn scratch_path(world: &Path) -> PathBuf {
-    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let name = format!(
-        ".{}.scratch-{}-{n}",
-        world
-            .file_name()
-            .and_then(|f| f.to_str())
-            .unwrap_or("cloud.db"),
-        std::process::id()
-    );
-    world.with_file_name(name)
-}
-
 impl Drop for SimCloud {
     fn drop(&mut self) {
-        match &self.backing {
-            Backing::World => stats::flush(),
-            Backing::Memory => {}
-            Backing::File(copy) => {
-                let session = self.session.get_mut().unwrap_or_else(|p| p.into_inner());
-                let _ = session.conn.execute_batch("ROLLBACK");
-                // Close the copy before removing its files.
-                if let Ok(memory) = Connection::open_in_memory() {
-                    drop(std::mem::replace(&mut session.conn, memory));
-                }
-                for suffix in ["", "-wal", "-shm", "-journal"] {
-                    let mut p = copy.clone().into_os_string();
-                    p.push(suffix);
-                    let _ = std::fs::remove_file(p);
-                }
-            }
+        if self.backing == Backing::World {
+            stats::flush();
         }
     }
 }
@@ -550,8 +492,7 @@ mod scratch_tests {
         let cloud = SimCloud::open_with_faults(&world, None).unwrap();
         assert!(!dead.exists(), "a dead process's copy is removed");
         assert!(mine.exists(), "a live process's copy is kept");
-        // A scratch session in a file: its copy is gone once it ends.
-        let scratch = cloud.scratch_session(0).unwrap();
+        // A scratch session leaves no file beside the world, during or after.
         let copies = || {
             std::fs::read_dir(dir.path())
                 .unwrap()
@@ -564,10 +505,6 @@ mod scratch_tests {
                 })
                 .count()
         };
-        assert_eq!(copies(), 2);
-        drop(scratch);
-        assert_eq!(copies(), 1);
-        // A small world is copied into memory: no file at all.
         let scratch = cloud.scratch().unwrap();
         assert_eq!(copies(), 1);
         drop(scratch);
@@ -580,46 +517,45 @@ mod scratch_tests {
         p
     }
 
-    /// Both kinds of copy see the world, keep their own changes, roll back a failed call, and
-    /// leave the world as it was.
+    /// A scratch copy sees the world, keeps its own changes, rolls back a failed call like the
+    /// world does, and leaves the world as it was.
     #[test]
-    fn scratch_copies_in_memory_and_in_a_file_behave_alike() {
+    fn scratch_copy_sees_the_world_and_changes_only_itself() {
         let dir = tempfile::tempdir().unwrap();
         let cloud = SimCloud::open_with_faults(&dir.path().join("cloud.db"), None).unwrap();
         let first = cloud.call("AllocateEipAddress", &region()).unwrap();
         let before = admin::dump(&cloud).unwrap();
-        for in_memory_max in [0, SCRATCH_IN_MEMORY_MAX_BYTES] {
-            let scratch = cloud.scratch_session(in_memory_max).unwrap();
-            let expect = if in_memory_max == 0 { "file" } else { "memory" };
-            let kind = match scratch.backing {
-                Backing::File(_) => "file",
-                Backing::Memory => "memory",
-                Backing::World => "world",
-            };
-            assert_eq!(kind, expect);
-            let seen = scratch.call("DescribeEipAddresses", &region()).unwrap();
-            assert_eq!(seen["TotalCount"], 1, "{kind}: the copy holds the world");
-            assert_eq!(
-                seen["EipAddresses"]["EipAddress"][0]["AllocationId"],
-                first["AllocationId"]
-            );
-            let second = scratch.call("AllocateEipAddress", &region()).unwrap();
-            assert_ne!(second["AllocationId"], first["AllocationId"]);
-            // A failed call changes nothing.
-            let failed: Result<(), CloudError> = scratch.with_ctx(|ctx| {
+        let probe = |c: &SimCloud| {
+            let failed: Result<(), CloudError> = c.with_ctx(|ctx| {
                 ctx.set_meta("probe", "1")?;
                 ctx.new_id("eip-")?;
                 Err(CloudError::new("Probe", "fails after writing"))
             });
             assert_eq!(failed.unwrap_err().code, "Probe");
-            assert_eq!(scratch.with_ctx(|ctx| ctx.meta("probe")).unwrap(), None);
-            let third = scratch.call("AllocateEipAddress", &region()).unwrap();
-            let id = third["AllocationId"].as_str().unwrap();
-            assert!(id.ends_with("00000003"), "{kind}: {id}");
-            let seen = scratch.call("DescribeEipAddresses", &region()).unwrap();
-            assert_eq!(seen["TotalCount"], 3, "{kind}");
-            drop(scratch);
-            assert_eq!(before, admin::dump(&cloud).unwrap(), "{kind}");
-        }
+            assert_eq!(c.with_ctx(|ctx| ctx.meta("probe")).unwrap(), None);
+        };
+        probe(&cloud);
+        assert_eq!(before, admin::dump(&cloud).unwrap());
+        let scratch = cloud.scratch_copy().unwrap();
+        let seen = scratch.call("DescribeEipAddresses", &region()).unwrap();
+        assert_eq!(seen["TotalCount"], 1, "the copy holds the world");
+        assert_eq!(
+            seen["EipAddresses"]["EipAddress"][0]["AllocationId"],
+            first["AllocationId"]
+        );
+        let second = scratch.call("AllocateEipAddress", &region()).unwrap();
+        assert_ne!(second["AllocationId"], first["AllocationId"]);
+        probe(&scratch);
+        let third = scratch.call("AllocateEipAddress", &region()).unwrap();
+        let id = third["AllocationId"].as_str().unwrap();
+        assert!(id.ends_with("00000003"), "{id}");
+        let seen = scratch.call("DescribeEipAddresses", &region()).unwrap();
+        assert_eq!(seen["TotalCount"], 3);
+        drop(scratch);
+        assert_eq!(before, admin::dump(&cloud).unwrap());
+        assert_eq!(
+            cloud.call("DescribeEipAddresses", &region()).unwrap()["TotalCount"],
+            1
+        );
     }
 }

@@ -150,7 +150,8 @@ fn eip_address_lifecycle() {
         Deleted::Released
     );
     assert_eq!(
-        s.p.read(&c, "alicloud_eip_address", &[(id, b.into())]).unwrap(),
+        s.p.read(&c, "alicloud_eip_address", &[(id, b.into())])
+            .unwrap(),
         vec![None]
     );
 }
@@ -274,8 +275,12 @@ fn association_lifecycle() {
     );
     let id = a["id"].as_str().unwrap().to_string();
     assert!(
-        s.p.read(&c, "alicloud_eip_association", &[(id.clone(), a.clone().into())])
-            .unwrap()[0]
+        s.p.read(
+            &c,
+            "alicloud_eip_association",
+            &[(id.clone(), a.clone().into())]
+        )
+        .unwrap()[0]
             .is_some()
     );
     // A second EIP on the same instance is refused with S06.
