@@ -38,6 +38,13 @@ impl SqliteState {
             }
         }
         conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        // Cached statements keep their plans only with the query planner stability guarantee
+        // (otherwise a statement whose plan could depend on a bound value is planned again on
+        // every use; see `cloud::sim::configure`).
+        conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+            true,
+        )?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.execute_batch(
