@@ -181,6 +181,22 @@ pub mod attrs {
         out
     }
 
+    /// `security_protection_types` without empty entries, as a describe answer lists them.
+    pub fn protection_types(config: &Attrs) -> Vec<String> {
+        strings(config, "security_protection_types")
+            .into_iter()
+            .filter(|t| !t.is_empty())
+            .collect()
+    }
+
+    /// The `tags` argument as a describe answer lists them (`{"Key", "Value"}` items by key).
+    pub fn tag_items(config: &Attrs) -> Vec<Value> {
+        map(config, "tags")
+            .into_iter()
+            .map(|(k, v)| serde_json::json!({"Key": k, "Value": v}))
+            .collect()
+    }
+
     /// Marks `keys` as known only after a read of the object (the `eval::UNKNOWN` sentinel): what
     /// the cloud picks on create and the create answer does not tell (creation times, addresses
     /// the cloud assigns). The engine reads the object when the configuration needs one of them,

@@ -204,14 +204,8 @@ fn created(id: &str, resp: &Value, config: &Attrs) -> Attrs {
         g if g.is_empty() => s("resource_group_id").unwrap_or_default(),
         g => g,
     };
-    let protection: Vec<String> = attrs::strings(config, "security_protection_types")
-        .into_iter()
-        .filter(|t| !t.is_empty())
-        .collect();
-    let tags: Vec<Value> = attrs::map(config, "tags")
-        .into_iter()
-        .map(|(k, v)| json!({"Key": k, "Value": v}))
-        .collect();
+    let protection = attrs::protection_types(config);
+    let tags = attrs::tag_items(config);
     let hd_status = s("high_definition_monitor_log_status").unwrap_or_else(|| "OFF".into());
     let item = json!({
         "AllocationId": id,

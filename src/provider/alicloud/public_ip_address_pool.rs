@@ -63,14 +63,8 @@ fn to_attrs(item: &Value) -> Attrs {
 /// them: a new pool holds no CIDR block yet. Its creation time waits for a read.
 fn created(id: &str, resp: &Value, config: &Attrs) -> Attrs {
     let s = |k: &str| attrs::string(config, k);
-    let protection: Vec<String> = attrs::strings(config, "security_protection_types")
-        .into_iter()
-        .filter(|t| !t.is_empty())
-        .collect();
-    let tags: Vec<Value> = attrs::map(config, "tags")
-        .into_iter()
-        .map(|(k, v)| json!({"Key": k, "Value": v}))
-        .collect();
+    let protection = attrs::protection_types(config);
+    let tags = attrs::tag_items(config);
     let item = json!({
         "PublicIpAddressPoolId": id,
         "Name": s("public_ip_address_pool_name").unwrap_or_default(),
