@@ -517,17 +517,21 @@ impl<'a> Walk<'a> {
         if op == Op::Delete {
             return Ok(Some(job));
         }
-        self.refresh_locals();
         let inst = &self.planned.instances[&change.addr];
         let block = &self.ws.config.resources[inst.block];
-        let env = EvalEnv {
-            vars: &self.ws.vars,
-            locals: &self.locals,
-            values: &self.values,
-            module_path: &self.module_path,
+        let config = match &inst.known_config {
+            Some(known) => Attrs::clone(known),
+            None => {
+                self.refresh_locals();
+                let env = EvalEnv {
+                    vars: &self.ws.vars,
+                    locals: &self.locals,
+                    values: &self.values,
+                    module_path: &self.module_path,
+                };
+                evaluate::instance_config(&env, block, &inst.vars).map_err(|mut d| d.remove(0))?
+            }
         };
-        let config =
-            evaluate::instance_config(&env, block, &inst.vars).map_err(|mut d| d.remove(0))?;
         if let Some((k, _)) = config.iter().find(|(_, v)| is_unknown(v)) {
             return Err(
                 Diagnostic::error("Provider produced inconsistent final plan")

@@ -553,6 +553,7 @@ output "first" {
             PlanOptions {
                 mode: PlanMode::Normal,
                 refresh: true,
+                parallelism: 1,
             },
         )
         .unwrap();

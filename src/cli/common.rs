@@ -1,17 +1,15 @@
 //! What the commands share: the terminal UI, loading a workspace, and making a checked plan.
 
 use std::path::Path;
-use std::sync::Arc;
 
-use super::VarOpts;
+use super::{PlanOpts, VarOpts};
 use crate::apply::{self, ApplyOptions, NullSink};
-use crate::cloud::CloudApi;
 use crate::diag::{self, Diagnostic, Sources};
 use crate::plan::model::PlanMode;
 use crate::plan::planner::{self, PlanOptions, Planned};
 use crate::provider::alicloud::AlicloudProvider;
-use crate::state::StateStore;
 use crate::state::sqlite::SqliteState;
+use crate::state::{OutputState, StateStore};
 use crate::workspace::{self, VarArgs, Workspace};
 
 pub struct Ui {
@@ -46,13 +44,25 @@ pub fn load(ui: &Ui, dir: &Path, vars: &VarOpts) -> Option<Workspace> {
     }
 }
 
-/// Plans and checks the planned actions against a scratch copy of the cloud.
+/// A checked plan, its rendering, and what applying it needs.
+pub struct Made {
+    pub planned: Planned,
+    /// The plan as `render` made it.
+    pub text: String,
+    pub state: SqliteState,
+    pub provider: AlicloudProvider,
+}
+
+/// Plans and checks the planned actions against a scratch copy of the cloud. `render` turns
+/// the plan (with the recorded outputs) into the text to show; it runs on its own thread while
+/// the check runs, and its text is returned only when the check passes.
 pub fn make_plan(
     ui: &Ui,
     ws: &Workspace,
-    refresh: bool,
+    opts: &PlanOpts,
     mode: PlanMode,
-) -> Option<(Planned, SqliteState, AlicloudProvider, Arc<dyn CloudApi>)> {
+    render: &(dyn Fn(&Planned, &[OutputState]) -> String + Sync),
+) -> Option<Made> {
     let fail = |d: Diagnostic| {
         ui.errors(&[d], &ws.config.sources);
         None
@@ -79,7 +89,11 @@ pub fn make_plan(
         resources,
         &outputs,
         &provider,
-        PlanOptions { mode, refresh },
+        PlanOptions {
+            mode,
+            refresh: opts.refresh,
+            parallelism: opts.parallelism,
+        },
     ) {
         Ok(p) => p,
         Err(diags) => {
@@ -87,17 +101,26 @@ pub fn make_plan(
             return None;
         }
     };
-    if planned.plan.has_actions() {
-        let scratch = match cloud.scratch() {
-            Ok(s) => s,
-            Err(e) => {
-                return fail(
-                    Diagnostic::error("Cannot open a scratch copy of the cloud")
-                        .detail(e.to_string()),
-                );
-            }
-        };
-        let scratch_provider = AlicloudProvider::new(std::sync::Arc::from(scratch));
+    if !planned.plan.has_actions() {
+        let text = render(&planned, &outputs);
+        return Some(Made {
+            planned,
+            text,
+            state,
+            provider,
+        });
+    }
+    let scratch = match cloud.scratch() {
+        Ok(s) => s,
+        Err(e) => {
+            return fail(
+                Diagnostic::error("Cannot open a scratch copy of the cloud").detail(e.to_string()),
+            );
+        }
+    };
+    let scratch_provider = AlicloudProvider::new(std::sync::Arc::from(scratch));
+    let (outcome, text) = std::thread::scope(|scope| {
+        let text = scope.spawn(|| render(&planned, &outputs));
         let outcome = apply::apply(
             ws,
             &planned,
@@ -108,16 +131,26 @@ pub fn make_plan(
                 stop: None,
             },
         );
-        if !outcome.failed.is_empty() {
-            ui.errors(&outcome.failed, &ws.config.sources);
-            eprintln!(
-                "Planning failed: {} planned action(s) would be refused by the cloud. Nothing was changed.",
-                outcome.failed.len()
-            );
-            return None;
-        }
+        (outcome, text.join())
+    });
+    if !outcome.failed.is_empty() {
+        ui.errors(&outcome.failed, &ws.config.sources);
+        eprintln!(
+            "Planning failed: {} planned action(s) would be refused by the cloud. Nothing was changed.",
+            outcome.failed.len()
+        );
+        return None;
     }
-    Some((planned, state, provider, cloud))
+    let text = match text {
+        Ok(t) => t,
+        Err(panic) => std::panic::resume_unwind(panic),
+    };
+    Some(Made {
+        planned,
+        text,
+        state,
+        provider,
+    })
 }
 
 /// Settles the unfinished operations a crashed or aborted run left in the state, before

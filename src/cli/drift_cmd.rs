@@ -12,7 +12,7 @@ use crate::render::{self, Format};
 use crate::state::StateStore;
 use crate::workspace;
 
-pub fn drift(ui: &Ui, dir: &Path, format: Format) -> i32 {
+pub fn drift(ui: &Ui, dir: &Path, format: Format, parallelism: usize) -> i32 {
     let fail = |d: Diagnostic| {
         ui.errors(&[d], &Sources::default());
         1
@@ -48,7 +48,7 @@ pub fn drift(ui: &Ui, dir: &Path, format: Format) -> i32 {
         Err(d) => return fail(d),
     };
     let provider = AlicloudProvider::new(cloud);
-    let (plan, refreshed) = match planner::drift_plan(&meta, &recorded, &provider) {
+    let (plan, refreshed) = match planner::drift_plan(&meta, &recorded, &provider, parallelism) {
         Ok(p) => p,
         Err(diags) => {
             ui.errors(&diags, &Sources::default());

@@ -55,6 +55,9 @@ pub struct PlanOpts {
     /// Refresh recorded resources from the cloud first (default true).
     #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub refresh: bool,
+    /// Provider calls at once (refresh reads, and apply's changes).
+    #[arg(long, default_value_t = 10)]
+    pub parallelism: usize,
 }
 
 /// How to print a plan, state or drift report: `--format human|json|markdown` (`--json` is
@@ -111,9 +114,6 @@ pub enum Command {
         /// Apply without asking.
         #[arg(long)]
         auto_approve: bool,
-        /// Provider calls at once.
-        #[arg(long, default_value_t = 10)]
-        parallelism: usize,
         /// Accept changes made outside eipform into the state, changing no cloud object.
         #[arg(long)]
         refresh_only: bool,
@@ -141,6 +141,9 @@ pub enum Command {
     Drift {
         #[command(flatten)]
         format: FormatOpts,
+        /// Reads at once.
+        #[arg(long, default_value_t = 10)]
+        parallelism: usize,
     },
     /// Print the root outputs recorded in the state.
     Output {

@@ -82,9 +82,24 @@ pub fn plan_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, args: &PlanArgs) -> i32 {
     } else {
         PlanMode::Normal
     };
-    let Some((planned, state, ..)) = make_plan(ui, &ws, opts.refresh, mode) else {
+    let render = |planned: &Planned, outputs: &[OutputState]| {
+        render_plan(
+            &planned.plan,
+            &sorted_prior(planned),
+            outputs,
+            args.format,
+            ui.color,
+        )
+    };
+    let Some(made) = make_plan(ui, &ws, opts, mode, &render) else {
         return 1;
     };
+    let super::common::Made {
+        planned,
+        text,
+        state,
+        ..
+    } = made;
     // The process exits after the command: freeing a large plan only costs time (issue 7).
     let planned = std::mem::ManuallyDrop::new(planned);
     let (meta, prior_outputs) = match (state.meta(), state.outputs()) {
@@ -96,16 +111,7 @@ pub fn plan_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, args: &PlanArgs) -> i32 {
             );
         }
     };
-    print!(
-        "{}",
-        render_plan(
-            &planned.plan,
-            &sorted_prior(&planned),
-            &prior_outputs,
-            args.format,
-            ui.color
-        )
-    );
+    print!("{text}");
     if let Some(out) = &args.out {
         let file = PlanFile::new(
             &ws,
@@ -170,14 +176,7 @@ fn confirm(what: &str, question: &str, explain: &str) -> Result<bool, ()> {
     Ok(line.trim() == "yes")
 }
 
-pub fn apply_cmd(
-    ui: &Ui,
-    dir: &Path,
-    opts: &PlanOpts,
-    mode: PlanMode,
-    auto_approve: bool,
-    parallelism: usize,
-) -> i32 {
+pub fn apply_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, mode: PlanMode, auto_approve: bool) -> i32 {
     if mode == PlanMode::RefreshOnly
         && let Some(code) = refresh_conflict(ui, opts)
     {
@@ -186,13 +185,20 @@ pub fn apply_cmd(
     let Some(ws) = load(ui, dir, &opts.vars) else {
         return 1;
     };
-    let Some((planned, mut state, provider, _cloud)) = make_plan(ui, &ws, opts.refresh, mode)
-    else {
+    let render =
+        |planned: &Planned, _: &[OutputState]| render::human::plan(&planned.plan, ui.color);
+    let Some(made) = make_plan(ui, &ws, opts, mode, &render) else {
         return 1;
     };
+    let super::common::Made {
+        planned,
+        text,
+        mut state,
+        provider,
+    } = made;
     // The process exits after the command: freeing a large plan only costs time (issue 7).
     let planned = std::mem::ManuallyDrop::new(planned);
-    print!("{}", render::human::plan(&planned.plan, ui.color));
+    print!("{text}");
     if mode == PlanMode::RefreshOnly {
         if planned.plan.drift.is_empty() {
             return 0;
@@ -249,19 +255,20 @@ pub fn apply_cmd(
             Err(()) => return 1,
         }
     }
-    run_apply(ui, &ws, &planned, &mut state, &provider, mode, parallelism)
+    run_apply(
+        ui,
+        &ws,
+        &planned,
+        &mut state,
+        &provider,
+        mode,
+        opts.parallelism,
+    )
 }
 
 /// `eipform apply FILE`: checks the saved plan against the state and the configuration, plans
 /// again from the saved state, verifies the result is the saved plan, and applies it.
-pub fn apply_saved(
-    ui: &Ui,
-    dir: &Path,
-    opts: &PlanOpts,
-    path: &Path,
-    refresh_only: bool,
-    parallelism: usize,
-) -> i32 {
+pub fn apply_saved(ui: &Ui, dir: &Path, opts: &PlanOpts, path: &Path, refresh_only: bool) -> i32 {
     if !opts.vars.vars.is_empty() || !opts.vars.var_files.is_empty() {
         return error(
             ui,
@@ -319,7 +326,15 @@ pub fn apply_saved(
     };
     match planned.plan.mode {
         PlanMode::RefreshOnly => accept_drift(ui, &planned, &mut state),
-        mode => run_apply(ui, &ws, &planned, &mut state, &provider, mode, parallelism),
+        mode => run_apply(
+            ui,
+            &ws,
+            &planned,
+            &mut state,
+            &provider,
+            mode,
+            opts.parallelism,
+        ),
     }
 }
 

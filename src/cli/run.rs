@@ -39,17 +39,15 @@ pub fn run(cli: Cli) -> i32 {
         Command::Apply {
             opts,
             auto_approve: _,
-            parallelism,
             refresh_only,
             plan_file: Some(file),
         } => {
             let Ok(_lock) = lock("apply") else { return 1 };
-            super::plan_cmd::apply_saved(&ui, &dir, &opts, &file, refresh_only, parallelism)
+            super::plan_cmd::apply_saved(&ui, &dir, &opts, &file, refresh_only)
         }
         Command::Apply {
             opts,
             auto_approve,
-            parallelism,
             refresh_only,
             plan_file: None,
         } => {
@@ -59,7 +57,7 @@ pub fn run(cli: Cli) -> i32 {
                 PlanMode::Normal
             };
             let Ok(_lock) = lock("apply") else { return 1 };
-            super::plan_cmd::apply_cmd(&ui, &dir, &opts, mode, auto_approve, parallelism)
+            super::plan_cmd::apply_cmd(&ui, &dir, &opts, mode, auto_approve)
         }
         Command::Destroy {
             vars,
@@ -69,23 +67,20 @@ pub fn run(cli: Cli) -> i32 {
             let opts = PlanOpts {
                 vars,
                 refresh: true,
+                parallelism,
             };
             let Ok(_lock) = lock("destroy") else { return 1 };
-            super::plan_cmd::apply_cmd(
-                &ui,
-                &dir,
-                &opts,
-                PlanMode::Destroy,
-                auto_approve,
-                parallelism,
-            )
+            super::plan_cmd::apply_cmd(&ui, &dir, &opts, PlanMode::Destroy, auto_approve)
         }
         Command::Show { file: None, format } => super::state_cmd::show(&ui, &dir, format.format()),
         Command::Show {
             file: Some(file),
             format,
         } => super::plan_cmd::show_saved(&ui, &dir, &file, format.format()),
-        Command::Drift { format } => super::drift_cmd::drift(&ui, &dir, format.format()),
+        Command::Drift {
+            format,
+            parallelism,
+        } => super::drift_cmd::drift(&ui, &dir, format.format(), parallelism),
         Command::Output { json, name } => {
             super::output_cmd::output(&ui, &dir, json, name.as_deref())
         }

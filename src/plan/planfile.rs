@@ -255,6 +255,7 @@ pub fn replan(
         PlanOptions {
             mode: file.plan.mode,
             refresh: false,
+            parallelism: 1,
         },
     )?;
     if let Some(why) = difference(&file.plan, &planned.plan) {

@@ -27,6 +27,8 @@ use crate::workspace::Workspace;
 pub struct PlanOptions {
     pub mode: PlanMode,
     pub refresh: bool,
+    /// Reads the refresh makes at once (`--parallelism`).
+    pub parallelism: usize,
 }
 
 /// One resource instance of the configuration.
@@ -40,6 +42,9 @@ pub struct Instance {
     pub region: String,
     /// The instances it depends on (direct).
     pub deps: Vec<ResourceAddress>,
+    /// Its evaluated arguments when the plan already knew all of them and it has an action:
+    /// apply's walk (and plan's dry run) use them instead of evaluating the block again.
+    pub known_config: Option<Arc<Attrs>>,
 }
 
 /// A plan together with what apply needs to carry it out.
@@ -77,12 +82,20 @@ pub fn op_context(region: &str, timeout: Duration) -> OpContext {
 /// The refreshed state by address, and what changed outside eipform.
 pub type Refreshed = (HashMap<ResourceAddress, ResourceState>, Vec<Drift>);
 
-/// Refreshes every recorded resource: one batched read per (region, type).
+/// Records per refresh task: the provider batches each task's reads (50 ids a call), and the
+/// tasks run on up to `parallelism` threads, so the reads of a large group overlap.
+const REFRESH_CHUNK: usize = 200;
+
+/// What one refresh task learnt: the refreshed records, the drift, or the error.
+type ChunkResult = Result<(Vec<ResourceState>, Vec<Drift>), Diagnostic>;
+
+/// Refreshes every recorded resource: batched reads per (region, type), up to `parallelism`
+/// reads at once. Drift comes out in the order of the groups and of the records in them.
 pub fn refresh(
     provider: &dyn Provider,
     prior: Vec<ResourceState>,
+    parallelism: usize,
 ) -> Result<Refreshed, Vec<Diagnostic>> {
-    let mut refreshed = HashMap::with_capacity(prior.len());
     let mut groups: BTreeMap<(String, String), Vec<ResourceState>> = BTreeMap::new();
     for r in prior {
         groups
@@ -90,54 +103,28 @@ pub fn refresh(
             .or_default()
             .push(r);
     }
+    let mut tasks: Vec<(String, String, Vec<ResourceState>)> = Vec::new();
+    for ((region, ty), mut items) in groups {
+        while items.len() > REFRESH_CHUNK {
+            let rest = items.split_off(REFRESH_CHUNK);
+            tasks.push((region.clone(), ty.clone(), items));
+            items = rest;
+        }
+        tasks.push((region, ty, items));
+    }
+    let results = run_tasks(tasks, parallelism, |(region, ty, items)| {
+        refresh_chunk(provider, &region, &ty, items)
+    });
+    let mut refreshed = HashMap::new();
     let mut drift = Vec::new();
     let mut diags = Vec::new();
-    for ((region, ty), items) in groups {
-        let batch: Vec<ReadItem> = items
-            .iter()
-            .map(|r| (r.id.clone(), r.attrs.clone()))
-            .collect();
-        let ctx = op_context(&region, Duration::from_secs(300));
-        match provider.read(&ctx, &ty, &batch) {
-            Ok(results) => {
-                drop(batch);
-                for (mut r, now) in items.into_iter().zip(results) {
-                    match now {
-                        Some(attrs) => {
-                            // A value recorded as unknown (a create whose re-read a crash
-                            // cut short) is learnt now, not changed outside eipform.
-                            let changed = attrs.iter().any(|(k, v)| {
-                                let recorded = r.attrs.get(k).unwrap_or(&Value::Null);
-                                !is_unknown(recorded) && !values_equal(recorded, v)
-                            });
-                            let attrs = Arc::new(attrs);
-                            if changed {
-                                drift.push(Drift {
-                                    addr: r.addr.clone(),
-                                    schema_type: r.schema_type.clone(),
-                                    provider: r.provider.clone(),
-                                    before: r.attrs.clone(),
-                                    after: Some(attrs.clone()),
-                                });
-                            }
-                            r.attrs = attrs;
-                            refreshed.insert(r.addr.clone(), r);
-                        }
-                        None => drift.push(Drift {
-                            addr: r.addr.clone(),
-                            schema_type: r.schema_type.clone(),
-                            provider: r.provider.clone(),
-                            before: r.attrs.clone(),
-                            after: None,
-                        }),
-                    }
-                }
+    for result in results {
+        match result {
+            Ok((records, changed)) => {
+                refreshed.extend(records.into_iter().map(|r| (r.addr.clone(), r)));
+                drift.extend(changed);
             }
-            Err(e) => diags.push(
-                Diagnostic::error(format!("Error refreshing {ty} in {region}"))
-                    .detail(e.to_string())
-                    .rule(e.rule().map(str::to_string)),
-            ),
+            Err(d) => diags.push(d),
         }
     }
     if !diags.is_empty() {
@@ -152,6 +139,95 @@ pub fn refresh(
         .collect();
     drift.retain(|d| !own_association_change(d, &associated));
     Ok((refreshed, drift))
+}
+
+/// Runs `work` over `tasks` on up to `parallelism` scoped threads; the results come back in
+/// the order of the tasks.
+fn run_tasks<T: Send, R: Send>(
+    tasks: Vec<T>,
+    parallelism: usize,
+    work: impl Fn(T) -> R + Sync,
+) -> Vec<R> {
+    let threads = parallelism.max(1).min(tasks.len());
+    if threads <= 1 {
+        return tasks.into_iter().map(work).collect();
+    }
+    let count = tasks.len();
+    let queue = std::sync::Mutex::new(tasks.into_iter().enumerate());
+    let mut slots: Vec<Option<R>> = (0..count).map(|_| None).collect();
+    let done = std::sync::Mutex::new(Vec::with_capacity(count));
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let next = queue.lock().unwrap_or_else(|p| p.into_inner()).next();
+                    let Some((i, task)) = next else { break };
+                    let out = work(task);
+                    done.lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push((i, out));
+                }
+            });
+        }
+    });
+    for (i, out) in done.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        slots[i] = Some(out);
+    }
+    slots.into_iter().flatten().collect()
+}
+
+/// Refreshes one chunk of one (region, type) group.
+fn refresh_chunk(
+    provider: &dyn Provider,
+    region: &str,
+    ty: &str,
+    items: Vec<ResourceState>,
+) -> ChunkResult {
+    let batch: Vec<ReadItem> = items
+        .iter()
+        .map(|r| (r.id.clone(), r.attrs.clone()))
+        .collect();
+    let ctx = op_context(region, Duration::from_secs(300));
+    let results = provider.read(&ctx, ty, &batch).map_err(|e| {
+        Diagnostic::error(format!("Error refreshing {ty} in {region}"))
+            .detail(e.to_string())
+            .rule(e.rule().map(str::to_string))
+    })?;
+    drop(batch);
+    let mut records = Vec::with_capacity(items.len());
+    let mut drift = Vec::new();
+    for (mut r, now) in items.into_iter().zip(results) {
+        match now {
+            Some(attrs) => {
+                // A value recorded as unknown (a create whose re-read a crash cut short) is
+                // learnt now, not changed outside eipform.
+                let changed = attrs.iter().any(|(k, v)| {
+                    let recorded = r.attrs.get(k).unwrap_or(&Value::Null);
+                    !is_unknown(recorded) && !values_equal(recorded, v)
+                });
+                let attrs = Arc::new(attrs);
+                if changed {
+                    drift.push(Drift {
+                        addr: r.addr.clone(),
+                        schema_type: r.schema_type.clone(),
+                        provider: r.provider.clone(),
+                        before: r.attrs.clone(),
+                        after: Some(attrs.clone()),
+                    });
+                }
+                r.attrs = attrs;
+                records.push(r);
+            }
+            None => drift.push(Drift {
+                addr: r.addr.clone(),
+                schema_type: r.schema_type.clone(),
+                provider: r.provider.clone(),
+                before: r.attrs.clone(),
+                after: None,
+            }),
+        }
+    }
+    Ok((records, drift))
 }
 
 /// Whether drift `d` of an EIP is only the status change an association recorded in the state
@@ -185,8 +261,9 @@ pub fn drift_plan(
     meta: &StateMeta,
     recorded: &[ResourceState],
     provider: &dyn Provider,
+    parallelism: usize,
 ) -> Result<(Plan, Vec<ResourceState>), Vec<Diagnostic>> {
-    let (refreshed, drift) = refresh(provider, recorded.to_vec())?;
+    let (refreshed, drift) = refresh(provider, recorded.to_vec(), parallelism)?;
     let mut prior: Vec<ResourceState> = refreshed.into_values().collect();
     prior.sort_by(|a, b| a.addr.cmp(&b.addr));
     let plan = Plan {
@@ -236,7 +313,7 @@ pub fn plan(
     opts: PlanOptions,
 ) -> Result<Planned, Vec<Diagnostic>> {
     let (prior, drift) = if opts.refresh {
-        refresh(provider, prior_list)?
+        refresh(provider, prior_list, opts.parallelism)?
     } else {
         (
             prior_list
@@ -493,6 +570,7 @@ fn resource(
                 provider: pkey.clone(),
                 region: region.clone(),
                 deps,
+                known_config: None,
             },
         );
         if r.addr.mode == Mode::Data {
@@ -653,6 +731,12 @@ fn resource(
         }
         change.moved_from = planned.moves.get(&addr).cloned();
         change.import_id = planned.imports.get(&addr).cloned();
+        if change.action != Action::NoOp
+            && !diff::has_unknown(&config)
+            && let Some(i) = planned.instances.get_mut(&addr)
+        {
+            i.known_config = Some(Arc::new(config));
+        }
         let value = change.after.clone().unwrap_or_default();
         let mut cond_diags = Vec::new();
         postconditions(&env, r, &inst, &value, &addr, &mut cond_diags);
@@ -1087,5 +1171,184 @@ impl SensitiveNames {
             }
         }
         diags
+    }
+}
+
+#[cfg(test)]
+mod refresh_tests {
+    use std::sync::Mutex;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::provider::{Deleted, ProviderError};
+
+    /// Answers each read from the id alone: every 7th object changed its name outside
+    /// eipform, every 11th is gone; reads of `alicloud_vpc` fail. Remembers the threads that
+    /// read.
+    struct Cloud {
+        threads: Mutex<HashSet<std::thread::ThreadId>>,
+    }
+
+    fn attrs(id: &str, name: &str) -> Attrs {
+        json!({"id": id, "name": name})
+            .as_object()
+            .cloned()
+            .unwrap()
+    }
+
+    impl Provider for Cloud {
+        fn create(&self, _: &OpContext, _: &str, _: &Attrs) -> Result<Attrs, ProviderError> {
+            unreachable!()
+        }
+        fn read(
+            &self,
+            _: &OpContext,
+            rtype: &str,
+            items: &[ReadItem],
+        ) -> Result<Vec<Option<Attrs>>, ProviderError> {
+            self.threads
+                .lock()
+                .unwrap()
+                .insert(std::thread::current().id());
+            if rtype == "alicloud_vpc" {
+                return Err(ProviderError::Invalid("no VPCs today".into()));
+            }
+            Ok(items
+                .iter()
+                .map(|(id, _)| {
+                    let n: usize = id.trim_start_matches("eip-").parse().unwrap();
+                    match (n % 11, n % 7) {
+                        (0, _) => None,
+                        (_, 0) => Some(attrs(id, "renamed")),
+                        _ => Some(attrs(id, "web")),
+                    }
+                })
+                .collect())
+        }
+        fn update(
+            &self,
+            _: &OpContext,
+            _: &str,
+            _: &str,
+            _: &Attrs,
+            _: &Attrs,
+            _: &[String],
+        ) -> Result<Attrs, ProviderError> {
+            unreachable!()
+        }
+        fn delete(
+            &self,
+            _: &OpContext,
+            _: &str,
+            _: &str,
+            _: &Attrs,
+        ) -> Result<Deleted, ProviderError> {
+            unreachable!()
+        }
+        fn read_data(&self, _: &OpContext, _: &str, _: &Attrs) -> Result<Attrs, ProviderError> {
+            unreachable!()
+        }
+        fn import(&self, _: &OpContext, _: &str, _: &str) -> Result<Option<Attrs>, ProviderError> {
+            unreachable!()
+        }
+        fn find_by_token(
+            &self,
+            _: &OpContext,
+            _: &str,
+            _: &str,
+        ) -> Result<Option<Attrs>, ProviderError> {
+            unreachable!()
+        }
+    }
+
+    fn recorded(n: usize) -> Vec<ResourceState> {
+        (0..n)
+            .map(|i| {
+                let id = format!("eip-{i}");
+                ResourceState {
+                    addr: format!("alicloud_eip_address.e[{i}]").parse().unwrap(),
+                    schema_type: "alicloud_eip_address".into(),
+                    provider: "alicloud".into(),
+                    region: ["cn-hangzhou", "cn-shanghai"][i % 2].into(),
+                    attrs: Arc::new(attrs(&id, "web")),
+                    id,
+                    deps: Vec::new(),
+                    create_before_destroy: false,
+                    sensitive: Vec::new(),
+                }
+            })
+            .collect()
+    }
+
+    /// Each refreshed record's address and attribute count; each drift's address and whether
+    /// the object still exists.
+    type Summary = (Vec<(String, usize)>, Vec<(String, bool)>);
+
+    fn summary(r: &Refreshed) -> Summary {
+        let mut records: Vec<(String, usize)> =
+            r.0.values()
+                .map(|s| (s.addr.to_string(), s.attrs.len()))
+                .collect();
+        records.sort();
+        let drift =
+            r.1.iter()
+                .map(|d| (d.addr.to_string(), d.after.is_some()))
+                .collect();
+        (records, drift)
+    }
+
+    #[test]
+    fn parallel_refresh_learns_the_same_as_one_read_at_a_time() {
+        let cloud = Cloud {
+            threads: Mutex::new(HashSet::new()),
+        };
+        let one = refresh(&cloud, recorded(1500), 1).unwrap();
+        assert_eq!(cloud.threads.lock().unwrap().len(), 1);
+        cloud.threads.lock().unwrap().clear();
+        let many = refresh(&cloud, recorded(1500), 8).unwrap();
+        assert!(
+            cloud.threads.lock().unwrap().len() > 1,
+            "reads ran on one thread"
+        );
+        assert_eq!(summary(&one), summary(&many));
+        let (records, drift) = summary(&many);
+        // 137 of 1500 ids are multiples of 11 (gone); 195 others are multiples of 7 (renamed).
+        assert_eq!(records.len(), 1500 - 137);
+        assert_eq!(drift.iter().filter(|(_, kept)| !kept).count(), 137);
+        assert_eq!(drift.iter().filter(|(_, kept)| *kept).count(), 195);
+        // Drift comes in the order of the groups (region), then of the records.
+        assert_eq!(drift[0].0, "alicloud_eip_address.e[0]");
+        assert_eq!(drift[1].0, "alicloud_eip_address.e[14]");
+        let first_shanghai = drift.iter().position(|(a, _)| a.ends_with("[7]")).unwrap();
+        assert!(drift[..first_shanghai].iter().all(|(a, _)| {
+            let n: usize = a
+                .trim_end_matches(']')
+                .rsplit('[')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
+            n.is_multiple_of(2)
+        }));
+    }
+
+    #[test]
+    fn a_failed_read_is_reported_whatever_the_parallelism() {
+        let cloud = Cloud {
+            threads: Mutex::new(HashSet::new()),
+        };
+        let mut prior = recorded(450);
+        prior[3].schema_type = "alicloud_vpc".into();
+        for p in [1, 4] {
+            let Err(diags) = refresh(&cloud, prior.clone(), p) else {
+                panic!("the failed read was not reported");
+            };
+            assert_eq!(diags.len(), 1);
+            assert_eq!(
+                diags[0].summary,
+                "Error refreshing alicloud_vpc in cn-shanghai"
+            );
+        }
     }
 }
