@@ -194,20 +194,21 @@ fn top_level_shape() {
     assert_eq!(v["terraform_version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(v["errored"], false);
     assert_eq!(v["applyable"], true);
+    // Objects are written with their keys sorted, as Go's encoder writes Terraform's maps.
     let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
     assert_eq!(
         keys,
         [
-            "format_version",
-            "terraform_version",
-            "planned_values",
-            "resource_drift",
-            "resource_changes",
-            "output_changes",
-            "prior_state",
             "applyable",
             "complete",
-            "errored"
+            "errored",
+            "format_version",
+            "output_changes",
+            "planned_values",
+            "prior_state",
+            "resource_changes",
+            "resource_drift",
+            "terraform_version",
         ]
     );
     let addresses: Vec<&str> = v["resource_changes"]

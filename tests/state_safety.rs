@@ -225,11 +225,12 @@ fn assert_cloud_matches_state(dir: &Path, vswitches: usize, eips: usize) {
 #[test]
 fn kill_loop_loses_nothing_and_orphans_nothing() {
     const VSW: usize = 100;
-    const EIPS: usize = 100;
+    const EIPS: usize = 300;
     let dir = workspace(&config(VSW, EIPS));
     let dir = dir.path();
     raise_eip_quota(dir, 1000);
-    // A create is one API call: 60 ms each leaves a walk long enough for 24 kills.
+    // A create is one API call: 60 ms each for 400 resources at parallelism 3 leaves a walk
+    // (~8 s) long enough for 24 kills, however fast the rest of apply gets.
     let faults = Some("latency=60ms");
     let mut kills = 0;
     let mut adopted = 0;
@@ -246,7 +247,7 @@ fn kill_loop_loses_nothing_and_orphans_nothing() {
         );
         if round.is_multiple_of(4) {
             // A plain delay: lands in planning or in the walk.
-            std::thread::sleep(Duration::from_millis(200 + (round * 271) % 2500));
+            std::thread::sleep(Duration::from_millis(200 + (round * 271) % 1500));
         } else {
             // Into the walk: once operations are in flight, after a varied delay.
             let started = Instant::now();
