@@ -342,3 +342,60 @@ fn a_failed_call_skips_its_dependents_and_the_state_keeps_what_succeeded() {
         "the skipped VPC was not created"
     );
 }
+
+#[test]
+fn terraform_single_dash_options_are_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "5", "BGP");
+    let chdir = format!("-chdir={}", d.display());
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_eipform"))
+            .arg(&chdir)
+            .arg("-no-color")
+            .args(args)
+            .env_remove("EIPFORM_CLOUD")
+            .env_remove("EIPFORM_SIM_FAULTS")
+            .output()
+            .expect("run eipform")
+    };
+    let plan = run(&[
+        "plan",
+        "-var",
+        "name=tf",
+        "-out=tfplan",
+        "-detailed-exitcode",
+    ]);
+    assert_eq!(code(&plan), 2, "{}", text(&plan));
+    assert!(
+        text(&plan).contains("Saved the plan to: tfplan"),
+        "{}",
+        text(&plan)
+    );
+    let apply = run(&["apply", "-auto-approve", "-parallelism=2", "-var=name=tf"]);
+    assert_eq!(code(&apply), 0, "{}", text(&apply));
+    assert!(text(&apply).contains("Apply complete!"), "{}", text(&apply));
+    let vpc = run(&["state", "show", "alicloud_vpc.main"]);
+    assert!(
+        text(&vpc).contains("vpc_name") && text(&vpc).contains("\"tf\""),
+        "{}",
+        text(&vpc)
+    );
+    assert_eq!(cloud(d, "vpc").len(), 1);
+    let again = run(&[
+        "plan",
+        "-refresh=false",
+        "-var",
+        "name=tf",
+        "-detailed-exitcode",
+    ]);
+    assert_eq!(code(&again), 0, "{}", text(&again));
+    // One dash before something that is not an option of eipform stays an error.
+    let wrong = run(&["plan", "-input=false"]);
+    assert_eq!(code(&wrong), 2, "{}", text(&wrong));
+    assert!(
+        text(&wrong).contains("unexpected argument '-i'"),
+        "{}",
+        text(&wrong)
+    );
+}

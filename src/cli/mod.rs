@@ -246,6 +246,35 @@ fn parse_lock_timeout(s: &str) -> Result<std::time::Duration, String> {
 
 /// Runs the command line; returns the exit code.
 pub fn main() -> i32 {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(terraform_spelling(std::env::args_os()));
     run::run(cli)
+}
+
+/// Terraform spells long options with one dash (`-auto-approve`, `-out=FILE`, `-var 'a=b'`,
+/// `-chdir=DIR`); eipform has no short option of more than one letter, so an argument written
+/// that way that names one of eipform's long options is read as that option.
+fn terraform_spelling(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    use clap::CommandFactory;
+    let mut longs = std::collections::HashSet::new();
+    let mut commands = vec![Cli::command()];
+    while let Some(c) = commands.pop() {
+        longs.extend(
+            c.get_arguments()
+                .filter_map(|a| a.get_long().map(str::to_string)),
+        );
+        commands.extend(c.get_subcommands().cloned());
+    }
+    args.map(|arg| {
+        let Some(text) = arg.to_str() else { return arg };
+        let Some(rest) = text.strip_prefix('-').filter(|r| !r.starts_with('-')) else {
+            return arg;
+        };
+        let name = rest.split('=').next().unwrap_or_default();
+        if name.len() > 1 && longs.contains(name) {
+            format!("-{text}").into()
+        } else {
+            arg
+        }
+    })
+    .collect()
 }
