@@ -636,15 +636,9 @@ pub fn describe(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> {
     } else if let Some(inst) = optional(p, "AssociatedInstanceId") {
         associations::eips_on(ctx, inst)?
     } else if let Some(sg) = optional(p, "SegmentInstanceId") {
-        ctx.select(
-            "type = 'eip' AND json_extract(attrs, '$.SegmentInstanceId') = ?1",
-            &[&sg],
-        )?
+        ctx.select(store::EIP_GROUPED, &[&sg])?
     } else if let Some(pool) = optional(p, "PublicIpAddressPoolId") {
-        ctx.select(
-            "type = 'eip' AND json_extract(attrs, '$.PublicIpAddressPoolId') = ?1",
-            &[&pool],
-        )?
+        ctx.select(store::EIP_POOLED, &[&pool])?
     } else {
         ctx.list("eip", Some(region))?
     };

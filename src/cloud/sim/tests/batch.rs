@@ -214,20 +214,20 @@ fn queries_run_beside_the_writer_and_settle_through_it_when_due() {
     drop(held);
     query.join().unwrap();
 
-    // An association that finishes after 150 ms: a query after that sees it finished (InUse),
-    // which only the writer can record.
+    // An association that finishes after a minute: a query once the clock has passed it sees
+    // it finished (InUse), which only the writer can record.
     let w = World {
         _dir,
         cloud: Arc::into_inner(cloud).unwrap(),
     };
-    w.set("transition_ms", "150");
+    w.set("transition_ms", "60000");
     w.instance("i-batch1");
     w.ok(
         "AssociateEipAddress",
         &[("AllocationId", &id), ("InstanceId", "i-batch1")],
     );
     assert_eq!(w.describe(&id).unwrap()["Status"], "Associating");
-    std::thread::sleep(Duration::from_millis(300));
+    crate::cloud::sim::admin::clock_advance(&w.cloud, "2m").unwrap();
     assert_eq!(w.describe(&id).unwrap()["Status"], "InUse");
     let conn = Connection::open(w.cloud.path()).unwrap();
     let status: String = conn
@@ -236,4 +236,83 @@ fn queries_run_beside_the_writer_and_settle_through_it_when_due() {
         })
         .unwrap();
     assert_eq!(status, "InUse", "the settled status is committed");
+}
+
+/// A world made with the former full attribute indexes opens with the partial ones in their
+/// place, and the lookups they serve (group members, EIPs bound to an instance) still answer;
+/// allocating an unbound EIP adds no entry to them.
+#[test]
+fn worlds_with_the_former_attribute_indexes_are_migrated() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cloud.db");
+    {
+        let cloud = SimCloud::open_with_faults(&path, None).unwrap();
+        cloud
+            .with_ctx(|ctx| crate::cloud::sim::account::set(ctx, "eip_quota", "100"))
+            .unwrap();
+    }
+    let conn = Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "DROP INDEX objects_eip_bound; DROP INDEX objects_eip_grouped; DROP INDEX objects_eip_pooled;
+         CREATE INDEX objects_eip_instance ON objects(json_extract(attrs, '$.InstanceId')) WHERE type = 'eip';
+         CREATE INDEX objects_eip_segment ON objects(json_extract(attrs, '$.SegmentInstanceId')) WHERE type = 'eip';
+         CREATE INDEX objects_eip_pool ON objects(json_extract(attrs, '$.PublicIpAddressPoolId')) WHERE type = 'eip';",
+    )
+    .unwrap();
+    drop(conn);
+    let w = World {
+        _dir: dir,
+        cloud: SimCloud::open_with_faults(&path, None).unwrap(),
+    };
+    let indexes = || -> Vec<String> {
+        let conn = Connection::open(&path).unwrap();
+        conn.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'objects_eip_%' ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    assert_eq!(
+        indexes(),
+        [
+            "objects_eip_bound",
+            "objects_eip_grouped",
+            "objects_eip_pooled"
+        ]
+    );
+    let free = w.eip(&[]);
+    let bound = w.eip(&[]);
+    w.instance("i-migrated");
+    w.ok(
+        "AssociateEipAddress",
+        &[("AllocationId", &bound), ("InstanceId", "i-migrated")],
+    );
+    let on = w.ok(
+        "DescribeEipAddresses",
+        &[("AssociatedInstanceId", "i-migrated")],
+    );
+    assert_eq!(on["TotalCount"], 1);
+    assert_eq!(on["EipAddresses"]["EipAddress"][0]["AllocationId"], bound);
+    let group = w.ok("AllocateEipSegmentAddress", &[("EipMask", "28")]);
+    let group = group["EipSegmentInstanceId"].as_str().unwrap().to_string();
+    let members = w.ok("DescribeEipAddresses", &[("SegmentInstanceId", &group)]);
+    let conn = Connection::open(&path).unwrap();
+    let held: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM objects NOT INDEXED WHERE type = 'eip' AND json_extract(attrs, '$.SegmentInstanceId') = ?1",
+            [&group],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(held > 1, "{held}");
+    assert_eq!(members["TotalCount"], held);
+    let entries: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM objects INDEXED BY objects_eip_bound WHERE type = 'eip' AND json_extract(attrs, '$.InstanceId') = ?1 AND json_extract(attrs, '$.InstanceId') <> ''",
+            [&free],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(entries, 0);
 }
