@@ -113,6 +113,29 @@ pub fn settle_due(ctx: &Ctx<'_>) -> Result<(), CloudError> {
     Ok(())
 }
 
+/// Whether no object in transition is due now, so that a call may skip [`settle_due`] (a read
+/// connection, which cannot settle). Reads nothing while what the connection knows still holds;
+/// else looks at the objects in transition once and records the earliest due time.
+pub fn nothing_due(ctx: &Ctx<'_>) -> Result<bool, CloudError> {
+    let Some(mut earliest) = ctx.earliest_transition()? else {
+        return Ok(true);
+    };
+    let now = clock::now(ctx)?.timestamp_millis();
+    if earliest > now {
+        return Ok(true);
+    }
+    if earliest == i64::MIN {
+        let pending = ctx.select(store::IN_TRANSITION, &[])?;
+        let next = pending.iter().map(store::transition_due).min();
+        ctx.set_earliest_transition(next);
+        let Some(next) = next else {
+            return Ok(true);
+        };
+        earliest = next;
+    }
+    Ok(earliest > now)
+}
+
 /// Removes an EIP's association attributes.
 pub fn clear_binding(eip: &mut Obj) {
     for k in [
@@ -613,15 +636,9 @@ pub fn describe(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> {
     } else if let Some(inst) = optional(p, "AssociatedInstanceId") {
         associations::eips_on(ctx, inst)?
     } else if let Some(sg) = optional(p, "SegmentInstanceId") {
-        ctx.select(
-            "type = 'eip' AND json_extract(attrs, '$.SegmentInstanceId') = ?1",
-            &[&sg],
-        )?
+        ctx.select(store::EIP_GROUPED, &[&sg])?
     } else if let Some(pool) = optional(p, "PublicIpAddressPoolId") {
-        ctx.select(
-            "type = 'eip' AND json_extract(attrs, '$.PublicIpAddressPoolId') = ?1",
-            &[&pool],
-        )?
+        ctx.select(store::EIP_POOLED, &[&pool])?
     } else {
         ctx.list("eip", Some(region))?
     };

@@ -1,7 +1,10 @@
 //! The simulated Alibaba Cloud: every API action of the EIP product (and the VPC, ECS, NAT, CLB,
 //! HAVIP calls its targets need) over a world kept in its own SQLite file.
 //!
-//! Each call runs in one SQLite savepoint: a call that fails changes nothing. Rules are checked
+//! Each call runs in one SQLite savepoint: a call that fails changes nothing. On the world, calls
+//! that run close together share one transaction, committed once for the batch before any of
+//! them answers (`batch`, group commit); query actions run on read connections beside the writer
+//! when nothing can be due (`readers`). Rules are checked
 //! inside the actions, where the real cloud checks them, and fail with Alibaba's error codes
 //! (see `rules/`). A scratch session (`CloudApi::scratch`) works on a copy of the world (SQLite's
 //! backup API into a private temporary database, gone when the session ends) inside a
@@ -27,10 +30,12 @@ pub mod account;
 pub mod addresses;
 pub mod admin;
 pub mod association;
+mod batch;
 pub mod clock;
 pub mod eip;
 pub mod faults;
 pub mod pool;
+mod readers;
 pub mod regions;
 pub mod rules;
 pub mod segment;
@@ -43,7 +48,6 @@ mod tests;
 
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -55,7 +59,10 @@ pub use store::{Ctx, Obj};
 
 /// The simulated cloud, backed by one SQLite file.
 pub struct SimCloud {
-    session: Mutex<Session>,
+    /// The writing connection: group commit on the world, a plain lock on a scratch copy.
+    writer: batch::Writer,
+    /// Read connections for query actions (the world only).
+    readers: Option<readers::Readers>,
     path: PathBuf,
     backing: Backing,
     faults: Option<Faults>,
@@ -65,6 +72,34 @@ pub struct SimCloud {
 struct Session {
     conn: Connection,
     transitions: Cell<store::Transitions>,
+    /// Group commit's state (the world only; a scratch copy's transaction is never committed).
+    batch: batch::Batch,
+}
+
+impl Session {
+    /// Runs `f` as one call in its own savepoint with a fresh [`Ctx`], releasing the savepoint
+    /// only when `f` succeeds.
+    fn run_call<T>(
+        &self,
+        f: impl FnOnce(&mut Ctx<'_>) -> Result<T, CloudError>,
+    ) -> Result<T, CloudError> {
+        let out = CallScope::begin(&self.conn).and_then(|call| {
+            let mut ctx = Ctx::new(&self.conn, &self.transitions);
+            let out = f(&mut ctx)?;
+            call.commit()?;
+            Ok(out)
+        });
+        if out.is_err() {
+            self.forget_transitions();
+        }
+        out
+    }
+
+    /// Forgets what is known of objects in transition: a rolled-back call or batch may have
+    /// undone `eip::settle_due`'s work, so the next call looks again.
+    fn forget_transitions(&self) {
+        self.transitions.set(store::Transitions::default());
+    }
 }
 
 /// Whether a [`SimCloud`] is the world or a scratch copy of it.
@@ -148,10 +183,12 @@ impl SimCloud {
 
     fn new(conn: Connection, path: PathBuf, backing: Backing, faults: Option<Faults>) -> SimCloud {
         SimCloud {
-            session: Mutex::new(Session {
+            writer: batch::Writer::new(Session {
                 conn,
                 transitions: Cell::new(store::Transitions::default()),
+                batch: batch::Batch::default(),
             }),
+            readers: (backing == Backing::World).then(|| readers::Readers::new(&path)),
             path,
             backing,
             faults,
@@ -163,23 +200,22 @@ impl SimCloud {
         &self.path
     }
 
-    /// Runs `f` in one savepoint with a fresh [`Ctx`]; commits only when `f` succeeds.
+    /// Runs `f` as one call: in its own savepoint with a fresh [`Ctx`], kept only when `f`
+    /// succeeds. On the world it returns once the call's effects are committed (see `batch`).
     pub fn with_ctx<T>(
         &self,
         f: impl FnOnce(&mut Ctx<'_>) -> Result<T, CloudError>,
     ) -> Result<T, CloudError> {
-        let session = self.session.lock().unwrap_or_else(|p| p.into_inner());
-        let call = CallScope::begin(&session.conn)?;
-        let mut ctx = Ctx::new(&session.conn, &session.transitions);
-        let out = f(&mut ctx)?;
-        call.commit()?;
-        Ok(out)
+        match self.backing {
+            Backing::World => self.writer.call(f),
+            Backing::Scratch => self.writer.lock().run_call(f),
+        }
     }
 }
 
 /// One call's savepoint, opened and closed through cached statements (rusqlite's `Savepoint`
-/// parses its SQL on every use). Outside a transaction the savepoint is the call's transaction;
-/// in a scratch file copy it nests in the session's never-committed one. Dropped without
+/// parses its SQL on every use). It nests in the batch's transaction (the world) or in the
+/// session's never-committed one (a scratch copy). Dropped without
 /// [`CallScope::commit`] (an error, or a panic), it rolls the call back.
 struct CallScope<'c> {
     conn: &'c Connection,
@@ -221,6 +257,17 @@ impl CloudApi for SimCloud {
         if let Some(f) = &self.faults {
             f.before_call(action)?;
         }
+        if is_query(action)
+            && let Some(readers) = &self.readers
+            && let Some(out) = readers.run(|ctx| {
+                if !eip::nothing_due(ctx)? {
+                    return Ok(None);
+                }
+                route(ctx, action, params).map(Some)
+            })
+        {
+            return out;
+        }
         self.with_ctx(|ctx| dispatch(ctx, action, params))
     }
 
@@ -237,9 +284,15 @@ impl SimCloud {
     /// memory with the world.
     fn scratch_copy(&self) -> Result<SimCloud, CloudError> {
         let copy = Connection::open("").map_err(db_error)?;
-        {
-            let session = self.session.lock().unwrap_or_else(|p| p.into_inner());
-            copy_database(&session.conn, &copy).map_err(db_error)?;
+        // From a read connection when there is one: it sees only committed calls (the writer's
+        // open batch holds effects not answered yet), and copying does not hold up the writer.
+        match self.readers.as_ref().and_then(|r| r.take().map(|c| (r, c))) {
+            Some((readers, reader)) => {
+                let copied = copy_database(reader.conn(), &copy);
+                readers.give_back(reader);
+                copied.map_err(db_error)?;
+            }
+            None => copy_database(&self.writer.lock().conn, &copy).map_err(db_error)?,
         }
         configure(&copy).map_err(db_error)?;
         copy.execute_batch("PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY; BEGIN")
@@ -258,7 +311,8 @@ impl SimCloud {
 fn copy_database(from: &Connection, to: &Connection) -> rusqlite::Result<()> {
     use rusqlite::ffi;
     // SAFETY: both handles belong to live connections borrowed for the whole function and used
-    // by nothing else meanwhile (`from` is behind the session's lock, `to` is the caller's own);
+    // by nothing else meanwhile (`from` is behind the session's lock or taken from the read pool,
+    // `to` is the caller's own);
     // the backup object is finished before returning, and the names are NUL-terminated literals.
     unsafe {
         let dst = to.handle();
@@ -452,6 +506,11 @@ pub(crate) fn dispatch(
     params: &Params,
 ) -> Result<Value, CloudError> {
     eip::settle_due(ctx)?;
+    route(ctx, action, params)
+}
+
+/// [`dispatch`] without settling due transitions first (the caller has made sure none is due).
+fn route(ctx: &mut Ctx<'_>, action: &str, params: &Params) -> Result<Value, CloudError> {
     let token = optional(params, "ClientToken").filter(|_| !is_query(action));
     if let Some(t) = token
         && let Some(previous) = token_answer(ctx, t, action, params)?

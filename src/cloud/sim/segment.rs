@@ -152,10 +152,7 @@ pub fn describe(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> {
 
 /// The members of group `id`.
 pub fn members(ctx: &Ctx<'_>, id: &str) -> Result<Vec<Obj>, CloudError> {
-    ctx.select(
-        "type = 'eip' AND json_extract(attrs, '$.SegmentInstanceId') = ?1",
-        &[&id],
-    )
+    ctx.select(super::store::EIP_GROUPED, &[&id])
 }
 
 /// ReleaseEipSegmentAddress (G05: all or nothing, every member unassociated; D04).

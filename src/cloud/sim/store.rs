@@ -12,6 +12,11 @@ use serde_json::{Map, Value};
 
 use crate::cloud::CloudError;
 
+/// The tables and indexes, created when missing. The EIPs' attribute indexes (bound instance,
+/// contiguous group, address pool) are partial: they leave out the common empty value, so that
+/// allocating or updating an unbound EIP writes none of their pages. A query uses one only with
+/// the index's condition written out ([`EIP_BOUND`], [`EIP_GROUPED`], [`EIP_POOLED`]). Worlds made
+/// before had full indexes under other names; they are replaced on open.
 pub(crate) fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS objects(
@@ -29,12 +34,15 @@ pub(crate) fn migrate(conn: &Connection) -> rusqlite::Result<()> {
          CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
          CREATE TABLE IF NOT EXISTS seq(prefix TEXT PRIMARY KEY, next INTEGER NOT NULL);
          CREATE INDEX IF NOT EXISTS objects_by_status ON objects(type, status);
-         CREATE INDEX IF NOT EXISTS objects_eip_instance ON objects(json_extract(attrs, '$.InstanceId'))
-             WHERE type = 'eip';
-         CREATE INDEX IF NOT EXISTS objects_eip_segment ON objects(json_extract(attrs, '$.SegmentInstanceId'))
-             WHERE type = 'eip';
-         CREATE INDEX IF NOT EXISTS objects_eip_pool ON objects(json_extract(attrs, '$.PublicIpAddressPoolId'))
-             WHERE type = 'eip';
+         DROP INDEX IF EXISTS objects_eip_instance;
+         DROP INDEX IF EXISTS objects_eip_segment;
+         DROP INDEX IF EXISTS objects_eip_pool;
+         CREATE INDEX IF NOT EXISTS objects_eip_bound ON objects(json_extract(attrs, '$.InstanceId'))
+             WHERE type = 'eip' AND json_extract(attrs, '$.InstanceId') <> '';
+         CREATE INDEX IF NOT EXISTS objects_eip_grouped ON objects(json_extract(attrs, '$.SegmentInstanceId'))
+             WHERE type = 'eip' AND json_extract(attrs, '$.SegmentInstanceId') <> '';
+         CREATE INDEX IF NOT EXISTS objects_eip_pooled ON objects(json_extract(attrs, '$.PublicIpAddressPoolId'))
+             WHERE type = 'eip' AND json_extract(attrs, '$.PublicIpAddressPoolId') <> '';
          CREATE TABLE IF NOT EXISTS addresses(
             ip INTEGER PRIMARY KEY,
             region TEXT NOT NULL,
@@ -73,6 +81,18 @@ pub(crate) fn migrate(conn: &Connection) -> rusqlite::Result<()> {
          );",
     )
 }
+
+/// The `objects` condition of the EIPs bound to instance `?1` (non-empty), as the partial index
+/// `objects_eip_bound` needs it written.
+pub(crate) const EIP_BOUND: &str = "type = 'eip' AND json_extract(attrs, '$.InstanceId') = ?1 AND json_extract(attrs, '$.InstanceId') <> ''";
+
+/// The `objects` condition of the members of contiguous group `?1` (non-empty), written for
+/// the partial index `objects_eip_grouped`.
+pub(crate) const EIP_GROUPED: &str = "type = 'eip' AND json_extract(attrs, '$.SegmentInstanceId') = ?1 AND json_extract(attrs, '$.SegmentInstanceId') <> ''";
+
+/// The `objects` condition of the EIPs from address pool `?1` (non-empty), written for the
+/// partial index `objects_eip_pooled`.
+pub(crate) const EIP_POOLED: &str = "type = 'eip' AND json_extract(attrs, '$.PublicIpAddressPoolId') = ?1 AND json_extract(attrs, '$.PublicIpAddressPoolId') <> ''";
 
 /// The columns [`row_to_obj`] reads, in order.
 pub(crate) const OBJ_COLUMNS: &str = "id, type, region, status, attrs, created_at, client_token";

@@ -121,10 +121,7 @@ fn kind_of(ty: &str) -> &'static str {
 
 /// The EIPs associated with `instance_id`.
 pub fn eips_on(ctx: &Ctx<'_>, instance_id: &str) -> Result<Vec<Obj>, CloudError> {
-    ctx.select(
-        "type = 'eip' AND json_extract(attrs, '$.InstanceId') = ?1",
-        &[&instance_id],
-    )
+    ctx.select(crate::cloud::sim::store::EIP_BOUND, &[&instance_id])
 }
 
 fn not_found(ty: &str, id: &str) -> CloudError {

@@ -544,10 +544,13 @@ pub fn unassign_ips(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudEr
 
 /// EIPs associated with `target` (an instance, interface, NAT gateway, ... id).
 pub fn eips_of(ctx: &Ctx<'_>, region: &str, target: &str) -> Result<Vec<Obj>, CloudError> {
-    // Written with the literal path so the `objects_eip_instance` index serves it.
+    // Written with the index's condition so the `objects_eip_bound` index serves it.
     let mut stmt = ctx
         .db()
-        .prepare_cached("SELECT id FROM objects WHERE type = 'eip' AND json_extract(attrs, '$.InstanceId') = ?1")
+        .prepare_cached(&format!(
+            "SELECT id FROM objects WHERE {}",
+            crate::cloud::sim::store::EIP_BOUND
+        ))
         .map_err(common::db_error)?;
     let ids = stmt
         .query_map([target], |r| r.get::<_, String>(0))

@@ -5,6 +5,7 @@
 
 mod allocation;
 mod associations;
+mod batch;
 mod core;
 mod groups;
 mod pools;

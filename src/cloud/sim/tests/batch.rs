@@ -1,0 +1,318 @@
+//! Group commit and read connections on the world: calls from many threads at once answer only
+//! effects that are committed (another connection sees them the moment the answer arrives, and
+//! they survive reopening the world), a failing or panicking call in a batch undoes only itself,
+//! and queries run without the writer's lock.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::{Arc, Barrier, mpsc};
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension};
+
+use super::World;
+use crate::cloud::sim::SimCloud;
+use crate::cloud::{CloudApi, CloudError, Params};
+
+const THREADS: usize = 8;
+const CALLS: usize = 40;
+
+fn region() -> Params {
+    let mut p = Params::new();
+    p.insert("RegionId".into(), "cn-hangzhou".into());
+    p
+}
+
+/// Whether the committed world (seen through a connection of its own) holds object `id`.
+fn committed(path: &Path, id: &str) -> bool {
+    let conn = Connection::open(path).unwrap();
+    conn.query_row("SELECT 1 FROM objects WHERE id = ?1", [id], |_| Ok(()))
+        .optional()
+        .unwrap()
+        .is_some()
+}
+
+fn allocate(cloud: &SimCloud) -> String {
+    let v = cloud.call("AllocateEipAddress", &region()).unwrap();
+    v["AllocationId"].as_str().unwrap().to_string()
+}
+
+/// Runs `each(thread, call)` on [`THREADS`] threads started together.
+fn in_parallel<T: Send + 'static>(
+    cloud: &Arc<SimCloud>,
+    each: impl Fn(&SimCloud, usize, usize) -> T + Send + Sync + 'static,
+) -> Vec<T> {
+    let barrier = Arc::new(Barrier::new(THREADS));
+    let each = Arc::new(each);
+    let handles: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let (cloud, barrier, each) = (cloud.clone(), barrier.clone(), each.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                (0..CALLS).map(|i| each(&cloud, t, i)).collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect()
+}
+
+fn world_with_quota() -> World {
+    let w = super::world();
+    w.set("eip_quota", "100000");
+    w
+}
+
+/// Many threads allocate at once: calls are grouped (fewer commits than calls), every answered
+/// id is already committed when its answer arrives, and all are there after reopening.
+#[test]
+fn concurrent_calls_share_commits_and_answer_only_committed_effects() {
+    let w = world_with_quota();
+    let path = w.cloud.path().to_path_buf();
+    let before = w.cloud.writer.batches();
+    let World { _dir, cloud } = w;
+    let cloud = Arc::new(cloud);
+    let seen = path.clone();
+    let ids = in_parallel(&cloud, move |c, _, _| {
+        let id = allocate(c);
+        // The answer is out: the call's effects must be committed already.
+        assert!(committed(&seen, &id), "{id} answered before its commit");
+        id
+    });
+    let batches = cloud.writer.batches() - before;
+    let calls = (THREADS * CALLS) as u64;
+    assert!(
+        batches < calls,
+        "{calls} concurrent calls took {batches} commits"
+    );
+    let unique: BTreeSet<_> = ids.iter().cloned().collect();
+    assert_eq!(unique.len(), THREADS * CALLS, "ids are unique");
+    drop(Arc::into_inner(cloud).expect("threads are done"));
+    let reopened = SimCloud::open_with_faults(&path, None).unwrap();
+    let held: BTreeSet<String> = reopened
+        .with_ctx(|ctx| ctx.list("eip", None))
+        .unwrap()
+        .into_iter()
+        .map(|o| o.id)
+        .collect();
+    assert_eq!(held, unique, "every answered id is in the reopened world");
+    drop(_dir);
+}
+
+/// In batches mixing calls that fail after writing with calls that succeed, the failures leave
+/// nothing behind and undo none of the successes.
+#[test]
+fn a_failing_call_undoes_only_itself_within_a_batch() {
+    let w = world_with_quota();
+    let path = w.cloud.path().to_path_buf();
+    let World { _dir, cloud } = w;
+    let cloud = Arc::new(cloud);
+    let out = in_parallel(&cloud, |c, t, i| {
+        if (t + i) % 2 == 0 {
+            Some(allocate(c))
+        } else {
+            let failed: Result<(), CloudError> = c.with_ctx(|ctx| {
+                ctx.set_meta(&format!("probe-{t}-{i}"), "1")?;
+                ctx.new_id("eip-")?;
+                Err(CloudError::new("Probe", "fails after writing"))
+            });
+            assert_eq!(failed.unwrap_err().code, "Probe");
+            // An API call that fails on a rule, too.
+            let mut p = region();
+            p.insert("AllocationId".into(), format!("eip-missing-{t}-{i}"));
+            let e = c.call("ReleaseEipAddress", &p).unwrap_err();
+            assert_eq!(e.code, "InvalidAllocationId.NotFound");
+            None
+        }
+    });
+    let ids: BTreeSet<String> = out.into_iter().flatten().collect();
+    assert_eq!(ids.len(), THREADS * CALLS / 2);
+    drop(Arc::into_inner(cloud).expect("threads are done"));
+    let conn = Connection::open(&path).unwrap();
+    let probes: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM meta WHERE key LIKE 'probe-%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(probes, 0, "failed calls left writes behind");
+    let held: BTreeSet<String> = conn
+        .prepare("SELECT id FROM objects WHERE type = 'eip'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(held, ids, "every successful allocation survived its batch");
+}
+
+/// A call that panics (while others run) rolls back only itself and wedges nothing: the other
+/// calls answer, and the world takes calls afterwards.
+#[test]
+fn a_panicking_call_neither_wedges_the_world_nor_loses_others() {
+    let w = world_with_quota();
+    let World { _dir, cloud } = w;
+    let path = cloud.path().to_path_buf();
+    let cloud = Arc::new(cloud);
+    let out = in_parallel(&cloud, |c, t, i| {
+        if t == 0 && i % 10 == 0 {
+            let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let _: Result<(), CloudError> = c.with_ctx(|ctx| {
+                    ctx.set_meta("panicked", "1")?;
+                    panic!("a call panics");
+                });
+            }));
+            assert!(caught.is_err());
+            None
+        } else {
+            Some(allocate(c))
+        }
+    });
+    let ids: Vec<String> = out.into_iter().flatten().collect();
+    assert_eq!(ids.len(), THREADS * CALLS - CALLS / 10);
+    let last = allocate(&cloud);
+    assert!(committed(&path, &last));
+    for id in &ids {
+        assert!(committed(&path, id), "{id} lost");
+    }
+    let conn = Connection::open(&path).unwrap();
+    let panicked: Option<String> = conn
+        .query_row("SELECT value FROM meta WHERE key = 'panicked'", [], |r| {
+            r.get(0)
+        })
+        .optional()
+        .unwrap();
+    assert_eq!(panicked, None, "the panicking call was rolled back");
+}
+
+/// Queries answer while the writer's lock is held (they run on read connections) and see what
+/// was committed; a query that finds a transition due goes through the writer, which settles it.
+#[test]
+fn queries_run_beside_the_writer_and_settle_through_it_when_due() {
+    let w = world_with_quota();
+    let id = w.eip(&[]);
+    let World { _dir, cloud } = w;
+    let cloud = Arc::new(cloud);
+    let held = cloud.writer.lock();
+    let (tx, rx) = mpsc::channel();
+    let c = cloud.clone();
+    let want = id.clone();
+    let query = std::thread::spawn(move || {
+        let mut p = region();
+        p.insert("AllocationId".into(), want);
+        let _ = tx.send(c.call("DescribeEipAddresses", &p));
+    });
+    let seen = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("a query waited for the writer's lock")
+        .unwrap();
+    assert_eq!(seen["TotalCount"], 1);
+    assert_eq!(seen["EipAddresses"]["EipAddress"][0]["AllocationId"], id);
+    drop(held);
+    query.join().unwrap();
+
+    // An association that finishes after a minute: a query once the clock has passed it sees
+    // it finished (InUse), which only the writer can record.
+    let w = World {
+        _dir,
+        cloud: Arc::into_inner(cloud).unwrap(),
+    };
+    w.set("transition_ms", "60000");
+    w.instance("i-batch1");
+    w.ok(
+        "AssociateEipAddress",
+        &[("AllocationId", &id), ("InstanceId", "i-batch1")],
+    );
+    assert_eq!(w.describe(&id).unwrap()["Status"], "Associating");
+    crate::cloud::sim::admin::clock_advance(&w.cloud, "2m").unwrap();
+    assert_eq!(w.describe(&id).unwrap()["Status"], "InUse");
+    let conn = Connection::open(w.cloud.path()).unwrap();
+    let status: String = conn
+        .query_row("SELECT status FROM objects WHERE id = ?1", [&id], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(status, "InUse", "the settled status is committed");
+}
+
+/// A world made with the former full attribute indexes opens with the partial ones in their
+/// place, and the lookups they serve (group members, EIPs bound to an instance) still answer;
+/// allocating an unbound EIP adds no entry to them.
+#[test]
+fn worlds_with_the_former_attribute_indexes_are_migrated() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cloud.db");
+    {
+        let cloud = SimCloud::open_with_faults(&path, None).unwrap();
+        cloud
+            .with_ctx(|ctx| crate::cloud::sim::account::set(ctx, "eip_quota", "100"))
+            .unwrap();
+    }
+    let conn = Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "DROP INDEX objects_eip_bound; DROP INDEX objects_eip_grouped; DROP INDEX objects_eip_pooled;
+         CREATE INDEX objects_eip_instance ON objects(json_extract(attrs, '$.InstanceId')) WHERE type = 'eip';
+         CREATE INDEX objects_eip_segment ON objects(json_extract(attrs, '$.SegmentInstanceId')) WHERE type = 'eip';
+         CREATE INDEX objects_eip_pool ON objects(json_extract(attrs, '$.PublicIpAddressPoolId')) WHERE type = 'eip';",
+    )
+    .unwrap();
+    drop(conn);
+    let w = World {
+        _dir: dir,
+        cloud: SimCloud::open_with_faults(&path, None).unwrap(),
+    };
+    let indexes = || -> Vec<String> {
+        let conn = Connection::open(&path).unwrap();
+        conn.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'objects_eip_%' ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    assert_eq!(
+        indexes(),
+        [
+            "objects_eip_bound",
+            "objects_eip_grouped",
+            "objects_eip_pooled"
+        ]
+    );
+    let free = w.eip(&[]);
+    let bound = w.eip(&[]);
+    w.instance("i-migrated");
+    w.ok(
+        "AssociateEipAddress",
+        &[("AllocationId", &bound), ("InstanceId", "i-migrated")],
+    );
+    let on = w.ok(
+        "DescribeEipAddresses",
+        &[("AssociatedInstanceId", "i-migrated")],
+    );
+    assert_eq!(on["TotalCount"], 1);
+    assert_eq!(on["EipAddresses"]["EipAddress"][0]["AllocationId"], bound);
+    let group = w.ok("AllocateEipSegmentAddress", &[("EipMask", "28")]);
+    let group = group["EipSegmentInstanceId"].as_str().unwrap().to_string();
+    let members = w.ok("DescribeEipAddresses", &[("SegmentInstanceId", &group)]);
+    let conn = Connection::open(&path).unwrap();
+    let held: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM objects NOT INDEXED WHERE type = 'eip' AND json_extract(attrs, '$.SegmentInstanceId') = ?1",
+            [&group],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(held > 1, "{held}");
+    assert_eq!(members["TotalCount"], held);
+    let entries: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM objects INDEXED BY objects_eip_bound WHERE type = 'eip' AND json_extract(attrs, '$.InstanceId') = ?1 AND json_extract(attrs, '$.InstanceId') <> ''",
+            [&free],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(entries, 0);
+}
