@@ -1,5 +1,7 @@
 //! Apply: walks the planned changes in dependency order with up to `parallelism` provider calls
-//! at once. Each finished resource change is committed to the state sink in its own transaction.
+//! at once. Each finished resource change is committed to the state sink atomically: results
+//! that finished together are committed in one transaction (the intents of calls started
+//! together are recorded in one, too), and dependents start only once it is committed.
 //! A failure skips its dependents; independent work continues.
 //!
 //! Ordering rules beyond references: deletes run in reverse dependency order; a replace deletes
@@ -38,7 +40,7 @@ use crate::plan::evaluate::{self, EvalEnv};
 use crate::plan::model::{Action, ResourceChange};
 use crate::plan::planner::{Planned, op_context};
 use crate::provider::{Attrs, Deleted, OpContext, Provider, ProviderError};
-use crate::state::{Intent, OutputState, ResourceState, StateError, StateStore};
+use crate::state::{Commit, Intent, OutputState, ResourceState, StateError, StateStore};
 use crate::workspace::Workspace;
 pub use order::{Node, Op};
 
@@ -72,6 +74,28 @@ pub trait Sink {
     ) -> Result<(), StateError> {
         self.remove(addr)
     }
+    /// Records the intents of calls about to start together (see
+    /// [`StateStore::record_intents`]): all or none.
+    fn begin_many(&mut self, intents: &[Intent]) -> Result<Vec<Option<i64>>, StateError> {
+        intents.iter().map(|i| self.begin(i)).collect()
+    }
+    /// Commits results that finished together (see [`StateStore::commit_batch`]): all or none.
+    fn commit_many(&mut self, batch: &[Commit]) -> Result<Vec<Option<i64>>, StateError> {
+        batch
+            .iter()
+            .map(|c| match c {
+                Commit::Put {
+                    record,
+                    intents,
+                    deposed,
+                } => self.commit_put(record, intents, deposed.as_deref()),
+                Commit::Remove { addr, intents } => {
+                    self.commit_remove(addr, intents).map(|()| None)
+                }
+                Commit::Clear { intents } => self.end(intents).map(|()| None),
+            })
+            .collect()
+    }
 }
 
 impl<T: StateStore> Sink for T {
@@ -100,6 +124,16 @@ impl<T: StateStore> Sink for T {
     }
     fn commit_remove(&mut self, addr: &ResourceAddress, intents: &[i64]) -> Result<(), StateError> {
         StateStore::commit_remove(self, addr, intents)
+    }
+    fn begin_many(&mut self, intents: &[Intent]) -> Result<Vec<Option<i64>>, StateError> {
+        Ok(self
+            .record_intents(intents)?
+            .into_iter()
+            .map(Some)
+            .collect())
+    }
+    fn commit_many(&mut self, batch: &[Commit]) -> Result<Vec<Option<i64>>, StateError> {
+        self.commit_batch(batch)
     }
 }
 
@@ -150,6 +184,15 @@ struct Job {
 }
 
 type JobResult = (usize, Result<Option<Attrs>, ProviderError>, Option<String>);
+
+/// At most this many results are committed in one transaction.
+const MAX_BATCH: usize = 64;
+
+/// A finished call: settled already, or a change to commit and what it applies once committed.
+enum Finished {
+    Settled(Result<Option<Action>, Diagnostic>),
+    Commit(Commit, Option<Action>),
+}
 
 /// Carries out `planned` through `provider`, recording into `sink`.
 pub fn apply(
@@ -214,18 +257,12 @@ pub fn apply(
                 .stop
                 .as_ref()
                 .is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst));
-            while running < parallelism && !stopping {
+            // The calls of this round: their intents are recorded together, before any starts.
+            let mut starting: Vec<Job> = Vec::new();
+            while running + starting.len() < parallelism && !stopping {
                 let Some(n) = ready.pop() else { break };
-                match state
-                    .prepare(&graph.nodes[n], n)
-                    .and_then(|job| state.announce(&graph.nodes[n], job, sink))
-                {
-                    Ok(Some(job)) => {
-                        running += 1;
-                        if job_tx.send(job).is_err() {
-                            running -= 1;
-                        }
-                    }
+                match state.prepare(&graph.nodes[n], n) {
+                    Ok(Some(job)) => starting.push(job),
                     Ok(None) => {
                         // Nothing to call (a virtual node); finish it at once.
                         remaining -= 1;
@@ -233,6 +270,23 @@ pub fn apply(
                         release(&graph, n, &mut indegree, &mut ready);
                     }
                     Err(d) => {
+                        remaining -= 1;
+                        done[n] = true;
+                        outcome.failed.push(d);
+                        remaining -= skip_dependents(&graph, n, &mut done, &mut outcome.skipped);
+                    }
+                }
+            }
+            for (job, announced) in state.announce(&graph, starting, sink) {
+                match announced {
+                    Ok(()) => {
+                        running += 1;
+                        if job_tx.send(job).is_err() {
+                            running -= 1;
+                        }
+                    }
+                    Err(d) => {
+                        let n = job.node;
                         remaining -= 1;
                         done[n] = true;
                         outcome.failed.push(d);
@@ -252,33 +306,49 @@ pub fn apply(
                 }
                 continue;
             }
-            let Ok((n, result, note)) = res_rx.recv() else {
+            let Ok(first) = res_rx.recv() else {
                 break;
             };
-            running -= 1;
-            remaining -= 1;
-            done[n] = true;
-            if let Some(w) = note {
-                outcome.warnings.push(w);
-            }
-            match state.finish(
-                n,
-                &graph.nodes[n],
-                result,
-                sink,
-                provider,
-                &mut outcome.warnings,
-            ) {
-                Ok(Some(action)) => {
-                    if let Some(addr) = graph.nodes[n].addr() {
-                        outcome.applied.push((addr.clone(), action));
-                    }
-                    release(&graph, n, &mut indegree, &mut ready);
+            // The results already waiting are committed with it, in one transaction.
+            let mut results = vec![first];
+            while results.len() < running.min(MAX_BATCH) {
+                match res_rx.try_recv() {
+                    Ok(r) => results.push(r),
+                    Err(_) => break,
                 }
-                Ok(None) => release(&graph, n, &mut indegree, &mut ready),
-                Err(d) => {
-                    outcome.failed.push(d);
-                    remaining -= skip_dependents(&graph, n, &mut done, &mut outcome.skipped);
+            }
+            running -= results.len();
+            remaining -= results.len();
+            let mut finished = Vec::with_capacity(results.len());
+            for (n, result, note) in results {
+                done[n] = true;
+                if let Some(w) = note {
+                    outcome.warnings.push(w);
+                }
+                let f = state.finish(
+                    n,
+                    &graph.nodes[n],
+                    result,
+                    sink,
+                    provider,
+                    &mut outcome.warnings,
+                );
+                finished.push((n, f));
+            }
+            // Dependents are released only once their dependencies' changes are committed.
+            for (n, f) in state.commit(&graph, finished, sink) {
+                match f {
+                    Ok(Some(action)) => {
+                        if let Some(addr) = graph.nodes[n].addr() {
+                            outcome.applied.push((addr.clone(), action));
+                        }
+                        release(&graph, n, &mut indegree, &mut ready);
+                    }
+                    Ok(None) => release(&graph, n, &mut indegree, &mut ready),
+                    Err(d) => {
+                        outcome.failed.push(d);
+                        remaining -= skip_dependents(&graph, n, &mut done, &mut outcome.skipped);
+                    }
                 }
             }
         }
@@ -553,38 +623,58 @@ impl<'a> Walk<'a> {
         Ok(Some(job))
     }
 
-    /// Records the intent of a mutating call in the sink before the call is made.
+    /// Records the intents of the mutating calls in `jobs` in the sink, in one transaction,
+    /// before any of the calls is made. Should that transaction fail, each intent is tried on
+    /// its own, so one that cannot be recorded fails only its own call.
     fn announce(
         &mut self,
-        node: &Node,
-        job: Option<Job>,
+        graph: &order::Graph,
+        jobs: Vec<Job>,
         sink: &mut dyn Sink,
-    ) -> Result<Option<Job>, Diagnostic> {
-        let Some(job) = job else { return Ok(None) };
-        let Some(change) = self.change(node) else {
-            return Ok(Some(job));
-        };
-        let token = job.ctx.client_token.clone().unwrap_or_default();
+    ) -> Vec<(Job, Result<(), Diagnostic>)> {
         let command = if self.planned.plan.mode == crate::plan::model::PlanMode::Destroy {
             "destroy"
         } else {
             "apply"
         };
-        if let Some(intent) = intents::intent_for(self.planned, node, change, &token, command) {
-            let id = sink.begin(&intent).map_err(|e| {
-                Diagnostic::error("Failed to save state")
-                    .detail(format!(
-                        "Cannot record the {} of {} before making the call: {e}",
-                        intent.action.as_str(),
-                        change.addr
-                    ))
-                    .address(change.addr.to_string())
-            })?;
-            if let Some(id) = id {
-                self.inflight.insert(job.node, (id, job.ctx.clone()));
+        let mut with_intent: Vec<usize> = Vec::new();
+        let mut all: Vec<Intent> = Vec::new();
+        for (i, job) in jobs.iter().enumerate() {
+            let node = &graph.nodes[job.node];
+            if let Some(change) = self.change(node) {
+                let token = job.ctx.client_token.as_deref().unwrap_or_default();
+                if let Some(intent) =
+                    intents::intent_for(self.planned, node, change, token, command)
+                {
+                    with_intent.push(i);
+                    all.push(intent);
+                }
             }
         }
-        Ok(Some(job))
+        let mut outcome: Vec<Result<(), Diagnostic>> = jobs.iter().map(|_| Ok(())).collect();
+        let ids: Vec<Result<Option<i64>, StateError>> = match sink.begin_many(&all) {
+            Ok(ids) if ids.len() == all.len() => ids.into_iter().map(Ok).collect(),
+            _ => all.iter().map(|i| sink.begin(i)).collect(),
+        };
+        for ((i, intent), id) in with_intent.iter().zip(&all).zip(ids) {
+            let job = &jobs[*i];
+            match id {
+                Ok(Some(id)) => {
+                    self.inflight.insert(job.node, (id, job.ctx.clone()));
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    outcome[*i] = Err(Diagnostic::error("Failed to save state")
+                        .detail(format!(
+                            "Cannot record the {} of {} before making the call: {e}",
+                            intent.action.as_str(),
+                            intent.addr
+                        ))
+                        .address(intent.addr.to_string()));
+                }
+            }
+        }
+        jobs.into_iter().zip(outcome).collect()
     }
 
     /// A failed create may still have made its object (a later call of the create failed): find
@@ -653,7 +743,8 @@ impl<'a> Walk<'a> {
         }
     }
 
-    /// Records a finished call. `Ok(Some(action))` when a resource change was committed.
+    /// Takes in a finished call: a failure is settled at once; a success becomes the change to
+    /// commit ([`Self::commit`]).
     fn finish(
         &mut self,
         n: usize,
@@ -662,48 +753,55 @@ impl<'a> Walk<'a> {
         sink: &mut dyn Sink,
         provider: &dyn Provider,
         warnings: &mut Vec<String>,
-    ) -> Result<Option<Action>, Diagnostic> {
+    ) -> Finished {
         let Some(change) = self.change(node) else {
-            return Ok(None);
+            return Finished::Settled(Ok(None));
         };
         let op = node.op().unwrap_or(Op::Create);
         let inflight = self.inflight.remove(&n);
-        let block = self
-            .planned
-            .instances
-            .get(&change.addr)
-            .map(|i| &self.ws.config.resources[i.block]);
         let attrs = match result {
             Ok(a) => a,
             Err(e) => {
                 self.settle_failed(change, op, inflight, sink, provider, warnings);
-                return Err(rules::diagnostic(&change.addr, change, block, op, &e));
+                let block = self
+                    .planned
+                    .instances
+                    .get(&change.addr)
+                    .map(|i| &self.ws.config.resources[i.block]);
+                return Finished::Settled(Err(rules::diagnostic(
+                    &change.addr,
+                    change,
+                    block,
+                    op,
+                    &e,
+                )));
             }
         };
         let ids: Vec<i64> = inflight.iter().map(|(id, _)| *id).collect();
-        let save = |e: StateError| {
-            Diagnostic::error("Failed to save state")
-                .detail(e.to_string())
-                .address(change.addr.to_string())
+        let clear = |intents: Vec<i64>, action: Option<Action>| {
+            if intents.is_empty() {
+                Finished::Settled(Ok(action))
+            } else {
+                Finished::Commit(Commit::Clear { intents }, action)
+            }
         };
         match (op, attrs) {
-            (Op::Delete, _) => {
+            (Op::Delete, _) => match change.action {
                 // A replace's create commits the new object; only a plain delete forgets it.
-                if change.action == Action::Delete || change.action == Action::DeleteThenCreate {
-                    sink.commit_remove(&change.addr, &ids).map_err(save)?;
-                }
-                if change.action == Action::CreateThenDelete {
+                Action::Delete | Action::DeleteThenCreate => Finished::Commit(
+                    Commit::Remove {
+                        addr: change.addr.clone(),
+                        intents: ids,
+                    },
+                    (change.action == Action::Delete).then_some(Action::Delete),
+                ),
+                Action::CreateThenDelete => {
                     let mut done = ids;
                     done.extend(self.deposed.remove(&change.addr));
-                    sink.end(&done).map_err(save)?;
-                    return Ok(None);
+                    clear(done, None)
                 }
-                Ok(if change.action == Action::Delete {
-                    Some(Action::Delete)
-                } else {
-                    None
-                })
-            }
+                _ => Finished::Settled(Ok(None)),
+            },
             (Op::Read, Some(mut attrs)) => {
                 for (k, v) in change.after.iter().flat_map(|a| a.iter()) {
                     if !is_unknown(v) {
@@ -712,7 +810,7 @@ impl<'a> Walk<'a> {
                 }
                 self.values
                     .set(&change.addr.block, change.addr.key.clone(), Arc::new(attrs));
-                Ok(None)
+                Finished::Settled(Ok(None))
             }
             (_, Some(attrs)) => {
                 let record = self.record(change, attrs);
@@ -727,45 +825,114 @@ impl<'a> Walk<'a> {
                 } else {
                     None
                 };
-                if let Some(id) = sink
-                    .commit_put(&record, &ids, deposed.as_ref())
-                    .map_err(save)?
-                {
-                    self.deposed.insert(change.addr.clone(), id);
-                }
-                self.values.set(
-                    &change.addr.block,
-                    change.addr.key.clone(),
-                    record.attrs.clone(),
-                );
-                if let (Some(b), Some(inst)) = (block, self.planned.instances.get(&change.addr))
-                    && !b.lifecycle.postconditions.is_empty()
-                {
-                    // Postconditions that needed values known only now (crate::plan::conditions).
-                    let env = EvalEnv {
-                        vars: &self.ws.vars,
-                        locals: &self.locals,
-                        values: &self.values,
-                        module_path: &self.module_path,
-                    };
-                    let failed = crate::plan::conditions::after_apply(
-                        &env,
-                        b,
-                        &inst.vars,
-                        &Value::Object(Attrs::clone(&record.attrs)),
-                        &change.addr.to_string(),
-                    );
-                    if let Some(d) = failed.into_iter().next() {
-                        return Err(d);
-                    }
-                }
-                Ok(Some(change.action))
+                Finished::Commit(
+                    Commit::Put {
+                        record: Box::new(record),
+                        intents: ids,
+                        deposed: deposed.map(Box::new),
+                    },
+                    Some(change.action),
+                )
             }
-            (_, None) => {
-                sink.end(&ids).map_err(save)?;
-                Ok(None)
+            (_, None) => clear(ids, None),
+        }
+    }
+
+    /// Commits the changes of calls that finished together in one transaction (each on its own
+    /// should that fail, so one change that cannot be saved fails only its own resource), then
+    /// takes in what they applied. Returns, per finished node, what [`apply`] reports.
+    fn commit(
+        &mut self,
+        graph: &order::Graph,
+        finished: Vec<(usize, Finished)>,
+        sink: &mut dyn Sink,
+    ) -> Vec<(usize, Result<Option<Action>, Diagnostic>)> {
+        let mut batch: Vec<Commit> = Vec::new();
+        let mut out: Vec<(usize, Result<Option<Action>, Diagnostic>)> = Vec::new();
+        let mut pending: Vec<(usize, usize, Option<Action>)> = Vec::new();
+        for (n, f) in finished {
+            match f {
+                Finished::Settled(r) => out.push((n, r)),
+                Finished::Commit(c, action) => {
+                    pending.push((out.len(), n, action));
+                    out.push((n, Ok(None)));
+                    batch.push(c);
+                }
             }
         }
+        if batch.is_empty() {
+            return out;
+        }
+        let saved: Vec<Result<Option<i64>, StateError>> = match sink.commit_many(&batch) {
+            Ok(ids) if ids.len() == batch.len() => ids.into_iter().map(Ok).collect(),
+            _ => batch
+                .iter()
+                .map(|c| {
+                    sink.commit_many(std::slice::from_ref(c))
+                        .map(|ids| ids.into_iter().next().flatten())
+                })
+                .collect(),
+        };
+        for (((slot, n, action), c), saved) in pending.into_iter().zip(batch).zip(saved) {
+            out[slot].1 = self.committed(&graph.nodes[n], c, action, saved);
+        }
+        out
+    }
+
+    /// Takes in one committed change (or the error that kept it from being saved).
+    fn committed(
+        &mut self,
+        node: &Node,
+        commit: Commit,
+        action: Option<Action>,
+        saved: Result<Option<i64>, StateError>,
+    ) -> Result<Option<Action>, Diagnostic> {
+        let Some(change) = self.change(node) else {
+            return Ok(action);
+        };
+        let deposed_id = saved.map_err(|e| {
+            Diagnostic::error("Failed to save state")
+                .detail(e.to_string())
+                .address(change.addr.to_string())
+        })?;
+        let Commit::Put { record, .. } = commit else {
+            return Ok(action);
+        };
+        if let Some(id) = deposed_id {
+            self.deposed.insert(change.addr.clone(), id);
+        }
+        self.values.set(
+            &change.addr.block,
+            change.addr.key.clone(),
+            record.attrs.clone(),
+        );
+        let block = self
+            .planned
+            .instances
+            .get(&change.addr)
+            .map(|i| (&self.ws.config.resources[i.block], i));
+        if let Some((b, inst)) = block
+            && !b.lifecycle.postconditions.is_empty()
+        {
+            // Postconditions that needed values known only now (crate::plan::conditions).
+            let env = EvalEnv {
+                vars: &self.ws.vars,
+                locals: &self.locals,
+                values: &self.values,
+                module_path: &self.module_path,
+            };
+            let failed = crate::plan::conditions::after_apply(
+                &env,
+                b,
+                &inst.vars,
+                &Value::Object(Attrs::clone(&record.attrs)),
+                &change.addr.to_string(),
+            );
+            if let Some(d) = failed.into_iter().next() {
+                return Err(d);
+            }
+        }
+        Ok(action)
     }
 
     /// The root outputs with final values.
@@ -792,5 +959,195 @@ impl<'a> Walk<'a> {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+    use crate::plan::model::PlanMode;
+    use crate::plan::planner::{self, PlanOptions};
+    use crate::provider::alicloud::AlicloudProvider;
+    use crate::state::sqlite::SqliteState;
+    use crate::workspace::{self, VarArgs};
+
+    /// Records into a [`SqliteState`] and checks, whenever intents are recorded (before their
+    /// calls start), that the changes of every dependency of a create are already committed.
+    struct Checking<'a> {
+        inner: &'a mut SqliteState,
+        committed: HashSet<ResourceAddress>,
+        violations: Vec<String>,
+        largest_begin: usize,
+        largest_commit: usize,
+    }
+
+    impl Checking<'_> {
+        fn check(&mut self, intents: &[Intent]) {
+            self.largest_begin = self.largest_begin.max(intents.len());
+            for i in intents {
+                for d in &i.deps {
+                    if !self.committed.contains(d) {
+                        self.violations
+                            .push(format!("{} started before {d} was committed", i.addr));
+                    }
+                }
+            }
+        }
+    }
+
+    impl Sink for Checking<'_> {
+        fn put(&mut self, r: &ResourceState) -> Result<(), StateError> {
+            StateStore::put(self.inner, r)
+        }
+        fn remove(&mut self, addr: &ResourceAddress) -> Result<(), StateError> {
+            StateStore::remove(self.inner, addr)
+        }
+        fn set_outputs(&mut self, outputs: &[OutputState]) -> Result<(), StateError> {
+            StateStore::set_outputs(self.inner, outputs)
+        }
+        fn begin(&mut self, intent: &Intent) -> Result<Option<i64>, StateError> {
+            self.check(std::slice::from_ref(intent));
+            Sink::begin(self.inner, intent)
+        }
+        fn end(&mut self, intents: &[i64]) -> Result<(), StateError> {
+            Sink::end(self.inner, intents)
+        }
+        fn begin_many(&mut self, intents: &[Intent]) -> Result<Vec<Option<i64>>, StateError> {
+            self.check(intents);
+            Sink::begin_many(self.inner, intents)
+        }
+        fn commit_many(&mut self, batch: &[Commit]) -> Result<Vec<Option<i64>>, StateError> {
+            let out = Sink::commit_many(self.inner, batch)?;
+            self.largest_commit = self.largest_commit.max(batch.len());
+            for c in batch {
+                if let Commit::Put { record, .. } = c {
+                    self.committed.insert(record.addr.clone());
+                }
+            }
+            Ok(out)
+        }
+    }
+
+    #[test]
+    fn a_change_that_cannot_be_saved_fails_alone_and_dependents_wait_for_commits() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("main.tf"),
+            r#"
+provider "alicloud" {
+  region = "cn-hangzhou"
+}
+resource "alicloud_vpc" "v" {
+  cidr_block = "10.0.0.0/16"
+}
+resource "alicloud_vswitch" "s" {
+  vpc_id     = alicloud_vpc.v.id
+  cidr_block = "10.0.1.0/24"
+  zone_id    = "cn-hangzhou-i"
+}
+resource "alicloud_eip_address" "e" {
+  count        = 8
+  payment_type = "PayAsYouGo"
+}
+resource "alicloud_eip_address" "tagged" {
+  count        = 4
+  payment_type = "PayAsYouGo"
+  description  = "after ${alicloud_eip_address.e[count.index].ip_address}"
+}
+"#,
+        )
+        .unwrap();
+        let ws = workspace::load(dir.path(), &VarArgs::default())
+            .unwrap_or_else(|(d, _)| panic!("{d:?}"));
+        let mut state = ws.open_state().unwrap();
+        // The store refuses the VPC's record (as a full disk would).
+        state
+            .connection()
+            .execute_batch(
+                "CREATE TEMP TRIGGER refuse BEFORE INSERT ON resources
+                 WHEN NEW.address = 'alicloud_vpc.v'
+                 BEGIN SELECT RAISE(ABORT, 'disk full'); END;",
+            )
+            .unwrap();
+        let provider = AlicloudProvider::new(ws.cloud().unwrap());
+        let planned = planner::plan(
+            &ws,
+            &state.meta().unwrap(),
+            state.resources().unwrap(),
+            &state.outputs().unwrap(),
+            &provider,
+            PlanOptions {
+                mode: PlanMode::Normal,
+                refresh: true,
+            },
+        )
+        .unwrap();
+        let mut sink = Checking {
+            inner: &mut state,
+            committed: HashSet::new(),
+            violations: Vec::new(),
+            largest_begin: 0,
+            largest_commit: 0,
+        };
+        let outcome = apply(
+            &ws,
+            &planned,
+            &provider,
+            &mut sink,
+            &ApplyOptions {
+                parallelism: 10,
+                stop: None,
+            },
+        );
+        assert!(sink.violations.is_empty(), "{:?}", sink.violations);
+        assert!(
+            sink.largest_begin >= 9,
+            "the nine independent creates were announced in one transaction: {}",
+            sink.largest_begin
+        );
+        let largest_commit = sink.largest_commit;
+        let failed: Vec<(String, Option<String>)> = outcome
+            .failed
+            .iter()
+            .map(|d| (d.summary.clone(), d.address.clone()))
+            .collect();
+        assert_eq!(
+            failed,
+            [(
+                "Failed to save state".to_string(),
+                Some("alicloud_vpc.v".to_string())
+            )]
+        );
+        assert!(outcome.failed[0].detail.contains("disk full"));
+        assert_eq!(
+            outcome.skipped,
+            ["alicloud_vswitch.s".parse::<ResourceAddress>().unwrap()]
+        );
+        // Everything else was recorded, each with its intent cleared; the VPC's intent stays
+        // for reconciliation (its object exists in the cloud but not in the state).
+        let mut addrs: Vec<String> = state
+            .resources()
+            .unwrap()
+            .iter()
+            .map(|r| r.addr.to_string())
+            .collect();
+        addrs.sort();
+        assert_eq!(
+            addrs.len(),
+            12,
+            "{addrs:?} (largest batch {largest_commit})"
+        );
+        assert!(addrs.iter().all(|a| a.starts_with("alicloud_eip_address.")));
+        let left: Vec<String> = state
+            .intents()
+            .unwrap()
+            .iter()
+            .map(|i| format!("{} {}", i.action.as_str(), i.addr))
+            .collect();
+        assert_eq!(left, ["create alicloud_vpc.v"]);
+        let h = state.history().unwrap();
+        assert_eq!((h.len(), h[0].added), (1, 12));
     }
 }

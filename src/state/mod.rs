@@ -2,13 +2,17 @@
 //! ([`sqlite::SqliteState`], the embedded default).
 //!
 //! Invariants: the lineage is fixed when the state is created; the serial grows by one for every
-//! run that changes anything; each resource change is committed in its own transaction, touching
-//! only that resource's row (never a rewrite of the whole state).
+//! run that changes anything; each resource change is committed atomically (alone, or with
+//! other changes that finished at the same time), touching only that resource's row (never a
+//! rewrite of the whole state).
 //!
 //! Crash safety: before each mutating provider call apply records an [`Intent`] (address,
 //! action, client token); the call's result is committed and the intent cleared in one
 //! transaction ([`StateStore::commit_put`], [`StateStore::commit_remove`]). Intents left by a
-//! crash are reconciled against the cloud by `apply::reconcile` on the next command.
+//! crash are reconciled against the cloud by `apply::reconcile` on the next command. Apply
+//! records the intents of the calls it starts together in one transaction
+//! ([`StateStore::record_intents`]) and commits results that finished together in one
+//! ([`StateStore::commit_batch`]); each result still commits with the clearing of its intent.
 //!
 //! Locking: writers hold the one [`lock::LockInfo`] row of the state ([`StateStore::try_lock`]).
 //! History: every committed change is kept with its serial ([`StateStore::history`],
@@ -130,6 +134,25 @@ pub struct Intent {
     pub command: String,
 }
 
+/// One finished change of a batch ([`StateStore::commit_batch`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Commit {
+    /// Records `record` and clears `intents`; with `deposed`, also records that intent (see
+    /// [`StateStore::commit_put`]).
+    Put {
+        record: Box<ResourceState>,
+        intents: Vec<i64>,
+        deposed: Option<Box<Intent>>,
+    },
+    /// Forgets `addr` and clears `intents`.
+    Remove {
+        addr: ResourceAddress,
+        intents: Vec<i64>,
+    },
+    /// Clears intents whose calls settled without a change of the state.
+    Clear { intents: Vec<i64> },
+}
+
 /// One serial of the history: when, by which command, and what it changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HistoryEntry {
@@ -187,6 +210,33 @@ pub trait StateStore: Send {
     ) -> Result<Option<i64>, StateError>;
     /// Forgets `addr` and clears `intents`, in one transaction.
     fn commit_remove(&mut self, addr: &ResourceAddress, intents: &[i64]) -> Result<(), StateError>;
+    /// Records several intents (before their calls) in one transaction; returns their ids in
+    /// order. Either every intent is recorded or none is.
+    fn record_intents(&mut self, intents: &[Intent]) -> Result<Vec<i64>, StateError> {
+        intents.iter().map(|i| self.record_intent(i)).collect()
+    }
+    /// Commits several finished changes in one transaction: either all of them (each with the
+    /// clearing of its intents) or, on an error, none. Returns, per change, the id of its
+    /// deposed intent if it recorded one.
+    fn commit_batch(&mut self, batch: &[Commit]) -> Result<Vec<Option<i64>>, StateError> {
+        batch
+            .iter()
+            .map(|c| match c {
+                Commit::Put {
+                    record,
+                    intents,
+                    deposed,
+                } => self.commit_put(record, intents, deposed.as_deref()),
+                Commit::Remove { addr, intents } => {
+                    self.commit_remove(addr, intents).map(|()| None)
+                }
+                Commit::Clear { intents } => intents
+                    .iter()
+                    .try_for_each(|id| self.clear_intent(*id))
+                    .map(|()| None),
+            })
+            .collect()
+    }
 
     /// The lock, if one is held.
     fn lock_info(&self) -> Result<Option<lock::LockInfo>, StateError>;

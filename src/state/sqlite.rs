@@ -47,44 +47,11 @@ impl SqliteState {
         )?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.execute_batch(
-            "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-             CREATE TABLE IF NOT EXISTS resources(
-                address TEXT PRIMARY KEY,
-                body TEXT NOT NULL
-             );
-             CREATE TABLE IF NOT EXISTS outputs(name TEXT PRIMARY KEY, value TEXT NOT NULL, sensitive INTEGER NOT NULL);
-             CREATE TABLE IF NOT EXISTS changes(
-                seq INTEGER PRIMARY KEY AUTOINCREMENT,
-                serial INTEGER NOT NULL,
-                address TEXT NOT NULL,
-                body TEXT,
-                at TEXT NOT NULL,
-                command TEXT NOT NULL
-             );
-             CREATE INDEX IF NOT EXISTS changes_by_serial ON changes(serial);
-             CREATE TABLE IF NOT EXISTS intents(
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                address TEXT NOT NULL,
-                action TEXT NOT NULL,
-                token TEXT NOT NULL,
-                body TEXT NOT NULL,
-                at TEXT NOT NULL
-             );
-             CREATE TABLE IF NOT EXISTS lock(
-                name TEXT PRIMARY KEY CHECK (name = 'state'),
-                id TEXT NOT NULL,
-                body TEXT NOT NULL
-             );",
-        )?;
-        conn.execute(
-            "INSERT OR IGNORE INTO meta(key, value) VALUES ('lineage', ?1)",
-            params![uuid::Uuid::new_v4().to_string()],
-        )?;
-        conn.execute(
-            "INSERT OR IGNORE INTO meta(key, value) VALUES ('serial', '0')",
-            [],
-        )?;
+        // The default (1,000 pages) checkpointed, with two fsyncs, every ~80 resources of an
+        // apply; a checkpoint still runs at this size and when the last connection closes.
+        conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT)?;
+        conn.pragma_update(None, "journal_size_limit", JOURNAL_SIZE_LIMIT)?;
+        create_schema(&conn)?;
         Ok(SqliteState {
             conn,
             path: path.to_path_buf(),
@@ -131,22 +98,32 @@ impl SqliteState {
         &mut self,
         f: impl FnOnce(&rusqlite::Transaction<'_>, u64) -> rusqlite::Result<()>,
     ) -> Result<(), StateError> {
-        let bump = !self.bumped;
+        self.write_if(true, f)
+    }
+
+    /// [`Self::write`]; with `changes` false (only intents are written) the serial is not
+    /// bumped.
+    fn write_if(
+        &mut self,
+        changes: bool,
+        f: impl FnOnce(&rusqlite::Transaction<'_>, u64) -> rusqlite::Result<()>,
+    ) -> Result<(), StateError> {
+        let bump = changes && !self.bumped;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         if bump {
-            tx.execute(
+            tx.prepare_cached(
                 "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'serial'",
-                [],
-            )?;
+            )?
+            .execute([])?;
         }
         let serial: u64 = tx
             .prepare_cached("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'serial'")?
             .query_row([], |r| r.get::<_, i64>(0))? as u64;
         f(&tx, serial)?;
         tx.commit()?;
-        self.bumped = true;
+        self.bumped |= bump;
         Ok(())
     }
 
@@ -171,6 +148,134 @@ impl SqliteState {
     }
 }
 
+/// WAL pages between automatic checkpoints (16 MB of 4 KB pages).
+const WAL_AUTOCHECKPOINT: i64 = 4096;
+/// The size a checkpointed WAL file is truncated to.
+const JOURNAL_SIZE_LIMIT: i64 = 16 * 1024 * 1024;
+
+/// The schema of a new state file: each change writes as few pages as possible.
+/// - `changes.seq` and `intents.id` are plain rowids: without AUTOINCREMENT no transaction
+///   rewrites `sqlite_sequence`. `seq` stays monotonic because no change row is ever deleted
+///   (a rowid is the largest plus one); an intent id may be reused only after its intent is
+///   gone;
+/// - no index on `changes(serial)`: serials grow with `seq`, so the history and snapshots
+///   read the log in `seq` order.
+///
+/// (`resources` stays a rowid table with an index on its address: clustered on the address
+/// (`WITHOUT ROWID`), records of over ~1,000 bytes, most of them, each take an overflow page.)
+const SCHEMA_LEAN: &str = "
+    CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS resources(
+        address TEXT PRIMARY KEY,
+        body TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS outputs(name TEXT PRIMARY KEY, value TEXT NOT NULL, sensitive INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS changes(
+        seq INTEGER PRIMARY KEY,
+        serial INTEGER NOT NULL,
+        address TEXT NOT NULL,
+        body TEXT,
+        at TEXT NOT NULL,
+        command TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS intents(
+        id INTEGER PRIMARY KEY,
+        address TEXT NOT NULL,
+        action TEXT NOT NULL,
+        token TEXT NOT NULL,
+        body TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS lock(
+        name TEXT PRIMARY KEY CHECK (name = 'state'),
+        id TEXT NOT NULL,
+        body TEXT NOT NULL
+    );";
+
+/// The schema state files had before [`SCHEMA_LEAN`]: files created with it keep it (and their
+/// history); every statement of the store works on both.
+const SCHEMA_V1: &str = "
+    CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS resources(
+        address TEXT PRIMARY KEY,
+        body TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS outputs(name TEXT PRIMARY KEY, value TEXT NOT NULL, sensitive INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS changes(
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        serial INTEGER NOT NULL,
+        address TEXT NOT NULL,
+        body TEXT,
+        at TEXT NOT NULL,
+        command TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS changes_by_serial ON changes(serial);
+    CREATE TABLE IF NOT EXISTS intents(
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        address TEXT NOT NULL,
+        action TEXT NOT NULL,
+        token TEXT NOT NULL,
+        body TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS lock(
+        name TEXT PRIMARY KEY CHECK (name = 'state'),
+        id TEXT NOT NULL,
+        body TEXT NOT NULL
+    );";
+
+/// Creates the tables of an empty file ([`SCHEMA_LEAN`]), or completes those of an existing
+/// one in its own schema, and the meta rows; one transaction.
+fn create_schema(conn: &Connection) -> Result<(), StateError> {
+    let existing: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
+        [],
+        |r| r.get(0),
+    )?;
+    if existing > 0 {
+        let complete: i64 = conn.query_row(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'
+             AND name IN ('resources', 'outputs', 'changes', 'intents', 'lock')",
+            [],
+            |r| r.get(0),
+        )?;
+        let meta_rows: i64 = conn.query_row(
+            "SELECT COUNT(*) FROM meta WHERE key IN ('lineage', 'serial')",
+            [],
+            |r| r.get(0),
+        )?;
+        if complete == 5 && meta_rows == 2 {
+            // Nothing to write: opening an existing state starts no write transaction.
+            return Ok(());
+        }
+    }
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let created = (|| -> Result<(), StateError> {
+        let empty: i64 = conn.query_row(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'",
+            [],
+            |r| r.get(0),
+        )?;
+        conn.execute_batch(if empty == 0 { SCHEMA_LEAN } else { SCHEMA_V1 })?;
+        conn.execute(
+            "INSERT OR IGNORE INTO meta(key, value) VALUES ('lineage', ?1)",
+            params![uuid::Uuid::new_v4().to_string()],
+        )?;
+        conn.execute(
+            "INSERT OR IGNORE INTO meta(key, value) VALUES ('serial', '0')",
+            [],
+        )?;
+        Ok(())
+    })();
+    match created {
+        Ok(()) => Ok(conn.execute_batch("COMMIT")?),
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
 fn encode(r: &ResourceState) -> Result<String, StateError> {
     serde_json::to_string(r).map_err(|e| StateError::Invalid(e.to_string()))
 }
@@ -183,6 +288,12 @@ fn upsert(tx: &rusqlite::Transaction<'_>, address: &str, body: &str) -> rusqlite
     Ok(())
 }
 
+fn remove_row(tx: &rusqlite::Transaction<'_>, address: &str) -> rusqlite::Result<()> {
+    tx.prepare_cached("DELETE FROM resources WHERE address = ?1")?
+        .execute(params![address])?;
+    Ok(())
+}
+
 fn clear(tx: &rusqlite::Transaction<'_>, intents: &[i64]) -> rusqlite::Result<()> {
     let mut delete = tx.prepare_cached("DELETE FROM intents WHERE id = ?1")?;
     for id in intents {
@@ -191,8 +302,20 @@ fn clear(tx: &rusqlite::Transaction<'_>, intents: &[i64]) -> rusqlite::Result<()
     Ok(())
 }
 
+fn encode_intent(intent: &Intent) -> Result<String, StateError> {
+    serde_json::to_string(intent).map_err(|e| StateError::Invalid(e.to_string()))
+}
+
 fn insert_intent(conn: &Connection, intent: &Intent) -> Result<i64, StateError> {
-    let body = serde_json::to_string(intent).map_err(|e| StateError::Invalid(e.to_string()))?;
+    Ok(insert_encoded_intent(
+        conn,
+        intent,
+        &encode_intent(intent)?,
+    )?)
+}
+
+/// Inserts `intent` (its body already encoded); returns its id.
+fn insert_encoded_intent(conn: &Connection, intent: &Intent, body: &str) -> rusqlite::Result<i64> {
     conn.prepare_cached(
         "INSERT INTO intents(address, action, token, body, at) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
@@ -440,22 +563,93 @@ impl StateStore for SqliteState {
             Self::log(tx, serial, &address, Some(&body), &command)?;
             clear(tx, intents)?;
             if let (Some(d), Some(b)) = (deposed, &deposed_body) {
-                tx.execute(
-                    "INSERT INTO intents(address, action, token, body, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![address, d.action.as_str(), d.client_token, b, chrono::Utc::now().to_rfc3339()],
-                )?;
-                deposed_id = Some(tx.last_insert_rowid());
+                deposed_id = Some(insert_encoded_intent(tx, d, b)?);
             }
             Ok(())
         })?;
         Ok(deposed_id)
     }
 
+    fn record_intents(&mut self, intents: &[Intent]) -> Result<Vec<i64>, StateError> {
+        let bodies = intents
+            .iter()
+            .map(encode_intent)
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut ids = Vec::with_capacity(intents.len());
+        self.write_if(false, |tx, _| {
+            for (intent, body) in intents.iter().zip(&bodies) {
+                ids.push(insert_encoded_intent(tx, intent, body)?);
+            }
+            Ok(())
+        })?;
+        Ok(ids)
+    }
+
+    fn commit_batch(&mut self, batch: &[Commit]) -> Result<Vec<Option<i64>>, StateError> {
+        enum Encoded<'a> {
+            Put(String, String, &'a [i64], Option<(&'a Intent, String)>),
+            Remove(String, &'a [i64]),
+            Clear(&'a [i64]),
+        }
+        let encoded = batch
+            .iter()
+            .map(|c| {
+                Ok(match c {
+                    Commit::Put {
+                        record,
+                        intents,
+                        deposed,
+                    } => Encoded::Put(
+                        record.addr.to_string(),
+                        encode(record)?,
+                        intents,
+                        deposed
+                            .as_deref()
+                            .map(|d| Ok::<_, StateError>((d, encode_intent(d)?)))
+                            .transpose()?,
+                    ),
+                    Commit::Remove { addr, intents } => Encoded::Remove(addr.to_string(), intents),
+                    Commit::Clear { intents } => Encoded::Clear(intents),
+                })
+            })
+            .collect::<Result<Vec<_>, StateError>>()?;
+        let changes = encoded.iter().any(|e| !matches!(e, Encoded::Clear(_)));
+        let command = self.command.clone();
+        let mut out = Vec::with_capacity(batch.len());
+        self.write_if(changes, |tx, serial| {
+            for e in &encoded {
+                out.push(match e {
+                    Encoded::Put(address, body, intents, deposed) => {
+                        upsert(tx, address, body)?;
+                        Self::log(tx, serial, address, Some(body), &command)?;
+                        clear(tx, intents)?;
+                        deposed
+                            .as_ref()
+                            .map(|(d, b)| insert_encoded_intent(tx, d, b))
+                            .transpose()?
+                    }
+                    Encoded::Remove(address, intents) => {
+                        remove_row(tx, address)?;
+                        Self::log(tx, serial, address, None, &command)?;
+                        clear(tx, intents)?;
+                        None
+                    }
+                    Encoded::Clear(intents) => {
+                        clear(tx, intents)?;
+                        None
+                    }
+                });
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
     fn commit_remove(&mut self, addr: &ResourceAddress, intents: &[i64]) -> Result<(), StateError> {
         let address = addr.to_string();
         let command = self.command.clone();
         self.write(|tx, serial| {
-            tx.execute("DELETE FROM resources WHERE address = ?1", params![address])?;
+            remove_row(tx, &address)?;
             Self::log(tx, serial, &address, None, &command)?;
             clear(tx, intents)
         })
@@ -815,6 +1009,214 @@ mod tests {
         drop(s);
         let s = SqliteState::open(&dir.path().join("state.db")).unwrap();
         assert_eq!(s.intents().unwrap()[0].action, IntentAction::Update);
+    }
+
+    fn schema_of(s: &SqliteState) -> String {
+        s.connection()
+            .prepare("SELECT group_concat(sql, ';') FROM sqlite_master")
+            .unwrap()
+            .query_row([], |r| r.get::<_, String>(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn new_files_get_the_lean_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = SqliteState::open(&dir.path().join("state.db")).unwrap();
+        let schema = schema_of(&s);
+        assert!(!schema.contains("AUTOINCREMENT"), "{schema}");
+        assert!(!schema.contains("changes_by_serial"), "{schema}");
+        assert!(!schema.contains("sqlite_sequence"), "{schema}");
+        // `seq` grows with every change, across runs and reopenings.
+        s.put(&record("alicloud_vpc.a", "vpc-1")).unwrap();
+        s.remove(&"alicloud_vpc.a".parse().unwrap()).unwrap();
+        drop(s);
+        let mut s = SqliteState::open(&dir.path().join("state.db")).unwrap();
+        s.put(&record("alicloud_vpc.b", "vpc-2")).unwrap();
+        let seqs: Vec<i64> = s
+            .connection()
+            .prepare("SELECT seq FROM changes ORDER BY rowid")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(seqs, [1, 2, 3]);
+        let counts: Vec<(u64, usize, usize)> = s
+            .history()
+            .unwrap()
+            .iter()
+            .map(|e| (e.serial, e.added, e.removed))
+            .collect();
+        assert_eq!(counts, [(1, 0, 0), (2, 1, 0)]);
+        assert_eq!(s.snapshot(1).unwrap().resources, []);
+        assert_eq!(s.snapshot(2).unwrap().resources[0].id, "vpc-2");
+    }
+
+    #[test]
+    fn a_state_file_of_the_old_schema_keeps_working_and_keeps_its_history() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        {
+            // A state file as earlier versions wrote it: serial 1 added a, serial 2 changed it.
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(SCHEMA_V1).unwrap();
+            let a1 = encode(&record("alicloud_vpc.a", "vpc-1")).unwrap();
+            let a2 = encode(&record("alicloud_vpc.a", "vpc-2")).unwrap();
+            conn.execute_batch(
+                "INSERT INTO meta VALUES ('lineage', 'old-lineage'), ('serial', '2')",
+            )
+            .unwrap();
+            conn.execute("INSERT INTO resources VALUES ('alicloud_vpc.a', ?1)", [&a2])
+                .unwrap();
+            for (serial, body) in [(1, &a1), (2, &a2)] {
+                conn.execute(
+                    "INSERT INTO changes(serial, address, body, at, command)
+                     VALUES (?1, 'alicloud_vpc.a', ?2, '2026-01-01T00:00:00+00:00', 'apply')",
+                    params![serial, body],
+                )
+                .unwrap();
+            }
+        }
+        let mut s = SqliteState::open(&path).unwrap();
+        let schema = schema_of(&s);
+        assert!(schema.contains("AUTOINCREMENT"), "kept: {schema}");
+        assert!(schema.contains("changes_by_serial"), "kept: {schema}");
+        assert_eq!(s.meta().unwrap().lineage, "old-lineage");
+        assert_eq!(
+            s.get(&"alicloud_vpc.a".parse().unwrap())
+                .unwrap()
+                .unwrap()
+                .id,
+            "vpc-2"
+        );
+        // A run of intents and batched commits on the old schema.
+        let ib = s
+            .record_intents(&[intent("alicloud_vpc.b", IntentAction::Create)])
+            .unwrap();
+        s.commit_batch(&[
+            Commit::Put {
+                record: Box::new(record("alicloud_vpc.b", "vpc-3")),
+                intents: ib,
+                deposed: None,
+            },
+            Commit::Remove {
+                addr: "alicloud_vpc.a".parse().unwrap(),
+                intents: Vec::new(),
+            },
+        ])
+        .unwrap();
+        assert!(s.intents().unwrap().is_empty());
+        let counts: Vec<(u64, usize, usize, usize)> = s
+            .history()
+            .unwrap()
+            .iter()
+            .map(|e| (e.serial, e.added, e.changed, e.removed))
+            .collect();
+        assert_eq!(counts, [(1, 1, 0, 0), (2, 0, 1, 0), (3, 1, 0, 1)]);
+        assert_eq!(s.snapshot(1).unwrap().resources[0].id, "vpc-1");
+        assert_eq!(s.snapshot(2).unwrap().resources[0].id, "vpc-2");
+        assert_eq!(s.snapshot(3).unwrap().resources[0].id, "vpc-3");
+        let seqs: Vec<i64> = s
+            .connection()
+            .prepare("SELECT seq FROM changes ORDER BY serial, seq")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(seqs, [1, 2, 3, 4], "seq stays monotonic");
+    }
+
+    #[test]
+    fn a_batch_commits_all_of_its_changes_or_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = SqliteState::open(&dir.path().join("state.db")).unwrap();
+        s.put(&record("alicloud_vpc.c", "vpc-0")).unwrap();
+        s.start_run("apply");
+        let ids = s
+            .record_intents(&[
+                intent("alicloud_vpc.a", IntentAction::Create),
+                intent("alicloud_vpc.bad", IntentAction::Create),
+                intent("alicloud_vpc.c", IntentAction::Delete),
+            ])
+            .unwrap();
+        assert_eq!(s.intents().unwrap().len(), 3);
+        assert_eq!(s.meta().unwrap().serial, 1, "intents alone bump no serial");
+        // The store refuses one of the records (as a full disk would).
+        s.connection()
+            .execute_batch(
+                "CREATE TEMP TRIGGER refuse BEFORE INSERT ON resources
+                 WHEN NEW.address = 'alicloud_vpc.bad'
+                 BEGIN SELECT RAISE(ABORT, 'refused'); END;",
+            )
+            .unwrap();
+        let batch = |bad: bool| {
+            let mut b = vec![
+                Commit::Put {
+                    record: Box::new(record("alicloud_vpc.a", "vpc-1")),
+                    intents: vec![ids[0]],
+                    deposed: Some(Box::new(intent(
+                        "alicloud_vpc.a",
+                        IntentAction::DeleteDeposed,
+                    ))),
+                },
+                Commit::Remove {
+                    addr: "alicloud_vpc.c".parse().unwrap(),
+                    intents: vec![ids[2]],
+                },
+            ];
+            if bad {
+                b.insert(
+                    1,
+                    Commit::Put {
+                        record: Box::new(record("alicloud_vpc.bad", "vpc-2")),
+                        intents: vec![ids[1]],
+                        deposed: None,
+                    },
+                );
+            }
+            b
+        };
+        let err = s.commit_batch(&batch(true)).unwrap_err();
+        assert!(err.to_string().contains("refused"), "{err}");
+        // Nothing of the batch was written: records, intents, history and serial as before.
+        let addrs: Vec<String> = s
+            .resources()
+            .unwrap()
+            .iter()
+            .map(|r| r.addr.to_string())
+            .collect();
+        assert_eq!(addrs, ["alicloud_vpc.c"]);
+        let left: Vec<i64> = s.intents().unwrap().iter().map(|i| i.id).collect();
+        assert_eq!(left, ids);
+        assert_eq!(s.history().unwrap().len(), 1);
+        assert_eq!(s.meta().unwrap().serial, 1);
+        // The others alone commit, with their intents cleared and the deposed one recorded.
+        let out = s.commit_batch(&batch(false)).unwrap();
+        assert!(out[0].is_some() && out[1].is_none(), "{out:?}");
+        let addrs: Vec<String> = s
+            .resources()
+            .unwrap()
+            .iter()
+            .map(|r| r.addr.to_string())
+            .collect();
+        assert_eq!(addrs, ["alicloud_vpc.a"]);
+        let left: Vec<(i64, IntentAction)> = s
+            .intents()
+            .unwrap()
+            .iter()
+            .map(|i| (i.id, i.action))
+            .collect();
+        assert_eq!(
+            left,
+            [
+                (ids[1], IntentAction::Create),
+                (out[0].unwrap(), IntentAction::DeleteDeposed)
+            ]
+        );
+        let h = s.history().unwrap();
+        assert_eq!((h[1].serial, h[1].added, h[1].removed), (2, 1, 1));
     }
 
     #[test]
