@@ -157,6 +157,19 @@ pub struct ApplyOptions {
     pub parallelism: usize,
     /// Stop starting new operations when this becomes true (first Ctrl-C).
     pub stop: Option<Arc<std::sync::atomic::AtomicBool>>,
+    /// Told of each call as it starts and of each resource change as it is committed (the
+    /// command line prints Terraform's progress lines from it).
+    pub progress: Option<fn(Progress<'_>)>,
+}
+
+/// What the walk reports while it runs.
+#[derive(Debug, Clone, Copy)]
+pub enum Progress<'a> {
+    /// A provider call for this resource starts; the id of the object it works on ("" for a
+    /// create).
+    Started(&'a ResourceAddress, Op, &'a str),
+    /// This resource change is committed to the state; the object's id (empty once deleted).
+    Done(&'a ResourceAddress, Action, &'a str),
 }
 
 /// What an apply did.
@@ -281,6 +294,11 @@ pub fn apply(
                 match announced {
                     Ok(()) => {
                         running += 1;
+                        if let (Some(report), Some(addr)) =
+                            (opts.progress, graph.nodes[job.node].addr())
+                        {
+                            report(Progress::Started(addr, job.op, &job.id));
+                        }
                         if job_tx.send(job).is_err() {
                             running -= 1;
                         }
@@ -340,6 +358,9 @@ pub fn apply(
                 match f {
                     Ok(Some(action)) => {
                         if let Some(addr) = graph.nodes[n].addr() {
+                            if let Some(report) = opts.progress {
+                                report(Progress::Done(addr, action, state.id_of(addr)));
+                            }
                             outcome.applied.push((addr.clone(), action));
                         }
                         release(&graph, n, &mut indegree, &mut ready);
@@ -502,6 +523,15 @@ impl<'a> Walk<'a> {
                 })
                 .collect(),
         }
+    }
+
+    /// The id of the object `addr` as last recorded ("" when there is none).
+    fn id_of(&self, addr: &ResourceAddress) -> &str {
+        self.values
+            .get(&addr.block, &addr.key)
+            .and_then(|a| a.get("id"))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
     }
 
     fn change(&self, node: &Node) -> Option<&'a ResourceChange> {
@@ -1081,6 +1111,7 @@ resource "alicloud_eip_address" "tagged" {
             PlanOptions {
                 mode: PlanMode::Normal,
                 refresh: true,
+                parallelism: 1,
             },
         )
         .unwrap();
@@ -1097,6 +1128,7 @@ resource "alicloud_eip_address" "tagged" {
             &provider,
             &mut sink,
             &ApplyOptions {
+                progress: None,
                 parallelism: 10,
                 stop: None,
             },

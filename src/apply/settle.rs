@@ -563,6 +563,7 @@ output "first" {
             &provider,
             &mut state,
             &crate::apply::ApplyOptions {
+                progress: None,
                 parallelism: 4,
                 stop: None,
             },

@@ -127,6 +127,7 @@ pub fn make_plan(
             &scratch_provider,
             &mut NullSink,
             &ApplyOptions {
+                progress: None,
                 parallelism: 1,
                 stop: None,
             },

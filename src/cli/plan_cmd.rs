@@ -390,6 +390,7 @@ fn run_apply(
         ui.errors(&[d], &ws.config.sources);
         return 1;
     }
+    println!();
     let outcome = apply::apply(
         ws,
         planned,
@@ -398,6 +399,7 @@ fn run_apply(
         &ApplyOptions {
             parallelism,
             stop: super::signals::apply_stop(),
+            progress: Some(report_progress),
         },
     );
     // Record the run's own side effects (an association changes its EIP) so they are not drift.
@@ -409,10 +411,6 @@ fn run_apply(
         .collect();
     if let Err(e) = apply::settle::settle_with(state, provider, &touched, parallelism) {
         eprintln!("Warning: could not re-read the applied resources: {e}");
-    }
-    println!();
-    for (addr, action) in &outcome.applied {
-        println!("{}", progress_line(addr, *action, state));
     }
     for w in &outcome.warnings {
         eprintln!("Warning: {w}");
@@ -469,15 +467,46 @@ fn run_apply(
     0
 }
 
-fn progress_line(addr: &ResourceAddress, action: Action, state: &SqliteState) -> String {
-    let id = state.id_of(addr).unwrap_or_default();
-    match action {
-        Action::Create => format!("{addr}: Creation complete [id={id}]"),
-        Action::Update => format!("{addr}: Modifications complete [id={id}]"),
-        Action::Delete => format!("{addr}: Destruction complete"),
-        Action::DeleteThenCreate | Action::CreateThenDelete => {
-            format!("{addr}: Replacement complete [id={id}]")
+/// Prints Terraform's progress lines as the walk reports them: `ADDR: Creating...` when a call
+/// starts, `ADDR: Creation complete after 2s [id=...]` when its change is committed.
+fn report_progress(p: apply::Progress<'_>) {
+    use std::sync::{LazyLock, Mutex};
+    use std::time::Instant;
+    static STARTED: LazyLock<Mutex<std::collections::HashMap<String, Instant>>> =
+        LazyLock::new(Default::default);
+    let mut started = STARTED.lock().unwrap_or_else(|e| e.into_inner());
+    match p {
+        apply::Progress::Started(addr, op, id) => {
+            let at = |what: &str| match id {
+                "" => format!("{addr}: {what}..."),
+                id => format!("{addr}: {what}... [id={id}]"),
+            };
+            let line = match op {
+                apply::Op::Create => at("Creating"),
+                apply::Op::Update => at("Modifying"),
+                apply::Op::Delete => at("Destroying"),
+                apply::Op::Read => at("Reading"),
+            };
+            println!("{line}");
+            started.insert(addr.to_string(), Instant::now());
         }
-        _ => format!("{addr}: done"),
+        apply::Progress::Done(addr, action, id) => {
+            let after = started
+                .remove(&addr.to_string())
+                .map(|t| t.elapsed().as_secs())
+                .unwrap_or_default();
+            let line = match action {
+                Action::Create => format!("{addr}: Creation complete after {after}s [id={id}]"),
+                Action::Update => {
+                    format!("{addr}: Modifications complete after {after}s [id={id}]")
+                }
+                Action::Delete => format!("{addr}: Destruction complete after {after}s"),
+                Action::DeleteThenCreate | Action::CreateThenDelete => {
+                    format!("{addr}: Replacement complete after {after}s [id={id}]")
+                }
+                _ => format!("{addr}: done"),
+            };
+            println!("{line}");
+        }
     }
 }
