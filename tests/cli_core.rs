@@ -374,7 +374,20 @@ fn terraform_single_dash_options_are_accepted() {
     );
     let apply = run(&["apply", "-auto-approve", "-parallelism=2", "-var=name=tf"]);
     assert_eq!(code(&apply), 0, "{}", text(&apply));
-    assert!(text(&apply).contains("Apply complete!"), "{}", text(&apply));
+    let out = text(&apply);
+    // Terraform's progress lines, each change's start before its end, all before the summary.
+    let at = |needle: &str| {
+        out.find(needle)
+            .unwrap_or_else(|| panic!("{needle}: {out}"))
+    };
+    assert!(
+        at("alicloud_vpc.main: Creating...\n") < at("alicloud_vpc.main: Creation complete after ")
+    );
+    assert!(
+        at("alicloud_vpc.main: Creation complete after ")
+            < at("alicloud_vswitch.main: Creating...")
+    );
+    assert!(at("alicloud_vswitch.main: Creation complete after ") < at("Apply complete!"));
     let vpc = run(&["state", "show", "alicloud_vpc.main"]);
     assert!(
         text(&vpc).contains("vpc_name") && text(&vpc).contains("\"tf\""),
@@ -390,6 +403,13 @@ fn terraform_single_dash_options_are_accepted() {
         "-detailed-exitcode",
     ]);
     assert_eq!(code(&again), 0, "{}", text(&again));
+    let destroy = run(&["destroy", "-auto-approve", "-var=name=tf"]);
+    let out = text(&destroy);
+    assert!(
+        out.contains("alicloud_vpc.main: Destroying... [id=vpc-")
+            && out.contains("alicloud_vpc.main: Destruction complete after "),
+        "{out}"
+    );
     // One dash before something that is not an option of eipform stays an error.
     let wrong = run(&["plan", "-input=false"]);
     assert_eq!(code(&wrong), 2, "{}", text(&wrong));
