@@ -77,19 +77,20 @@ pub fn plan_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, args: &PlanArgs) -> i32 {
     let Some(ws) = load(ui, dir, &opts.vars) else {
         return 1;
     };
+    // The process exits after the command: freeing the configuration only costs time.
+    let ws = std::mem::ManuallyDrop::new(ws);
     let mode = if args.refresh_only {
         PlanMode::RefreshOnly
     } else {
         PlanMode::Normal
     };
     let render = |planned: &Planned, outputs: &[OutputState]| {
-        render_plan(
-            &planned.plan,
-            &sorted_prior(planned),
-            outputs,
-            args.format,
-            ui.color,
-        )
+        // Only the JSON plan shows the prior state.
+        let prior = match args.format {
+            Format::Json => sorted_prior(planned),
+            Format::Human | Format::Markdown => Vec::new(),
+        };
+        render_plan(&planned.plan, &prior, outputs, args.format, ui.color)
     };
     let Some(made) = make_plan(ui, &ws, opts, mode, &render) else {
         return 1;
@@ -185,6 +186,8 @@ pub fn apply_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, mode: PlanMode, auto_appr
     let Some(ws) = load(ui, dir, &opts.vars) else {
         return 1;
     };
+    // The process exits after the command: freeing the configuration only costs time.
+    let ws = std::mem::ManuallyDrop::new(ws);
     let render =
         |planned: &Planned, _: &[OutputState]| render::human::plan(&planned.plan, ui.color);
     let Some(made) = make_plan(ui, &ws, opts, mode, &render) else {
