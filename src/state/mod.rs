@@ -212,31 +212,11 @@ pub trait StateStore: Send {
     fn commit_remove(&mut self, addr: &ResourceAddress, intents: &[i64]) -> Result<(), StateError>;
     /// Records several intents (before their calls) in one transaction; returns their ids in
     /// order. Either every intent is recorded or none is.
-    fn record_intents(&mut self, intents: &[Intent]) -> Result<Vec<i64>, StateError> {
-        intents.iter().map(|i| self.record_intent(i)).collect()
-    }
+    fn record_intents(&mut self, intents: &[Intent]) -> Result<Vec<i64>, StateError>;
     /// Commits several finished changes in one transaction: either all of them (each with the
     /// clearing of its intents) or, on an error, none. Returns, per change, the id of its
     /// deposed intent if it recorded one.
-    fn commit_batch(&mut self, batch: &[Commit]) -> Result<Vec<Option<i64>>, StateError> {
-        batch
-            .iter()
-            .map(|c| match c {
-                Commit::Put {
-                    record,
-                    intents,
-                    deposed,
-                } => self.commit_put(record, intents, deposed.as_deref()),
-                Commit::Remove { addr, intents } => {
-                    self.commit_remove(addr, intents).map(|()| None)
-                }
-                Commit::Clear { intents } => intents
-                    .iter()
-                    .try_for_each(|id| self.clear_intent(*id))
-                    .map(|()| None),
-            })
-            .collect()
-    }
+    fn commit_batch(&mut self, batch: &[Commit]) -> Result<Vec<Option<i64>>, StateError>;
 
     /// The lock, if one is held.
     fn lock_info(&self) -> Result<Option<lock::LockInfo>, StateError>;
