@@ -37,6 +37,24 @@ pub fn answer(fields: Value) -> Value {
     Value::Object(out)
 }
 
+/// `fields` (an object) with the list `items` moved in under the nested keys `path`
+/// (`["EipAddresses", "EipAddress"]`). `json!` would copy every item through serde.
+pub fn with_list(mut fields: Value, path: &[&str], items: Vec<Value>) -> Value {
+    let Some((first, rest)) = path.split_first() else {
+        return fields;
+    };
+    let mut nested = Value::Array(items);
+    for key in rest.iter().rev() {
+        let mut m = Map::new();
+        m.insert((*key).to_string(), nested);
+        nested = Value::Object(m);
+    }
+    if let Value::Object(m) = &mut fields {
+        m.insert((*first).to_string(), nested);
+    }
+    fields
+}
+
 /// The `RegionId` of a request (required, A05).
 pub fn region(p: &Params) -> Result<&str, CloudError> {
     let r = required(p, "RegionId")?;
@@ -158,28 +176,25 @@ pub fn load(ctx: &Ctx<'_>, id: &str, region: &str) -> Result<Obj, CloudError> {
 
 /// The EIP as DescribeEipAddresses answers it.
 pub fn present(eip: &Obj) -> Value {
-    let mut out = Map::new();
-    for (k, v) in &eip.attrs {
-        if !k.starts_with('_') {
-            out.insert(k.clone(), v.clone());
-        }
-    }
-    out.insert("Status".into(), json!(eip.status));
-    out.insert("RegionId".into(), json!(eip.region));
-    let bw = eip.str("Bandwidth").to_string();
-    out.insert("EipBandwidth".into(), json!(bw));
+    into_answer(eip.clone())
+}
+
+/// [`present`], taking the EIP's attributes instead of copying them.
+pub fn into_answer(mut eip: Obj) -> Value {
+    let bandwidth = json!(eip.str("Bandwidth"));
     // A03: billing method, metering and billing cycle; A08: protection edition.
-    out.insert(
-        "BillingCycle".into(),
-        json!(allocation::billing_cycle(
-            eip.str("ChargeType"),
-            eip.str("InternetChargeType")
-        )),
-    );
-    out.insert(
-        "ProtectionEdition".into(),
-        json!(allocation::protection_edition(&protection_types(eip))),
-    );
+    let cycle = json!(allocation::billing_cycle(
+        eip.str("ChargeType"),
+        eip.str("InternetChargeType")
+    ));
+    let edition = json!(allocation::protection_edition(&protection_types(&eip)));
+    let mut out = std::mem::take(&mut eip.attrs);
+    out.retain(|k, _| !k.starts_with('_'));
+    out.insert("Status".into(), Value::String(eip.status));
+    out.insert("RegionId".into(), Value::String(eip.region));
+    out.insert("EipBandwidth".into(), bandwidth);
+    out.insert("BillingCycle".into(), cycle);
+    out.insert("ProtectionEdition".into(), edition);
     Value::Object(out)
 }
 
@@ -603,13 +618,12 @@ pub fn describe(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> {
         let filter = "type = 'eip' AND region = ?1";
         let total = ctx.count(filter, &[&region])?;
         let page = ctx.select_page(filter, &[&region], size, (num - 1) * size)?;
-        let items: Vec<Value> = page.iter().map(present).collect();
-        return Ok(answer(json!({
-            "TotalCount": total,
-            "PageNumber": num,
-            "PageSize": size,
-            "EipAddresses": {"EipAddress": items},
-        })));
+        let items: Vec<Value> = page.into_iter().map(into_answer).collect();
+        return Ok(answer(with_list(
+            json!({"TotalCount": total, "PageNumber": num, "PageSize": size}),
+            &["EipAddresses", "EipAddress"],
+            items,
+        )));
     }
     // Candidates through the most selective index, then every filter.
     let mut found: Vec<Obj> = if !ids.is_empty() {
@@ -664,17 +678,16 @@ pub fn describe(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> {
     });
     let total = found.len() as i64;
     let items: Vec<Value> = found
-        .iter()
+        .into_iter()
         .skip(((num - 1) * size) as usize)
         .take(size as usize)
-        .map(present)
+        .map(into_answer)
         .collect();
-    Ok(answer(json!({
-        "TotalCount": total,
-        "PageNumber": num,
-        "PageSize": size,
-        "EipAddresses": {"EipAddress": items},
-    })))
+    Ok(answer(with_list(
+        json!({"TotalCount": total, "PageNumber": num, "PageSize": size}),
+        &["EipAddresses", "EipAddress"],
+        items,
+    )))
 }
 
 /// ModifyEipAddressAttribute: Bandwidth (A04, G04 for group members), Name, Description (A10).

@@ -244,12 +244,11 @@ pub fn list(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> {
     } else {
         String::new()
     };
-    Ok(answer(json!({
-        "PublicIpAddressPoolList": items,
-        "TotalCount": total,
-        "NextToken": next,
-        "MaxResults": max,
-    })))
+    Ok(answer(super::eip::with_list(
+        json!({"TotalCount": total, "NextToken": next, "MaxResults": max}),
+        &["PublicIpAddressPoolList"],
+        items,
+    )))
 }
 
 /// UpdatePublicIpAddressPoolAttribute (Name, Description).
@@ -390,12 +389,11 @@ pub fn list_cidrs(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> {
     } else {
         String::new()
     };
-    Ok(answer(json!({
-        "PublicIpPoolCidrBlockList": items,
-        "TotalCount": found.len(),
-        "NextToken": next,
-        "MaxResults": max,
-    })))
+    Ok(answer(super::eip::with_list(
+        json!({"TotalCount": found.len(), "NextToken": next, "MaxResults": max}),
+        &["PublicIpPoolCidrBlockList"],
+        items,
+    )))
 }
 
 /// DeletePublicIpAddressPoolCidrBlock (P03).

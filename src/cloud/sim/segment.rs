@@ -142,12 +142,11 @@ pub fn describe(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> {
         .take(size as usize)
         .map(present)
         .collect();
-    Ok(answer(json!({
-        "TotalCount": found.len(),
-        "PageNumber": num,
-        "PageSize": size,
-        "EipSegments": {"EipSegment": items},
-    })))
+    Ok(answer(super::eip::with_list(
+        json!({"TotalCount": found.len(), "PageNumber": num, "PageSize": size}),
+        &["EipSegments", "EipSegment"],
+        items,
+    )))
 }
 
 /// The members of group `id`.

@@ -464,13 +464,14 @@ fn attrs_json(attrs: &Map<String, Value>) -> String {
 }
 
 fn row_to_obj(r: &rusqlite::Row<'_>) -> rusqlite::Result<Obj> {
-    let attrs: String = r.get(4)?;
+    // Parsed from SQLite's own buffer, without copying the text first.
+    let attrs = r.get_ref(4)?.as_str()?;
     Ok(Obj {
         id: r.get(0)?,
         kind: r.get(1)?,
         region: r.get(2)?,
         status: r.get(3)?,
-        attrs: serde_json::from_str(&attrs).unwrap_or_default(),
+        attrs: serde_json::from_str(attrs).unwrap_or_default(),
         created_at: r.get(5)?,
         client_token: r.get(6)?,
     })

@@ -87,12 +87,9 @@ pub fn describe_many(
     let mut out = Vec::new();
     for chunk in ids.chunks(50) {
         let p = attrs::params(&[("AllocationId", &chunk.join(",")), ("PageSize", "100")]);
-        let resp = api.call(ctx, "DescribeEipAddresses", p)?;
-        if let Some(items) = resp
-            .pointer("/EipAddresses/EipAddress")
-            .and_then(Value::as_array)
-        {
-            out.extend(items.iter().cloned());
+        let mut resp = api.call(ctx, "DescribeEipAddresses", p)?;
+        if let Some(Value::Array(items)) = resp.pointer_mut("/EipAddresses/EipAddress") {
+            out.append(items);
         }
     }
     Ok(out)

@@ -106,7 +106,9 @@ pub fn page_of(items: Vec<Value>, number: i64, size: i64, outer: &str, inner: &s
     body.insert("TotalCount".into(), json!(total));
     body.insert("PageNumber".into(), json!(number));
     body.insert("PageSize".into(), json!(size));
-    body.insert(outer.into(), json!({ inner: page }));
+    let mut list = Map::new();
+    list.insert(inner.into(), Value::Array(page));
+    body.insert(outer.into(), Value::Object(list));
     ok(Value::Object(body))
 }
 

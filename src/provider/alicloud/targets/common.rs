@@ -310,13 +310,19 @@ pub fn read_batched(
 }
 
 /// The items of `answer[outer][inner]`, by their `id_key`.
-pub fn by_id(answer: &Value, outer: &str, inner: &str, id_key: &str) -> HashMap<String, Value> {
-    answer
-        .get(outer)
-        .and_then(|o| o.get(inner).or(Some(o)))
-        .and_then(Value::as_array)
-        .map(|a| a.iter().map(|i| (js(i, id_key), i.clone())).collect())
-        .unwrap_or_default()
+pub fn by_id(mut answer: Value, outer: &str, inner: &str, id_key: &str) -> HashMap<String, Value> {
+    let Some(list) = answer.get_mut(outer) else {
+        return HashMap::new();
+    };
+    let list = if list.get(inner).is_some() {
+        &mut list[inner]
+    } else {
+        list
+    };
+    match list.take() {
+        Value::Array(items) => items.into_iter().map(|i| (js(&i, id_key), i)).collect(),
+        _ => HashMap::new(),
+    }
 }
 
 /// Whether `v` is a zero value ("" / false / 0 / empty list or map / null).

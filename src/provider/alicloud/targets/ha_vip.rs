@@ -60,7 +60,7 @@ fn fetch(
     let mut p = c::params(&[("Filter.1.Key", "HaVipId")]);
     c::put_list(&mut p, "Filter.1.Value", ids);
     Ok(c::by_id(
-        &describe(api, ctx, p)?,
+        describe(api, ctx, p)?,
         "HaVips",
         "HaVip",
         "HaVipId",
@@ -170,7 +170,7 @@ impl ResourceOps for HaVip {
         token: &str,
     ) -> Result<Option<Attrs>, ProviderError> {
         let answer = describe(api, ctx, c::params(&[("ClientToken", token)]))?;
-        Ok(c::by_id(&answer, "HaVips", "HaVip", "HaVipId")
+        Ok(c::by_id(answer, "HaVips", "HaVip", "HaVipId")
             .values()
             .next()
             .map(|i| to_attrs(i, &Attrs::new())))

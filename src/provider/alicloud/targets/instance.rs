@@ -315,7 +315,7 @@ fn fetch(
 ) -> Result<std::collections::HashMap<String, Value>, ProviderError> {
     let list = serde_json::to_string(ids).unwrap_or_default();
     let answer = describe(api, ctx, c::params(&[("InstanceIds", &list)]))?;
-    Ok(c::by_id(&answer, "Instances", "Instance", "InstanceId"))
+    Ok(c::by_id(answer, "Instances", "Instance", "InstanceId"))
 }
 
 fn item(api: &Api, ctx: &OpContext, id: &str) -> Result<Value, ProviderError> {
@@ -764,7 +764,7 @@ impl ResourceOps for Instance {
         token: &str,
     ) -> Result<Option<Attrs>, ProviderError> {
         let answer = describe(api, ctx, c::params(&[("ClientToken", token)]))?;
-        Ok(c::by_id(&answer, "Instances", "Instance", "InstanceId")
+        Ok(c::by_id(answer, "Instances", "Instance", "InstanceId")
             .values()
             .next()
             .map(|i| to_attrs(i, &Map::new())))

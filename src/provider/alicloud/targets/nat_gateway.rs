@@ -65,7 +65,7 @@ fn fetch(
 ) -> Result<std::collections::HashMap<String, Value>, ProviderError> {
     let answer = describe(api, ctx, c::params(&[("NatGatewayId", &ids.join(","))]))?;
     Ok(c::by_id(
-        &answer,
+        answer,
         "NatGateways",
         "NatGateway",
         "NatGatewayId",
@@ -248,7 +248,7 @@ impl ResourceOps for NatGateway {
     ) -> Result<Option<Attrs>, ProviderError> {
         let answer = describe(api, ctx, c::params(&[("ClientToken", token)]))?;
         Ok(
-            c::by_id(&answer, "NatGateways", "NatGateway", "NatGatewayId")
+            c::by_id(answer, "NatGateways", "NatGateway", "NatGatewayId")
                 .values()
                 .next()
                 .map(|i| to_attrs(i, &Attrs::new())),

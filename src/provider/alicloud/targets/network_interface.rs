@@ -88,7 +88,7 @@ fn fetch(
     c::put_list(&mut p, "NetworkInterfaceId", ids);
     let answer = describe(api, ctx, p)?;
     Ok(c::by_id(
-        &answer,
+        answer,
         "NetworkInterfaceSets",
         "NetworkInterfaceSet",
         "NetworkInterfaceId",
@@ -312,7 +312,7 @@ impl ResourceOps for NetworkInterface {
     ) -> Result<Option<Attrs>, ProviderError> {
         let answer = describe(api, ctx, c::params(&[("ClientToken", token)]))?;
         Ok(c::by_id(
-            &answer,
+            answer,
             "NetworkInterfaceSets",
             "NetworkInterfaceSet",
             "NetworkInterfaceId",

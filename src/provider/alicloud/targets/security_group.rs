@@ -41,7 +41,7 @@ fn fetch(
     let list = serde_json::to_string(ids).unwrap_or_default();
     let answer = describe(api, ctx, c::params(&[("SecurityGroupIds", &list)]))?;
     Ok(c::by_id(
-        &answer,
+        answer,
         "SecurityGroups",
         "SecurityGroup",
         "SecurityGroupId",
@@ -219,14 +219,11 @@ impl ResourceOps for SecurityGroup {
         token: &str,
     ) -> Result<Option<Attrs>, ProviderError> {
         let answer = describe(api, ctx, c::params(&[("ClientToken", token)]))?;
-        Ok(c::by_id(
-            &answer,
-            "SecurityGroups",
-            "SecurityGroup",
-            "SecurityGroupId",
+        Ok(
+            c::by_id(answer, "SecurityGroups", "SecurityGroup", "SecurityGroupId")
+                .values()
+                .next()
+                .map(|i| to_attrs(i, &Attrs::new())),
         )
-        .values()
-        .next()
-        .map(|i| to_attrs(i, &Attrs::new())))
     }
 }

@@ -75,7 +75,7 @@ fn fetch(
 ) -> Result<std::collections::HashMap<String, Value>, ProviderError> {
     let answer = describe(api, ctx, c::params(&[("LoadBalancerId", &ids.join(","))]))?;
     Ok(c::by_id(
-        &answer,
+        answer,
         "LoadBalancers",
         "LoadBalancer",
         "LoadBalancerId",
@@ -296,7 +296,7 @@ impl ResourceOps for LoadBalancer {
     ) -> Result<Option<Attrs>, ProviderError> {
         let answer = describe(api, ctx, c::params(&[("ClientToken", token)]))?;
         Ok(
-            c::by_id(&answer, "LoadBalancers", "LoadBalancer", "LoadBalancerId")
+            c::by_id(answer, "LoadBalancers", "LoadBalancer", "LoadBalancerId")
                 .values()
                 .next()
                 .map(|i| to_attrs(i, &Attrs::new())),

@@ -96,7 +96,7 @@ fn describe(api: &Api, ctx: &OpContext, mut p: Params) -> Result<Value, Provider
 
 fn read_one(api: &Api, ctx: &OpContext, id: &str, src: &Attrs) -> Result<Attrs, ProviderError> {
     let answer = describe(api, ctx, c::params(&[("VpcId", id)]))?;
-    let found = c::by_id(&answer, "Vpcs", "Vpc", "VpcId");
+    let found = c::by_id(answer, "Vpcs", "Vpc", "VpcId");
     found
         .get(id)
         .map(|item| to_attrs(item, src))
@@ -139,7 +139,7 @@ impl ResourceOps for Vpc {
             20,
             |ids| {
                 Ok(c::by_id(
-                    &describe(api, ctx, c::params(&[("VpcId", &ids.join(","))]))?,
+                    describe(api, ctx, c::params(&[("VpcId", &ids.join(","))]))?,
                     "Vpcs",
                     "Vpc",
                     "VpcId",
@@ -213,7 +213,7 @@ impl ResourceOps for Vpc {
         token: &str,
     ) -> Result<Option<Attrs>, ProviderError> {
         let answer = describe(api, ctx, c::params(&[("ClientToken", token)]))?;
-        Ok(c::by_id(&answer, "Vpcs", "Vpc", "VpcId")
+        Ok(c::by_id(answer, "Vpcs", "Vpc", "VpcId")
             .values()
             .next()
             .map(|item| to_attrs(item, &Attrs::new())))

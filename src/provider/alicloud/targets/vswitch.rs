@@ -62,7 +62,7 @@ fn fetch(
     ids: &[String],
 ) -> Result<std::collections::HashMap<String, Value>, ProviderError> {
     let answer = describe(api, ctx, c::params(&[("VSwitchId", &ids.join(","))]))?;
-    Ok(c::by_id(&answer, "VSwitches", "VSwitch", "VSwitchId"))
+    Ok(c::by_id(answer, "VSwitches", "VSwitch", "VSwitchId"))
 }
 
 fn read_one(api: &Api, ctx: &OpContext, id: &str, src: &Attrs) -> Result<Attrs, ProviderError> {
@@ -165,7 +165,7 @@ impl ResourceOps for VSwitch {
         token: &str,
     ) -> Result<Option<Attrs>, ProviderError> {
         let answer = describe(api, ctx, c::params(&[("ClientToken", token)]))?;
-        Ok(c::by_id(&answer, "VSwitches", "VSwitch", "VSwitchId")
+        Ok(c::by_id(answer, "VSwitches", "VSwitch", "VSwitchId")
             .values()
             .next()
             .map(|i| to_attrs(i, &Attrs::new())))
