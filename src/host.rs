@@ -1,5 +1,6 @@
-//! What this host can tell about processes: whether a pid is alive, and the host's name. Used by
-//! the state lock (stale locks) and the simulated cloud (abandoned scratch copies).
+//! What this host can tell about processes (whether a pid is alive, the host's name), and random
+//! UUIDs. Used by the state lock (stale locks), the simulated cloud (abandoned scratch copies,
+//! request ids) and apply (client tokens).
 
 /// Whether process `pid` exists (on this host).
 pub fn process_alive(pid: u32) -> bool {
@@ -25,4 +26,12 @@ pub fn hostname() -> String {
     }
     let end = buf.iter().position(|b| *b == 0).unwrap_or(buf.len());
     String::from_utf8_lossy(&buf[..end]).into_owned()
+}
+
+/// A random (version 4) UUID from the thread's cryptographically seeded generator: `Uuid::new_v4`
+/// asks the kernel for every one, and apply makes several per API call (request ids, client
+/// tokens).
+pub fn new_uuid() -> uuid::Uuid {
+    use rand::Rng;
+    uuid::Builder::from_random_bytes(rand::rng().random()).into_uuid()
 }

@@ -602,7 +602,7 @@ impl<'a> Walk<'a> {
             &change.region,
             self.timeout(&change.addr, &change.schema_type, op),
         );
-        ctx.client_token = Some(format!("eipform-{}", uuid::Uuid::new_v4().simple()));
+        ctx.client_token = Some(format!("eipform-{}", crate::host::new_uuid().simple()));
         let mut job = Job {
             node: n,
             op,

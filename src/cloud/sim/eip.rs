@@ -24,7 +24,7 @@ pub const POSTPAID_COUNTER: &str = "eip.postpaid";
 
 /// A fresh RequestId.
 pub fn request_id() -> String {
-    uuid::Uuid::new_v4().to_string().to_uppercase()
+    crate::host::new_uuid().to_string().to_uppercase()
 }
 
 /// `{"RequestId": ...}` plus `fields`.

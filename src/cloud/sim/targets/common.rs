@@ -29,7 +29,7 @@ pub fn region(params: &Params) -> Result<String, CloudError> {
 
 /// A fresh request id in Alibaba's format.
 pub fn request_id() -> String {
-    uuid::Uuid::new_v4().to_string().to_uppercase()
+    crate::host::new_uuid().to_string().to_uppercase()
 }
 
 /// Adds `RequestId` to a response object.
