@@ -278,6 +278,9 @@ fn eipform_step(
     })
 }
 
+/// How many times a command that changes nothing is measured (the median is reported).
+pub const READ_ONLY_RUNS: usize = 3;
+
 /// The realistic scenario at size `n` in a new directory under `base`.
 pub fn run_size(
     bin: &Path,
@@ -291,8 +294,20 @@ pub fn run_size(
     raise_quota(&dir, g.total)?;
     let mut steps = Vec::new();
     let total = g.total;
+    // Commands that change nothing run READ_ONLY_RUNS times and report the run of median wall
+    // time: single runs of the short ones vary by tens of percent on a shared 2-core machine.
     let mut step = |name: &str, args: &[&str], expect: String| -> Result<(), String> {
-        let s = eipform_step(bin, &dir, name, args, &expect, &[])?;
+        let runs = if matches!(name, APPLY | DESTROY) {
+            1
+        } else {
+            READ_ONLY_RUNS
+        };
+        let mut measured = Vec::with_capacity(runs);
+        for _ in 0..runs {
+            measured.push(eipform_step(bin, &dir, name, args, &expect, &[])?);
+        }
+        measured.sort_by_key(|s| s.wall);
+        let s = measured.swap_remove(measured.len() / 2);
         log(&format!(
             "  N={n:<6} {name:<34} {:>8.3} s {:>7.1} MB  calls {}",
             s.wall.as_secs_f64(),

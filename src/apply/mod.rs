@@ -236,7 +236,16 @@ pub fn apply(
         let (job_tx, job_rx) = mpsc::channel::<Job>();
         let job_rx = Arc::new(Mutex::new(job_rx));
         let (res_tx, res_rx) = mpsc::channel::<JobResult>();
-        for _ in 0..parallelism.min(graph.nodes.len().max(1)) {
+        // One at a time (plan's rehearsal), each call runs on this thread: handing every
+        // operation to a worker and back cost two thread wake-ups per operation.
+        let inline = parallelism == 1;
+        let mut finished_inline: Option<JobResult> = None;
+        let workers = if inline {
+            0
+        } else {
+            parallelism.min(graph.nodes.len().max(1))
+        };
+        for _ in 0..workers {
             let job_rx = Arc::clone(&job_rx);
             let res_tx = res_tx.clone();
             scope.spawn(move || {
@@ -299,7 +308,10 @@ pub fn apply(
                         {
                             report(Progress::Started(addr, job.op, &job.id));
                         }
-                        if job_tx.send(job).is_err() {
+                        if inline {
+                            let (result, note) = run(provider, &job);
+                            finished_inline = Some((job.node, result, note));
+                        } else if job_tx.send(job).is_err() {
                             running -= 1;
                         }
                     }
@@ -324,8 +336,12 @@ pub fn apply(
                 }
                 continue;
             }
-            let Ok(first) = res_rx.recv() else {
-                break;
+            let first = match finished_inline.take() {
+                Some(r) => r,
+                None => match res_rx.recv() {
+                    Ok(r) => r,
+                    Err(_) => break,
+                },
             };
             // The results already waiting are committed with it, in one transaction.
             let mut results = vec![first];
