@@ -27,10 +27,7 @@ pub fn region(params: &Params) -> Result<String, CloudError> {
     Ok(region.to_string())
 }
 
-/// A fresh request id in Alibaba's format.
-pub fn request_id() -> String {
-    crate::host::new_uuid().to_string().to_uppercase()
-}
+pub use crate::cloud::sim::eip::request_id;
 
 /// Adds `RequestId` to a response object.
 pub fn ok(mut v: Value) -> Value {
