@@ -9,6 +9,7 @@
 
 pub mod addr;
 pub mod apply;
+pub mod checkpointer;
 pub mod cli;
 pub mod cloud;
 pub mod config;

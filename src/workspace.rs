@@ -170,7 +170,12 @@ impl Workspace {
 }
 
 pub fn state_path(dir: &Path, config: &Config) -> PathBuf {
-    dir.join(config.backend_path.as_deref().unwrap_or(DEFAULT_STATE))
+    state_file(dir, config.backend_path.as_deref())
+}
+
+/// The state file of the workspace in `dir` whose backend names `backend_path` (if any).
+pub fn state_file(dir: &Path, backend_path: Option<&str>) -> PathBuf {
+    dir.join(backend_path.unwrap_or(DEFAULT_STATE))
 }
 
 pub fn open_state(path: &Path) -> Result<SqliteState, Diagnostic> {

@@ -544,6 +544,50 @@ fn stale_lock_is_taken_over_and_remote_lock_only_reported() {
     assert!(cloud(dir, "eip").is_empty());
 }
 
+/// The lock is looked up in the state the `backend` block names (found without loading the
+/// whole configuration when no file mentions a backend, and by loading it when one does).
+#[test]
+fn a_backend_path_moves_the_state_and_its_lock() {
+    let main = format!(
+        "terraform {{\n  backend \"sqlite\" {{\n    path = \"states/prod.db\"\n  }}\n}}\n{}",
+        config(1, 1)
+    );
+    let dir = workspace(&main);
+    let dir = dir.path();
+    let moved = dir.join("states/prod.db");
+    std::fs::create_dir_all(moved.parent().unwrap()).unwrap();
+    let holder = LockInfo {
+        host: "build-17".into(),
+        who: "alice@build-17".into(),
+        ..LockInfo::new("apply", "states/prod.db")
+    };
+    SqliteState::open(&moved)
+        .unwrap()
+        .try_lock(&holder, None)
+        .unwrap()
+        .expect("lock was free");
+    let o = eipform(dir, &["apply", "--auto-approve", "--lock-timeout", "0s"]);
+    let t = text(&o);
+    assert_eq!(code(&o), 1, "{t}");
+    assert!(t.contains("alice@build-17"), "the moved state's lock: {t}");
+    ok(dir, &["force-unlock", &holder.id]);
+    ok(dir, &["apply", "--auto-approve"]);
+    assert!(
+        !state_db(dir).exists(),
+        "nothing written to the default path"
+    );
+    let conn = rusqlite::Connection::open(&moved).unwrap();
+    let (resources, locks): (i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT COUNT(*) FROM resources), (SELECT COUNT(*) FROM lock)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((resources, locks), (4, 0));
+    assert_eq!(state_list(dir).len(), 4);
+}
+
 /// Objects of the cloud without their generated parts (ids, addresses, times).
 fn cloud_shape(dir: &Path) -> BTreeMap<String, Vec<String>> {
     let mut out = BTreeMap::new();

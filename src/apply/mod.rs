@@ -274,14 +274,20 @@ pub fn apply(
         let mut done = vec![false; graph.nodes.len()];
         let mut running = 0usize;
         let mut remaining = graph.nodes.len();
+        // Results received and not yet committed. Ready work starts before they are committed:
+        // it does not depend on them, and the calls then wait out their latency while this
+        // thread commits (the nodes that do depend on them are released only by the commit).
+        let mut held: Vec<JobResult> = Vec::new();
         while remaining > 0 {
             let stopping = opts
                 .stop
                 .as_ref()
                 .is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst));
+            // One call at a time gains nothing from starting the next before committing.
+            let may_start = !stopping && (held.is_empty() || !inline);
             // The calls of this round: their intents are recorded together, before any starts.
             let mut starting: Vec<Job> = Vec::new();
-            while running + starting.len() < parallelism && !stopping {
+            while running + starting.len() < parallelism && may_start {
                 let Some(n) = ready.pop() else { break };
                 match state.prepare(&graph.nodes[n], n) {
                     Ok(Some(job)) => starting.push(job),
@@ -324,6 +330,47 @@ pub fn apply(
                     }
                 }
             }
+            if !held.is_empty() {
+                let results = std::mem::take(&mut held);
+                remaining -= results.len();
+                let mut finished = Vec::with_capacity(results.len());
+                for (n, result, note) in results {
+                    done[n] = true;
+                    if let Some(w) = note {
+                        outcome.warnings.push(w);
+                    }
+                    let f = state.finish(
+                        n,
+                        &graph.nodes[n],
+                        result,
+                        sink,
+                        provider,
+                        &mut outcome.warnings,
+                    );
+                    finished.push((n, f));
+                }
+                // Dependents are released only once their dependencies' changes are committed.
+                for (n, f) in state.commit(&graph, finished, sink) {
+                    match f {
+                        Ok(Some(action)) => {
+                            if let Some(addr) = graph.nodes[n].addr() {
+                                if let Some(report) = opts.progress {
+                                    report(Progress::Done(addr, action, state.id_of(addr)));
+                                }
+                                outcome.applied.push((addr.clone(), action));
+                            }
+                            release(&graph, n, &mut indegree, &mut ready);
+                        }
+                        Ok(None) => release(&graph, n, &mut indegree, &mut ready),
+                        Err(d) => {
+                            outcome.failed.push(d);
+                            remaining -=
+                                skip_dependents(&graph, n, &mut done, &mut outcome.skipped);
+                        }
+                    }
+                }
+                continue;
+            }
             if running == 0 {
                 if stopping || ready.is_empty() {
                     outcome.interrupted = stopping;
@@ -344,50 +391,14 @@ pub fn apply(
                 },
             };
             // The results already waiting are committed with it, in one transaction.
-            let mut results = vec![first];
-            while results.len() < running.min(MAX_BATCH) {
+            held.push(first);
+            while held.len() < running.min(MAX_BATCH) {
                 match res_rx.try_recv() {
-                    Ok(r) => results.push(r),
+                    Ok(r) => held.push(r),
                     Err(_) => break,
                 }
             }
-            running -= results.len();
-            remaining -= results.len();
-            let mut finished = Vec::with_capacity(results.len());
-            for (n, result, note) in results {
-                done[n] = true;
-                if let Some(w) = note {
-                    outcome.warnings.push(w);
-                }
-                let f = state.finish(
-                    n,
-                    &graph.nodes[n],
-                    result,
-                    sink,
-                    provider,
-                    &mut outcome.warnings,
-                );
-                finished.push((n, f));
-            }
-            // Dependents are released only once their dependencies' changes are committed.
-            for (n, f) in state.commit(&graph, finished, sink) {
-                match f {
-                    Ok(Some(action)) => {
-                        if let Some(addr) = graph.nodes[n].addr() {
-                            if let Some(report) = opts.progress {
-                                report(Progress::Done(addr, action, state.id_of(addr)));
-                            }
-                            outcome.applied.push((addr.clone(), action));
-                        }
-                        release(&graph, n, &mut indegree, &mut ready);
-                    }
-                    Ok(None) => release(&graph, n, &mut indegree, &mut ready),
-                    Err(d) => {
-                        outcome.failed.push(d);
-                        remaining -= skip_dependents(&graph, n, &mut done, &mut outcome.skipped);
-                    }
-                }
-            }
+            running -= held.len();
         }
         drop(job_tx);
     });

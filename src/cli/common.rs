@@ -244,10 +244,8 @@ pub fn reconcile_for_saved_plan(
 }
 
 pub fn open_state_only(ui: &Ui, dir: &Path) -> Option<crate::state::sqlite::SqliteState> {
-    let config = crate::config::load_dir(dir)
-        .map(|l| l.config)
-        .unwrap_or_default();
-    match workspace::open_state(&workspace::state_path(dir, &config)) {
+    let path = workspace::state_file(dir, crate::config::backend_path(dir).as_deref());
+    match workspace::open_state(&path) {
         Ok(s) => Some(s),
         Err(d) => {
             ui.errors(&[d], &Sources::default());

@@ -65,10 +65,7 @@ pub fn held_for(path: &Path) -> Option<String> {
 
 /// The state file of the workspace in `dir`.
 pub fn state_path(dir: &Path) -> PathBuf {
-    let config = crate::config::load_dir(dir)
-        .map(|l| l.config)
-        .unwrap_or_default();
-    crate::workspace::state_path(dir, &config)
+    crate::workspace::state_file(dir, crate::config::backend_path(dir).as_deref())
 }
 
 /// Takes the lock of the state at `path` for `operation`, waiting up to `timeout`; prints the

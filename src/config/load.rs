@@ -12,8 +12,23 @@ use crate::eval::{Expr, SourceText};
 use super::*;
 use crate::diag::Diagnostic;
 
-/// Loads every `*.tf` file of `dir`, in name order.
-pub fn load_dir(dir: &Path) -> Result<Loaded, Diagnostic> {
+/// The `path` of the configuration's `backend` block, without loading the whole configuration
+/// when no file mentions a backend (commands take the state lock before they load it).
+pub fn backend_path(dir: &Path) -> Option<String> {
+    let files = tf_files(dir).ok()?;
+    let mentions_backend = files.iter().any(|name| {
+        std::fs::read(dir.join(name))
+            .map(|text| text.windows(7).any(|w| w == b"backend"))
+            .unwrap_or(true)
+    });
+    if !mentions_backend {
+        return None;
+    }
+    load_dir(dir).ok()?.config.backend_path
+}
+
+/// The names of the `*.tf` files in `dir`, sorted.
+fn tf_files(dir: &Path) -> Result<Vec<String>, Diagnostic> {
     let entries = std::fs::read_dir(dir).map_err(|e| {
         Diagnostic::error(format!(
             "Cannot read the configuration directory {}",
@@ -28,6 +43,12 @@ pub fn load_dir(dir: &Path) -> Result<Loaded, Diagnostic> {
         .filter(|n| n.ends_with(".tf"))
         .collect();
     names.sort();
+    Ok(names)
+}
+
+/// Loads every `*.tf` file of `dir`, in name order.
+pub fn load_dir(dir: &Path) -> Result<Loaded, Diagnostic> {
+    let names = tf_files(dir)?;
     if names.is_empty() {
         return Err(Diagnostic::error("No configuration files").detail(format!(
             "eipform reads the *.tf files of the working directory, and {} has none. Change to a directory that holds your configuration, or pass --chdir DIR.",

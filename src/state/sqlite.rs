@@ -10,8 +10,11 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::*;
+use crate::checkpointer::Checkpointer;
 
 pub struct SqliteState {
+    /// Declared before `conn`: stopped first, so `conn` closes last and leaves no log.
+    _checkpointer: Checkpointer,
     conn: Connection,
     path: PathBuf,
     /// Whether this run already bumped the serial.
@@ -29,7 +32,7 @@ impl SqliteState {
             })?;
         }
         let fresh = !path.exists();
-        let conn = Connection::open(path)?;
+        let mut conn = Connection::open(path)?;
         if fresh {
             #[cfg(unix)]
             {
@@ -47,12 +50,11 @@ impl SqliteState {
         )?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        // The default (1,000 pages) checkpointed, with two fsyncs, every ~80 resources of an
-        // apply; a checkpoint still runs at this size and when the last connection closes.
-        conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT)?;
         conn.pragma_update(None, "journal_size_limit", JOURNAL_SIZE_LIMIT)?;
         create_schema(&conn)?;
+        let checkpointer = Checkpointer::attach(&mut conn, path, CHECKPOINT_PAGES)?;
         Ok(SqliteState {
+            _checkpointer: checkpointer,
             conn,
             path: path.to_path_buf(),
             bumped: false,
@@ -148,8 +150,8 @@ impl SqliteState {
     }
 }
 
-/// WAL pages between automatic checkpoints (16 MB of 4 KB pages).
-const WAL_AUTOCHECKPOINT: i64 = 4096;
+/// Log pages (4 KB) that start a checkpoint in the background (see [`Checkpointer`]).
+const CHECKPOINT_PAGES: i32 = 512;
 /// The size a checkpointed WAL file is truncated to.
 const JOURNAL_SIZE_LIMIT: i64 = 16 * 1024 * 1024;
 

@@ -25,8 +25,10 @@ use crate::cloud::CloudError;
 use crate::cloud::sim::store::{Ctx, db_error};
 
 /// The most calls one transaction holds: a waiting call's answer is delayed by at most this
-/// many calls.
-pub(super) const MAX_BATCH: usize = 64;
+/// many calls. Two halves the commits of a busy writer; larger batches made calls that arrive
+/// together (parallel calls after the same latency) all answer together, after the slowest,
+/// which kept the apply walk in lock-step rounds (0.2 s of a 10 s apply under 100 ms latency).
+pub(super) const MAX_BATCH: usize = 2;
 
 /// The world's writer: the session behind its lock, the calls queued for the lock, and the
 /// condition variable the calls of an open batch wait on.

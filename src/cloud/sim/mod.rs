@@ -49,6 +49,7 @@ mod tests;
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
 
+use crate::checkpointer::Checkpointer;
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Value, json};
@@ -59,6 +60,9 @@ pub use store::{Ctx, Obj};
 
 /// The simulated cloud, backed by one SQLite file.
 pub struct SimCloud {
+    /// The world's checkpoints (see [`Checkpointer`]); declared first so that it stops before
+    /// the connections close.
+    _checkpointer: Option<Checkpointer>,
     /// The writing connection: group commit on the world, a plain lock on a scratch copy.
     writer: batch::Writer,
     /// Read connections for query actions (the world only).
@@ -130,9 +134,8 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// Pages the write-ahead log may grow to before it is copied back into the world file (SQLite's
-/// default is 1,000 pages: with one commit per call it checkpointed every few dozen calls).
-const WAL_AUTOCHECKPOINT_PAGES: i64 = 8192;
+/// Log pages (4 KB) that start a checkpoint of the world in the background.
+const CHECKPOINT_PAGES: i32 = 512;
 
 impl SimCloud {
     /// Opens (creating if needed, mode 0600) the world at `path`, with the faults of
@@ -157,7 +160,7 @@ impl SimCloud {
         }
         remove_abandoned_scratch_copies(path);
         let fresh = !path.exists();
-        let conn = Connection::open(path).map_err(db_error)?;
+        let mut conn = Connection::open(path).map_err(db_error)?;
         if fresh {
             restrict_permissions(path);
         }
@@ -168,21 +171,19 @@ impl SimCloud {
             .map_err(db_error)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(db_error)?;
-        conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)
-            .map_err(db_error)?;
         conn.pragma_update(None, "temp_store", "MEMORY")
             .map_err(db_error)?;
         store::migrate(&conn).map_err(db_error)?;
-        Ok(SimCloud::new(
-            conn,
-            path.to_path_buf(),
-            Backing::World,
-            faults,
-        ))
+        let checkpointer =
+            Checkpointer::attach(&mut conn, path, CHECKPOINT_PAGES).map_err(db_error)?;
+        let mut sim = SimCloud::new(conn, path.to_path_buf(), Backing::World, faults);
+        sim._checkpointer = Some(checkpointer);
+        Ok(sim)
     }
 
     fn new(conn: Connection, path: PathBuf, backing: Backing, faults: Option<Faults>) -> SimCloud {
         SimCloud {
+            _checkpointer: None,
             writer: batch::Writer::new(Session {
                 conn,
                 transitions: Cell::new(store::Transitions::default()),
