@@ -15,6 +15,8 @@
 
 use std::ffi::c_int;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
@@ -31,6 +33,9 @@ enum Nudge {
 pub struct Checkpointer {
     nudge: SyncSender<Nudge>,
     thread: Option<JoinHandle<()>>,
+    /// Checkpoints run so far.
+    #[cfg(test)]
+    runs: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl Checkpointer {
@@ -44,30 +49,56 @@ impl Checkpointer {
         // and its checkpoints do nothing.
         own.pragma_update(None, "journal_mode", "WAL")?;
         let (nudge, nudged) = sync_channel::<Nudge>(1);
+        // Log frames already copied back: a log that cannot restart from its beginning (a
+        // reader was still on it) keeps growing, and its length alone would ask for a
+        // checkpoint after every commit.
+        let copied = Arc::new(AtomicI32::new(0));
+        let copied_by_thread = Arc::clone(&copied);
+        let runs = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = Arc::clone(&runs);
         let thread = std::thread::Builder::new()
             .name("wal-checkpoint".into())
-            .spawn(move || checkpoint_when_nudged(own, nudged))
+            .spawn(move || checkpoint_when_nudged(own, nudged, &copied_by_thread, &counted))
             .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
         let hook = nudge.clone();
         conn.wal_hook(Some(move |_: &mut Wal, in_log: c_int| {
-            if in_log >= pages {
+            let done = copied.load(Ordering::Relaxed);
+            // Below `done`, the log restarted from its beginning since that checkpoint.
+            let new = if in_log >= done {
+                in_log - done
+            } else {
+                in_log
+            };
+            if new >= pages {
                 // A checkpoint already asked for covers this commit too.
                 let _ = hook.try_send(Nudge::Checkpoint);
             }
             Ok(())
         }))?;
+        #[cfg(not(test))]
+        drop(runs);
         Ok(Checkpointer {
             nudge,
             thread: Some(thread),
+            #[cfg(test)]
+            runs,
         })
     }
 }
 
-fn checkpoint_when_nudged(conn: Connection, nudged: Receiver<Nudge>) {
+fn checkpoint_when_nudged(
+    conn: Connection,
+    nudged: Receiver<Nudge>,
+    copied: &AtomicI32,
+    runs: &std::sync::atomic::AtomicUsize,
+) {
     while let Ok(Nudge::Checkpoint) = nudged.recv() {
+        runs.fetch_add(1, Ordering::Relaxed);
         // A failed checkpoint (busy, I/O) loses nothing: the log keeps every commit, and the
         // next nudge or the last connection's close checkpoints it.
-        let _ = conn.wal_checkpoint_v2(None::<&str>, CheckpointMode::PASSIVE);
+        if let Ok((_, done)) = conn.wal_checkpoint_v2(None::<&str>, CheckpointMode::PASSIVE) {
+            copied.store(done.max(0), Ordering::Relaxed);
+        }
     }
 }
 
@@ -110,6 +141,34 @@ mod tests {
         assert!(
             !dir.path().join("db-wal").exists(),
             "the last connection to close checkpointed and removed the log"
+        );
+    }
+
+    #[test]
+    fn a_log_kept_from_restarting_by_readers_is_checkpointed_per_threshold_not_per_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        let mut conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+        conn.execute_batch("CREATE TABLE t(x BLOB)").unwrap();
+        let ckpt = Checkpointer::attach(&mut conn, &path, 8).unwrap();
+        let reader = Connection::open(&path).unwrap();
+        for _ in 0..200 {
+            conn.execute("INSERT INTO t VALUES (zeroblob(3000))", [])
+                .unwrap();
+            // A reader on the newest snapshot: everything can be copied back, but the log
+            // cannot start over, so its length only grows.
+            let _ = reader.execute_batch("COMMIT");
+            reader
+                .execute_batch("BEGIN; SELECT count(*) FROM t;")
+                .unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        let runs = ckpt.runs.load(Ordering::Relaxed);
+        drop(ckpt);
+        assert!(
+            (5..=120).contains(&runs),
+            "{runs} checkpoints for 200 commits of ~2 log pages, 8 pages apart"
         );
     }
 }

@@ -176,6 +176,8 @@ pub enum Progress<'a> {
 #[derive(Debug, Default)]
 pub struct Outcome {
     pub applied: Vec<(ResourceAddress, Action)>,
+    /// The records this walk committed, as committed (for the settle pass after it).
+    pub recorded: HashMap<ResourceAddress, ResourceState>,
     pub failed: Vec<Diagnostic>,
     pub skipped: Vec<ResourceAddress>,
     pub warnings: Vec<String>,
@@ -412,6 +414,7 @@ pub fn apply(
     }
     outcome.skipped.sort();
     outcome.skipped.dedup();
+    outcome.recorded = std::mem::take(&mut state.recorded);
     outcome
 }
 
@@ -520,6 +523,8 @@ struct Walk<'a> {
     deposed: HashMap<ResourceAddress, i64>,
     /// The attributes of each resource block the configuration reads.
     needed: settle::Needed,
+    /// The records committed so far, by address.
+    recorded: HashMap<ResourceAddress, ResourceState>,
     /// The locals still unknown, in evaluation order (kept as a list: scanning every local's
     /// value before each operation made a walk quadratic in the size of `for_each` maps).
     unknown_locals: Vec<String>,
@@ -536,6 +541,7 @@ impl<'a> Walk<'a> {
             inflight: HashMap::new(),
             deposed: HashMap::new(),
             needed: settle::Needed::of(&ws.config),
+            recorded: HashMap::new(),
             unknown_locals: ws
                 .graph
                 .order
@@ -952,8 +958,13 @@ impl<'a> Walk<'a> {
                 .detail(e.to_string())
                 .address(change.addr.to_string())
         })?;
-        let Commit::Put { record, .. } = commit else {
-            return Ok(action);
+        let record = match commit {
+            Commit::Put { record, .. } => record,
+            Commit::Remove { addr, .. } => {
+                self.recorded.remove(&addr);
+                return Ok(action);
+            }
+            Commit::Clear { .. } => return Ok(action),
         };
         if let Some(id) = deposed_id {
             self.deposed.insert(change.addr.clone(), id);
@@ -986,9 +997,11 @@ impl<'a> Walk<'a> {
                 &change.addr.to_string(),
             );
             if let Some(d) = failed.into_iter().next() {
+                self.recorded.insert(record.addr.clone(), *record);
                 return Err(d);
             }
         }
+        self.recorded.insert(record.addr.clone(), *record);
         Ok(action)
     }
 

@@ -38,23 +38,29 @@ pub fn settle(
     provider: &dyn Provider,
     touched: &[ResourceAddress],
 ) -> Result<usize, StateError> {
-    settle_with(store, provider, touched, PARALLELISM)
+    settle_with(store, provider, touched, &HashMap::new(), PARALLELISM)
 }
 
-/// [`settle`] with up to `parallelism` reads at once.
+/// [`settle`] with up to `parallelism` reads at once. `recorded` holds records just committed
+/// (by the apply walk): those are taken as they are instead of being read back from the store.
 pub fn settle_with(
     store: &mut dyn StateStore,
     provider: &dyn Provider,
     touched: &[ResourceAddress],
+    recorded: &HashMap<ResourceAddress, ResourceState>,
     parallelism: usize,
 ) -> Result<usize, StateError> {
+    let get = |a: &ResourceAddress| match recorded.get(a) {
+        Some(r) => Ok(Some(r.clone())),
+        None => store.get(a),
+    };
     // Each record once: the touched ones, then their dependencies not touched themselves.
     let mut loaded: HashSet<ResourceAddress> = HashSet::with_capacity(touched.len());
     let mut deps: BTreeSet<ResourceAddress> = BTreeSet::new();
     let mut records: Vec<ResourceState> = Vec::with_capacity(touched.len());
     for a in touched {
         if !loaded.contains(a)
-            && let Some(r) = store.get(a)?
+            && let Some(r) = get(a)?
         {
             deps.extend(r.deps.iter().cloned());
             loaded.insert(a.clone());
@@ -63,7 +69,7 @@ pub fn settle_with(
     }
     for d in deps {
         if !loaded.contains(&d)
-            && let Some(r) = store.get(&d)?
+            && let Some(r) = get(&d)?
         {
             loaded.insert(d);
             records.push(r);

@@ -412,7 +412,9 @@ fn run_apply(
         .filter(|(_, a)| *a != Action::Delete)
         .map(|(a, _)| a.clone())
         .collect();
-    if let Err(e) = apply::settle::settle_with(state, provider, &touched, parallelism) {
+    if let Err(e) =
+        apply::settle::settle_with(state, provider, &touched, &outcome.recorded, parallelism)
+    {
         eprintln!("Warning: could not re-read the applied resources: {e}");
     }
     for w in &outcome.warnings {

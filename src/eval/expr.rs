@@ -621,6 +621,24 @@ mod tests {
             if !self.1 {
                 return None;
             }
+            self.instance(addr, key)
+        }
+
+        // Without borrowed values, the attribute maps are offered instead (as `plan::Values`).
+        fn instance_attrs(
+            &self,
+            addr: &BlockAddress,
+            key: Option<&InstanceKey>,
+        ) -> Option<&serde_json::Map<String, Value>> {
+            if self.1 {
+                return None;
+            }
+            self.instance(addr, key)?.as_object()
+        }
+    }
+
+    impl Blocks {
+        fn instance(&self, addr: &BlockAddress, key: Option<&InstanceKey>) -> Option<&Value> {
             let b = self.0.get(addr)?;
             match (b.keys().next(), key) {
                 (Some(None), None) => b.get(&None),

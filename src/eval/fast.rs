@@ -123,6 +123,19 @@ fn root<'s>(p: &'s Path, scope: &'s Scope<'_>) -> Option<Root<'s>> {
                     counts_unknown: true,
                 });
             }
+            let skip = usize::from(key.is_some());
+            if let Some(Op::Attr(a) | Op::Key(a)) = rest.get(skip)
+                && let Some(v) = scope
+                    .resources
+                    .instance_attrs(&addr, key.as_ref())
+                    .and_then(|attrs| attrs.get(&**a))
+            {
+                return Some(Root {
+                    value: Rooted::Borrowed(v),
+                    rest: &rest[skip + 1..],
+                    counts_unknown: true,
+                });
+            }
             let v = scope.resources.block_value(&addr, key.as_ref())?;
             (Rooted::Owned(v), rest, true)
         }

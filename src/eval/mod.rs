@@ -59,6 +59,18 @@ pub trait ResourceValues {
         let _ = (addr, key);
         None
     }
+
+    /// One instance's attributes, borrowed (as [`ResourceValues::instance_value`], for
+    /// implementations that keep attribute maps rather than values): a reference to one
+    /// attribute then reads it without copying the whole object.
+    fn instance_attrs(
+        &self,
+        addr: &BlockAddress,
+        key: Option<&InstanceKey>,
+    ) -> Option<&Map<String, Value>> {
+        let _ = (addr, key);
+        None
+    }
 }
 
 /// `count.index` or `each.key`/`each.value` of the instance being evaluated.

@@ -71,6 +71,18 @@ impl Values {
 }
 
 impl ResourceValues for Values {
+    fn instance_attrs(&self, addr: &BlockAddress, key: Option<&InstanceKey>) -> Option<&Attrs> {
+        let b = self.blocks.get(addr)?;
+        let attrs = match (b.expansion, key) {
+            (Expansion::Single, None) => b.instances.get(&None)?,
+            (Expansion::Count | Expansion::ForEach, Some(k)) => {
+                b.instances.get(&Some(k.clone()))?
+            }
+            _ => return None,
+        };
+        Some(attrs)
+    }
+
     fn block_value(&self, addr: &BlockAddress, only: Option<&InstanceKey>) -> Option<Value> {
         let b = self.blocks.get(addr)?;
         let object = |v: &Arc<Attrs>| Value::Object(Attrs::clone(v));

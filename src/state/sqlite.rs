@@ -151,7 +151,7 @@ impl SqliteState {
 }
 
 /// Log pages (4 KB) that start a checkpoint in the background (see [`Checkpointer`]).
-const CHECKPOINT_PAGES: i32 = 512;
+const CHECKPOINT_PAGES: i32 = 1024;
 /// The size a checkpointed WAL file is truncated to.
 const JOURNAL_SIZE_LIMIT: i64 = 16 * 1024 * 1024;
 

@@ -135,7 +135,7 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 /// Log pages (4 KB) that start a checkpoint of the world in the background.
-const CHECKPOINT_PAGES: i32 = 512;
+const CHECKPOINT_PAGES: i32 = 1024;
 
 impl SimCloud {
     /// Opens (creating if needed, mode 0600) the world at `path`, with the faults of
