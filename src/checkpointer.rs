@@ -115,14 +115,28 @@ impl Drop for Checkpointer {
 mod tests {
     use super::*;
 
-    #[test]
-    fn commits_past_the_threshold_are_checkpointed_in_the_background_and_close_leaves_no_log() {
+    /// A WAL database with one table `t` in a new directory, its checkpoints taken over at
+    /// `pages`.
+    fn database(
+        pages: c_int,
+    ) -> (
+        tempfile::TempDir,
+        std::path::PathBuf,
+        Connection,
+        Checkpointer,
+    ) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("db");
         let mut conn = Connection::open(&path).unwrap();
         conn.pragma_update(None, "journal_mode", "WAL").unwrap();
         conn.execute_batch("CREATE TABLE t(x BLOB)").unwrap();
-        let ckpt = Checkpointer::attach(&mut conn, &path, 16).unwrap();
+        let ckpt = Checkpointer::attach(&mut conn, &path, pages).unwrap();
+        (dir, path, conn, ckpt)
+    }
+
+    #[test]
+    fn commits_past_the_threshold_are_checkpointed_in_the_background_and_close_leaves_no_log() {
+        let (dir, path, conn, ckpt) = database(16);
         // ~400 log pages: below SQLite's own automatic threshold (1,000), so only the
         // checkpointer can have copied them into the database file.
         for _ in 0..200 {
@@ -146,12 +160,7 @@ mod tests {
 
     #[test]
     fn a_log_kept_from_restarting_by_readers_is_checkpointed_per_threshold_not_per_commit() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("db");
-        let mut conn = Connection::open(&path).unwrap();
-        conn.pragma_update(None, "journal_mode", "WAL").unwrap();
-        conn.execute_batch("CREATE TABLE t(x BLOB)").unwrap();
-        let ckpt = Checkpointer::attach(&mut conn, &path, 8).unwrap();
+        let (_dir, path, conn, ckpt) = database(8);
         let reader = Connection::open(&path).unwrap();
         for _ in 0..200 {
             conn.execute("INSERT INTO t VALUES (zeroblob(3000))", [])
