@@ -5,9 +5,10 @@
 //! committing thread: it fsyncs the write-ahead log, copies it into the database file and fsyncs
 //! that. For the apply walk that was a stall of 0.1–0.3 s on the one thread every operation
 //! waits for (and in the simulated cloud, with the session lock held, for every call in
-//! flight). Here a commit that leaves the log at `pages` or more only nudges a thread of our
-//! own, which checkpoints through its own connection in `PASSIVE` mode: writers keep appending
-//! to the log meanwhile. Durability is unchanged: a commit is in the log either way.
+//! flight). Here a commit that leaves `pages` or more in the log not yet copied back only
+//! nudges a thread of our own, which checkpoints through its own connection in `PASSIVE` mode:
+//! writers keep appending to the log meanwhile. Durability is unchanged: a commit is in the log
+//! either way.
 //!
 //! The checkpointer is stopped (its connection closed) before the database's own connection, so
 //! that connection is still the last one to close and checkpoints what is left, leaving no
@@ -40,7 +41,8 @@ pub struct Checkpointer {
 
 impl Checkpointer {
     /// Takes over the checkpoints of `conn`, the connection that writes the WAL database at
-    /// `path`: a commit that leaves `pages` or more in the log starts one in the background.
+    /// `path`: a commit that leaves `pages` or more in the log not yet copied back starts one in
+    /// the background.
     /// Replaces `conn`'s automatic checkpoints (SQLite keeps one WAL callback per connection).
     pub fn attach(conn: &mut Connection, path: &Path, pages: c_int) -> rusqlite::Result<Self> {
         let own = Connection::open(path)?;

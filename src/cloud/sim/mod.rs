@@ -49,12 +49,12 @@ mod tests;
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
 
-use crate::checkpointer::Checkpointer;
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Value, json};
 
 use super::{CloudApi, CloudError, Params, optional};
+use crate::checkpointer::Checkpointer;
 pub use faults::Faults;
 pub use store::{Ctx, Obj};
 
