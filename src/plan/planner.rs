@@ -1211,6 +1211,9 @@ mod refresh_tests {
                 .lock()
                 .unwrap()
                 .insert(std::thread::current().id());
+            // A read takes time, as a call to the cloud does: otherwise, on a loaded machine, the
+            // first thread could take every batch before the others start.
+            std::thread::sleep(std::time::Duration::from_millis(2));
             if rtype == "alicloud_vpc" {
                 return Err(ProviderError::Invalid("no VPCs today".into()));
             }
