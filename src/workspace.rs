@@ -174,8 +174,14 @@ pub fn state_path(dir: &Path, config: &Config) -> PathBuf {
 }
 
 /// The state file of the workspace in `dir` whose backend names `backend_path` (if any).
-pub fn state_file(dir: &Path, backend_path: Option<&str>) -> PathBuf {
+fn state_file(dir: &Path, backend_path: Option<&str>) -> PathBuf {
     dir.join(backend_path.unwrap_or(DEFAULT_STATE))
+}
+
+/// The state file of the workspace in `dir`, for commands that take the lock or read the state
+/// before (or without) loading the configuration.
+pub fn state_path_in(dir: &Path) -> PathBuf {
+    state_file(dir, config::backend_path(dir).as_deref())
 }
 
 pub fn open_state(path: &Path) -> Result<SqliteState, Diagnostic> {

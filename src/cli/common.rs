@@ -244,8 +244,7 @@ pub fn reconcile_for_saved_plan(
 }
 
 pub fn open_state_only(ui: &Ui, dir: &Path) -> Option<crate::state::sqlite::SqliteState> {
-    let path = workspace::state_file(dir, crate::config::backend_path(dir).as_deref());
-    match workspace::open_state(&path) {
+    match workspace::open_state(&workspace::state_path_in(dir)) {
         Ok(s) => Some(s),
         Err(d) => {
             ui.errors(&[d], &Sources::default());

@@ -63,11 +63,6 @@ pub fn held_for(path: &Path) -> Option<String> {
         .map(|(_, _, op)| op.clone())
 }
 
-/// The state file of the workspace in `dir`.
-pub fn state_path(dir: &Path) -> PathBuf {
-    crate::workspace::state_file(dir, crate::config::backend_path(dir).as_deref())
-}
-
 /// Takes the lock of the state at `path` for `operation`, waiting up to `timeout`; prints the
 /// holder and returns `Err(1)` when it cannot. Also installs the interrupt handler, so that an
 /// interrupt releases the lock.
@@ -106,7 +101,7 @@ pub fn acquire_path(path: &Path, operation: &str, timeout: Duration) -> Result<L
 
 /// [`acquire_path`] for the workspace in `dir`.
 pub fn acquire(dir: &Path, operation: &str, timeout: Duration) -> Result<LockGuard, i32> {
-    acquire_path(&state_path(dir), operation, timeout)
+    acquire_path(&crate::workspace::state_path_in(dir), operation, timeout)
 }
 
 /// Takes the lock only if it is free (or stale) right now, without waiting or reporting.
@@ -166,7 +161,7 @@ pub fn held_message(holder: &LockInfo, waited: Option<Duration>) -> String {
 
 /// `eipform force-unlock LOCK_ID`.
 pub fn force_unlock(dir: &Path, lock_id: &str) -> i32 {
-    let path = state_path(dir);
+    let path = crate::workspace::state_path_in(dir);
     let mut state = match SqliteState::open(&path) {
         Ok(s) => s,
         Err(e) => {

@@ -17,9 +17,7 @@ use crate::diag::Diagnostic;
 pub fn backend_path(dir: &Path) -> Option<String> {
     let files = tf_files(dir).ok()?;
     let mentions_backend = files.iter().any(|name| {
-        std::fs::read(dir.join(name))
-            .map(|text| text.windows(7).any(|w| w == b"backend"))
-            .unwrap_or(true)
+        std::fs::read_to_string(dir.join(name)).map_or(true, |text| text.contains("backend"))
     });
     if !mentions_backend {
         return None;
