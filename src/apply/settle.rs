@@ -13,7 +13,7 @@
 //! reads; [`complete`] reads a new object right away when its create left one of those unknown,
 //! so dependents, outputs and conditions never see an unknown value.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::Duration;
@@ -25,7 +25,7 @@ use crate::config::{Attr, Body, Config};
 use crate::eval::{Target, is_unknown, references};
 use crate::plan::planner::op_context;
 use crate::provider::{Attrs, OpContext, Provider, ProviderError, ReadItem};
-use crate::state::{ResourceState, StateError, StateStore};
+use crate::state::{RegionChunk, ResourceState, StateError, StateStore, chunks_by_region_and_type};
 
 /// How many batched reads run at once (the default `-parallelism` of apply).
 pub const PARALLELISM: usize = 10;
@@ -75,23 +75,8 @@ pub fn settle_with(
             records.push(r);
         }
     }
-    let mut groups: BTreeMap<(String, String), Vec<ResourceState>> = BTreeMap::new();
-    for r in records {
-        groups
-            .entry((r.region.clone(), r.schema_type.clone()))
-            .or_default()
-            .push(r);
-    }
     // One read per chunk of the provider's batch size; chunks of every group run in parallel.
-    let mut chunks: Vec<(String, String, Vec<ResourceState>)> = Vec::new();
-    for ((region, ty), mut items) in groups {
-        let size = provider.read_batch_size(&ty).max(1);
-        while !items.is_empty() {
-            let rest = items.split_off(items.len().min(size));
-            chunks.push((region.clone(), ty.clone(), items));
-            items = rest;
-        }
-    }
+    let chunks = chunks_by_region_and_type(records, |ty| provider.read_batch_size(ty));
     // Each answer is recorded as it arrives (the state is written on this thread only).
     let mut changed = 0;
     read_each(provider, &chunks, parallelism, |i, answer| {
@@ -117,14 +102,13 @@ pub fn settle_with(
     Ok(changed)
 }
 
-type Chunk = (String, String, Vec<ResourceState>);
 type Answer = Result<Vec<Option<Attrs>>, ProviderError>;
 
 /// Reads every chunk with up to `parallelism` threads and hands each answer to `handle` on the
 /// calling thread as it arrives. The first error of `handle` stops further reads and is returned.
 fn read_each(
     provider: &dyn Provider,
-    chunks: &[Chunk],
+    chunks: &[RegionChunk],
     parallelism: usize,
     mut handle: impl FnMut(usize, Answer) -> Result<(), StateError>,
 ) -> Result<(), StateError> {

@@ -2,7 +2,7 @@
 //! evaluate the configuration block by block in dependency order, diff each instance against
 //! its refreshed state, and plan deletes for what left the configuration.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -96,22 +96,7 @@ pub fn refresh(
     prior: Vec<ResourceState>,
     parallelism: usize,
 ) -> Result<Refreshed, Vec<Diagnostic>> {
-    let mut groups: BTreeMap<(String, String), Vec<ResourceState>> = BTreeMap::new();
-    for r in prior {
-        groups
-            .entry((r.region.clone(), r.schema_type.clone()))
-            .or_default()
-            .push(r);
-    }
-    let mut tasks: Vec<(String, String, Vec<ResourceState>)> = Vec::new();
-    for ((region, ty), mut items) in groups {
-        while items.len() > REFRESH_CHUNK {
-            let rest = items.split_off(REFRESH_CHUNK);
-            tasks.push((region.clone(), ty.clone(), items));
-            items = rest;
-        }
-        tasks.push((region, ty, items));
-    }
+    let tasks = crate::state::chunks_by_region_and_type(prior, |_| REFRESH_CHUNK);
     let results = run_tasks(tasks, parallelism, |(region, ty, items)| {
         refresh_chunk(provider, &region, &ty, items)
     });
