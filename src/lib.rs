@@ -18,6 +18,7 @@ pub mod eval;
 pub mod fmt;
 pub mod graph;
 pub mod host;
+pub mod json_map;
 pub mod plan;
 pub mod provider;
 pub mod render;

@@ -471,7 +471,7 @@ fn row_to_obj(r: &rusqlite::Row<'_>) -> rusqlite::Result<Obj> {
         kind: r.get(1)?,
         region: r.get(2)?,
         status: r.get(3)?,
-        attrs: serde_json::from_str(attrs).unwrap_or_default(),
+        attrs: crate::json_map::from_str(attrs).unwrap_or_default(),
         created_at: r.get(5)?,
         client_token: r.get(6)?,
     })
