@@ -25,6 +25,9 @@ pub enum Node {
 #[derive(Debug, Default)]
 pub struct BlockGraph {
     pub order: Vec<Node>,
+    /// `order` cut into levels: positions in `order` of the nodes whose dependencies are all in
+    /// earlier levels (so the nodes of one level can be evaluated at the same time), in order.
+    pub levels: Vec<Vec<usize>>,
     /// For each resource block, the resource blocks it references (directly or through locals).
     pub resource_deps: HashMap<BlockAddress, Vec<BlockAddress>>,
 }
@@ -224,10 +227,32 @@ pub fn build(config: &Config) -> Result<BlockGraph, Vec<Diagnostic>> {
             Node::Output(_) => {}
         }
     }
+    let levels = levels_of(&g, &order);
     Ok(BlockGraph {
         order: order.into_iter().map(|n| g[n].clone()).collect(),
+        levels,
         resource_deps,
     })
+}
+
+/// Each node's level is one more than the highest level among its dependencies; returns the
+/// positions in `order` (a topological order) grouped by level, each group in `order`'s order.
+fn levels_of(g: &DiGraph<Node, ()>, order: &[NodeIndex]) -> Vec<Vec<usize>> {
+    let mut level_of = vec![0usize; g.node_count()];
+    let mut levels: Vec<Vec<usize>> = Vec::new();
+    for (pos, n) in order.iter().enumerate() {
+        let level = g
+            .neighbors_directed(*n, petgraph::Direction::Incoming)
+            .map(|dep| level_of[dep.index()] + 1)
+            .max()
+            .unwrap_or(0);
+        level_of[n.index()] = level;
+        if levels.len() <= level {
+            levels.resize_with(level + 1, Vec::new);
+        }
+        levels[level].push(pos);
+    }
+    levels
 }
 
 fn name_of(config: &Config, n: &Node) -> String {
@@ -259,4 +284,65 @@ fn undeclared(kind: &str, name: &str, r: &Reference) -> Diagnostic {
             "{name} is referenced here but has not been declared in the configuration."
         ))
         .at(Some(r.range.clone()), format!("undeclared {kind}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CONFIG: &str = r#"
+locals {
+  cidr = "10.0.0.0/16"
+}
+resource "alicloud_vpc" "a" {
+  cidr_block = local.cidr
+}
+resource "alicloud_vswitch" "b" {
+  vpc_id     = alicloud_vpc.a.id
+  cidr_block = "10.0.1.0/24"
+  zone_id    = "cn-hangzhou-h"
+}
+resource "alicloud_eip_address" "free" {}
+resource "alicloud_eip_address" "after_b" {
+  depends_on = [alicloud_vswitch.b]
+}
+output "b" { value = alicloud_vswitch.b.id }
+"#;
+
+    fn name(config: &Config, n: &Node) -> String {
+        name_of(config, n)
+    }
+
+    #[test]
+    fn levels_hold_each_node_after_all_it_depends_on() {
+        let loaded = crate::config::load_files(&[("main.tf".into(), CONFIG.into())]);
+        assert!(loaded.diags.is_empty(), "{:?}", loaded.diags);
+        let g = build(&loaded.config).unwrap();
+        let levels: Vec<Vec<String>> = g
+            .levels
+            .iter()
+            .map(|l| {
+                let mut names: Vec<String> = l
+                    .iter()
+                    .map(|&pos| name(&loaded.config, &g.order[pos]))
+                    .collect();
+                names.sort();
+                names
+            })
+            .collect();
+        assert_eq!(
+            levels,
+            vec![
+                vec!["alicloud_eip_address.free", "local.cidr"],
+                vec!["alicloud_vpc.a"],
+                vec!["alicloud_vswitch.b"],
+                vec!["alicloud_eip_address.after_b", "output.b"],
+            ]
+        );
+        // Every position of `order` is in exactly one level, each level in `order`'s order.
+        let mut all: Vec<usize> = g.levels.iter().flatten().copied().collect();
+        assert!(g.levels.iter().all(|l| l.is_sorted()));
+        all.sort();
+        assert_eq!(all, (0..g.order.len()).collect::<Vec<_>>());
+    }
 }

@@ -448,38 +448,140 @@ fn evaluate_config(ws: &Workspace, provider: &dyn Provider, planned: &mut Planne
     let config = &ws.config;
     let module_path = ws.dir.to_string_lossy().to_string();
     let sensitive = SensitiveNames::new(ws);
-    for node in &ws.graph.order {
-        match node {
-            Node::Local(name) => {
-                let env = EvalEnv {
-                    vars: &ws.vars,
-                    locals: &planned.locals,
-                    values: &planned.values,
-                    module_path: &module_path,
-                };
-                match env.eval(&config.locals[name], &InstanceVars::default()) {
-                    Ok(v) => {
-                        planned.locals.insert(name.clone(), v);
+    // Diagnostics keep the evaluation order of the blocks that raised them.
+    let mut diags: Vec<(usize, Diagnostic)> = Vec::new();
+    for level in &ws.graph.levels {
+        let mut blocks = Vec::new();
+        for &pos in level {
+            match &ws.graph.order[pos] {
+                Node::Local(name) => {
+                    let env = EvalEnv {
+                        vars: &ws.vars,
+                        locals: &planned.locals,
+                        values: &planned.values,
+                        module_path: &module_path,
+                    };
+                    match env.eval(&config.locals[name], &InstanceVars::default()) {
+                        Ok(v) => {
+                            planned.locals.insert(name.clone(), v);
+                        }
+                        Err(d) => diags.push((pos, d)),
                     }
-                    Err(d) => planned.diags.push(d),
                 }
+                Node::Output(_) => {}
+                Node::Resource(i) => blocks.push((pos, *i)),
             }
-            Node::Output(_) => {}
-            Node::Resource(i) => resource(ws, provider, planned, *i, &module_path, &sensitive),
+        }
+        // The blocks of one level depend only on earlier levels: planned at the same time,
+        // then recorded in order.
+        let plans = plan_blocks(&blocks, planning_threads(), |idx| {
+            resource(ws, provider, planned, idx, &module_path, &sensitive)
+        });
+        for ((pos, _), block) in blocks.iter().zip(plans) {
+            diags.extend(record_block(planned, block).into_iter().map(|d| (*pos, d)));
         }
     }
+    diags.sort_by_key(|(pos, _)| *pos);
+    planned.diags.extend(diags.into_iter().map(|(_, d)| d));
     planned.diags.extend(sensitive.check_outputs(ws));
 }
 
+/// Fewer blocks than this in a level are planned on the calling thread alone.
+const PARALLEL_BLOCKS: usize = 64;
+
+/// As many threads as the machine has cores, at most 4.
+fn planning_threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(4)
+}
+
+/// `plan` of every block (`(position in order, block index)`), in order, on up to `threads`.
+fn plan_blocks<T: Send>(
+    blocks: &[(usize, usize)],
+    threads: usize,
+    plan: impl Fn(usize) -> T + Sync,
+) -> Vec<T> {
+    if threads <= 1 || blocks.len() < PARALLEL_BLOCKS {
+        return blocks.iter().map(|(_, idx)| plan(*idx)).collect();
+    }
+    let per_thread = blocks.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let plan = &plan;
+        let parts: Vec<_> = blocks
+            .chunks(per_thread)
+            .map(|part| {
+                scope.spawn(move || part.iter().map(|(_, idx)| plan(*idx)).collect::<Vec<T>>())
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|h| match h.join() {
+                Ok(v) => v,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect::<Vec<T>>()
+    })
+}
+
+/// What planning one resource block decided, recorded into [`Planned`] by [`record_block`].
+struct BlockPlan {
+    addr: crate::addr::BlockAddress,
+    /// `None` when the block's instances could not be expanded.
+    expansion: Option<Expansion>,
+    instances: Vec<InstancePlan>,
+    diags: Vec<Diagnostic>,
+}
+
+struct InstancePlan {
+    instance: Instance,
+    /// The value dependents see and the instance's change (a data source read now has none).
+    planned: Option<(Arc<Attrs>, Option<ResourceChange>)>,
+}
+
+fn record_block(planned: &mut Planned, block: BlockPlan) -> Vec<Diagnostic> {
+    let Some(expansion) = block.expansion else {
+        return block.diags;
+    };
+    planned.values.declare(&block.addr, expansion);
+    for InstancePlan {
+        instance,
+        planned: p,
+    } in block.instances
+    {
+        let addr = instance.addr.clone();
+        let key = addr.key.clone();
+        planned.instances.insert(addr.clone(), instance);
+        let Some((value, change)) = p else { continue };
+        planned.values.set(&block.addr, key, value);
+        if let Some(change) = change {
+            if change.addr.block.mode == Mode::Managed {
+                planned
+                    .change_index
+                    .insert(addr, planned.plan.changes.len());
+            }
+            planned.plan.changes.push(change);
+        }
+    }
+    block.diags
+}
+
+/// Plans the instances of resource block `idx` against what earlier levels recorded.
 fn resource(
     ws: &Workspace,
     provider: &dyn Provider,
-    planned: &mut Planned,
+    planned: &Planned,
     idx: usize,
     module_path: &str,
     sensitive: &SensitiveNames,
-) {
+) -> BlockPlan {
     let r = &ws.config.resources[idx];
+    let mut out = BlockPlan {
+        addr: r.addr.clone(),
+        expansion: None,
+        instances: Vec::new(),
+        diags: Vec::new(),
+    };
     let instances = {
         let env = EvalEnv {
             vars: &ws.vars,
@@ -490,8 +592,8 @@ fn resource(
         match evaluate::expand(&env, r) {
             Ok(i) => i,
             Err(d) => {
-                planned.diags.push(d);
-                return;
+                out.diags.push(d);
+                return out;
             }
         }
     };
@@ -502,7 +604,7 @@ fn resource(
     } else {
         Expansion::Single
     };
-    planned.values.declare(&r.addr, expansion);
+    out.expansion = Some(expansion);
     let Some(s) = schema::lookup(
         if r.addr.mode == Mode::Managed {
             schema::SchemaKind::Resource
@@ -511,7 +613,7 @@ fn resource(
         },
         &r.addr.rtype,
     ) else {
-        return;
+        return out;
     };
     let pkey = provider_key(r);
     let region = ws.region_of(&pkey);
@@ -527,7 +629,7 @@ fn resource(
         let config = match evaluate::instance_config(&env, r, &inst) {
             Ok(c) => c,
             Err(d) => {
-                planned.diags.extend(d);
+                out.diags.extend(d);
                 continue;
             }
         };
@@ -542,26 +644,24 @@ fn resource(
             &mut cond_diags,
         );
         if !cond_diags.is_empty() {
-            planned.diags.extend(cond_diags);
+            out.diags.extend(cond_diags);
             continue;
         }
         let deps = instance_deps(ws, planned, r, &refs, &inst);
-        planned.instances.insert(
-            addr.clone(),
-            Instance {
-                block: idx,
-                addr: addr.clone(),
-                vars: inst.clone(),
-                provider: pkey.clone(),
-                region: region.clone(),
-                deps,
-                known_config: None,
-            },
-        );
+        let mut instance = Instance {
+            block: idx,
+            addr: addr.clone(),
+            vars: inst.clone(),
+            provider: pkey.clone(),
+            region: region.clone(),
+            deps,
+            known_config: None,
+        };
         if r.addr.mode == Mode::Data {
+            let mut read_change = None;
             let value = if diff::has_unknown(&config) {
                 let after = Arc::new(diff::planned_create(s, &config));
-                planned.plan.changes.push(ResourceChange {
+                read_change = Some(ResourceChange {
                     addr: addr.clone(),
                     schema_type: s.type_name.clone(),
                     provider: pkey.clone(),
@@ -590,12 +690,16 @@ fn resource(
                         Arc::new(v)
                     }
                     Err(e) => {
-                        planned.diags.push(
+                        out.diags.push(
                             Diagnostic::error(format!("Error reading {addr}"))
                                 .detail(e.to_string())
                                 .at(Some(r.range.clone()), "while reading this data source")
                                 .rule(e.rule().map(str::to_string)),
                         );
+                        out.instances.push(InstancePlan {
+                            instance,
+                            planned: None,
+                        });
                         continue;
                     }
                 }
@@ -606,10 +710,11 @@ fn resource(
                 values: &planned.values,
                 module_path,
             };
-            let mut cond_diags = Vec::new();
-            postconditions(&env, r, &inst, &value, &addr, &mut cond_diags);
-            planned.diags.extend(cond_diags);
-            planned.values.set(&r.addr, inst.key(), value);
+            postconditions(&env, r, &inst, &value, &addr, &mut out.diags);
+            out.instances.push(InstancePlan {
+                instance,
+                planned: Some((value, read_change)),
+            });
             continue;
         }
         let change = match planned.prior.get(&addr) {
@@ -716,22 +821,17 @@ fn resource(
         }
         change.moved_from = planned.moves.get(&addr).cloned();
         change.import_id = planned.imports.get(&addr).cloned();
-        if change.action != Action::NoOp
-            && !diff::has_unknown(&config)
-            && let Some(i) = planned.instances.get_mut(&addr)
-        {
-            i.known_config = Some(Arc::new(config));
+        if change.action != Action::NoOp && !diff::has_unknown(&config) {
+            instance.known_config = Some(Arc::new(config));
         }
         let value = change.after.clone().unwrap_or_default();
-        let mut cond_diags = Vec::new();
-        postconditions(&env, r, &inst, &value, &addr, &mut cond_diags);
-        planned.diags.extend(cond_diags);
-        planned.values.set(&r.addr, inst.key(), value);
-        planned
-            .change_index
-            .insert(addr.clone(), planned.plan.changes.len());
-        planned.plan.changes.push(change);
+        postconditions(&env, r, &inst, &value, &addr, &mut out.diags);
+        out.instances.push(InstancePlan {
+            instance,
+            planned: Some((value, Some(change))),
+        });
     }
+    out
 }
 
 fn sensitive_attrs(s: &schema::ResourceSchema) -> Vec<String> {
@@ -1338,5 +1438,37 @@ mod refresh_tests {
                 "Error refreshing alicloud_vpc in cn-shanghai"
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod level_tests {
+    use super::*;
+
+    #[test]
+    fn blocks_planned_on_several_threads_come_back_in_order() {
+        let blocks: Vec<(usize, usize)> = (0..1000).map(|i| (i * 2, i)).collect();
+        let threads_seen = std::sync::Mutex::new(HashSet::new());
+        let plan = |idx: usize| {
+            threads_seen
+                .lock()
+                .unwrap()
+                .insert(std::thread::current().id());
+            idx * 10
+        };
+        let want: Vec<usize> = (0..1000).map(|i| i * 10).collect();
+        assert_eq!(plan_blocks(&blocks, 4, plan), want);
+        assert_eq!(threads_seen.lock().unwrap().len(), 4);
+
+        threads_seen.lock().unwrap().clear();
+        assert_eq!(plan_blocks(&blocks, 1, plan), want);
+        assert_eq!(threads_seen.lock().unwrap().len(), 1);
+        // A small level stays on the calling thread.
+        threads_seen.lock().unwrap().clear();
+        assert_eq!(plan_blocks(&blocks[..10], 4, plan), want[..10]);
+        assert_eq!(
+            *threads_seen.lock().unwrap(),
+            HashSet::from([std::thread::current().id()])
+        );
     }
 }
