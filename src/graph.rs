@@ -309,10 +309,6 @@ resource "alicloud_eip_address" "after_b" {
 output "b" { value = alicloud_vswitch.b.id }
 "#;
 
-    fn name(config: &Config, n: &Node) -> String {
-        name_of(config, n)
-    }
-
     #[test]
     fn levels_hold_each_node_after_all_it_depends_on() {
         let loaded = crate::config::load_files(&[("main.tf".into(), CONFIG.into())]);
@@ -324,7 +320,7 @@ output "b" { value = alicloud_vswitch.b.id }
             .map(|l| {
                 let mut names: Vec<String> = l
                     .iter()
-                    .map(|&pos| name(&loaded.config, &g.order[pos]))
+                    .map(|&pos| name_of(&loaded.config, &g.order[pos]))
                     .collect();
                 names.sort();
                 names
