@@ -131,6 +131,14 @@ fn plan_apply_update_replace_destroy() {
         "{}",
         text(&o)
     );
+    // Both databases were closed before the process ended: each checkpointed and removed
+    // its log (apply closes them at the same time).
+    for log in ["state.db-wal", "cloud.db-wal"] {
+        assert!(
+            !dir.join(".eipform").join(log).exists(),
+            "{log} left behind after apply"
+        );
+    }
     let eips = cloud(dir, "eip");
     assert_eq!(eips.len(), 1);
     assert_eq!(cloud(dir, "vpc").len(), 1);

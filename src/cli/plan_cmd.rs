@@ -260,7 +260,7 @@ pub fn apply_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, mode: PlanMode, auto_appr
             Err(()) => return 1,
         }
     }
-    run_apply(
+    let code = run_apply(
         ui,
         &ws,
         &planned,
@@ -268,7 +268,14 @@ pub fn apply_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, mode: PlanMode, auto_appr
         &provider,
         mode,
         opts.parallelism,
-    )
+    );
+    // Closing a database checkpoints it and removes its log (freeing the log's disk blocks):
+    // the world and the state are closed at the same time.
+    std::thread::scope(|s| {
+        s.spawn(move || drop(provider));
+        drop(state);
+    });
+    code
 }
 
 /// `eipform apply FILE`: checks the saved plan against the state and the configuration, plans
