@@ -316,3 +316,90 @@ fn worlds_with_the_former_attribute_indexes_are_migrated() {
         .unwrap();
     assert_eq!(entries, 0);
 }
+
+/// A world made with the former full status index and the indexes by owner opens without them
+/// (no query used the latter; the status is indexed only while in transition): allocating an EIP
+/// adds no status entry, and an association in transition is still found and settled through
+/// the partial indexes.
+#[test]
+fn worlds_with_the_former_status_and_owner_indexes_are_migrated() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cloud.db");
+    {
+        let cloud = SimCloud::open_with_faults(&path, None).unwrap();
+        cloud
+            .with_ctx(|ctx| crate::cloud::sim::account::set(ctx, "eip_quota", "100"))
+            .unwrap();
+    }
+    let conn = Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "DROP INDEX objects_associating; DROP INDEX objects_starting;
+         CREATE INDEX objects_by_status ON objects(type, status);
+         CREATE INDEX addresses_by_owner ON addresses(owner);
+         CREATE INDEX reserved_by_owner ON reserved(owner);",
+    )
+    .unwrap();
+    drop(conn);
+    let w = World {
+        _dir: dir,
+        cloud: SimCloud::open_with_faults(&path, None).unwrap(),
+    };
+    let conn = Connection::open(&path).unwrap();
+    let indexes: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for gone in [
+        "objects_by_status",
+        "addresses_by_owner",
+        "reserved_by_owner",
+    ] {
+        assert!(!indexes.iter().any(|i| i == gone), "{gone} in {indexes:?}");
+    }
+    for kept in ["objects_associating", "objects_starting", "objects_by_type"] {
+        assert!(indexes.iter().any(|i| i == kept), "{kept} in {indexes:?}");
+    }
+    let plan: Vec<String> = conn
+        .prepare(&format!(
+            "EXPLAIN QUERY PLAN SELECT id FROM objects WHERE {}",
+            crate::cloud::sim::store::IN_TRANSITION
+        ))
+        .unwrap()
+        .query_map([], |r| r.get(3))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let plan = plan.join("\n");
+    assert!(
+        plan.contains("objects_associating") && plan.contains("objects_starting"),
+        "{plan}"
+    );
+    let id = w.eip(&[]);
+    let entries = |index: &str| -> i64 {
+        conn.query_row(
+            &format!("SELECT COUNT(*) FROM objects INDEXED BY {index} WHERE type = 'eip' AND status IN ('Associating', 'Unassociating')"),
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    assert_eq!(entries("objects_associating"), 0, "an available EIP");
+    w.set("transition_ms", "60000");
+    w.instance("i-migrated");
+    w.ok(
+        "AssociateEipAddress",
+        &[("AllocationId", &id), ("InstanceId", "i-migrated")],
+    );
+    assert_eq!(w.describe(&id).unwrap()["Status"], "Associating");
+    assert_eq!(entries("objects_associating"), 1);
+    crate::cloud::sim::admin::clock_advance(&w.cloud, "2m").unwrap();
+    assert_eq!(w.describe(&id).unwrap()["Status"], "InUse");
+    assert_eq!(
+        entries("objects_associating"),
+        0,
+        "settled: out of the index"
+    );
+}
