@@ -238,11 +238,9 @@ fn queries_run_beside_the_writer_and_settle_through_it_when_due() {
     assert_eq!(status, "InUse", "the settled status is committed");
 }
 
-/// A world made with the former full attribute indexes opens with the partial ones in their
-/// place, and the lookups they serve (group members, EIPs bound to an instance) still answer;
-/// allocating an unbound EIP adds no entry to them.
-#[test]
-fn worlds_with_the_former_attribute_indexes_are_migrated() {
+/// A world (quota 100) whose schema `old` turned back into a former one, opened again (which
+/// migrates it), with the path of its file.
+fn reopened_after(old: &str) -> (World, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("cloud.db");
     {
@@ -251,30 +249,41 @@ fn worlds_with_the_former_attribute_indexes_are_migrated() {
             .with_ctx(|ctx| crate::cloud::sim::account::set(ctx, "eip_quota", "100"))
             .unwrap();
     }
-    let conn = Connection::open(&path).unwrap();
-    conn.execute_batch(
-        "DROP INDEX objects_eip_bound; DROP INDEX objects_eip_grouped; DROP INDEX objects_eip_pooled;
-         CREATE INDEX objects_eip_instance ON objects(json_extract(attrs, '$.InstanceId')) WHERE type = 'eip';
-         CREATE INDEX objects_eip_segment ON objects(json_extract(attrs, '$.SegmentInstanceId')) WHERE type = 'eip';
-         CREATE INDEX objects_eip_pool ON objects(json_extract(attrs, '$.PublicIpAddressPoolId')) WHERE type = 'eip';",
-    )
-    .unwrap();
-    drop(conn);
+    Connection::open(&path).unwrap().execute_batch(old).unwrap();
     let w = World {
         _dir: dir,
         cloud: SimCloud::open_with_faults(&path, None).unwrap(),
     };
-    let indexes = || -> Vec<String> {
-        let conn = Connection::open(&path).unwrap();
-        conn.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'objects_eip_%' ORDER BY name")
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap()
-    };
+    (w, path)
+}
+
+/// The names of the indexes of the world at `path` matching the `LIKE` pattern `like`.
+fn index_names(path: &std::path::Path, like: &str) -> Vec<String> {
+    Connection::open(path)
+        .unwrap()
+        .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE ?1 ORDER BY name",
+        )
+        .unwrap()
+        .query_map([like], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+/// A world made with the former full attribute indexes opens with the partial ones in their
+/// place, and the lookups they serve (group members, EIPs bound to an instance) still answer;
+/// allocating an unbound EIP adds no entry to them.
+#[test]
+fn worlds_with_the_former_attribute_indexes_are_migrated() {
+    let (w, path) = reopened_after(
+        "DROP INDEX objects_eip_bound; DROP INDEX objects_eip_grouped; DROP INDEX objects_eip_pooled;
+         CREATE INDEX objects_eip_instance ON objects(json_extract(attrs, '$.InstanceId')) WHERE type = 'eip';
+         CREATE INDEX objects_eip_segment ON objects(json_extract(attrs, '$.SegmentInstanceId')) WHERE type = 'eip';
+         CREATE INDEX objects_eip_pool ON objects(json_extract(attrs, '$.PublicIpAddressPoolId')) WHERE type = 'eip';",
+    );
     assert_eq!(
-        indexes(),
+        index_names(&path, "objects_eip_%"),
         [
             "objects_eip_bound",
             "objects_eip_grouped",
@@ -323,35 +332,14 @@ fn worlds_with_the_former_attribute_indexes_are_migrated() {
 /// the partial indexes.
 #[test]
 fn worlds_with_the_former_status_and_owner_indexes_are_migrated() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("cloud.db");
-    {
-        let cloud = SimCloud::open_with_faults(&path, None).unwrap();
-        cloud
-            .with_ctx(|ctx| crate::cloud::sim::account::set(ctx, "eip_quota", "100"))
-            .unwrap();
-    }
-    let conn = Connection::open(&path).unwrap();
-    conn.execute_batch(
+    let (w, path) = reopened_after(
         "DROP INDEX objects_associating; DROP INDEX objects_starting;
          CREATE INDEX objects_by_status ON objects(type, status);
          CREATE INDEX addresses_by_owner ON addresses(owner);
          CREATE INDEX reserved_by_owner ON reserved(owner);",
-    )
-    .unwrap();
-    drop(conn);
-    let w = World {
-        _dir: dir,
-        cloud: SimCloud::open_with_faults(&path, None).unwrap(),
-    };
+    );
+    let indexes = index_names(&path, "%");
     let conn = Connection::open(&path).unwrap();
-    let indexes: Vec<String> = conn
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
     for gone in [
         "objects_by_status",
         "addresses_by_owner",
