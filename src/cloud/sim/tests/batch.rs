@@ -220,13 +220,7 @@ fn queries_run_beside_the_writer_and_settle_through_it_when_due() {
         _dir,
         cloud: Arc::into_inner(cloud).unwrap(),
     };
-    w.set("transition_ms", "60000");
-    w.instance("i-batch1");
-    w.ok(
-        "AssociateEipAddress",
-        &[("AllocationId", &id), ("InstanceId", "i-batch1")],
-    );
-    assert_eq!(w.describe(&id).unwrap()["Status"], "Associating");
+    w.associate_slowly(&id, "i-batch1");
     crate::cloud::sim::admin::clock_advance(&w.cloud, "2m").unwrap();
     assert_eq!(w.describe(&id).unwrap()["Status"], "InUse");
     let conn = Connection::open(w.cloud.path()).unwrap();
@@ -375,13 +369,7 @@ fn worlds_with_the_former_status_and_owner_indexes_are_migrated() {
         .unwrap()
     };
     assert_eq!(entries("objects_associating"), 0, "an available EIP");
-    w.set("transition_ms", "60000");
-    w.instance("i-migrated");
-    w.ok(
-        "AssociateEipAddress",
-        &[("AllocationId", &id), ("InstanceId", "i-migrated")],
-    );
-    assert_eq!(w.describe(&id).unwrap()["Status"], "Associating");
+    w.associate_slowly(&id, "i-migrated");
     assert_eq!(entries("objects_associating"), 1);
     crate::cloud::sim::admin::clock_advance(&w.cloud, "2m").unwrap();
     assert_eq!(w.describe(&id).unwrap()["Status"], "InUse");

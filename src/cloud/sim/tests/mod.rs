@@ -102,6 +102,18 @@ impl World {
         );
     }
 
+    /// Binds EIP `id` to a new instance `instance` with transitions taking a minute: the EIP is
+    /// left `Associating`.
+    pub fn associate_slowly(&self, id: &str, instance: &str) {
+        self.set("transition_ms", "60000");
+        self.instance(instance);
+        self.ok(
+            "AssociateEipAddress",
+            &[("AllocationId", id), ("InstanceId", instance)],
+        );
+        assert_eq!(self.describe(id).unwrap()["Status"], "Associating");
+    }
+
     /// A secondary ENI with `ips` (the first is primary), attached to `instance` ("" = detached).
     pub fn eni(&self, id: &str, ips: &[&str], instance: &str) {
         self.insert(

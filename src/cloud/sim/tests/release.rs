@@ -128,14 +128,8 @@ fn d06_pay_as_you_go_to_subscription_only() {
 #[test]
 fn d07_transitional_states_allow_queries_only() {
     let w = world();
-    w.set("transition_ms", "60000");
     let id = w.eip(&[]);
-    w.instance("i-1");
-    w.ok(
-        "AssociateEipAddress",
-        &[("AllocationId", &id), ("InstanceId", "i-1")],
-    );
-    assert_eq!(w.describe(&id).unwrap()["Status"], "Associating");
+    w.associate_slowly(&id, "i-1");
     assert_rule(
         &w.err(
             "ModifyEipAddressAttribute",
