@@ -10,6 +10,16 @@
 //! writers keep appending to the log meanwhile. Durability is unchanged: a commit is in the log
 //! either way.
 //!
+//! A log starts over from its beginning only when a write transaction begins with everything in
+//! it copied back, which a background checkpoint racing a writer that commits every few
+//! milliseconds never achieves: the log grew with every page written (360 MB for the world of a
+//! 10k apply, GBs at 50k), and appending to a file costs the kernel a new zeroed page per page
+//! written, where writing over the log's earlier pages does not. So once the log holds
+//! [`RESTART_PAGES`], the writer copies back the few frames the background thread has not, right
+//! after a commit (in the WAL hook, on its own connection), and its next transaction writes the
+//! log from its beginning again. That costs the writer two fsyncs of little data per restart;
+//! a 50k apply went from 23 to 17 s.
+//!
 //! The checkpointer is stopped (its connection closed) before the database's own connection, so
 //! that connection is still the last one to close and checkpoints what is left, leaving no
 //! log behind.
@@ -24,6 +34,14 @@ use std::thread::JoinHandle;
 use rusqlite::Connection;
 use rusqlite::hooks::Wal;
 use rusqlite::wal::CheckpointMode;
+
+/// Log pages after which the writer catches the checkpoint up itself, so that the log restarts
+/// (16 MB of 4 KB pages; see the module docs).
+pub const RESTART_PAGES: c_int = 4096;
+
+/// Log pages a catch-up that did not restart the log (a reader was still on it) waits for before
+/// trying again: each try fsyncs.
+const RETRY_PAGES: c_int = 256;
 
 enum Nudge {
     Checkpoint,
@@ -42,9 +60,15 @@ pub struct Checkpointer {
 impl Checkpointer {
     /// Takes over the checkpoints of `conn`, the connection that writes the WAL database at
     /// `path`: a commit that leaves `pages` or more in the log not yet copied back starts one in
-    /// the background.
+    /// the background, and a commit that leaves the log `restart` pages long or longer
+    /// finishes the copy on `conn` itself, so that the log restarts.
     /// Replaces `conn`'s automatic checkpoints (SQLite keeps one WAL callback per connection).
-    pub fn attach(conn: &mut Connection, path: &Path, pages: c_int) -> rusqlite::Result<Self> {
+    pub fn attach(
+        conn: &mut Connection,
+        path: &Path,
+        pages: c_int,
+        restart: c_int,
+    ) -> rusqlite::Result<Self> {
         let own = Connection::open(path)?;
         own.busy_timeout(std::time::Duration::from_secs(5))?;
         // Until a connection has read the database it does not know the file is in WAL mode,
@@ -63,7 +87,25 @@ impl Checkpointer {
             .spawn(move || checkpoint_when_nudged(own, nudged, &copied_by_thread, &counted))
             .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
         let hook = nudge.clone();
-        conn.wal_hook(Some(move |_: &mut Wal, in_log: c_int| {
+        // The log's length at the last commit, and from which length the writer next catches up.
+        let mut last_len: c_int = 0;
+        let mut catch_up_at = restart;
+        conn.wal_hook(Some(move |wal: &mut Wal, in_log: c_int| {
+            if in_log < last_len {
+                catch_up_at = restart;
+            }
+            last_len = in_log;
+            if in_log >= catch_up_at {
+                match wal.checkpoint_v2(CheckpointMode::PASSIVE) {
+                    Ok((_, done)) => {
+                        copied.store(done.max(0), Ordering::Relaxed);
+                        // A reader still on the log keeps it from restarting.
+                        catch_up_at = in_log + RETRY_PAGES;
+                    }
+                    // Busy while the background thread copies: the next commit tries again.
+                    Err(_) => catch_up_at = in_log + 1,
+                }
+            }
             let done = copied.load(Ordering::Relaxed);
             // Below `done`, the log restarted from its beginning since that checkpoint.
             let new = if in_log >= done {
@@ -118,9 +160,10 @@ mod tests {
     use super::*;
 
     /// A WAL database with one table `t` in a new directory, its checkpoints taken over at
-    /// `pages`.
+    /// `pages`, its log restarted at `restart`.
     fn database(
         pages: c_int,
+        restart: c_int,
     ) -> (
         tempfile::TempDir,
         std::path::PathBuf,
@@ -132,13 +175,13 @@ mod tests {
         let mut conn = Connection::open(&path).unwrap();
         conn.pragma_update(None, "journal_mode", "WAL").unwrap();
         conn.execute_batch("CREATE TABLE t(x BLOB)").unwrap();
-        let ckpt = Checkpointer::attach(&mut conn, &path, pages).unwrap();
+        let ckpt = Checkpointer::attach(&mut conn, &path, pages, restart).unwrap();
         (dir, path, conn, ckpt)
     }
 
     #[test]
     fn commits_past_the_threshold_are_checkpointed_in_the_background_and_close_leaves_no_log() {
-        let (dir, path, conn, ckpt) = database(16);
+        let (dir, path, conn, ckpt) = database(16, c_int::MAX);
         // ~400 log pages: below SQLite's own automatic threshold (1,000), so only the
         // checkpointer can have copied them into the database file.
         for _ in 0..200 {
@@ -162,7 +205,7 @@ mod tests {
 
     #[test]
     fn a_log_kept_from_restarting_by_readers_is_checkpointed_per_threshold_not_per_commit() {
-        let (_dir, path, conn, ckpt) = database(8);
+        let (_dir, path, conn, ckpt) = database(8, c_int::MAX);
         let reader = Connection::open(&path).unwrap();
         for _ in 0..200 {
             conn.execute("INSERT INTO t VALUES (zeroblob(3000))", [])
@@ -181,5 +224,31 @@ mod tests {
             (5..=120).contains(&runs),
             "{runs} checkpoints for 200 commits of ~2 log pages, 8 pages apart"
         );
+    }
+
+    #[test]
+    fn a_long_log_starts_over_from_its_beginning_instead_of_growing() {
+        let (dir, path, conn, ckpt) = database(16, 64);
+        let log = dir.path().join("db-wal");
+        let mut longest = 0;
+        // ~800 pages of log in all, 2 per commit.
+        for _ in 0..400 {
+            conn.execute("INSERT INTO t VALUES (zeroblob(4000))", [])
+                .unwrap();
+            longest = longest.max(std::fs::metadata(&log).unwrap().len());
+        }
+        let frame = 4096 + 24;
+        assert!(
+            longest < 160 * frame,
+            "the log grew to {} pages",
+            longest / frame
+        );
+        drop(ckpt);
+        drop(conn);
+        let rows: i64 = Connection::open(&path)
+            .unwrap()
+            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 400, "every commit survived the restarts");
     }
 }

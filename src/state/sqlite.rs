@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::*;
-use crate::checkpointer::Checkpointer;
+use crate::checkpointer::{Checkpointer, RESTART_PAGES};
 
 pub struct SqliteState {
     /// Declared before `conn`: stopped first, so `conn` closes last and leaves no log.
@@ -52,7 +52,7 @@ impl SqliteState {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "journal_size_limit", JOURNAL_SIZE_LIMIT)?;
         create_schema(&conn)?;
-        let checkpointer = Checkpointer::attach(&mut conn, path, CHECKPOINT_PAGES)?;
+        let checkpointer = Checkpointer::attach(&mut conn, path, CHECKPOINT_PAGES, RESTART_PAGES)?;
         Ok(SqliteState {
             _checkpointer: checkpointer,
             conn,

@@ -54,7 +54,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Value, json};
 
 use super::{CloudApi, CloudError, Params, optional};
-use crate::checkpointer::Checkpointer;
+use crate::checkpointer::{Checkpointer, RESTART_PAGES};
 pub use faults::Faults;
 pub use store::{Ctx, Obj};
 
@@ -174,8 +174,8 @@ impl SimCloud {
         conn.pragma_update(None, "temp_store", "MEMORY")
             .map_err(db_error)?;
         store::migrate(&conn).map_err(db_error)?;
-        let checkpointer =
-            Checkpointer::attach(&mut conn, path, CHECKPOINT_PAGES).map_err(db_error)?;
+        let checkpointer = Checkpointer::attach(&mut conn, path, CHECKPOINT_PAGES, RESTART_PAGES)
+            .map_err(db_error)?;
         let mut sim = SimCloud::new(conn, path.to_path_buf(), Backing::World, faults);
         sim._checkpointer = Some(checkpointer);
         Ok(sim)
