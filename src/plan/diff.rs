@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::config::IgnoreChanges;
 use crate::eval::{UNKNOWN, is_unknown, unknown};
@@ -66,31 +66,25 @@ pub fn planned_create_with(schema: &ResourceSchema, config: &Attrs, known: &Attr
 
 /// Planned attributes for a new object: the configuration plus every computed attribute unknown.
 pub fn planned_create(schema: &ResourceSchema, config: &Attrs) -> Attrs {
-    let mut after = Map::new();
-    after.insert("id".into(), unknown());
+    // Collected, then built in one pass (sorted, full B-tree nodes): less memory for a map
+    // every planned create keeps, and fewer instructions than inserting key by key.
+    let mut after = Vec::with_capacity(1 + schema.attributes.len() + schema.blocks.len());
+    after.push(("id".to_string(), unknown()));
     for (name, a) in &schema.attributes {
-        match config.get(name) {
-            Some(v) => {
-                after.insert(name.clone(), v.clone());
-            }
-            None if a.computed => {
-                after.insert(
-                    name.clone(),
-                    alias_value(schema, name, config).unwrap_or_else(unknown),
-                );
-            }
-            None => {
-                after.insert(name.clone(), a.default.clone().unwrap_or(Value::Null));
-            }
-        }
+        let v = match config.get(name) {
+            Some(v) => v.clone(),
+            None if a.computed => alias_value(schema, name, config).unwrap_or_else(unknown),
+            None => a.default.clone().unwrap_or(Value::Null),
+        };
+        after.push((name.clone(), v));
     }
     for (name, _) in &schema.blocks {
-        after.insert(
+        after.push((
             name.clone(),
             config.get(name).cloned().unwrap_or(Value::Array(vec![])),
-        );
+        ));
     }
-    after
+    after.into_iter().collect()
 }
 
 /// A deprecated alias takes its target's configured value, and the reverse (`name` <-> `address_name`).

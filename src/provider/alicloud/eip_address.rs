@@ -125,59 +125,60 @@ fn to_attrs(item: &Value, echo: &Attrs, hd: Option<(String, String)>) -> Attrs {
             attrs::echo(echo, "log_store"),
         ),
     };
-    let mut a = Attrs::new();
+    // Collected, then built in one pass (see `plan::diff::planned_create`).
+    let mut a: Vec<(String, Value)> = Vec::with_capacity(36);
     let id = f("AllocationId");
-    a.insert("id".into(), json!(id));
-    a.insert("address_name".into(), json!(f("Name")));
-    a.insert("name".into(), json!(f("Name")));
-    a.insert("allocation_id".into(), json!(id));
-    a.insert("bandwidth".into(), json!(bandwidth));
-    a.insert("description".into(), json!(f("Description")));
-    a.insert(
+    a.push(("id".into(), json!(id)));
+    a.push(("address_name".into(), json!(f("Name"))));
+    a.push(("name".into(), json!(f("Name"))));
+    a.push(("allocation_id".into(), json!(id)));
+    a.push(("bandwidth".into(), json!(bandwidth)));
+    a.push(("description".into(), json!(f("Description"))));
+    a.push((
         "deletion_protection".into(),
         json!(
             item.get("DeletionProtection")
                 .and_then(Value::as_bool)
                 .unwrap_or(false)
         ),
-    );
-    a.insert(
+    ));
+    a.push((
         "high_definition_monitor_log_status".into(),
         json!(f("HDMonitorStatus")),
-    );
-    a.insert("log_project".into(), log_project);
-    a.insert("log_store".into(), log_store);
-    a.insert(
+    ));
+    a.push(("log_project".into(), log_project));
+    a.push(("log_store".into(), log_store));
+    a.push((
         "internet_charge_type".into(),
         json!(f("InternetChargeType")),
-    );
-    a.insert("ip_address".into(), json!(f("IpAddress")));
-    a.insert("isp".into(), json!(f("ISP")));
-    a.insert("mode".into(), json!(f("Mode")));
-    a.insert("netmode".into(), json!(f("Netmode")));
+    ));
+    a.push(("ip_address".into(), json!(f("IpAddress"))));
+    a.push(("isp".into(), json!(f("ISP"))));
+    a.push(("mode".into(), json!(f("Mode"))));
+    a.push(("netmode".into(), json!(f("Netmode"))));
     let payment = if charge == "PrePaid" {
         "Subscription"
     } else {
         "PayAsYouGo"
     };
-    a.insert("payment_type".into(), json!(payment));
-    a.insert("instance_charge_type".into(), json!(charge));
+    a.push(("payment_type".into(), json!(payment)));
+    a.push(("instance_charge_type".into(), json!(charge)));
     for k in ["period", "pricing_cycle", "auto_pay", "activity_id"] {
-        a.insert(k.into(), attrs::echo(echo, k));
+        a.push((k.into(), attrs::echo(echo, k)));
     }
-    a.insert(
+    a.push((
         "public_ip_address_pool_id".into(),
         attrs::field_or_null(item, "PublicIpAddressPoolId"),
-    );
-    a.insert("resource_group_id".into(), json!(f("ResourceGroupId")));
-    a.insert("security_protection_types".into(), Value::Array(protection));
-    a.insert("tags".into(), attrs::tags(item, "Tags"));
-    a.insert("zone".into(), json!(f("Zone")));
-    a.insert("status".into(), json!(f("Status")));
-    a.insert("create_time".into(), json!(f("AllocationTime")));
-    a.insert("billing_cycle".into(), json!(f("BillingCycle")));
-    a.insert("protection_edition".into(), json!(f("ProtectionEdition")));
-    a
+    ));
+    a.push(("resource_group_id".into(), json!(f("ResourceGroupId"))));
+    a.push(("security_protection_types".into(), Value::Array(protection)));
+    a.push(("tags".into(), attrs::tags(item, "Tags")));
+    a.push(("zone".into(), json!(f("Zone"))));
+    a.push(("status".into(), json!(f("Status"))));
+    a.push(("create_time".into(), json!(f("AllocationTime"))));
+    a.push(("billing_cycle".into(), json!(f("BillingCycle"))));
+    a.push(("protection_edition".into(), json!(f("ProtectionEdition"))));
+    a.into_iter().collect()
 }
 
 /// The attributes of an EIP this provider just allocated (not a recovery), from its arguments,

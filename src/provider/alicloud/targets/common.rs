@@ -339,22 +339,23 @@ fn is_zero(v: &Value) -> bool {
 
 /// The attributes a resource or data source returns. `src` is what the caller knows (the config
 /// on create/update, the prior attributes on read): arguments the cloud never reports are echoed
-/// from it.
+/// from it. The entries are collected and the map built once, in [`Out::finish`] (see
+/// `plan::diff::planned_create`).
 pub struct Out<'a> {
-    attrs: Attrs,
+    entries: Vec<(String, Value)>,
     src: &'a Attrs,
 }
 
 impl<'a> Out<'a> {
     pub fn new(id: &str, src: &'a Attrs) -> Out<'a> {
-        let mut attrs = Map::new();
-        attrs.insert("id".into(), json!(id));
-        Out { attrs, src }
+        let mut entries = Vec::with_capacity(64);
+        entries.push(("id".to_string(), json!(id)));
+        Out { entries, src }
     }
 
     /// A value the cloud reports (computed, or optional+computed).
     pub fn set(&mut self, key: &str, v: impl Into<Value>) -> &mut Self {
-        self.attrs.insert(key.into(), v.into());
+        self.entries.push((key.into(), v.into()));
         self
     }
 
@@ -363,10 +364,10 @@ impl<'a> Out<'a> {
     pub fn opt(&mut self, key: &str, v: impl Into<Value>) -> &mut Self {
         let v = v.into();
         let set = self.src.get(key).is_some_and(|x| !x.is_null());
-        self.attrs.insert(
+        self.entries.push((
             key.into(),
             if !set && is_zero(&v) { Value::Null } else { v },
-        );
+        ));
         self
     }
 
@@ -378,7 +379,7 @@ impl<'a> Out<'a> {
             .filter(|v| !v.is_null())
             .cloned()
             .unwrap_or_else(|| default.into());
-        self.attrs.insert(key.into(), v);
+        self.entries.push((key.into(), v));
         self
     }
 
@@ -395,35 +396,56 @@ impl<'a> Out<'a> {
     /// its target unless set explicitly, and every other attribute or block the code did not set
     /// is echoed from the caller (or null), so the answer holds every schema attribute.
     pub fn finish(self, type_name: &str, data: bool) -> Attrs {
-        let Out { mut attrs, src } = self;
+        let Out { mut entries, src } = self;
+        // Sorted by key, a key set twice keeping its last value (as inserts into a map would).
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        entries.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                std::mem::swap(later, kept);
+            }
+            same
+        });
         let schema = if data {
             crate::schema::data_source(type_name)
         } else {
             crate::schema::resource(type_name)
         };
         let Some(schema) = schema else {
-            return attrs;
+            return entries.into_iter().collect();
+        };
+        let mut added: Vec<(String, Value)> = Vec::new();
+        let get = |added: &[(String, Value)], key: &str| -> Option<Value> {
+            match entries.binary_search_by(|(k, _)| k.as_str().cmp(key)) {
+                Ok(i) => Some(entries[i].1.clone()),
+                Err(_) => added.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()),
+            }
+        };
+        let has = |key: &str| {
+            entries
+                .binary_search_by(|(k, _)| k.as_str().cmp(key))
+                .is_ok()
         };
         for (name, attr) in &schema.attributes {
-            if attrs.contains_key(name) {
+            if has(name) {
                 continue;
             }
-            let v = match attr.alias_of.as_ref().and_then(|t| attrs.get(t)) {
-                Some(target) => target.clone(),
+            let v = match attr.alias_of.as_ref().and_then(|t| get(&added, t)) {
+                Some(target) => target,
                 None => src
                     .get(name)
                     .cloned()
                     .or_else(|| attr.default.clone())
                     .unwrap_or(Value::Null),
             };
-            attrs.insert(name.clone(), v);
+            added.push((name.clone(), v));
         }
         for name in schema.blocks.keys() {
-            if !attrs.contains_key(name) {
-                attrs.insert(name.clone(), src.get(name).cloned().unwrap_or(Value::Null));
+            if !has(name) && !added.iter().any(|(k, _)| k == name) {
+                added.push((name.clone(), src.get(name).cloned().unwrap_or(Value::Null)));
             }
         }
-        attrs
+        entries.into_iter().chain(added).collect()
     }
 }
 
