@@ -281,6 +281,12 @@ fn eipform_step(
 /// How many times a command that changes nothing is measured (the median is reported).
 pub const READ_ONLY_RUNS: usize = 3;
 
+/// The run of median wall time.
+fn median(mut runs: Vec<Step>) -> Step {
+    runs.sort_by_key(|s| s.wall);
+    runs.swap_remove(runs.len() / 2)
+}
+
 /// The realistic scenario at size `n` in a new directory under `base`.
 pub fn run_size(
     bin: &Path,
@@ -306,8 +312,7 @@ pub fn run_size(
         for _ in 0..runs {
             measured.push(eipform_step(bin, &dir, name, args, &expect, &[])?);
         }
-        measured.sort_by_key(|s| s.wall);
-        let s = measured.swap_remove(measured.len() / 2);
+        let s = median(measured);
         log(&format!(
             "  N={n:<6} {name:<34} {:>8.3} s {:>7.1} MB  calls {}",
             s.wall.as_secs_f64(),
@@ -593,8 +598,14 @@ pub fn run_terraform(
         ),
     ];
     for (name, tf_args, tf_expect, ef_args, ef_expect) in cases {
-        let t = tf_step(tf, &tf_dir, name, &tf_args, &tf_expect)?;
-        let e = eipform_step(bin, &ef_dir, name, &ef_args, &ef_expect, &[])?;
+        // Plans change nothing: each side's run of median wall time, as for the mix.
+        let runs = if name == "apply" { 1 } else { READ_ONLY_RUNS };
+        let (mut tf_runs, mut ef_runs) = (Vec::new(), Vec::new());
+        for _ in 0..runs {
+            tf_runs.push(tf_step(tf, &tf_dir, name, &tf_args, &tf_expect)?);
+            ef_runs.push(eipform_step(bin, &ef_dir, name, &ef_args, &ef_expect, &[])?);
+        }
+        let (t, e) = (median(tf_runs), median(ef_runs));
         log(&format!(
             "  terraform N={n} {name:<28} terraform {:>8.3} s  eipform {:>7.3} s  ({:.0}x)",
             t.wall.as_secs_f64(),

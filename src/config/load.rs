@@ -87,10 +87,17 @@ fn load_shared(files: Vec<(Arc<str>, Arc<str>)>) -> Loaded {
         .map_or(1, |n| n.get())
         .min(4);
     let mut diags = Vec::new();
-    for events in read_files(&files, threads) {
+    let read = read_files(&files, threads);
+    // Sized once: 50,000 blocks of ~600 bytes copied at every doubling showed in a 50k plan.
+    config.resources.reserve_exact(
+        read.iter()
+            .flatten()
+            .filter(|e| matches!(e, Event::Resource(_)))
+            .count(),
+    );
+    for events in read {
         merge(&mut config, &mut diags, events);
     }
-    config.resources.shrink_to_fit();
     super::validate::check(&config, &mut diags);
     Loaded { config, diags }
 }
@@ -160,12 +167,6 @@ enum Event {
 }
 
 fn merge(config: &mut Config, diags: &mut Vec<Diagnostic>, events: Vec<Event>) {
-    config.resources.reserve(
-        events
-            .iter()
-            .filter(|e| matches!(e, Event::Resource(_)))
-            .count(),
-    );
     for event in events {
         match event {
             Event::Diag(d) => diags.push(d),

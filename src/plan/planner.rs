@@ -96,11 +96,12 @@ pub fn refresh(
     prior: Vec<ResourceState>,
     parallelism: usize,
 ) -> Result<Refreshed, Vec<Diagnostic>> {
+    let count = prior.len();
     let tasks = crate::state::chunks_by_region_and_type(prior, |_| REFRESH_CHUNK);
     let results = run_tasks(tasks, parallelism, |(region, ty, items)| {
         refresh_chunk(provider, &region, &ty, items)
     });
-    let mut refreshed = HashMap::new();
+    let mut refreshed = HashMap::with_capacity(count);
     let mut drift = Vec::new();
     let mut diags = Vec::new();
     for result in results {
@@ -308,24 +309,27 @@ pub fn plan(
             Vec::new(),
         )
     };
+    // Sized once for the instances expected: tables of 50,000 entries regrown and rehashed at
+    // every doubling showed in the serial part of a 50k plan.
+    let expected = prior.len().max(ws.config.resources.len());
     let mut planned = Planned {
         plan: Plan {
             mode: opts.mode,
-            changes: Vec::new(),
+            changes: Vec::with_capacity(expected),
             drift,
             outputs: Vec::new(),
             lineage: meta.lineage.clone(),
             serial: meta.serial,
             warnings: Vec::new(),
         },
-        instances: HashMap::new(),
+        instances: HashMap::with_capacity(expected),
         prior,
         locals: HashMap::new(),
-        values: Values::default(),
+        values: Values::with_capacity(ws.config.resources.len()),
         diags: Vec::new(),
         moves: HashMap::new(),
         imports: HashMap::new(),
-        change_index: HashMap::new(),
+        change_index: HashMap::with_capacity(expected),
     };
     if opts.mode == PlanMode::RefreshOnly {
         let mut keys: Vec<&ResourceAddress> = planned.prior.keys().collect();

@@ -31,6 +31,13 @@ pub struct Values {
 }
 
 impl Values {
+    /// Room for `blocks` resource blocks.
+    pub fn with_capacity(blocks: usize) -> Values {
+        Values {
+            blocks: HashMap::with_capacity(blocks),
+        }
+    }
+
     /// Declares a block (before its instances are known, it is empty).
     pub fn declare(&mut self, addr: &BlockAddress, expansion: Expansion) {
         self.blocks

@@ -391,7 +391,11 @@ fn decode_all(
         result
     })?;
     parts.sort_by_key(|(i, _)| *i);
-    let mut out = Vec::new();
+    let total = parts
+        .iter()
+        .map(|(_, r)| r.as_ref().map_or(0, Vec::len))
+        .sum();
+    let mut out = Vec::with_capacity(total);
     for (_, records) in parts {
         out.extend(records?);
     }
