@@ -2,7 +2,7 @@
 //! built with petgraph from references and `depends_on`. Gives the evaluation order, each
 //! resource's direct dependencies, and reports every cycle with every block in it.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use petgraph::algo::{tarjan_scc, toposort};
 use petgraph::graph::{DiGraph, NodeIndex};

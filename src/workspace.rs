@@ -1,7 +1,7 @@
 //! A working directory opened for a command: its configuration, variable values, provider
 //! configurations (regions), the state store and the cloud endpoint.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

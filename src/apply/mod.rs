@@ -24,8 +24,9 @@ mod rules;
 pub mod settle;
 pub use rules::{attributes_for_rule, responsible_attribute};
 
+use foldhash::{HashMap, HashMapExt};
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -1034,7 +1035,7 @@ impl<'a> Walk<'a> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashSet;
+    use foldhash::{HashSet, HashSetExt};
 
     use super::*;
     use crate::plan::model::PlanMode;

@@ -1,7 +1,7 @@
 //! The apply graph: one node per provider operation (a replace is a delete node and a create
 //! node), edges from dependencies, and the ordering rules of the EIP product.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use crate::addr::ResourceAddress;
 use crate::plan::model::Action;

@@ -13,7 +13,8 @@
 //! reads; [`complete`] reads a new object right away when its create left one of those unknown,
 //! so dependents, outputs and conditions never see an unknown value.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::Duration;

@@ -486,7 +486,7 @@ fn run_apply(
 fn report_progress(p: apply::Progress<'_>) {
     use std::sync::{LazyLock, Mutex};
     use std::time::Instant;
-    static STARTED: LazyLock<Mutex<std::collections::HashMap<String, Instant>>> =
+    static STARTED: LazyLock<Mutex<foldhash::HashMap<String, Instant>>> =
         LazyLock::new(Default::default);
     let mut started = STARTED.lock().unwrap_or_else(|e| e.into_inner());
     match p {

@@ -2,7 +2,7 @@
 //! arguments and nested blocks, required arguments, conflicting arguments, deprecations,
 //! duplicate blocks, and provider references.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use super::{Body, Config, NestedBlock, ResourceBlock};
 use crate::addr::Mode;

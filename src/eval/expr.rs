@@ -17,7 +17,7 @@
 //! parsing their file again, once per file, on first use ([`SourceText`]), so it has the spans
 //! of the original.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::fmt;
 use std::ops::Deref;
 use std::sync::{Arc, OnceLock};
@@ -556,7 +556,7 @@ fn constant(e: &Expression, file: &Arc<str>) -> Option<Value> {
         Expression::Number(n) => Some(super::number_to_json(n.value())),
         _ => {
             let vars = serde_json::Map::new();
-            let locals = std::collections::HashMap::new();
+            let locals = HashMap::new();
             let instance = super::InstanceVars::default();
             let scope = super::Scope {
                 vars: &vars,
@@ -581,7 +581,8 @@ fn constant(e: &Expression, file: &Arc<str>) -> Option<Value> {
 mod tests {
     //! The compiled forms against the evaluation eipform always had (kept here verbatim: hcl-rs
     //! with every referenced value converted whole through serde).
-    use std::collections::{BTreeMap, HashMap};
+    use foldhash::{HashMap, HashMapExt};
+    use std::collections::BTreeMap;
 
     use hcl::eval::{Context, Evaluate};
     use serde_json::{Map, json};

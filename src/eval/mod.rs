@@ -16,7 +16,7 @@ pub mod refs;
 mod special;
 pub mod variables;
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use hcl::eval::{Context, Evaluate};
 use hcl_edit::expr::Expression;

@@ -2,7 +2,7 @@
 //! `terraform.tfvars.json`, `*.auto.tfvars(.json)`, `--var-file` and `--var`, in Terraform's
 //! precedence (later wins), converted to the declared `type`, then checked by `validation` blocks.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::path::Path;
 
 use hcl_edit::expr::Expression;

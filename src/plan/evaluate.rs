@@ -2,7 +2,7 @@
 //! (converted to the schema's types and validated), `count`/`for_each` expansion, locals and
 //! outputs. Shared by plan (with unknowns) and apply (with the values just created).
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use serde_json::{Map, Value};
 

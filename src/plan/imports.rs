@@ -6,7 +6,7 @@
 // Diagnostics are this crate's error type throughout (they carry source ranges for the user).
 #![allow(clippy::result_large_err)]
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::time::Duration;
 
 use serde_json::Value;

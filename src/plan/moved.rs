@@ -7,7 +7,7 @@
 //! (`alicloud_eip_address.a` to `alicloud_eip_address.b[0]`). The plan shows
 //! `# FROM has moved to TO`; apply renames the state row ([`commit`]) before anything else.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use crate::addr::{Mode, ResourceAddress};
 use crate::config::Config;

@@ -2,7 +2,7 @@
 //! evaluate the configuration block by block in dependency order, diff each instance against
 //! its refreshed state, and plan deletes for what left the configuration.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -1471,8 +1471,8 @@ mod level_tests {
         threads_seen.lock().unwrap().clear();
         assert_eq!(plan_blocks(&blocks[..10], 4, plan), want[..10]);
         assert_eq!(
-            *threads_seen.lock().unwrap(),
-            HashSet::from([std::thread::current().id()])
+            threads_seen.lock().unwrap().iter().collect::<Vec<_>>(),
+            [&std::thread::current().id()]
         );
     }
 }

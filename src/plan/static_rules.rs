@@ -16,7 +16,7 @@ use crate::workspace::Workspace;
 pub fn check(ws: &Workspace) -> Vec<Diagnostic> {
     // Locals and other resources are not known without the cloud: they evaluate as unknown, and
     // the rules look only at the arguments that are known from the configuration alone.
-    let locals: std::collections::HashMap<String, Value> = ws
+    let locals: foldhash::HashMap<String, Value> = ws
         .config
         .locals
         .keys()

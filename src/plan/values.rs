@@ -1,7 +1,8 @@
 //! The values expressions see while planning and applying: resource blocks by address, each
 //! expanded into its instances (`count` gives a list, `for_each` a map, neither a single object).
 
-use std::collections::{BTreeMap, HashMap};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde_json::Value;

@@ -216,7 +216,7 @@ pub(crate) fn association_change(d: &Drift) -> Option<Association> {
 /// changed only because a recorded `alicloud_eip_association` of it changed is not listed again:
 /// the association's own entry says it.
 pub(crate) fn association_changes<'a>(drift: &[&'a Drift]) -> Vec<(&'a Drift, Association)> {
-    let explained: std::collections::HashSet<&str> = drift
+    let explained: foldhash::HashSet<&str> = drift
         .iter()
         .filter(|d| d.schema_type == "alicloud_eip_association")
         .filter_map(|d| d.before.get("allocation_id").and_then(Value::as_str))

@@ -3,7 +3,7 @@
 //! and one edge from each resource to each resource it depends on (through references, locals
 //! or `depends_on`). Nodes and edges are sorted, so the output is stable.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::fmt::Write as _;
 
 use petgraph::graph::{DiGraph, NodeIndex};

@@ -6,7 +6,7 @@
 //! Terraform keeps them) and marked with `true` leaves in `before_sensitive`/`after_sensitive`/
 //! `sensitive_values`. The shape is described by `schemas/plan.schema.json`.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use serde_json::{Map, Value, json};
 

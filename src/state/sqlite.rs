@@ -4,7 +4,8 @@
 //! `changes` (every committed change with the serial it belongs to: the history), `intents`
 //! (mutating calls announced and not yet settled) and `lock` (at most one row: the holder).
 
-use std::collections::{BTreeMap, HashSet};
+use foldhash::{HashSet, HashSetExt};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};

@@ -386,7 +386,7 @@ impl ResourceOps for EipAddress {
     ) -> Result<Vec<Option<Attrs>>, ProviderError> {
         let ids: Vec<&str> = items.iter().map(|(id, _)| id.as_str()).collect();
         let found = describe_many(api, ctx, &ids)?;
-        let by_id: std::collections::HashMap<String, &Value> = found
+        let by_id: foldhash::HashMap<String, &Value> = found
             .iter()
             .map(|i| (attrs::field(i, "AllocationId"), i))
             .collect();

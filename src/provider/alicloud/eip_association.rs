@@ -10,7 +10,7 @@
 //! refusal because the EIP is not bound to the instance (any more) counts as deleted once a read
 //! agrees.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::time::Instant;
 
 use serde_json::{Value, json};

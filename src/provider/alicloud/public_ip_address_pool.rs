@@ -2,7 +2,7 @@
 //! (batched by `PublicIpAddressPoolIds.N`, 100 per call), UpdatePublicIpAddressPoolAttribute,
 //! MoveResourceGroup (PUBLICIPADDRESSPOOL), tags, DeletePublicIpAddressPool.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use serde_json::{Value, json};
 

@@ -3,7 +3,7 @@
 //! (one call per pool), DeletePublicIpAddressPoolCidrBlock. Id `<pool_id>:<cidr_block>`; update is
 //! a no-op.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use serde_json::{Value, json};
 

@@ -1,7 +1,7 @@
 //! Helpers shared by the target families: request ids, region checks, paging, id lists, tags,
 //! lookups by attribute, `ClientToken` idempotency, and the clock used for creation times.
 
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 
 use serde_json::{Map, Value, json};
 

@@ -2,7 +2,7 @@
 //! building request parameters, tags and resource groups, batched reads, and [`Out`], which
 //! assembles the attributes a resource returns so that every schema attribute is present.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use serde_json::{Map, Value, json};
 

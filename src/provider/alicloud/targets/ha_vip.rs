@@ -56,7 +56,7 @@ fn fetch(
     api: &Api,
     ctx: &OpContext,
     ids: &[String],
-) -> Result<std::collections::HashMap<String, Value>, ProviderError> {
+) -> Result<foldhash::HashMap<String, Value>, ProviderError> {
     let mut p = c::params(&[("Filter.1.Key", "HaVipId")]);
     c::put_list(&mut p, "Filter.1.Value", ids);
     Ok(c::by_id(

@@ -312,7 +312,7 @@ fn fetch(
     api: &Api,
     ctx: &OpContext,
     ids: &[String],
-) -> Result<std::collections::HashMap<String, Value>, ProviderError> {
+) -> Result<foldhash::HashMap<String, Value>, ProviderError> {
     let list = serde_json::to_string(ids).unwrap_or_default();
     let answer = describe(api, ctx, c::params(&[("InstanceIds", &list)]))?;
     Ok(c::by_id(answer, "Instances", "Instance", "InstanceId"))

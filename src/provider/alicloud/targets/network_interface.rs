@@ -83,7 +83,7 @@ fn fetch(
     api: &Api,
     ctx: &OpContext,
     ids: &[String],
-) -> Result<std::collections::HashMap<String, Value>, ProviderError> {
+) -> Result<foldhash::HashMap<String, Value>, ProviderError> {
     let mut p = Params::new();
     c::put_list(&mut p, "NetworkInterfaceId", ids);
     let answer = describe(api, ctx, p)?;

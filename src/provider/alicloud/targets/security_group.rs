@@ -37,7 +37,7 @@ fn fetch(
     api: &Api,
     ctx: &OpContext,
     ids: &[String],
-) -> Result<std::collections::HashMap<String, Value>, ProviderError> {
+) -> Result<foldhash::HashMap<String, Value>, ProviderError> {
     let list = serde_json::to_string(ids).unwrap_or_default();
     let answer = describe(api, ctx, c::params(&[("SecurityGroupIds", &list)]))?;
     Ok(c::by_id(

@@ -72,7 +72,7 @@ fn fetch(
     api: &Api,
     ctx: &OpContext,
     ids: &[String],
-) -> Result<std::collections::HashMap<String, Value>, ProviderError> {
+) -> Result<foldhash::HashMap<String, Value>, ProviderError> {
     let answer = describe(api, ctx, c::params(&[("LoadBalancerId", &ids.join(","))]))?;
     Ok(c::by_id(
         answer,
