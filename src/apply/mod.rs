@@ -161,6 +161,11 @@ pub struct ApplyOptions {
     /// Told of each call as it starts and of each resource change as it is committed (the
     /// command line prints Terraform's progress lines from it).
     pub progress: Option<fn(Progress<'_>)>,
+    /// A plan's rehearsal against a scratch copy of the cloud: only its failures matter, so a
+    /// result keeps, for the expressions still to be evaluated, just the attributes the
+    /// configuration reads (see [`settle::Needed`]), and no records are kept for a settle pass.
+    /// A 10k plan held 37 MB of rehearsal results beside the planned values.
+    pub rehearsal: bool,
 }
 
 /// What the walk reports while it runs.
@@ -183,6 +188,9 @@ pub struct Outcome {
     pub skipped: Vec<ResourceAddress>,
     pub warnings: Vec<String>,
     pub interrupted: bool,
+    /// The values the walk ended with.
+    #[cfg(test)]
+    pub values: crate::plan::values::Values,
 }
 
 struct Job {
@@ -218,8 +226,39 @@ pub fn apply(
     sink: &mut dyn Sink,
     opts: &ApplyOptions,
 ) -> Outcome {
+    walk(ws, planned, planned.values.clone(), provider, sink, opts)
+}
+
+/// [`apply`] for the last use of `planned`: the walk takes its values, and the planned
+/// attributes of managed changes (rendered already; the walk reads them only for data
+/// sources) are dropped, so that each planned value is freed once the walk replaces it with the
+/// result instead of both living to the end (a 10k apply held 33 MB of planned values).
+pub fn apply_last(
+    ws: &Workspace,
+    planned: &mut Planned,
+    provider: &dyn Provider,
+    sink: &mut dyn Sink,
+    opts: &ApplyOptions,
+) -> Outcome {
+    let values = std::mem::take(&mut planned.values);
+    for c in &mut planned.plan.changes {
+        if c.addr.block.mode == Mode::Managed {
+            c.after = None;
+        }
+    }
+    walk(ws, planned, values, provider, sink, opts)
+}
+
+fn walk(
+    ws: &Workspace,
+    planned: &Planned,
+    values: crate::plan::values::Values,
+    provider: &dyn Provider,
+    sink: &mut dyn Sink,
+    opts: &ApplyOptions,
+) -> Outcome {
     let graph = order::build(planned);
-    let mut state = Walk::new(ws, planned);
+    let mut state = Walk::new(ws, planned, values, opts.rehearsal);
     let parallelism = opts.parallelism.max(1);
     let mut outcome = Outcome::default();
     // Objects deleted outside eipform and gone from the configuration leave the state now
@@ -416,6 +455,10 @@ pub fn apply(
     outcome.skipped.sort();
     outcome.skipped.dedup();
     outcome.recorded = std::mem::take(&mut state.recorded);
+    #[cfg(test)]
+    {
+        outcome.values = std::mem::take(&mut state.values);
+    }
     outcome
 }
 
@@ -524,25 +567,32 @@ struct Walk<'a> {
     deposed: HashMap<ResourceAddress, i64>,
     /// The attributes of each resource block the configuration reads.
     needed: settle::Needed,
-    /// The records committed so far, by address.
+    /// The records committed so far, by address (none in a rehearsal).
     recorded: HashMap<ResourceAddress, ResourceState>,
+    rehearsal: bool,
     /// The locals still unknown, in evaluation order (kept as a list: scanning every local's
     /// value before each operation made a walk quadratic in the size of `for_each` maps).
     unknown_locals: Vec<String>,
 }
 
 impl<'a> Walk<'a> {
-    fn new(ws: &'a Workspace, planned: &'a Planned) -> Walk<'a> {
+    fn new(
+        ws: &'a Workspace,
+        planned: &'a Planned,
+        values: crate::plan::values::Values,
+        rehearsal: bool,
+    ) -> Walk<'a> {
         Walk {
             ws,
             planned,
-            values: planned.values.clone(),
+            values,
             locals: planned.locals.clone(),
             module_path: ws.dir.to_string_lossy().to_string(),
             inflight: HashMap::new(),
             deposed: HashMap::new(),
             needed: settle::Needed::of(&ws.config),
             recorded: HashMap::new(),
+            rehearsal,
             unknown_locals: ws
                 .graph
                 .order
@@ -970,11 +1020,13 @@ impl<'a> Walk<'a> {
         if let Some(id) = deposed_id {
             self.deposed.insert(change.addr.clone(), id);
         }
-        self.values.set(
-            &change.addr.block,
-            change.addr.key.clone(),
-            record.attrs.clone(),
-        );
+        let value = if self.rehearsal {
+            Arc::new(self.needed.read_of(&change.addr.block, &record.attrs))
+        } else {
+            record.attrs.clone()
+        };
+        self.values
+            .set(&change.addr.block, change.addr.key.clone(), value);
         let block = self
             .planned
             .instances
@@ -998,12 +1050,18 @@ impl<'a> Walk<'a> {
                 &change.addr.to_string(),
             );
             if let Some(d) = failed.into_iter().next() {
-                self.recorded.insert(record.addr.clone(), *record);
+                self.keep(*record);
                 return Err(d);
             }
         }
-        self.recorded.insert(record.addr.clone(), *record);
+        self.keep(*record);
         Ok(action)
+    }
+
+    fn keep(&mut self, record: ResourceState) {
+        if !self.rehearsal {
+            self.recorded.insert(record.addr.clone(), record);
+        }
     }
 
     /// The root outputs with final values.
@@ -1036,6 +1094,7 @@ impl<'a> Walk<'a> {
 #[cfg(test)]
 mod tests {
     use foldhash::{HashSet, HashSetExt};
+    use serde_json::json;
 
     use super::*;
     use crate::plan::model::PlanMode;
@@ -1172,6 +1231,7 @@ resource "alicloud_eip_address" "tagged" {
                 progress: None,
                 parallelism: 10,
                 stop: None,
+                rehearsal: false,
             },
         );
         assert!(sink.violations.is_empty(), "{:?}", sink.violations);
@@ -1222,5 +1282,157 @@ resource "alicloud_eip_address" "tagged" {
         assert_eq!(left, ["create alicloud_vpc.v"]);
         let h = state.history().unwrap();
         assert_eq!((h.len(), h[0].added), (1, 12));
+    }
+
+    /// Keeps what the walk commits and the outputs it sets.
+    #[derive(Default)]
+    struct Memory {
+        puts: Vec<ResourceState>,
+        outputs: Vec<OutputState>,
+    }
+
+    impl Sink for Memory {
+        fn put(&mut self, r: &ResourceState) -> Result<(), StateError> {
+            self.puts.push(r.clone());
+            Ok(())
+        }
+        fn remove(&mut self, _: &ResourceAddress) -> Result<(), StateError> {
+            Ok(())
+        }
+        fn set_outputs(&mut self, outputs: &[OutputState]) -> Result<(), StateError> {
+            self.outputs = outputs.to_vec();
+            Ok(())
+        }
+    }
+
+    fn kept_keys(values: &crate::plan::values::Values, addr: &str) -> Vec<String> {
+        let a: ResourceAddress = addr.parse().unwrap();
+        values
+            .get(&a.block, &a.key)
+            .unwrap_or_else(|| panic!("no value for {addr}"))
+            .keys()
+            .cloned()
+            .collect()
+    }
+
+    #[test]
+    fn a_rehearsal_keeps_only_what_the_configuration_reads_and_apply_last_frees_the_plan() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("main.tf"),
+            r#"
+provider "alicloud" {
+  region = "cn-hangzhou"
+}
+resource "alicloud_vpc" "v" {
+  cidr_block = "10.0.0.0/16"
+}
+resource "alicloud_eip_address" "e" {
+  count        = 2
+  payment_type = "PayAsYouGo"
+}
+resource "alicloud_eip_address" "tagged" {
+  count        = 2
+  payment_type = "PayAsYouGo"
+  description  = "after ${alicloud_eip_address.e[count.index].ip_address}"
+}
+output "cidr" {
+  value = alicloud_vpc.v.cidr_block
+}
+"#,
+        )
+        .unwrap();
+        let ws = workspace::load(dir.path(), &VarArgs::default())
+            .unwrap_or_else(|(d, _)| panic!("{d:?}"));
+        let mut state = ws.open_state().unwrap();
+        let cloud = ws.cloud().unwrap();
+        let plan = || {
+            let provider = AlicloudProvider::new(cloud.clone());
+            planner::plan(
+                &ws,
+                &state.meta().unwrap(),
+                state.resources().unwrap(),
+                &state.outputs().unwrap(),
+                &provider,
+                PlanOptions {
+                    mode: PlanMode::Normal,
+                    refresh: true,
+                    parallelism: 1,
+                },
+            )
+            .unwrap()
+        };
+        let planned = plan();
+        let scratch = AlicloudProvider::new(std::sync::Arc::from(cloud.scratch().unwrap()));
+        let mut sink = Memory::default();
+        let opts = |rehearsal| ApplyOptions {
+            progress: None,
+            parallelism: 1,
+            stop: None,
+            rehearsal,
+        };
+        let rehearsed = apply(&ws, &planned, &scratch, &mut sink, &opts(true));
+        assert!(rehearsed.failed.is_empty(), "{:?}", rehearsed.failed);
+        assert!(
+            rehearsed.recorded.is_empty(),
+            "no records kept for a settle pass"
+        );
+        // Dependents and outputs still saw what they read.
+        let ip = |puts: &[ResourceState], i: usize| {
+            let e = puts
+                .iter()
+                .find(|r| r.addr.to_string() == format!("alicloud_eip_address.e[{i}]"))
+                .unwrap();
+            e.attrs["ip_address"].as_str().unwrap().to_string()
+        };
+        let description = |puts: &[ResourceState], i: usize| {
+            puts.iter()
+                .find(|r| r.addr.to_string() == format!("alicloud_eip_address.tagged[{i}]"))
+                .unwrap()
+                .attrs["description"]
+                .clone()
+        };
+        for i in 0..2 {
+            assert_eq!(
+                description(&sink.puts, i),
+                json!(format!("after {}", ip(&sink.puts, i)))
+            );
+        }
+        assert_eq!(sink.outputs[0].value, json!("10.0.0.0/16"));
+        // Each result kept its id and what the configuration reads of its block, no more.
+        let values = &rehearsed.values;
+        assert_eq!(
+            kept_keys(values, "alicloud_eip_address.e[1]"),
+            ["id", "ip_address"]
+        );
+        assert_eq!(kept_keys(values, "alicloud_eip_address.tagged[0]"), ["id"]);
+        assert_eq!(kept_keys(values, "alicloud_vpc.v"), ["cidr_block", "id"]);
+
+        // The real walk, last use of its plan: it takes the values and drops the planned
+        // attributes, and records full results.
+        let mut planned = plan();
+        let provider = AlicloudProvider::new(cloud.clone());
+        let outcome = apply_last(&ws, &mut planned, &provider, &mut state, &opts(false));
+        assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+        assert!(planned.plan.changes.iter().all(|c| c.after.is_none()));
+        assert!(
+            planned
+                .values
+                .get(
+                    &"alicloud_vpc.v".parse::<ResourceAddress>().unwrap().block,
+                    &None
+                )
+                .is_none(),
+            "the walk took the planned values"
+        );
+        assert_eq!(outcome.recorded.len(), 5);
+        assert!(kept_keys(&outcome.values, "alicloud_eip_address.tagged[0]").len() > 10);
+        let records = state.resources().unwrap();
+        for i in 0..2 {
+            assert_eq!(
+                description(&records, i),
+                json!(format!("after {}", ip(&records, i)))
+            );
+        }
     }
 }

@@ -228,6 +228,18 @@ impl Needed {
         self.blocks.get(block)
     }
 
+    /// The part of `attrs`, an object of `block`, that the configuration reads, and its `id`.
+    pub fn read_of(&self, block: &BlockAddress, attrs: &Attrs) -> Attrs {
+        match self.blocks.get(block) {
+            Some(Wanted::All) => attrs.clone(),
+            wanted => attrs
+                .iter()
+                .filter(|(k, _)| k.as_str() == "id" || wanted.is_some_and(|w| w.wants(k)))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        }
+    }
+
     fn body(&mut self, b: &Body) {
         for a in b.attrs.values() {
             self.attr(a);
@@ -557,6 +569,7 @@ output "first" {
                 progress: None,
                 parallelism: 4,
                 stop: None,
+                rehearsal: false,
             },
         );
         assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);

@@ -130,6 +130,7 @@ pub fn make_plan(
                 progress: None,
                 parallelism: 1,
                 stop: None,
+                rehearsal: true,
             },
         );
         (outcome, text.join())

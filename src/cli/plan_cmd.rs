@@ -200,7 +200,7 @@ pub fn apply_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, mode: PlanMode, auto_appr
         provider,
     } = made;
     // The process exits after the command: freeing a large plan only costs time (issue 7).
-    let planned = std::mem::ManuallyDrop::new(planned);
+    let mut planned = std::mem::ManuallyDrop::new(planned);
     print!("{text}");
     // The rendered plan is as large as the plan itself (18 MB at 10k): not kept through the walk.
     drop(text);
@@ -263,7 +263,7 @@ pub fn apply_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, mode: PlanMode, auto_appr
     let code = run_apply(
         ui,
         &ws,
-        &planned,
+        &mut planned,
         &mut state,
         &provider,
         mode,
@@ -329,7 +329,7 @@ pub fn apply_saved(ui: &Ui, dir: &Path, opts: &PlanOpts, path: &Path, refresh_on
     if !super::common::reconcile_for_saved_plan(ui, &ws, &mut state, &provider) {
         return 1;
     }
-    let planned = match planfile::replan(&file, &ws, &meta, &provider) {
+    let mut planned = match planfile::replan(&file, &ws, &meta, &provider) {
         Ok(p) => p,
         Err(diags) => {
             ui.errors(&diags, &ws.config.sources);
@@ -341,7 +341,7 @@ pub fn apply_saved(ui: &Ui, dir: &Path, opts: &PlanOpts, path: &Path, refresh_on
         mode => run_apply(
             ui,
             &ws,
-            &planned,
+            &mut planned,
             &mut state,
             &provider,
             mode,
@@ -387,7 +387,7 @@ fn accept_drift(ui: &Ui, planned: &Planned, state: &mut SqliteState) -> i32 {
 fn run_apply(
     ui: &Ui,
     ws: &Workspace,
-    planned: &Planned,
+    planned: &mut Planned,
     state: &mut SqliteState,
     provider: &AlicloudProvider,
     mode: PlanMode,
@@ -403,7 +403,7 @@ fn run_apply(
         return 1;
     }
     println!();
-    let outcome = apply::apply(
+    let outcome = apply::apply_last(
         ws,
         planned,
         provider,
@@ -411,6 +411,7 @@ fn run_apply(
         &ApplyOptions {
             parallelism,
             stop: super::signals::apply_stop(),
+            rehearsal: false,
             progress: Some(report_progress),
         },
     );
