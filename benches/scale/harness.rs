@@ -546,6 +546,9 @@ fn tf_step(
     })
 }
 
+/// The pause before each step of the Terraform comparison.
+const SETTLE: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// One compared command: name, Terraform's arguments and expected output, eipform's.
 type Case<'a> = (&'a str, Vec<&'a str>, String, Vec<&'a str>, String);
 
@@ -602,7 +605,11 @@ pub fn run_terraform(
         let runs = if name == "apply" { 1 } else { READ_ONLY_RUNS };
         let (mut tf_runs, mut ef_runs) = (Vec::new(), Vec::new());
         for _ in 0..runs {
+            // Each tool measured on a settled machine, not in the wake of the other (right
+            // after a Terraform run, a 0.04 s eipform plan took 0.09-0.14 s).
+            std::thread::sleep(SETTLE);
             tf_runs.push(tf_step(tf, &tf_dir, name, &tf_args, &tf_expect)?);
+            std::thread::sleep(SETTLE);
             ef_runs.push(eipform_step(bin, &ef_dir, name, &ef_args, &ef_expect, &[])?);
         }
         let (t, e) = (median(tf_runs), median(ef_runs));

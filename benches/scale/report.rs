@@ -226,7 +226,8 @@ pub fn render(r: &Results, kept: Option<&str>) -> String {
          (`/usr/bin/time`; without it, `wait4` of the child, which Linux floors at the harness's own peak). API calls are counted by the simulated cloud (`EIPFORM_SIM_STATS`); plan's dry run\n\
          against a rolled-back scratch copy of the cloud is not an API call and is not counted.\n\
          `validate` and the plans (which change nothing) run three times each and the run of median wall\n\
-         time is reported, on both sides of the Terraform comparison too; `apply`, `destroy` and the\n\
+         time is reported, on both sides of the Terraform comparison too (where each step follows a\n\
+         2 s pause, so that neither tool is measured in the other's wake); `apply`, `destroy` and the\n\
          latency run run once, so they carry the machine's noise (tens of percent on this shared\n\
          2-core machine).\n\
          A step counts only when the command exits 0 and prints what it must (`Plan: N to add, ...`,\n\

@@ -176,6 +176,9 @@ pub enum Progress<'a> {
     Started(&'a ResourceAddress, Op, &'a str),
     /// This resource change is committed to the state; the object's id (empty once deleted).
     Done(&'a ResourceAddress, Action, &'a str),
+    /// The walk waits for calls to finish, or has ended: a reporter that holds lines back (one
+    /// write per line was 2 syscalls per resource on the walk's thread) lets them out now.
+    Waiting,
 }
 
 /// What an apply did.
@@ -427,9 +430,17 @@ fn walk(
             }
             let first = match finished_inline.take() {
                 Some(r) => r,
-                None => match res_rx.recv() {
+                None => match res_rx.try_recv() {
                     Ok(r) => r,
-                    Err(_) => break,
+                    Err(_) => {
+                        if let Some(report) = opts.progress {
+                            report(Progress::Waiting);
+                        }
+                        match res_rx.recv() {
+                            Ok(r) => r,
+                            Err(_) => break,
+                        }
+                    }
                 },
             };
             // The results already waiting are committed with it, in one transaction.
@@ -444,6 +455,9 @@ fn walk(
         }
         drop(job_tx);
     });
+    if let Some(report) = opts.progress {
+        report(Progress::Waiting);
+    }
     if outcome.failed.is_empty() && !outcome.interrupted {
         let outputs = state.outputs(&mut outcome.failed);
         if let Err(e) = sink.set_outputs(&outputs) {

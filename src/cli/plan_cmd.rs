@@ -489,7 +489,10 @@ fn report_progress(p: apply::Progress<'_>) {
     use std::time::Instant;
     static STARTED: LazyLock<Mutex<foldhash::HashMap<String, Instant>>> =
         LazyLock::new(Default::default);
+    // Lines wait here until the walk waits for calls (`Progress::Waiting`).
+    static HELD: Mutex<Vec<u8>> = Mutex::new(Vec::new());
     let mut started = STARTED.lock().unwrap_or_else(|e| e.into_inner());
+    let mut held = HELD.lock().unwrap_or_else(|e| e.into_inner());
     match p {
         apply::Progress::Started(addr, op, id) => {
             let at = |what: &str| match id {
@@ -502,7 +505,8 @@ fn report_progress(p: apply::Progress<'_>) {
                 apply::Op::Delete => at("Destroying"),
                 apply::Op::Read => at("Reading"),
             };
-            println!("{line}");
+            held.extend_from_slice(line.as_bytes());
+            held.push(b'\n');
             started.insert(addr.to_string(), Instant::now());
         }
         apply::Progress::Done(addr, action, id) => {
@@ -521,7 +525,14 @@ fn report_progress(p: apply::Progress<'_>) {
                 }
                 _ => format!("{addr}: done"),
             };
-            println!("{line}");
+            held.extend_from_slice(line.as_bytes());
+            held.push(b'\n');
+        }
+        apply::Progress::Waiting => {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(&held);
+            let _ = out.flush();
+            held.clear();
         }
     }
 }
