@@ -184,6 +184,10 @@ fn refresh_chunk(
     let mut drift = Vec::new();
     for (mut r, now) in items.into_iter().zip(results) {
         match now {
+            // The same as recorded, as most are: the recorded map stays and the answer is
+            // freed at once, on the thread that made it (freeing the recorded maps instead,
+            // made on other threads, left their pages to the allocator and grew the process).
+            Some(attrs) if attrs == *r.attrs => records.push(r),
             Some(attrs) => {
                 // A value recorded as unknown (a create whose re-read a crash cut short) is
                 // learnt now, not changed outside eipform.
