@@ -1117,6 +1117,34 @@ mod tests {
     use crate::state::sqlite::SqliteState;
     use crate::workspace::{self, VarArgs};
 
+    /// Writes `config` after the alicloud provider (cn-hangzhou) to `dir/main.tf` and loads it.
+    pub(crate) fn workspace_with(dir: &std::path::Path, config: &str) -> workspace::Workspace {
+        let text = format!("provider \"alicloud\" {{\n  region = \"cn-hangzhou\"\n}}\n{config}");
+        std::fs::write(dir.join("main.tf"), text).unwrap();
+        workspace::load(dir, &VarArgs::default()).unwrap_or_else(|(d, _)| panic!("{d:?}"))
+    }
+
+    /// A normal plan of `ws` from `state`, refreshed through `provider` one read at a time.
+    pub(crate) fn plan_from(
+        ws: &workspace::Workspace,
+        state: &SqliteState,
+        provider: &dyn Provider,
+    ) -> Planned {
+        planner::plan(
+            ws,
+            &state.meta().unwrap(),
+            state.resources().unwrap(),
+            &state.outputs().unwrap(),
+            provider,
+            PlanOptions {
+                mode: PlanMode::Normal,
+                refresh: true,
+                parallelism: 1,
+            },
+        )
+        .unwrap()
+    }
+
     /// Records into a [`SqliteState`] and checks, whenever intents are recorded (before their
     /// calls start), that the changes of every dependency of a create are already committed.
     struct Checking<'a> {
@@ -1177,12 +1205,9 @@ mod tests {
     #[test]
     fn a_change_that_cannot_be_saved_fails_alone_and_dependents_wait_for_commits() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("main.tf"),
+        let ws = workspace_with(
+            dir.path(),
             r#"
-provider "alicloud" {
-  region = "cn-hangzhou"
-}
 resource "alicloud_vpc" "v" {
   cidr_block = "10.0.0.0/16"
 }
@@ -1201,10 +1226,7 @@ resource "alicloud_eip_address" "tagged" {
   description  = "after ${alicloud_eip_address.e[count.index].ip_address}"
 }
 "#,
-        )
-        .unwrap();
-        let ws = workspace::load(dir.path(), &VarArgs::default())
-            .unwrap_or_else(|(d, _)| panic!("{d:?}"));
+        );
         let mut state = ws.open_state().unwrap();
         // The store refuses the VPC's record (as a full disk would).
         state
@@ -1216,19 +1238,7 @@ resource "alicloud_eip_address" "tagged" {
             )
             .unwrap();
         let provider = AlicloudProvider::new(ws.cloud().unwrap());
-        let planned = planner::plan(
-            &ws,
-            &state.meta().unwrap(),
-            state.resources().unwrap(),
-            &state.outputs().unwrap(),
-            &provider,
-            PlanOptions {
-                mode: PlanMode::Normal,
-                refresh: true,
-                parallelism: 1,
-            },
-        )
-        .unwrap();
+        let planned = plan_from(&ws, &state, &provider);
         let mut sink = Checking {
             inner: &mut state,
             committed: HashSet::new(),
@@ -1332,12 +1342,9 @@ resource "alicloud_eip_address" "tagged" {
     #[test]
     fn a_rehearsal_keeps_only_what_the_configuration_reads_and_apply_last_frees_the_plan() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("main.tf"),
+        let ws = workspace_with(
+            dir.path(),
             r#"
-provider "alicloud" {
-  region = "cn-hangzhou"
-}
 resource "alicloud_vpc" "v" {
   cidr_block = "10.0.0.0/16"
 }
@@ -1354,29 +1361,11 @@ output "cidr" {
   value = alicloud_vpc.v.cidr_block
 }
 "#,
-        )
-        .unwrap();
-        let ws = workspace::load(dir.path(), &VarArgs::default())
-            .unwrap_or_else(|(d, _)| panic!("{d:?}"));
+        );
         let mut state = ws.open_state().unwrap();
         let cloud = ws.cloud().unwrap();
-        let plan = || {
-            let provider = AlicloudProvider::new(cloud.clone());
-            planner::plan(
-                &ws,
-                &state.meta().unwrap(),
-                state.resources().unwrap(),
-                &state.outputs().unwrap(),
-                &provider,
-                PlanOptions {
-                    mode: PlanMode::Normal,
-                    refresh: true,
-                    parallelism: 1,
-                },
-            )
-            .unwrap()
-        };
-        let planned = plan();
+        let provider = AlicloudProvider::new(cloud.clone());
+        let planned = plan_from(&ws, &state, &provider);
         let scratch = AlicloudProvider::new(std::sync::Arc::from(cloud.scratch().unwrap()));
         let mut sink = Memory::default();
         let opts = |rehearsal| ApplyOptions {
@@ -1424,8 +1413,7 @@ output "cidr" {
 
         // The real walk, last use of its plan: it takes the values and drops the planned
         // attributes, and records full results.
-        let mut planned = plan();
-        let provider = AlicloudProvider::new(cloud.clone());
+        let mut planned = plan_from(&ws, &state, &provider);
         let outcome = apply_last(&ws, &mut planned, &provider, &mut state, &opts(false));
         assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
         assert!(planned.plan.changes.iter().all(|c| c.after.is_none()));

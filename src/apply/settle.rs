@@ -316,11 +316,9 @@ mod tests {
 
     use super::*;
     use crate::eval::unknown;
-    use crate::plan::model::PlanMode;
-    use crate::plan::planner::{self, PlanOptions};
     use crate::provider::Deleted;
     use crate::provider::alicloud::AlicloudProvider;
-    use crate::workspace::{self, VarArgs};
+    use crate::workspace;
 
     fn block(text: &str) -> BlockAddress {
         let (rtype, name) = text.split_once('.').unwrap();
@@ -535,33 +533,20 @@ output "first" {
         }
     }
 
-    /// Plans and applies `dir` as `eipform apply` does, up to the settle pass: the state, the
+    /// Plans and applies `ws` as `eipform apply` does, up to the settle pass: the state, the
     /// provider and the addresses the apply touched.
     fn apply_dir(
-        dir: &std::path::Path,
+        ws: &workspace::Workspace,
     ) -> (
         crate::state::sqlite::SqliteState,
         AlicloudProvider,
         Vec<ResourceAddress>,
     ) {
-        let ws = workspace::load(dir, &VarArgs::default()).unwrap_or_else(|(d, _)| panic!("{d:?}"));
         let mut state = ws.open_state().unwrap();
         let provider = AlicloudProvider::new(ws.cloud().unwrap());
-        let planned = planner::plan(
-            &ws,
-            &state.meta().unwrap(),
-            state.resources().unwrap(),
-            &state.outputs().unwrap(),
-            &provider,
-            PlanOptions {
-                mode: PlanMode::Normal,
-                refresh: true,
-                parallelism: 1,
-            },
-        )
-        .unwrap();
+        let planned = crate::apply::tests::plan_from(ws, &state, &provider);
         let outcome = crate::apply::apply(
-            &ws,
+            ws,
             &planned,
             &provider,
             &mut state,
@@ -581,12 +566,9 @@ output "first" {
     #[test]
     fn values_only_a_read_tells_reach_dependents_and_outputs_and_the_state() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("main.tf"),
+        let ws = crate::apply::tests::workspace_with(
+            dir.path(),
             r#"
-provider "alicloud" {
-  region = "cn-hangzhou"
-}
 resource "alicloud_vpc" "v" {
   cidr_block = "10.0.0.0/16"
 }
@@ -615,9 +597,8 @@ output "eip" {
   value = alicloud_eip_address.e.ip_address
 }
 "#,
-        )
-        .unwrap();
-        let (mut state, provider, touched) = apply_dir(dir.path());
+        );
+        let (mut state, provider, touched) = apply_dir(&ws);
         // Before the settle pass, only what nothing reads may still be unknown.
         let get = |state: &crate::state::sqlite::SqliteState, a: &str| {
             let addr: ResourceAddress = a.parse().unwrap();
