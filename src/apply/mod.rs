@@ -1202,12 +1202,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_change_that_cannot_be_saved_fails_alone_and_dependents_wait_for_commits() {
-        let dir = tempfile::tempdir().unwrap();
-        let ws = workspace_with(
-            dir.path(),
-            r#"
+    /// A VPC and its vSwitch; 8 EIPs, and 4 whose descriptions read the first ones' addresses.
+    const EIPS_AFTER_EIPS: &str = r#"
 resource "alicloud_vpc" "v" {
   cidr_block = "10.0.0.0/16"
 }
@@ -1225,8 +1221,12 @@ resource "alicloud_eip_address" "tagged" {
   payment_type = "PayAsYouGo"
   description  = "after ${alicloud_eip_address.e[count.index].ip_address}"
 }
-"#,
-        );
+"#;
+
+    #[test]
+    fn a_change_that_cannot_be_saved_fails_alone_and_dependents_wait_for_commits() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = workspace_with(dir.path(), EIPS_AFTER_EIPS);
         let mut state = ws.open_state().unwrap();
         // The store refuses the VPC's record (as a full disk would).
         state
@@ -1344,23 +1344,9 @@ resource "alicloud_eip_address" "tagged" {
         let dir = tempfile::tempdir().unwrap();
         let ws = workspace_with(
             dir.path(),
-            r#"
-resource "alicloud_vpc" "v" {
-  cidr_block = "10.0.0.0/16"
-}
-resource "alicloud_eip_address" "e" {
-  count        = 2
-  payment_type = "PayAsYouGo"
-}
-resource "alicloud_eip_address" "tagged" {
-  count        = 2
-  payment_type = "PayAsYouGo"
-  description  = "after ${alicloud_eip_address.e[count.index].ip_address}"
-}
-output "cidr" {
-  value = alicloud_vpc.v.cidr_block
-}
-"#,
+            &format!(
+                "{EIPS_AFTER_EIPS}output \"cidr\" {{\n  value = alicloud_vpc.v.cidr_block\n}}\n"
+            ),
         );
         let mut state = ws.open_state().unwrap();
         let cloud = ws.cloud().unwrap();
@@ -1427,7 +1413,7 @@ output "cidr" {
                 .is_none(),
             "the walk took the planned values"
         );
-        assert_eq!(outcome.recorded.len(), 5);
+        assert_eq!(outcome.recorded.len(), 14);
         assert!(kept_keys(&outcome.values, "alicloud_eip_address.tagged[0]").len() > 10);
         let records = state.resources().unwrap();
         for i in 0..2 {
