@@ -35,13 +35,6 @@ pub fn deserialize_arc<'de, D: Deserializer<'de>>(
     deserialize(d).map(Arc::new)
 }
 
-/// `map` with its B-tree rebuilt bottom-up, for maps kept long (planned values, read results).
-/// Filled key by key in order, a B-tree splits each full node into two a little over half
-/// full; rebuilt from its sorted entries, its nodes are full.
-pub fn packed(map: Map<String, Value>) -> Map<String, Value> {
-    map.into_iter().collect()
-}
-
 struct OnePass;
 
 impl<'de> Visitor<'de> for OnePass {
