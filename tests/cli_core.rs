@@ -427,3 +427,41 @@ fn terraform_single_dash_options_are_accepted() {
         text(&wrong)
     );
 }
+
+#[test]
+fn an_apply_whose_plan_cannot_be_printed_stops_before_changing_anything() {
+    if !Path::new("/dev/full").exists() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "5", "BGP");
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_eipform"))
+        .arg("--chdir")
+        .arg(d)
+        .arg("--no-color")
+        .args(["apply", "-auto-approve"])
+        .env_remove("EIPFORM_CLOUD")
+        .env_remove("EIPFORM_SIM_FAULTS")
+        .env("ALICLOUD_REGION", "cn-hangzhou")
+        .stdout(full)
+        .output()
+        .expect("run eipform");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(code(&out), 1, "{err}");
+    assert!(err.contains("Cannot print the plan"), "{err}");
+    assert!(err.contains("Nothing was changed."), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(cloud(d, "eip").is_empty(), "no EIP was allocated");
+    let plan = eipform(d, &["plan", "-detailed-exitcode"]);
+    assert_eq!(
+        code(&plan),
+        2,
+        "everything is still to add: {}",
+        text(&plan)
+    );
+}

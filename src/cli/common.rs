@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use super::spool::Spool;
 use super::{PlanOpts, VarOpts};
 use crate::apply::{self, ApplyOptions, NullSink};
 use crate::diag::{self, Diagnostic, Sources};
@@ -44,24 +45,29 @@ pub fn load(ui: &Ui, dir: &Path, vars: &VarOpts) -> Option<Workspace> {
     }
 }
 
+/// Writes a plan (with the recorded outputs) as the text a command shows.
+pub type RenderPlan<'a> =
+    dyn Fn(&Planned, &[OutputState], &mut Spool) -> std::io::Result<()> + Sync + 'a;
+
 /// A checked plan, its rendering, and what applying it needs.
 pub struct Made {
     pub planned: Planned,
-    /// The plan as `render` made it.
-    pub text: String,
+    /// The plan as `render` wrote it.
+    pub text: Spool,
     pub state: SqliteState,
     pub provider: AlicloudProvider,
 }
 
-/// Plans and checks the planned actions against a scratch copy of the cloud. `render` turns
-/// the plan (with the recorded outputs) into the text to show; it runs on its own thread while
-/// the check runs, and its text is returned only when the check passes.
+/// Plans and checks the planned actions against a scratch copy of the cloud. `render` writes
+/// the plan (with the recorded outputs) as the text to show; it runs on its own thread while
+/// the check runs, into a spool (a temporary file when the plan has actions), and its text is
+/// returned only when the check passes.
 pub fn make_plan(
     ui: &Ui,
     ws: &Workspace,
     opts: &PlanOpts,
     mode: PlanMode,
-    render: &(dyn Fn(&Planned, &[OutputState]) -> String + Sync),
+    render: &RenderPlan<'_>,
 ) -> Option<Made> {
     let fail = |d: Diagnostic| {
         ui.errors(&[d], &ws.config.sources);
@@ -101,8 +107,15 @@ pub fn make_plan(
             return None;
         }
     };
+    let rendered = |mut text: Spool| match render(&planned, &outputs, &mut text) {
+        Ok(()) => Ok(text),
+        Err(e) => Err(Diagnostic::error("Cannot write the plan").detail(e.to_string())),
+    };
     if !planned.plan.has_actions() {
-        let text = render(&planned, &outputs);
+        let text = match rendered(Spool::small()) {
+            Ok(t) => t,
+            Err(d) => return fail(d),
+        };
         return Some(Made {
             planned,
             text,
@@ -120,7 +133,7 @@ pub fn make_plan(
     };
     let scratch_provider = AlicloudProvider::new(std::sync::Arc::from(scratch));
     let (outcome, text) = std::thread::scope(|scope| {
-        let text = scope.spawn(|| render(&planned, &outputs));
+        let text = scope.spawn(|| rendered(Spool::large()));
         let outcome = apply::apply(
             ws,
             &planned,
@@ -144,7 +157,8 @@ pub fn make_plan(
         return None;
     }
     let text = match text {
-        Ok(t) => t,
+        Ok(Ok(t)) => t,
+        Ok(Err(d)) => return fail(d),
         Err(panic) => std::panic::resume_unwind(panic),
     };
     Some(Made {

@@ -10,6 +10,7 @@ mod output_cmd;
 mod plan_cmd;
 mod run;
 mod signals;
+mod spool;
 mod state_cmd;
 mod validate_cmd;
 

@@ -5,6 +5,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use super::common::{Ui, load, make_plan};
+use super::spool::Spool;
 use super::{PlanOpts, VarOpts};
 use crate::addr::ResourceAddress;
 use crate::apply::{self, ApplyOptions};
@@ -26,6 +27,23 @@ pub struct PlanArgs {
     pub format: Format,
 }
 
+/// Renders a plan in `format` to `out`; `prior` is the (refreshed) state it was made against.
+fn write_plan(
+    plan: &Plan,
+    prior: &[ResourceState],
+    prior_outputs: &[OutputState],
+    format: Format,
+    color: bool,
+    out: &mut Spool,
+) -> std::io::Result<()> {
+    match format {
+        Format::Human => render::human::plan_to(plan, color, out).map_err(|_| out.take_error()),
+        Format::Markdown | Format::Json => {
+            out.write_all(render_plan(plan, prior, prior_outputs, format, color).as_bytes())
+        }
+    }
+}
+
 /// Renders a plan in `format`; `prior` is the (refreshed) state it was made against.
 pub(super) fn render_plan(
     plan: &Plan,
@@ -45,6 +63,10 @@ pub(super) fn render_plan(
             s
         }
     }
+}
+
+fn cannot_print(e: std::io::Error) -> Diagnostic {
+    Diagnostic::error("Cannot print the plan").detail(format!("{e}. Nothing was changed."))
 }
 
 fn sorted_prior(planned: &Planned) -> Vec<ResourceState> {
@@ -84,13 +106,13 @@ pub fn plan_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, args: &PlanArgs) -> i32 {
     } else {
         PlanMode::Normal
     };
-    let render = |planned: &Planned, outputs: &[OutputState]| {
+    let render = |planned: &Planned, outputs: &[OutputState], out: &mut Spool| {
         // Only the JSON plan shows the prior state.
         let prior = match args.format {
             Format::Json => sorted_prior(planned),
             Format::Human | Format::Markdown => Vec::new(),
         };
-        render_plan(&planned.plan, &prior, outputs, args.format, ui.color)
+        write_plan(&planned.plan, &prior, outputs, args.format, ui.color, out)
     };
     let Some(made) = make_plan(ui, &ws, opts, mode, &render) else {
         return 1;
@@ -112,7 +134,9 @@ pub fn plan_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, args: &PlanArgs) -> i32 {
             );
         }
     };
-    print!("{text}");
+    if let Err(e) = text.print() {
+        return error(ui, cannot_print(e));
+    }
     if let Some(out) = &args.out {
         let file = PlanFile::new(
             &ws,
@@ -188,8 +212,9 @@ pub fn apply_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, mode: PlanMode, auto_appr
     };
     // The process exits after the command: freeing the configuration only costs time.
     let ws = std::mem::ManuallyDrop::new(ws);
-    let render =
-        |planned: &Planned, _: &[OutputState]| render::human::plan(&planned.plan, ui.color);
+    let render = |planned: &Planned, _: &[OutputState], out: &mut Spool| {
+        write_plan(&planned.plan, &[], &[], Format::Human, ui.color, out)
+    };
     let Some(made) = make_plan(ui, &ws, opts, mode, &render) else {
         return 1;
     };
@@ -201,9 +226,9 @@ pub fn apply_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, mode: PlanMode, auto_appr
     } = made;
     // The process exits after the command: freeing a large plan only costs time (issue 7).
     let mut planned = std::mem::ManuallyDrop::new(planned);
-    print!("{text}");
-    // The rendered plan is as large as the plan itself (18 MB at 10k): not kept through the walk.
-    drop(text);
+    if let Err(e) = text.print() {
+        return error(ui, cannot_print(e));
+    }
     if mode == PlanMode::RefreshOnly {
         if planned.plan.drift.is_empty() {
             return 0;

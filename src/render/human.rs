@@ -35,6 +35,14 @@ static NULL: Value = Value::Null;
 /// Renders a plan as Terraform prints it: drift, legend, one block per change, the summary line,
 /// output changes and warnings (or the "No changes." message).
 pub fn plan(plan: &Plan, color: bool) -> String {
+    let mut out = String::new();
+    let _ = plan_to(plan, color, &mut out);
+    out
+}
+
+/// [`plan`], written to `to` one change at a time: a plan of 50,000 creates is ~85 MB of text,
+/// which need not be held in memory at once.
+pub fn plan_to(plan: &Plan, color: bool, to: &mut dyn std::fmt::Write) -> std::fmt::Result {
     let r = Renderer {
         color,
         hide_symbols: false,
@@ -58,6 +66,8 @@ pub fn plan(plan: &Plan, color: bool) -> String {
             for c in &changes {
                 r.change(&mut out, c);
                 out.push('\n');
+                to.write_str(&out)?;
+                out.clear();
             }
             let (add, change, destroy) = plan.counts();
             let imports = plan
@@ -113,7 +123,7 @@ pub fn plan(plan: &Plan, color: bool) -> String {
     for w in &plan.warnings {
         let _ = write!(out, "\n{}: {w}\n", r.paint(YELLOW, "Warning"));
     }
-    out
+    to.write_str(&out)
 }
 
 /// Renders state as `eipform show` does: one `resource` block per instance, then the outputs.
