@@ -9,6 +9,7 @@
 
 pub mod addr;
 pub mod apply;
+pub mod attrs;
 pub mod checkpointer;
 pub mod cli;
 pub mod cloud;

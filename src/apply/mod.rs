@@ -933,7 +933,7 @@ impl<'a> Walk<'a> {
             (Op::Read, Some(mut attrs)) => {
                 for (k, v) in change.after.iter().flat_map(|a| a.iter()) {
                     if !is_unknown(v) {
-                        attrs.entry(k.clone()).or_insert_with(|| v.clone());
+                        attrs.get_or_insert_with(k, || v.clone());
                     }
                 }
                 self.values
@@ -1060,7 +1060,7 @@ impl<'a> Walk<'a> {
                 &env,
                 b,
                 &inst.vars,
-                &Value::Object(Attrs::clone(&record.attrs)),
+                &Value::from(Attrs::clone(&record.attrs)),
                 &change.addr.to_string(),
             );
             if let Some(d) = failed.into_iter().next() {
@@ -1335,7 +1335,7 @@ resource "alicloud_eip_address" "tagged" {
             .get(&a.block, &a.key)
             .unwrap_or_else(|| panic!("no value for {addr}"))
             .keys()
-            .cloned()
+            .map(|k| k.to_string())
             .collect()
     }
 

@@ -456,11 +456,10 @@ output "first" {
             json!({"id": "vpc-1", "cidr_block": "10.0.0.0/16", "create_time": unknown()})
                 .as_object()
                 .cloned()
-                .unwrap();
+                .unwrap()
+                .into();
         let read: Attrs = json!({"id": "vpc-1", "cidr_block": "10.0.0.0/16", "create_time": "2026-01-01T00:00:00Z"})
-            .as_object()
-            .cloned()
-            .unwrap();
+            .as_object().cloned().unwrap().into();
         let p = Reader {
             answer: read.clone(),
             reads: AtomicUsize::new(0),
@@ -489,7 +488,13 @@ output "first" {
             provider: "alicloud".into(),
             region: "cn-hangzhou".into(),
             id: "x-1".into(),
-            attrs: Arc::new(json!({"id": "x-1", "v": v}).as_object().cloned().unwrap()),
+            attrs: Arc::new(
+                json!({"id": "x-1", "v": v})
+                    .as_object()
+                    .cloned()
+                    .unwrap()
+                    .into(),
+            ),
             deps: deps.iter().map(|d| d.parse().unwrap()).collect(),
             create_before_destroy: false,
             sensitive: Vec::new(),
@@ -518,7 +523,8 @@ output "first" {
         let answer: Attrs = json!({"id": "x-1", "v": "new"})
             .as_object()
             .cloned()
-            .unwrap();
+            .unwrap()
+            .into();
         let p = Reader {
             answer,
             reads: AtomicUsize::new(0),

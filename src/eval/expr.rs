@@ -598,6 +598,8 @@ mod tests {
     struct Blocks(
         HashMap<BlockAddress, BTreeMap<Option<InstanceKey>, Value>>,
         bool,
+        /// The same instances as attribute maps.
+        HashMap<(BlockAddress, Option<InstanceKey>), crate::attrs::Attrs>,
     );
 
     impl ResourceValues for Blocks {
@@ -630,11 +632,12 @@ mod tests {
             &self,
             addr: &BlockAddress,
             key: Option<&InstanceKey>,
-        ) -> Option<&serde_json::Map<String, Value>> {
+        ) -> Option<&crate::attrs::Attrs> {
             if self.1 {
                 return None;
             }
-            self.instance(addr, key)?.as_object()
+            self.instance(addr, key)?;
+            self.2.get(&(addr.clone(), key.cloned()))
         }
     }
 
@@ -697,7 +700,16 @@ mod tests {
             },
             one(json!({"ids": ["z-a", "z-b"]})),
         );
-        Blocks(m, borrowed)
+        let attrs = m
+            .iter()
+            .flat_map(|(addr, instances)| {
+                instances.iter().filter_map(|(key, v)| {
+                    let object = v.as_object()?.clone();
+                    Some(((addr.clone(), key.clone()), object.into()))
+                })
+            })
+            .collect();
+        Blocks(m, borrowed, attrs)
     }
 
     /// eipform's evaluation before expressions were compiled.

@@ -128,7 +128,7 @@ fn root<'s>(p: &'s Path, scope: &'s Scope<'_>) -> Option<Root<'s>> {
                 && let Some(v) = scope
                     .resources
                     .instance_attrs(&addr, key.as_ref())
-                    .and_then(|attrs| attrs.get(&**a))
+                    .and_then(|attrs| attrs.get(a))
             {
                 return Some(Root {
                     value: Rooted::Borrowed(v),

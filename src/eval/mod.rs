@@ -67,7 +67,7 @@ pub trait ResourceValues {
         &self,
         addr: &BlockAddress,
         key: Option<&InstanceKey>,
-    ) -> Option<&Map<String, Value>> {
+    ) -> Option<&crate::attrs::Attrs> {
         let _ = (addr, key);
         None
     }

@@ -100,7 +100,7 @@ fn alias_value(schema: &ResourceSchema, name: &str, config: &Attrs) -> Option<Va
     schema
         .attributes
         .iter()
-        .find(|(n, a)| a.alias_of.as_deref() == Some(name) && config.contains_key(*n))
+        .find(|(n, a)| a.alias_of.as_deref() == Some(name) && config.contains_key(n))
         .and_then(|(n, _)| config.get(n).cloned())
 }
 
@@ -159,7 +159,7 @@ pub fn diff(
                 after.insert(name.clone(), unknown());
             }
         }
-        after.insert("id".into(), unknown());
+        after.insert("id", unknown());
     } else if !out.changed.is_empty() {
         // Aliases follow their targets (`name` mirrors `address_name`).
         for (name, a) in &schema.attributes {

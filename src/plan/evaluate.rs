@@ -172,7 +172,7 @@ fn body(
     diags: &mut Vec<Diagnostic>,
 ) -> Attrs {
     let (addr, schema_type) = (at.addr, at.schema_type);
-    let mut out = Map::new();
+    let mut out = Attrs::new();
     for (name, a) in &b.attrs {
         let Some(schema) = attrs.get(name) else {
             continue;
@@ -218,7 +218,7 @@ fn body(
             .iter()
             .filter(|nb| &nb.name == name)
             .map(|nb| {
-                Value::Object(body(
+                Value::from(body(
                     env,
                     &bs.attributes,
                     &bs.blocks,

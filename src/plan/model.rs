@@ -92,8 +92,13 @@ impl ResourceChange {
         let empty = Attrs::new();
         let before = self.before.as_deref().unwrap_or(&empty);
         let after = self.after.as_deref().unwrap_or(&empty);
-        let mut names: Vec<String> = after.keys().cloned().collect();
-        names.extend(before.keys().filter(|k| !after.contains_key(*k)).cloned());
+        let mut names: Vec<String> = after.keys().map(|k| k.to_string()).collect();
+        names.extend(
+            before
+                .keys()
+                .filter(|k| !after.contains_key(k))
+                .map(|k| k.to_string()),
+        );
         names
             .into_iter()
             .filter(|k| {

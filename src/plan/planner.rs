@@ -229,7 +229,7 @@ fn own_association_change(d: &Drift, associated: &HashSet<&str>) -> bool {
     }
     let only_status = after
         .iter()
-        .filter(|(k, v)| !values_equal(d.before.get(*k).unwrap_or(&Value::Null), v))
+        .filter(|(k, v)| !values_equal(d.before.get(k).unwrap_or(&Value::Null), v))
         .all(|(k, _)| k == "status");
     let id = after
         .get("id")
@@ -693,7 +693,7 @@ fn resource(
                 ) {
                     Ok(mut v) => {
                         for (k, val) in &config {
-                            v.entry(k.clone()).or_insert_with(|| val.clone());
+                            v.get_or_insert_with(k, || val.clone());
                         }
                         Arc::new(v)
                     }
@@ -1062,7 +1062,7 @@ fn postconditions(
     if r.lifecycle.postconditions.is_empty() {
         return;
     }
-    let value = &Value::Object(value.clone());
+    let value = &Value::from(value.clone());
     for c in &r.lifecycle.postconditions {
         if conditions::reads_unknown(env, c, value) {
             continue;
@@ -1288,6 +1288,7 @@ mod refresh_tests {
             .as_object()
             .cloned()
             .unwrap()
+            .into()
     }
 
     impl Provider for Cloud {

@@ -42,7 +42,9 @@ pub fn check(ws: &Workspace) -> Vec<Diagnostic> {
         };
         config.retain(|_, v| !crate::eval::is_unknown(v));
         let region = ws.region_of(&crate::plan::planner::provider_key(r));
-        for e in crate::cloud::sim::rules::static_violations(&r.schema_type, &config, &region) {
+        for e in
+            crate::cloud::sim::rules::static_violations(&r.schema_type, &config.to_map(), &region)
+        {
             let rule = e.rule.clone();
             let attr = crate::apply::responsible_attribute(r, rule.as_deref(), &e.message);
             let range = attr

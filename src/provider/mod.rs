@@ -7,13 +7,11 @@ pub mod alicloud;
 
 use std::time::Duration;
 
-use serde_json::{Map, Value};
-
 use crate::cloud::CloudError;
 
 /// Attribute values of one resource or data source, by Terraform attribute name. Nested blocks
 /// are arrays of objects.
-pub type Attrs = Map<String, Value>;
+pub use crate::attrs::Attrs;
 
 /// What a batched read is given per object: its id and its recorded attributes (shared, not copied).
 pub type ReadItem = (String, std::sync::Arc<Attrs>);

@@ -31,7 +31,7 @@ pub(crate) fn attribute_diffs<'a>(
     after: Option<&'a Attrs>,
     whole: Option<Action>,
 ) -> Vec<AttrDiff<'a>> {
-    let mut names: Vec<&'a String> = before
+    let mut names: Vec<&'a crate::attrs::Key> = before
         .iter()
         .chain(after.iter())
         .flat_map(|m| m.keys())

@@ -216,15 +216,15 @@ fn change(
     m.insert("actions".into(), json!(action.json_actions()));
     m.insert(
         "before".into(),
-        before.map_or(Value::Null, |b| Value::Object(b.clone())),
+        before.map_or(Value::Null, |b| Value::Object(b.to_map())),
     );
     m.insert(
         "after".into(),
-        after.map_or(Value::Null, |a| unknown_to_null(&Value::Object(a.clone()))),
+        after.map_or(Value::Null, |a| unknown_to_null(&Value::Object(a.to_map()))),
     );
     m.insert(
         "after_unknown".into(),
-        after.map_or(json!({}), |a| unknown_shape(&Value::Object(a.clone()))),
+        after.map_or(json!({}), |a| unknown_shape(&Value::Object(a.to_map()))),
     );
     m.insert(
         "before_sensitive".into(),
@@ -288,7 +288,7 @@ fn action_reason(c: &ResourceChange, mode: PlanMode) -> Option<&'static str> {
 fn state_resource(r: &ResourceState, sensitive: &[String]) -> Value {
     let mut values = crate::provider::Attrs::clone(&r.attrs);
     if !r.id.is_empty() && !values.contains_key("id") {
-        values.insert("id".into(), json!(r.id));
+        values.insert("id", json!(r.id));
     }
     let mut m = address_fields(&r.addr);
     m.insert("schema_version".into(), json!(0));
@@ -296,7 +296,7 @@ fn state_resource(r: &ResourceState, sensitive: &[String]) -> Value {
         "sensitive_values".into(),
         sensitive_shape(&values, sensitive),
     );
-    m.insert("values".into(), Value::Object(values));
+    m.insert("values".into(), Value::from(values));
     if !r.deps.is_empty() {
         let deps: Vec<String> = r.deps.iter().map(ToString::to_string).collect();
         m.insert("depends_on".into(), json!(deps));
@@ -338,7 +338,7 @@ fn known_values(attrs: &Attrs) -> Map<String, Value> {
     attrs
         .iter()
         .filter(|(_, v)| !is_unknown_leaf(v))
-        .map(|(k, v)| (k.clone(), unknown_to_null(v)))
+        .map(|(k, v)| (k.to_string(), unknown_to_null(v)))
         .collect()
 }
 
@@ -364,9 +364,9 @@ fn sensitive_shape(attrs: &Attrs, sensitive: &[String]) -> Value {
     let mut m = Map::new();
     for (k, v) in attrs {
         if sensitive.iter().any(|s| s == k) {
-            m.insert(k.clone(), Value::Bool(true));
+            m.insert(k.to_string(), Value::Bool(true));
         } else if let Some(shape) = empty_shape(v) {
-            m.insert(k.clone(), shape);
+            m.insert(k.to_string(), shape);
         }
     }
     Value::Object(m)
@@ -419,7 +419,7 @@ mod tests {
             unknown_to_null(&v),
             json!({"id": null, "tags": {"a": "b"}, "n": 1, "l": ["x", null]})
         );
-        let attrs = v.as_object().unwrap();
+        let attrs = &Attrs::from(v.as_object().unwrap().clone());
         assert_eq!(known_values(attrs).get("id"), None);
         assert_eq!(
             sensitive_shape(attrs, &["n".to_string()]),

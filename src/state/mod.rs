@@ -41,7 +41,7 @@ pub struct ResourceState {
     pub region: String,
     pub id: String,
     /// Shared with the plan's `before`/`after` and the values expressions see: one copy each.
-    #[serde(deserialize_with = "crate::json_map::deserialize_arc")]
+    #[serde(deserialize_with = "crate::attrs::deserialize_arc")]
     pub attrs: Arc<Attrs>,
     /// Direct dependencies only.
     pub deps: Vec<ResourceAddress>,

@@ -932,7 +932,7 @@ mod tests {
 
     fn record(addr: &str, id: &str) -> ResourceState {
         let mut attrs = Attrs::new();
-        attrs.insert("id".into(), json!(id));
+        attrs.insert("id", json!(id));
         ResourceState {
             addr: addr.parse().unwrap(),
             schema_type: "alicloud_vpc".into(),

@@ -106,7 +106,7 @@ fn instance(r: &ResourceState) -> Value {
         None => {}
     }
     m.insert("schema_version".into(), json!(0));
-    let mut attrs = Map::clone(&r.attrs);
+    let mut attrs = r.attrs.to_map();
     attrs.entry("id").or_insert_with(|| json!(r.id));
     m.insert("attributes".into(), Value::Object(attrs));
     m.insert("sensitive_attributes".into(), json!([]));
@@ -247,7 +247,7 @@ pub fn from_v4(v: &Value, default_region: &str) -> Result<Snapshot, String> {
                     .and_then(Value::as_str)
                     .unwrap_or_default()
                     .to_string(),
-                attrs: attrs.into(),
+                attrs: std::sync::Arc::new(attrs.into()),
                 deps,
                 create_before_destroy: inst
                     .get("create_before_destroy")
@@ -336,7 +336,7 @@ mod tests {
                 provider: "alicloud.west".into(),
                 region: "cn-shanghai".into(),
                 id: "eip-1".into(),
-                attrs: attrs.into(),
+                attrs: std::sync::Arc::new(attrs.into()),
                 deps: vec!["alicloud_vpc.v".parse().unwrap()],
                 create_before_destroy: true,
                 sensitive: Vec::new(),

@@ -14,7 +14,7 @@ pub fn addr(s: &str) -> ResourceAddress {
 
 pub fn attrs(v: Value) -> std::sync::Arc<Attrs> {
     match v {
-        Value::Object(m) => m.into(),
+        Value::Object(m) => std::sync::Arc::new(m.into()),
         other => panic!("not an object: {other}"),
     }
 }

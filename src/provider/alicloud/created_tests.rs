@@ -66,7 +66,7 @@ fn ctx() -> OpContext {
 }
 
 fn attrs(v: Value) -> Attrs {
-    v.as_object().cloned().unwrap()
+    v.as_object().cloned().unwrap().into()
 }
 
 impl World {
@@ -119,8 +119,8 @@ pub(crate) fn compare(
     read: &Attrs,
     deferred: &[&str],
 ) {
-    let mut created_keys: Vec<&String> = created.keys().collect();
-    let mut read_keys: Vec<&String> = read.keys().collect();
+    let mut created_keys: Vec<&str> = created.keys().map(|k| k.as_str()).collect();
+    let mut read_keys: Vec<&str> = read.keys().map(|k| k.as_str()).collect();
     created_keys.sort();
     read_keys.sort();
     assert_eq!(created_keys, read_keys, "{rtype} {config}: attribute names");

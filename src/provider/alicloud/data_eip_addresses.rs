@@ -180,9 +180,9 @@ impl DataOps for EipAddresses {
         }
         let details = attrs::boolean(config, "enable_details").unwrap_or(true);
         let mut out = config.clone();
-        out.insert("id".into(), json!(ids_hash(&items)));
+        out.insert("id", json!(ids_hash(&items)));
         out.insert(
-            "ids".into(),
+            "ids",
             json!(
                 items
                     .iter()
@@ -191,7 +191,7 @@ impl DataOps for EipAddresses {
             ),
         );
         out.insert(
-            "names".into(),
+            "names",
             json!(
                 items
                     .iter()
@@ -200,14 +200,11 @@ impl DataOps for EipAddresses {
             ),
         );
         out.insert(
-            "addresses".into(),
+            "addresses",
             Value::Array(items.iter().map(|i| address(i, details)).collect()),
         );
-        out.insert(
-            "eips".into(),
-            Value::Array(items.iter().map(legacy).collect()),
-        );
-        out.insert("enable_details".into(), json!(details));
+        out.insert("eips", Value::Array(items.iter().map(legacy).collect()));
+        out.insert("enable_details", json!(details));
         Ok(out)
     }
 }

@@ -61,20 +61,14 @@ pub fn planned_create(config: &Attrs) -> Attrs {
         "PayAsYouGo"
     };
     let mut a = Attrs::new();
-    a.insert("payment_type".into(), json!(payment));
-    a.insert("instance_charge_type".into(), json!(charge));
-    a.insert("internet_charge_type".into(), json!(metering));
-    a.insert("bandwidth".into(), json!("5"));
-    a.insert("isp".into(), json!("BGP"));
-    a.insert("netmode".into(), json!("public"));
-    a.insert(
-        "billing_cycle".into(),
-        json!(billing_cycle(charge, &metering)),
-    );
-    a.insert(
-        "protection_edition".into(),
-        json!(protection_edition(&types)),
-    );
+    a.insert("payment_type", json!(payment));
+    a.insert("instance_charge_type", json!(charge));
+    a.insert("internet_charge_type", json!(metering));
+    a.insert("bandwidth", json!("5"));
+    a.insert("isp", json!("BGP"));
+    a.insert("netmode", json!("public"));
+    a.insert("billing_cycle", json!(billing_cycle(charge, &metering)));
+    a.insert("protection_edition", json!(protection_edition(&types)));
     a
 }
 

@@ -33,24 +33,18 @@ fn split(id: &str) -> Result<(&str, &str), ProviderError> {
 
 fn to_attrs(item: &Value, id: &str, instance: &str, echo: &Attrs) -> Attrs {
     let mut a = Attrs::new();
-    a.insert("id".into(), json!(id));
-    a.insert(
-        "allocation_id".into(),
-        json!(attrs::field(item, "AllocationId")),
-    );
-    a.insert("instance_id".into(), json!(instance));
-    a.insert(
-        "instance_type".into(),
-        json!(attrs::field(item, "InstanceType")),
-    );
-    a.insert("mode".into(), json!(attrs::field(item, "Mode")));
+    a.insert("id", json!(id));
+    a.insert("allocation_id", json!(attrs::field(item, "AllocationId")));
+    a.insert("instance_id", json!(instance));
+    a.insert("instance_type", json!(attrs::field(item, "InstanceType")));
+    a.insert("mode", json!(attrs::field(item, "Mode")));
     let private_ip = match echo.get("private_ip_address") {
         Some(v) if !v.is_null() => json!(attrs::field(item, "PrivateIpAddress")),
         _ => Value::Null,
     };
-    a.insert("private_ip_address".into(), private_ip);
-    a.insert("vpc_id".into(), attrs::echo(echo, "vpc_id"));
-    a.insert("force".into(), attrs::echo(echo, "force"));
+    a.insert("private_ip_address", private_ip);
+    a.insert("vpc_id", attrs::echo(echo, "vpc_id"));
+    a.insert("force", attrs::echo(echo, "force"));
     a
 }
 

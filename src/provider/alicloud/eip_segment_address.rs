@@ -60,12 +60,12 @@ fn read_one(
     };
     let f = |k: &str| attrs::field(&seg, k);
     let mut a = Attrs::new();
-    a.insert("id".into(), json!(id));
+    a.insert("id", json!(id));
     let mask = match echo.get("eip_mask") {
         Some(v) if !v.is_null() => v.clone(),
         _ => json!(f("Mask")),
     };
-    a.insert("eip_mask".into(), mask);
+    a.insert("eip_mask", mask);
     for k in [
         "bandwidth",
         "internet_charge_type",
@@ -73,18 +73,15 @@ fn read_one(
         "netmode",
         "resource_group_id",
     ] {
-        a.insert(k.into(), attrs::echo(echo, k));
+        a.insert(k, attrs::echo(echo, k));
     }
-    a.insert("zone".into(), json!(f("Zone")));
-    a.insert("status".into(), json!(f("Status")));
-    a.insert("create_time".into(), json!(f("CreationTime")));
-    a.insert("segment_address_name".into(), json!(f("Name")));
-    a.insert("segment_address".into(), json!(f("Segment")));
-    a.insert(
-        "ip_count".into(),
-        json!(f("IpCount").parse::<i64>().unwrap_or(0)),
-    );
-    a.insert("eips".into(), Value::Array(members(api, ctx, id)?));
+    a.insert("zone", json!(f("Zone")));
+    a.insert("status", json!(f("Status")));
+    a.insert("create_time", json!(f("CreationTime")));
+    a.insert("segment_address_name", json!(f("Name")));
+    a.insert("segment_address", json!(f("Segment")));
+    a.insert("ip_count", json!(f("IpCount").parse::<i64>().unwrap_or(0)));
+    a.insert("eips", Value::Array(members(api, ctx, id)?));
     Ok(Some(a))
 }
 

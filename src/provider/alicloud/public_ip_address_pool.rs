@@ -15,33 +15,30 @@ pub struct PublicIpAddressPool;
 fn to_attrs(item: &Value) -> Attrs {
     let f = |k: &str| attrs::field(item, k);
     let mut a = Attrs::new();
-    a.insert("id".into(), json!(f("PublicIpAddressPoolId")));
+    a.insert("id", json!(f("PublicIpAddressPoolId")));
     a.insert(
-        "public_ip_address_pool_name".into(),
+        "public_ip_address_pool_name",
         attrs::field_or_null(item, "Name"),
     );
+    a.insert("description", attrs::field_or_null(item, "Description"));
+    a.insert("isp", json!(f("Isp")));
+    a.insert("biz_type", json!(f("BizType")));
+    a.insert("resource_group_id", json!(f("ResourceGroupId")));
     a.insert(
-        "description".into(),
-        attrs::field_or_null(item, "Description"),
-    );
-    a.insert("isp".into(), json!(f("Isp")));
-    a.insert("biz_type".into(), json!(f("BizType")));
-    a.insert("resource_group_id".into(), json!(f("ResourceGroupId")));
-    a.insert(
-        "security_protection_types".into(),
+        "security_protection_types",
         item.get("SecurityProtectionTypes")
             .cloned()
             .unwrap_or_else(|| json!([])),
     );
-    a.insert("tags".into(), attrs::tags(item, "Tags"));
+    a.insert("tags", attrs::tags(item, "Tags"));
     a.insert(
-        "public_ip_address_pool_id".into(),
+        "public_ip_address_pool_id",
         json!(f("PublicIpAddressPoolId")),
     );
-    a.insert("status".into(), json!(f("Status")));
-    a.insert("create_time".into(), json!(f("CreationTime")));
+    a.insert("status", json!(f("Status")));
+    a.insert("create_time", json!(f("CreationTime")));
     a.insert(
-        "ip_address_remaining".into(),
+        "ip_address_remaining",
         json!(
             item.get("IpAddressRemaining")
                 .and_then(Value::as_bool)
@@ -49,11 +46,11 @@ fn to_attrs(item: &Value) -> Attrs {
         ),
     );
     a.insert(
-        "total_ip_num".into(),
+        "total_ip_num",
         json!(item.get("TotalIpNum").and_then(Value::as_i64).unwrap_or(0)),
     );
     a.insert(
-        "used_ip_num".into(),
+        "used_ip_num",
         json!(item.get("UsedIpNum").and_then(Value::as_i64).unwrap_or(0)),
     );
     a

@@ -55,15 +55,12 @@ fn blocks(api: &Api, ctx: &OpContext, pool: &str) -> Result<HashMap<String, Valu
 fn to_attrs(item: &Value, pool: &str, echo: &Attrs) -> Attrs {
     let cidr = attrs::field(item, "CidrBlock");
     let mut a = Attrs::new();
-    a.insert("id".into(), json!(format!("{pool}:{cidr}")));
-    a.insert("public_ip_address_pool_id".into(), json!(pool));
-    a.insert("cidr_block".into(), json!(cidr));
-    a.insert("cidr_mask".into(), attrs::echo(echo, "cidr_mask"));
-    a.insert("status".into(), json!(attrs::field(item, "Status")));
-    a.insert(
-        "create_time".into(),
-        json!(attrs::field(item, "CreationTime")),
-    );
+    a.insert("id", json!(format!("{pool}:{cidr}")));
+    a.insert("public_ip_address_pool_id", json!(pool));
+    a.insert("cidr_block", json!(cidr));
+    a.insert("cidr_mask", attrs::echo(echo, "cidr_mask"));
+    a.insert("status", json!(attrs::field(item, "Status")));
+    a.insert("create_time", json!(attrs::field(item, "CreationTime")));
     a
 }
 

@@ -57,7 +57,7 @@ fn ctx() -> OpContext {
 }
 
 fn cfg(v: Value) -> Attrs {
-    v.as_object().cloned().unwrap()
+    v.as_object().cloned().unwrap().into()
 }
 
 /// Asserts `attrs` holds every attribute of `schemas/<rtype>.json`.
@@ -99,9 +99,9 @@ fn eip_address_lifecycle() {
     let id = a["id"].as_str().unwrap().to_string();
     // Update only what changed.
     let mut next = config.clone();
-    next.insert("bandwidth".into(), json!("20"));
-    next.insert("tags".into(), json!({"team": "net"}));
-    next.insert("deletion_protection".into(), json!(false));
+    next.insert("bandwidth", json!("20"));
+    next.insert("tags", json!({"team": "net"}));
+    next.insert("deletion_protection", json!(false));
     let before = s.cloud.total.load(Ordering::SeqCst);
     let b =
         s.p.update(
@@ -133,7 +133,7 @@ fn eip_address_lifecycle() {
     );
     // Rules come back as cloud errors with their IDs.
     let mut bad = next.clone();
-    bad.insert("bandwidth".into(), json!("900"));
+    bad.insert("bandwidth", json!("900"));
     let e =
         s.p.update(
             &c,

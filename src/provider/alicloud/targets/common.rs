@@ -6,17 +6,19 @@ use foldhash::{HashMap, HashMapExt};
 
 use serde_json::{Map, Value, json};
 
+use crate::attrs::Fields;
 use crate::cloud::{CloudError, Params};
 use crate::provider::alicloud::Api;
 use crate::provider::{Attrs, OpContext, ProviderError, ReadItem};
 
 /// The first of `keys` that `c` holds with a non-null value.
-pub fn val<'a>(c: &'a Attrs, keys: &[&str]) -> Option<&'a Value> {
-    keys.iter().find_map(|k| c.get(*k).filter(|v| !v.is_null()))
+pub fn val<'a>(c: &'a impl Fields, keys: &[&str]) -> Option<&'a Value> {
+    keys.iter()
+        .find_map(|k| c.field(k).filter(|v| !v.is_null()))
 }
 
 /// A string argument (numbers and bools are written out).
-pub fn s(c: &Attrs, keys: &[&str]) -> Option<String> {
+pub fn s(c: &impl Fields, keys: &[&str]) -> Option<String> {
     match val(c, keys)? {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
@@ -26,12 +28,12 @@ pub fn s(c: &Attrs, keys: &[&str]) -> Option<String> {
 }
 
 /// A non-empty string argument.
-pub fn ne(c: &Attrs, keys: &[&str]) -> Option<String> {
+pub fn ne(c: &impl Fields, keys: &[&str]) -> Option<String> {
     s(c, keys).filter(|v| !v.is_empty())
 }
 
 /// An integer argument (numbers written as strings are accepted).
-pub fn n(c: &Attrs, keys: &[&str]) -> Option<i64> {
+pub fn n(c: &impl Fields, keys: &[&str]) -> Option<i64> {
     match val(c, keys)? {
         Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
         Value::String(s) => s.trim().parse::<f64>().ok().map(|f| f as i64),
@@ -40,7 +42,7 @@ pub fn n(c: &Attrs, keys: &[&str]) -> Option<i64> {
 }
 
 /// A float argument (numbers written as strings are accepted).
-pub fn f(c: &Attrs, keys: &[&str]) -> Option<f64> {
+pub fn f(c: &impl Fields, keys: &[&str]) -> Option<f64> {
     match val(c, keys)? {
         Value::Number(n) => n.as_f64(),
         Value::String(s) => s.trim().parse::<f64>().ok(),
@@ -49,7 +51,7 @@ pub fn f(c: &Attrs, keys: &[&str]) -> Option<f64> {
 }
 
 /// A boolean argument (`"true"`/`"false"` accepted).
-pub fn b(c: &Attrs, keys: &[&str]) -> Option<bool> {
+pub fn b(c: &impl Fields, keys: &[&str]) -> Option<bool> {
     match val(c, keys)? {
         Value::Bool(b) => Some(*b),
         Value::String(s) => s.trim().parse::<bool>().ok(),
@@ -58,7 +60,7 @@ pub fn b(c: &Attrs, keys: &[&str]) -> Option<bool> {
 }
 
 /// A list or set of strings.
-pub fn list(c: &Attrs, keys: &[&str]) -> Option<Vec<String>> {
+pub fn list(c: &impl Fields, keys: &[&str]) -> Option<Vec<String>> {
     match val(c, keys)? {
         Value::Array(a) => Some(
             a.iter()
@@ -74,8 +76,8 @@ pub fn list(c: &Attrs, keys: &[&str]) -> Option<Vec<String>> {
 }
 
 /// A map of strings.
-pub fn map(c: &Attrs, key: &str) -> Option<Map<String, Value>> {
-    c.get(key).and_then(Value::as_object).cloned()
+pub fn map(c: &impl Fields, key: &str) -> Option<Map<String, Value>> {
+    c.field(key).and_then(Value::as_object).cloned()
 }
 
 /// A string field of an API answer ("" when missing; numbers and bools written out).
@@ -261,7 +263,7 @@ pub fn update_tags(
         let mut p = params(&[("ResourceId.1", id), ("ResourceType", resource_type)]);
         put_tags(
             &mut p,
-            &Map::from_iter([("tags".to_string(), Value::Object(changed))]),
+            &Attrs::from_iter([("tags", Value::Object(changed))]),
         );
         api.call(ctx, "TagResources", p)?;
     }

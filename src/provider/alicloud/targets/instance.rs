@@ -7,7 +7,7 @@
 //!
 //! `public_ip` is the static public IP ("" when there is none); an associated EIP is not shown.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::common::{self as c, Out};
 use crate::cloud::Params;
@@ -19,7 +19,11 @@ pub struct Instance;
 const TYPE: &str = "alicloud_instance";
 
 fn disk_out(disk: &Value, src: Option<&Value>) -> Value {
-    let src = src.and_then(Value::as_object).cloned().unwrap_or_default();
+    let src: Attrs = src
+        .and_then(Value::as_object)
+        .cloned()
+        .map(Attrs::from)
+        .unwrap_or_default();
     let mut o = Out::new("", &src);
     o.opt("name", c::js(disk, "DiskName"))
         .set("size", c::ji(disk, "Size"))
@@ -39,7 +43,7 @@ fn disk_out(disk: &Value, src: Option<&Value>) -> Value {
     if !src.is_empty() {
         m.retain(|k, _| src.contains_key(k));
     }
-    Value::Object(m)
+    Value::from(m)
 }
 
 fn to_attrs(item: &Value, src: &Attrs) -> Attrs {
@@ -767,6 +771,6 @@ impl ResourceOps for Instance {
         Ok(c::by_id(answer, "Instances", "Instance", "InstanceId")
             .values()
             .next()
-            .map(|i| to_attrs(i, &Map::new())))
+            .map(|i| to_attrs(i, &Attrs::new())))
     }
 }

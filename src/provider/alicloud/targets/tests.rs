@@ -34,7 +34,7 @@ fn ctx() -> OpContext {
 }
 
 fn attrs(v: Value) -> Attrs {
-    v.as_object().cloned().unwrap()
+    v.as_object().cloned().unwrap().into()
 }
 
 fn obj(w: &World, id: &str) -> Obj {
@@ -269,8 +269,8 @@ fn instance_with_static_public_ip() {
 
     // Stop it and drop the static public IP in one update.
     let mut cfg = attrs(config);
-    cfg.insert("status".into(), json!("Stopped"));
-    cfg.insert("internet_max_bandwidth_out".into(), json!(0));
+    cfg.insert("status", json!("Stopped"));
+    cfg.insert("internet_max_bandwidth_out", json!(0));
     let changed = ["status".to_string(), "internet_max_bandwidth_out".into()];
     let b =
         w.p.update(&ctx(), "alicloud_instance", id, &a, &cfg, &changed)
@@ -283,8 +283,8 @@ fn instance_with_static_public_ip() {
     stable(&w, "alicloud_instance", &b);
 
     // Back to Running with bandwidth: a new static public IP.
-    cfg.insert("status".into(), json!("Running"));
-    cfg.insert("internet_max_bandwidth_out".into(), json!(5));
+    cfg.insert("status", json!("Running"));
+    cfg.insert("internet_max_bandwidth_out", json!(5));
     let c2 =
         w.p.update(&ctx(), "alicloud_instance", id, &b, &cfg, &changed)
             .unwrap();
@@ -367,7 +367,7 @@ fn network_interface_deprecated_arguments() {
     assert_eq!(o.attrs["PrivateIpSets"].as_array().unwrap().len(), 4);
 
     let mut cfg = attrs(config);
-    cfg.insert("private_ips_count".into(), json!(1));
+    cfg.insert("private_ips_count", json!(1));
     let b =
         w.p.update(
             &ctx(),
@@ -452,7 +452,7 @@ fn nat_gateway_enhanced() {
         ("nat_gateway", "internet", "MULTI_BINDED")
     );
     let mut cfg = attrs(config);
-    cfg.insert("eip_bind_mode".into(), json!("NAT"));
+    cfg.insert("eip_bind_mode", json!("NAT"));
     let b =
         w.p.update(
             &ctx(),
@@ -497,7 +497,7 @@ fn havip_shows_associated_eips() {
             e.id = "eip-test0001".into();
             e.kind = "eip".into();
             e.client_token = None;
-            e.attrs = attrs(json!({"AllocationId": "eip-test0001", "IpAddress": "47.69.0.9", "InstanceId": id, "InstanceType": "HaVip"}));
+            e.attrs = attrs(json!({"AllocationId": "eip-test0001", "IpAddress": "47.69.0.9", "InstanceId": id, "InstanceType": "HaVip"})).to_map();
             c.insert(&e)
         })
         .unwrap();
@@ -546,7 +546,7 @@ fn slb_addresses() {
     );
     assert!(!b["address"].as_str().unwrap().starts_with("10."));
     let mut cfg = attrs(json!({"name": "renamed", "address_type": "internet"}));
-    cfg.insert("status".into(), json!("inactive"));
+    cfg.insert("status", json!("inactive"));
     let c2 =
         w.p.update(
             &ctx(),
@@ -585,7 +585,7 @@ fn ipv4_gateway_sets_the_vpc_attribute() {
     assert_eq!(obj(&w, vpc_id).str("Ipv4GatewayId"), id);
     assert_eq!(obj(&w, id).attrs["Enabled"], json!(true));
     let mut cfg = attrs(config);
-    cfg.insert("enabled".into(), json!(false));
+    cfg.insert("enabled", json!(false));
     w.p.update(
         &ctx(),
         "alicloud_vpc_ipv4_gateway",
@@ -624,8 +624,8 @@ fn kms_key_lifecycle() {
     );
     let id = a["id"].as_str().unwrap();
     let mut cfg = attrs(config);
-    cfg.insert("status".into(), json!("Disabled"));
-    cfg.insert("description".into(), json!("Bye"));
+    cfg.insert("status", json!("Disabled"));
+    cfg.insert("description", json!("Bye"));
     let b =
         w.p.update(
             &ctx(),
