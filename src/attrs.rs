@@ -122,6 +122,10 @@ impl Attrs {
 
     /// Entries in any order, a repeated key keeping its last value: sorted once, then built.
     fn from_entries(mut entries: Vec<(Key, Value)>) -> Attrs {
+        // Objects serde_json wrote (state records, answers) arrive sorted and unique.
+        if entries.is_sorted_by(|a, b| a.0 < b.0) {
+            return Attrs { entries };
+        }
         // Stable: of equal keys, the later entries stay later.
         entries.sort_by(|a, b| a.0.cmp(&b.0));
         entries.dedup_by(|later, kept| {

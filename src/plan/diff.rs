@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use crate::config::IgnoreChanges;
 use crate::eval::{UNKNOWN, is_unknown, unknown};
+use crate::attrs::Key;
 use crate::provider::Attrs;
 use crate::schema::ResourceSchema;
 
@@ -69,18 +70,18 @@ pub fn planned_create(schema: &ResourceSchema, config: &Attrs) -> Attrs {
     // Collected, then built in one pass (sorted, full B-tree nodes): less memory for a map
     // every planned create keeps, and fewer instructions than inserting key by key.
     let mut after = Vec::with_capacity(1 + schema.attributes.len() + schema.blocks.len());
-    after.push(("id".to_string(), unknown()));
+    after.push((Key::from("id"), unknown()));
     for (name, a) in &schema.attributes {
         let v = match config.get(name) {
             Some(v) => v.clone(),
             None if a.computed => alias_value(schema, name, config).unwrap_or_else(unknown),
             None => a.default.clone().unwrap_or(Value::Null),
         };
-        after.push((name.clone(), v));
+        after.push((Key::from(name.as_str()), v));
     }
     for (name, _) in &schema.blocks {
         after.push((
-            name.clone(),
+            Key::from(name.as_str()),
             config.get(name).cloned().unwrap_or(Value::Array(vec![])),
         ));
     }
