@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::attrs::Key;
 use crate::config::IgnoreChanges;
 use crate::eval::{UNKNOWN, is_unknown, unknown};
-use crate::attrs::Key;
 use crate::provider::Attrs;
 use crate::schema::ResourceSchema;
 

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 
 use super::ResourceOps;
 use super::api::{Api, attrs, sync_tags, token_record};
+use crate::attrs::Key;
 use crate::cloud::Params;
 use crate::cloud::sim::rules::subscription_period;
 use crate::provider::{Attrs, Deleted, OpContext, ProviderError, ReadItem};
@@ -120,7 +121,7 @@ fn to_attrs(item: &Value, echo: &Attrs, hd: Option<(String, String)>) -> Attrs {
         ),
     };
     // Collected, then built in one pass (see `plan::diff::planned_create`).
-    let mut a: Vec<(String, Value)> = Vec::with_capacity(36);
+    let mut a: Vec<(Key, Value)> = Vec::with_capacity(36);
     let id = f("AllocationId");
     a.push(("id".into(), json!(id)));
     a.push(("address_name".into(), json!(f("Name"))));

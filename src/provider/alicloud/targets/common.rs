@@ -6,7 +6,7 @@ use foldhash::{HashMap, HashMapExt};
 
 use serde_json::{Map, Value, json};
 
-use crate::attrs::Fields;
+use crate::attrs::{Fields, Key};
 use crate::cloud::{CloudError, Params};
 use crate::provider::alicloud::Api;
 use crate::provider::{Attrs, OpContext, ProviderError, ReadItem};
@@ -344,14 +344,14 @@ fn is_zero(v: &Value) -> bool {
 /// from it. The entries are collected and the map built once, in [`Out::finish`] (see
 /// `plan::diff::planned_create`).
 pub struct Out<'a> {
-    entries: Vec<(String, Value)>,
+    entries: Vec<(Key, Value)>,
     src: &'a Attrs,
 }
 
 impl<'a> Out<'a> {
     pub fn new(id: &str, src: &'a Attrs) -> Out<'a> {
         let mut entries = Vec::with_capacity(64);
-        entries.push(("id".to_string(), json!(id)));
+        entries.push((Key::from("id"), json!(id)));
         Out { entries, src }
     }
 
@@ -416,8 +416,8 @@ impl<'a> Out<'a> {
         let Some(schema) = schema else {
             return entries.into_iter().collect();
         };
-        let mut added: Vec<(String, Value)> = Vec::new();
-        let get = |added: &[(String, Value)], key: &str| -> Option<Value> {
+        let mut added: Vec<(Key, Value)> = Vec::new();
+        let get = |added: &[(Key, Value)], key: &str| -> Option<Value> {
             match entries.binary_search_by(|(k, _)| k.as_str().cmp(key)) {
                 Ok(i) => Some(entries[i].1.clone()),
                 Err(_) => added.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()),
@@ -440,11 +440,14 @@ impl<'a> Out<'a> {
                     .or_else(|| attr.default.clone())
                     .unwrap_or(Value::Null),
             };
-            added.push((name.clone(), v));
+            added.push((Key::from(name.as_str()), v));
         }
         for name in schema.blocks.keys() {
             if !has(name) && !added.iter().any(|(k, _)| k == name) {
-                added.push((name.clone(), src.get(name).cloned().unwrap_or(Value::Null)));
+                added.push((
+                    Key::from(name.as_str()),
+                    src.get(name).cloned().unwrap_or(Value::Null),
+                ));
             }
         }
         entries.into_iter().chain(added).collect()
