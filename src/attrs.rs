@@ -45,7 +45,13 @@ impl Attrs {
     }
 
     fn find(&self, key: &str) -> Result<usize, usize> {
-        self.entries.binary_search_by(|(k, _)| k.as_str().cmp(key))
+        // Names mostly differ in their first byte: compared alone, without a call to `memcmp`.
+        let key = key.as_bytes();
+        let first = key.first();
+        self.entries.binary_search_by(|(k, _)| {
+            let k = k.as_bytes();
+            k.first().cmp(&first).then_with(|| k.cmp(key))
+        })
     }
 
     pub fn get(&self, key: &str) -> Option<&Value> {
