@@ -89,6 +89,12 @@ fn harness_runs_every_step_at_n_100() {
         r.step(harness::PLAN_NOOP_NO_REFRESH).unwrap().calls,
         Some((0, 0))
     );
+    // Apply and destroy run three times, each from the same starting point: every run does
+    // the whole work (the median run too).
+    for step in [harness::APPLY, harness::DESTROY] {
+        let (calls, _) = r.step(step).unwrap().calls.unwrap();
+        assert!(calls >= 100, "{step}: {calls} calls");
+    }
     assert!(r.steps.iter().all(|s| s.max_rss_kb > 0));
     assert_eq!(lines.len(), 7);
 

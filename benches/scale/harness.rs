@@ -278,13 +278,27 @@ fn eipform_step(
     })
 }
 
-/// How many times a command that changes nothing is measured (the median is reported).
-pub const READ_ONLY_RUNS: usize = 3;
+/// How many times each command of the mix is measured (the median is reported).
+pub const RUNS: usize = 3;
 
 /// The run of median wall time.
 fn median(mut runs: Vec<Step>) -> Step {
     runs.sort_by_key(|s| s.wall);
     runs.swap_remove(runs.len() / 2)
+}
+
+/// Copies the files of directory `from` into a new directory `to` (no subdirectories).
+fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
+    let err = |p: &Path, e: std::io::Error| format!("{}: {e}", p.display());
+    fs::create_dir_all(to).map_err(|e| err(to, e))?;
+    for entry in fs::read_dir(from).map_err(|e| err(from, e))? {
+        let path = entry.map_err(|e| err(from, e))?.path();
+        if path.is_file() {
+            let name = path.file_name().expect("a file has a name");
+            fs::copy(&path, to.join(name)).map_err(|e| err(&path, e))?;
+        }
+    }
+    Ok(())
 }
 
 /// The realistic scenario at size `n` in a new directory under `base`.
@@ -300,17 +314,27 @@ pub fn run_size(
     raise_quota(&dir, g.total)?;
     let mut steps = Vec::new();
     let total = g.total;
-    // Commands that change nothing run READ_ONLY_RUNS times and report the run of median wall
-    // time: single runs of the short ones vary by tens of percent on a shared 2-core machine.
+    // Every command runs RUNS times and reports the run of median wall time: single runs vary
+    // by tens of percent on a shared 2-core machine. Apply and destroy start each run from the
+    // same world and state: `.eipform` is copied before the first run and put back before the
+    // others (the last run's result is what the next command sees).
+    let data = dir.join(".eipform");
+    let before = dir.join(".eipform-before");
     let mut step = |name: &str, args: &[&str], expect: String| -> Result<(), String> {
-        let runs = if matches!(name, APPLY | DESTROY) {
-            1
-        } else {
-            READ_ONLY_RUNS
-        };
-        let mut measured = Vec::with_capacity(runs);
-        for _ in 0..runs {
+        let changes = matches!(name, APPLY | DESTROY);
+        if changes {
+            copy_dir(&data, &before)?;
+        }
+        let mut measured = Vec::with_capacity(RUNS);
+        for run in 0..RUNS {
+            if changes && run > 0 {
+                fs::remove_dir_all(&data).map_err(|e| format!("{}: {e}", data.display()))?;
+                copy_dir(&before, &data)?;
+            }
             measured.push(eipform_step(bin, &dir, name, args, &expect, &[])?);
+        }
+        if changes {
+            fs::remove_dir_all(&before).map_err(|e| format!("{}: {e}", before.display()))?;
         }
         let s = median(measured);
         log(&format!(
@@ -602,7 +626,7 @@ pub fn run_terraform(
     ];
     for (name, tf_args, tf_expect, ef_args, ef_expect) in cases {
         // Plans change nothing: each side's run of median wall time, as for the mix.
-        let runs = if name == "apply" { 1 } else { READ_ONLY_RUNS };
+        let runs = if name == "apply" { 1 } else { RUNS };
         let (mut tf_runs, mut ef_runs) = (Vec::new(), Vec::new());
         for _ in 0..runs {
             // Each tool measured on a settled machine, not in the wake of the other (right

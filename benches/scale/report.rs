@@ -225,9 +225,10 @@ pub fn render(r: &Results, kept: Option<&str>) -> String {
          `.eipform/cloud.db`; wall time is measured around the process and peak RSS is GNU time's `%M`\n\
          (`/usr/bin/time`; without it, `wait4` of the child, which Linux floors at the harness's own peak). API calls are counted by the simulated cloud (`EIPFORM_SIM_STATS`); plan's dry run\n\
          against a rolled-back scratch copy of the cloud is not an API call and is not counted.\n\
-         `validate` and the plans (which change nothing) run three times each and the run of median wall\n\
-         time is reported, on both sides of the Terraform comparison too (where each step follows a\n\
-         2 s pause, so that neither tool is measured in the other's wake); `apply`, `destroy` and the\n\
+         Each command of the mix runs three times and the run of median wall time is reported\n\
+         (`apply` and `destroy` each time from the same copy of the world and the state); so do the\n\
+         plans of the Terraform comparison, on both sides (where each step follows a 2 s pause, so\n\
+         that neither tool is measured in the other's wake). The comparison's `apply` and the\n\
          latency run run once, so they carry the machine's noise (tens of percent on this shared\n\
          2-core machine).\n\
          A step counts only when the command exits 0 and prints what it must (`Plan: N to add, ...`,\n\
