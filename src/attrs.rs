@@ -30,12 +30,6 @@ impl Attrs {
         Attrs::default()
     }
 
-    pub fn with_capacity(n: usize) -> Attrs {
-        Attrs {
-            entries: Vec::with_capacity(n),
-        }
-    }
-
     pub fn len(&self) -> usize {
         self.entries.len()
     }
@@ -56,10 +50,6 @@ impl Attrs {
 
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.find(key).ok().map(|i| &self.entries[i].1)
-    }
-
-    pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
-        self.find(key).ok().map(|i| &mut self.entries[i].1)
     }
 
     pub fn contains_key(&self, key: &str) -> bool {
@@ -101,22 +91,12 @@ impl Attrs {
         Iter(self.entries.iter())
     }
 
-    pub fn iter_mut(&mut self) -> IterMut<'_> {
-        IterMut(self.entries.iter_mut())
-    }
-
     pub fn keys(&self) -> impl DoubleEndedIterator<Item = &Key> + ExactSizeIterator {
         self.entries.iter().map(|(k, _)| k)
     }
 
     pub fn values(&self) -> impl DoubleEndedIterator<Item = &Value> + ExactSizeIterator {
         self.entries.iter().map(|(_, v)| v)
-    }
-
-    pub fn values_mut(
-        &mut self,
-    ) -> impl DoubleEndedIterator<Item = &mut Value> + ExactSizeIterator {
-        self.entries.iter_mut().map(|(_, v)| v)
     }
 
     /// The same entries as a `serde_json::Map`, for a `Value::Object`.
@@ -185,14 +165,6 @@ impl<K: Into<Key>> FromIterator<(K, Value)> for Attrs {
     }
 }
 
-impl<K: Into<Key> + AsRef<str>> Extend<(K, Value)> for Attrs {
-    fn extend<I: IntoIterator<Item = (K, Value)>>(&mut self, iter: I) {
-        for (k, v) in iter {
-            self.insert(k, v);
-        }
-    }
-}
-
 impl From<Map<String, Value>> for Attrs {
     fn from(map: Map<String, Value>) -> Attrs {
         // A `Map` iterates in key order: already sorted and unique.
@@ -211,15 +183,6 @@ impl From<Attrs> for Value {
                 .map(|(k, v)| (k.into_string(), v))
                 .collect(),
         )
-    }
-}
-
-impl From<Attrs> for Map<String, Value> {
-    fn from(attrs: Attrs) -> Map<String, Value> {
-        match Value::from(attrs) {
-            Value::Object(m) => m,
-            _ => unreachable!("attributes become an object"),
-        }
     }
 }
 
@@ -245,35 +208,12 @@ impl DoubleEndedIterator for Iter<'_> {
 
 impl ExactSizeIterator for Iter<'_> {}
 
-pub struct IterMut<'a>(std::slice::IterMut<'a, (Key, Value)>);
-
-impl<'a> Iterator for IterMut<'a> {
-    type Item = (&'a Key, &'a mut Value);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        self.0.next().map(|(k, v)| (&*k, v))
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        self.0.size_hint()
-    }
-}
-
 impl<'a> IntoIterator for &'a Attrs {
     type Item = (&'a Key, &'a Value);
     type IntoIter = Iter<'a>;
 
     fn into_iter(self) -> Iter<'a> {
         self.iter()
-    }
-}
-
-impl<'a> IntoIterator for &'a mut Attrs {
-    type Item = (&'a Key, &'a mut Value);
-    type IntoIter = IterMut<'a>;
-
-    fn into_iter(self) -> IterMut<'a> {
-        self.iter_mut()
     }
 }
 
@@ -383,6 +323,19 @@ mod tests {
             &json!({"k": "v"})
         );
         a.retain(|k, _| k != "zone");
+        // Keys sharing their first bytes, and the empty key, are found as well.
+        let mut shared = Attrs::new();
+        for k in ["billing_cycle", "b", "bandwidth", "", "band"] {
+            shared.insert(k, json!(k));
+        }
+        for k in ["billing_cycle", "b", "bandwidth", "", "band"] {
+            assert_eq!(shared.get(k), Some(&json!(k)), "{k:?}");
+        }
+        assert!(shared.get("bandwidt").is_none() && shared.get("c").is_none());
+        assert_eq!(
+            shared.keys().map(|k| k.as_str()).collect::<Vec<_>>(),
+            ["", "b", "band", "bandwidth", "billing_cycle"]
+        );
         let collected: Attrs = [("b", json!(2)), ("a", json!(1)), ("b", json!(3))]
             .into_iter()
             .collect();

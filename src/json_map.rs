@@ -1,15 +1,14 @@
 //! JSON objects parsed into [`serde_json::Map`] in one pass.
 //!
 //! serde_json inserts each key of an object into its B-tree as it is read: a search with string
-//! comparisons per key, 8 % of the instructions of a 1k no-op plan (state records and the
-//! simulated world's objects are both stored as JSON objects of 20-40 keys). Collecting the
-//! entries first and building the map from them (`BTreeMap::from_iter` sorts, which is linear
-//! for keys already in order as serde_json writes them, then builds the tree bottom-up) does the
-//! same work without the searches. The result is the same map: a repeated key keeps its last
-//! value, as with inserts.
+//! comparisons per key, 8 % of the instructions of a 1k no-op plan (the simulated world's objects
+//! are stored as JSON objects of 20-40 keys; state records, read into [`crate::attrs::Attrs`],
+//! get the same treatment there). Collecting the entries first and building the map from them
+//! (`BTreeMap::from_iter` sorts, which is linear for keys already in order as serde_json writes
+//! them, then builds the tree bottom-up) does the same work without the searches. The result is
+//! the same map: a repeated key keeps its last value, as with inserts.
 
 use std::fmt;
-use std::sync::Arc;
 
 use serde::Deserializer;
 use serde::de::{MapAccess, Visitor};
@@ -26,13 +25,6 @@ pub fn from_str(text: &str) -> serde_json::Result<Map<String, Value>> {
 /// For `#[serde(deserialize_with = "crate::json_map::deserialize")]`.
 pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Map<String, Value>, D::Error> {
     d.deserialize_map(OnePass)
-}
-
-/// [`deserialize`] for a shared map.
-pub fn deserialize_arc<'de, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Arc<Map<String, Value>>, D::Error> {
-    deserialize(d).map(Arc::new)
 }
 
 struct OnePass;
