@@ -398,36 +398,25 @@ impl<'a> Out<'a> {
     /// its target unless set explicitly, and every other attribute or block the code did not set
     /// is echoed from the caller (or null), so the answer holds every schema attribute.
     pub fn finish(self, type_name: &str, data: bool) -> Attrs {
-        let Out { mut entries, src } = self;
-        // Sorted by key, a key set twice keeping its last value (as inserts into a map would).
-        entries.sort_by(|a, b| a.0.cmp(&b.0));
-        entries.dedup_by(|later, kept| {
-            let same = later.0 == kept.0;
-            if same {
-                std::mem::swap(later, kept);
-            }
-            same
-        });
+        let Out { entries, src } = self;
+        // A key set twice keeps its last value (as inserts into a map would).
+        let set: Attrs = entries.into_iter().collect();
         let schema = if data {
             crate::schema::data_source(type_name)
         } else {
             crate::schema::resource(type_name)
         };
         let Some(schema) = schema else {
-            return entries.into_iter().collect();
+            return set;
         };
         let mut added: Vec<(Key, Value)> = Vec::new();
         let get = |added: &[(Key, Value)], key: &str| -> Option<Value> {
-            match entries.binary_search_by(|(k, _)| k.as_str().cmp(key)) {
-                Ok(i) => Some(entries[i].1.clone()),
-                Err(_) => added.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()),
+            match set.get(key) {
+                Some(v) => Some(v.clone()),
+                None => added.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()),
             }
         };
-        let has = |key: &str| {
-            entries
-                .binary_search_by(|(k, _)| k.as_str().cmp(key))
-                .is_ok()
-        };
+        let has = |key: &str| set.contains_key(key);
         for (name, attr) in &schema.attributes {
             if has(name) {
                 continue;
@@ -450,7 +439,7 @@ impl<'a> Out<'a> {
                 ));
             }
         }
-        entries.into_iter().chain(added).collect()
+        set.into_iter().chain(added).collect()
     }
 }
 
