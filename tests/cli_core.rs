@@ -465,3 +465,38 @@ fn an_apply_whose_plan_cannot_be_printed_stops_before_changing_anything() {
         text(&plan)
     );
 }
+
+#[test]
+fn a_plan_whose_reader_stops_reading_ends_quietly_like_sigpipe() {
+    if !Path::new("/bin/bash").exists() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // ~1.7 KB of plan per EIP: far more than a pipe holds.
+    std::fs::write(
+        d.join("main.tf"),
+        "resource \"alicloud_eip_address\" \"e\" {\n  count     = 200\n  bandwidth = \"5\"\n}\n",
+    )
+    .unwrap();
+    let quota = eipform(d, &["cloud", "account", "set", "eip_quota", "500"]);
+    assert_eq!(code(&quota), 0, "{}", text(&quota));
+    let out = Command::new("/bin/bash")
+        .arg("-c")
+        .arg(r#""$0" --chdir "$1" --no-color plan | head -c 64; echo " status=${PIPESTATUS[0]}""#)
+        .arg(env!("CARGO_BIN_EXE_eipform"))
+        .arg(d)
+        .env_remove("EIPFORM_CLOUD")
+        .env_remove("EIPFORM_SIM_FAULTS")
+        .env("ALICLOUD_REGION", "cn-hangzhou")
+        .output()
+        .expect("run bash");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stdout.starts_with("eipform used the selected providers"),
+        "{stdout}"
+    );
+    assert!(stdout.ends_with(" status=141\n"), "{stdout}{stderr}");
+    assert!(stderr.is_empty(), "nothing on stderr: {stderr}");
+}

@@ -135,6 +135,11 @@ pub fn plan_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, args: &PlanArgs) -> i32 {
         }
     };
     if let Err(e) = text.print() {
+        // A reader that stopped reading (`plan | head`) ends the command quietly, with the
+        // status SIGPIPE would give.
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            return 141;
+        }
         return error(ui, cannot_print(e));
     }
     if let Some(out) = &args.out {
