@@ -6,17 +6,20 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn eipform(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_eipform"))
-        .arg("--chdir")
+/// eipform in `dir`, without colour, against the directory's own simulated cloud.
+fn command(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_eipform"));
+    c.arg("--chdir")
         .arg(dir)
         .arg("--no-color")
-        .args(args)
         .env_remove("EIPFORM_CLOUD")
         .env_remove("EIPFORM_SIM_FAULTS")
-        .env("ALICLOUD_REGION", "cn-hangzhou")
-        .output()
-        .expect("run eipform")
+        .env("ALICLOUD_REGION", "cn-hangzhou");
+    c
+}
+
+fn eipform(dir: &Path, args: &[&str]) -> Output {
+    command(dir).args(args).output().expect("run eipform")
 }
 
 fn text(o: &Output) -> String {
@@ -440,14 +443,8 @@ fn an_apply_whose_plan_cannot_be_printed_stops_before_changing_anything() {
         .write(true)
         .open("/dev/full")
         .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_eipform"))
-        .arg("--chdir")
-        .arg(d)
-        .arg("--no-color")
+    let out = command(d)
         .args(["apply", "-auto-approve"])
-        .env_remove("EIPFORM_CLOUD")
-        .env_remove("EIPFORM_SIM_FAULTS")
-        .env("ALICLOUD_REGION", "cn-hangzhou")
         .stdout(full)
         .output()
         .expect("run eipform");
