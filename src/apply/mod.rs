@@ -1060,7 +1060,7 @@ impl<'a> Walk<'a> {
                 &env,
                 b,
                 &inst.vars,
-                &Value::from(Attrs::clone(&record.attrs)),
+                &Value::Object(record.attrs.to_map()),
                 &change.addr.to_string(),
             );
             if let Some(d) = failed.into_iter().next() {

@@ -1062,7 +1062,7 @@ fn postconditions(
     if r.lifecycle.postconditions.is_empty() {
         return;
     }
-    let value = &Value::from(value.clone());
+    let value = &Value::Object(value.to_map());
     for c in &r.lifecycle.postconditions {
         if conditions::reads_unknown(env, c, value) {
             continue;

@@ -93,7 +93,7 @@ impl ResourceValues for Values {
 
     fn block_value(&self, addr: &BlockAddress, only: Option<&InstanceKey>) -> Option<Value> {
         let b = self.blocks.get(addr)?;
-        let object = |v: &Arc<Attrs>| Value::from(Attrs::clone(v));
+        let object = |v: &Arc<Attrs>| Value::Object(v.to_map());
         Some(match b.expansion {
             Expansion::Single => b.instances.get(&None).map(object).unwrap_or(Value::Null),
             Expansion::Count => Value::Array(b.instances.values().map(object).collect()),
