@@ -3,26 +3,106 @@
 //! Every resource has one or two of these alive through a plan or an apply (its recorded
 //! attributes, its planned ones, its result), so their size is most of a run's memory. A
 //! `serde_json::Map` is a B-tree with a heap-allocated `String` per key: ~3.4 KB for an EIP's 30
-//! attributes. Here the entries are one sorted vector, and the keys (attribute names, all but a
-//! few under 24 bytes) are stored inline: ~1.7 KB for the same EIP, one allocation instead of
-//! ~35, and lookups by binary search. The API is the subset of `serde_json::Map`'s the engine
-//! uses, with the same semantics: keys in order, a repeated key keeps its last value, and the
-//! same JSON when serialized.
+//! attributes. Here the names are one sorted list, shared by every object with the same names
+//! (all the planned EIPs of a plan, all the recorded instances of a state), and the values are
+//! one vector beside it, where a value known only after apply takes no allocation: ~1 KB for
+//! the same EIP, lookups by binary search. The API is the subset of `serde_json::Map`'s the
+//! engine uses, with the same semantics: keys in order, a repeated key keeps its last value, and
+//! the same JSON when serialized.
 
+use std::cell::RefCell;
 use std::fmt;
+use std::sync::{Arc, LazyLock};
 
 use compact_str::CompactString;
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
+use crate::eval::UNKNOWN;
+
 /// An attribute name.
 pub type Key = CompactString;
 
-#[derive(Clone, Default, PartialEq)]
+/// Sorted, unique attribute names; shared between objects that have the same names.
+type Names = Arc<Vec<Key>>;
+
+/// One attribute's value. A planned create holds dozens of values known only after apply: as
+/// strings they would be an allocation each.
+#[derive(Clone)]
+enum Slot {
+    Known(Value),
+    Unknown,
+}
+
+static UNKNOWN_VALUE: LazyLock<Value> = LazyLock::new(crate::eval::unknown);
+
+impl Slot {
+    fn new(v: Value) -> Slot {
+        match v {
+            Value::String(s) if s == UNKNOWN => Slot::Unknown,
+            v => Slot::Known(v),
+        }
+    }
+
+    fn value(&self) -> &Value {
+        match self {
+            Slot::Known(v) => v,
+            Slot::Unknown => &UNKNOWN_VALUE,
+        }
+    }
+
+    fn value_mut(&mut self) -> &mut Value {
+        if let Slot::Unknown = self {
+            *self = Slot::Known(crate::eval::unknown());
+        }
+        match self {
+            Slot::Known(v) => v,
+            Slot::Unknown => unreachable!("made known above"),
+        }
+    }
+
+    fn into_value(self) -> Value {
+        match self {
+            Slot::Known(v) => v,
+            Slot::Unknown => crate::eval::unknown(),
+        }
+    }
+}
+
+/// Lists of names shorter than this are not worth looking up among the shared ones.
+const SHARED_FROM: usize = 8;
+/// At most this many lists of names are remembered per thread.
+const SHARED_MAX: usize = 4096;
+
+thread_local! {
+    static SHARED_NAMES: RefCell<foldhash::HashSet<Names>> = RefCell::default();
+}
+
+/// `names` as a shared list: the one already made for the same names, when there is one.
+fn share(names: Vec<Key>) -> Names {
+    if names.len() < SHARED_FROM {
+        return Arc::new(names);
+    }
+    SHARED_NAMES.with(|shared| {
+        let mut shared = shared.borrow_mut();
+        if let Some(s) = shared.get(&names) {
+            return Arc::clone(s);
+        }
+        let s = Arc::new(names);
+        if shared.len() < SHARED_MAX {
+            shared.insert(Arc::clone(&s));
+        }
+        s
+    })
+}
+
+#[derive(Clone)]
 pub struct Attrs {
-    /// Sorted by key, keys unique.
-    entries: Vec<(Key, Value)>,
+    /// Sorted, unique.
+    names: Names,
+    /// `values[i]` is the value of `names[i]`.
+    values: Vec<Slot>,
 }
 
 impl Attrs {
@@ -31,25 +111,25 @@ impl Attrs {
     }
 
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.values.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.values.is_empty()
     }
 
     fn find(&self, key: &str) -> Result<usize, usize> {
         // Names mostly differ in their first byte: compared alone, without a call to `memcmp`.
         let key = key.as_bytes();
         let first = key.first();
-        self.entries.binary_search_by(|(k, _)| {
+        self.names.binary_search_by(|k| {
             let k = k.as_bytes();
             k.first().cmp(&first).then_with(|| k.cmp(key))
         })
     }
 
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.find(key).ok().map(|i| &self.entries[i].1)
+        self.find(key).ok().map(|i| self.values[i].value())
     }
 
     pub fn contains_key(&self, key: &str) -> bool {
@@ -59,16 +139,19 @@ impl Attrs {
     /// Sets `key` to `value`, returning the value it replaces.
     pub fn insert(&mut self, key: impl Into<Key> + AsRef<str>, value: Value) -> Option<Value> {
         match self.find(key.as_ref()) {
-            Ok(i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
+            Ok(i) => Some(std::mem::replace(&mut self.values[i], Slot::new(value)).into_value()),
             Err(i) => {
-                self.entries.insert(i, (key.into(), value));
+                Arc::make_mut(&mut self.names).insert(i, key.into());
+                self.values.insert(i, Slot::new(value));
                 None
             }
         }
     }
 
     pub fn remove(&mut self, key: &str) -> Option<Value> {
-        self.find(key).ok().map(|i| self.entries.remove(i).1)
+        let i = self.find(key).ok()?;
+        Arc::make_mut(&mut self.names).remove(i);
+        Some(self.values.remove(i).into_value())
     }
 
     /// The value of `key`, inserted from `value` first when missing.
@@ -76,27 +159,44 @@ impl Attrs {
         let i = match self.find(key) {
             Ok(i) => i,
             Err(i) => {
-                self.entries.insert(i, (Key::from(key), value()));
+                Arc::make_mut(&mut self.names).insert(i, Key::from(key));
+                self.values.insert(i, Slot::new(value()));
                 i
             }
         };
-        &mut self.entries[i].1
+        self.values[i].value_mut()
     }
 
     pub fn retain(&mut self, mut keep: impl FnMut(&Key, &mut Value) -> bool) {
-        self.entries.retain_mut(|(k, v)| keep(k, v));
+        let kept: Vec<bool> = self
+            .names
+            .iter()
+            .zip(&mut self.values)
+            .map(|(k, slot)| {
+                let keep = keep(k, slot.value_mut());
+                *slot = Slot::new(std::mem::take(slot.value_mut()));
+                keep
+            })
+            .collect();
+        if kept.iter().all(|k| *k) {
+            return;
+        }
+        let mut flags = kept.iter();
+        Arc::make_mut(&mut self.names).retain(|_| *flags.next().unwrap_or(&true));
+        let mut flags = kept.iter();
+        self.values.retain(|_| *flags.next().unwrap_or(&true));
     }
 
     pub fn iter(&self) -> Iter<'_> {
-        Iter(self.entries.iter())
+        Iter(self.names.iter().zip(self.values.iter()))
     }
 
     pub fn keys(&self) -> impl DoubleEndedIterator<Item = &Key> + ExactSizeIterator {
-        self.entries.iter().map(|(k, _)| k)
+        self.names.iter()
     }
 
     pub fn values(&self) -> impl DoubleEndedIterator<Item = &Value> + ExactSizeIterator {
-        self.entries.iter().map(|(_, v)| v)
+        self.values.iter().map(Slot::value)
     }
 
     /// The same entries as a `serde_json::Map`, for a `Value::Object`.
@@ -109,19 +209,48 @@ impl Attrs {
     /// Entries in any order, a repeated key keeping its last value: sorted once, then built.
     fn from_entries(mut entries: Vec<(Key, Value)>) -> Attrs {
         // Objects serde_json wrote (state records, answers) arrive sorted and unique.
-        if entries.is_sorted_by(|a, b| a.0 < b.0) {
-            return Attrs { entries };
+        if !entries.is_sorted_by(|a, b| a.0 < b.0) {
+            // Stable: of equal keys, the later entries stay later.
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            entries.dedup_by(|later, kept| {
+                let same = later.0 == kept.0;
+                if same {
+                    std::mem::swap(&mut later.1, &mut kept.1);
+                }
+                same
+            });
         }
-        // Stable: of equal keys, the later entries stay later.
-        entries.sort_by(|a, b| a.0.cmp(&b.0));
-        entries.dedup_by(|later, kept| {
-            let same = later.0 == kept.0;
-            if same {
-                std::mem::swap(&mut later.1, &mut kept.1);
-            }
-            same
-        });
-        Attrs { entries }
+        Attrs::from_sorted(entries.into_iter())
+    }
+
+    fn from_sorted(entries: impl ExactSizeIterator<Item = (Key, Value)>) -> Attrs {
+        let mut names = Vec::with_capacity(entries.len());
+        let mut values = Vec::with_capacity(entries.len());
+        for (k, v) in entries {
+            names.push(k);
+            values.push(Slot::new(v));
+        }
+        Attrs {
+            names: share(names),
+            values,
+        }
+    }
+}
+
+static NO_NAMES: LazyLock<Names> = LazyLock::new(Names::default);
+
+impl Default for Attrs {
+    fn default() -> Attrs {
+        Attrs {
+            names: Arc::clone(&NO_NAMES),
+            values: Vec::new(),
+        }
+    }
+}
+
+impl PartialEq for Attrs {
+    fn eq(&self, other: &Attrs) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
     }
 }
 
@@ -168,9 +297,7 @@ impl<K: Into<Key>> FromIterator<(K, Value)> for Attrs {
 impl From<Map<String, Value>> for Attrs {
     fn from(map: Map<String, Value>) -> Attrs {
         // A `Map` iterates in key order: already sorted and unique.
-        Attrs {
-            entries: map.into_iter().map(|(k, v)| (Key::from(k), v)).collect(),
-        }
+        Attrs::from_sorted(map.into_iter().map(|(k, v)| (Key::from(k), v)))
     }
 }
 
@@ -178,7 +305,6 @@ impl From<Attrs> for Value {
     fn from(attrs: Attrs) -> Value {
         Value::Object(
             attrs
-                .entries
                 .into_iter()
                 .map(|(k, v)| (k.into_string(), v))
                 .collect(),
@@ -186,13 +312,13 @@ impl From<Attrs> for Value {
     }
 }
 
-pub struct Iter<'a>(std::slice::Iter<'a, (Key, Value)>);
+pub struct Iter<'a>(std::iter::Zip<std::slice::Iter<'a, Key>, std::slice::Iter<'a, Slot>>);
 
 impl<'a> Iterator for Iter<'a> {
     type Item = (&'a Key, &'a Value);
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.0.next().map(|(k, v)| (k, v))
+        self.0.next().map(|(k, v)| (k, v.value()))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -202,7 +328,7 @@ impl<'a> Iterator for Iter<'a> {
 
 impl DoubleEndedIterator for Iter<'_> {
     fn next_back(&mut self) -> Option<Self::Item> {
-        self.0.next_back().map(|(k, v)| (k, v))
+        self.0.next_back().map(|(k, v)| (k, v.value()))
     }
 }
 
@@ -219,12 +345,36 @@ impl<'a> IntoIterator for &'a Attrs {
 
 impl IntoIterator for Attrs {
     type Item = (Key, Value);
-    type IntoIter = std::vec::IntoIter<(Key, Value)>;
+    type IntoIter = std::iter::Zip<std::vec::IntoIter<Key>, IntoValues>;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.entries.into_iter()
+        Arc::unwrap_or_clone(self.names)
+            .into_iter()
+            .zip(IntoValues(self.values.into_iter()))
     }
 }
+
+pub struct IntoValues(std::vec::IntoIter<Slot>);
+
+impl Iterator for IntoValues {
+    type Item = Value;
+
+    fn next(&mut self) -> Option<Value> {
+        self.0.next().map(Slot::into_value)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
+}
+
+impl DoubleEndedIterator for IntoValues {
+    fn next_back(&mut self) -> Option<Value> {
+        self.0.next_back().map(Slot::into_value)
+    }
+}
+
+impl ExactSizeIterator for IntoValues {}
 
 impl Serialize for Attrs {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -257,7 +407,6 @@ impl<'de> Visitor<'de> for AttrsVisitor {
         while let Some(entry) = access.next_entry::<Key, Value>()? {
             entries.push(entry);
         }
-        entries.shrink_to_fit();
         Ok(Attrs::from_entries(entries))
     }
 }
@@ -364,6 +513,73 @@ mod tests {
             .filter(|n| Key::from(**n).is_heap_allocated())
             .count();
         assert_eq!(on_heap, 1, "only the longest name is on the heap");
-        assert_eq!(std::mem::size_of::<(Key, Value)>(), 56);
+        assert_eq!(std::mem::size_of::<Slot>(), std::mem::size_of::<Value>());
+    }
+
+    fn planned(bandwidth: &str) -> Attrs {
+        let mut entries: Vec<(&str, Value)> = (0..10)
+            .map(|i| {
+                (
+                    ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"][i],
+                    json!(i),
+                )
+            })
+            .collect();
+        entries.push(("bandwidth", json!(bandwidth)));
+        entries.push(("id", crate::eval::unknown()));
+        entries.into_iter().collect()
+    }
+
+    #[test]
+    fn objects_with_the_same_names_share_them_until_one_changes() {
+        let a = planned("5");
+        let mut b = planned("10");
+        assert!(Arc::ptr_eq(&a.names, &b.names));
+        b.insert("zone", json!("cn-hangzhou-a"));
+        assert!(!Arc::ptr_eq(&a.names, &b.names));
+        assert!(
+            a.get("zone").is_none(),
+            "a change of one leaves the other alone"
+        );
+        assert_eq!(b["zone"], json!("cn-hangzhou-a"));
+        assert_eq!(a["bandwidth"], json!("5"));
+        b.remove("a");
+        assert_eq!(a["a"], json!(0));
+        assert_eq!(b.len(), a.len());
+    }
+
+    #[test]
+    fn a_value_known_only_after_apply_reads_back_as_the_unknown_marker() {
+        let mut a = planned("5");
+        assert!(matches!(a.values[a.find("id").unwrap()], Slot::Unknown));
+        assert_eq!(a["id"], crate::eval::unknown());
+        assert!(crate::eval::is_unknown(&a["id"]));
+        let json = serde_json::to_string(&a).unwrap();
+        assert!(
+            json.contains(r#""id":"\u0001(known after apply)\u0001""#),
+            "{json}"
+        );
+        let back: Attrs = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, a);
+        assert_eq!(Value::from(a.clone())["id"], crate::eval::unknown());
+        // Changed through a mutable reference, then unknown again.
+        *a.get_or_insert_with("id", Value::default) = json!("eip-1");
+        assert_eq!(a["id"], json!("eip-1"));
+        a.retain(|k, v| {
+            if k == "id" {
+                *v = crate::eval::unknown();
+            }
+            k != "a"
+        });
+        assert!(matches!(a.values[a.find("id").unwrap()], Slot::Unknown));
+        assert!(a.get("a").is_none());
+        assert_eq!(a.insert("id", json!("eip-2")), Some(crate::eval::unknown()));
+        let owned: Vec<(Key, Value)> = planned("1").into_iter().collect();
+        assert_eq!(owned.last().unwrap().1, json!(9));
+        assert!(
+            owned
+                .iter()
+                .any(|(k, v)| k == "id" && *v == crate::eval::unknown())
+        );
     }
 }
