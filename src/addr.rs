@@ -5,6 +5,11 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+/// A type name, a block name or an instance key. Addresses are copied into every table of a
+/// plan (instances, changes, values, dependencies); names of up to 24 bytes are stored inline,
+/// so a copy allocates nothing.
+pub type Name = compact_str::CompactString;
+
 /// Managed resource or data source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Mode {
@@ -16,14 +21,14 @@ pub enum Mode {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum InstanceKey {
     Int(i64),
-    Str(String),
+    Str(Name),
 }
 
 impl fmt::Display for InstanceKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             InstanceKey::Int(i) => write!(f, "[{i}]"),
-            InstanceKey::Str(s) => write!(f, "[{}]", serde_json::Value::String(s.clone())),
+            InstanceKey::Str(s) => write!(f, "[{}]", serde_json::Value::String(s.to_string())),
         }
     }
 }
@@ -32,16 +37,16 @@ impl fmt::Display for InstanceKey {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct BlockAddress {
     pub mode: Mode,
-    pub rtype: String,
-    pub name: String,
+    pub rtype: Name,
+    pub name: Name,
 }
 
 impl BlockAddress {
     pub fn managed(rtype: &str, name: &str) -> BlockAddress {
         BlockAddress {
             mode: Mode::Managed,
-            rtype: rtype.to_string(),
-            name: name.to_string(),
+            rtype: rtype.into(),
+            name: name.into(),
         }
     }
 
@@ -99,7 +104,7 @@ impl std::str::FromStr for ResourceAddress {
                     InstanceKey::Int(n)
                 } else {
                     let v: serde_json::Value = serde_json::from_str(inner).map_err(|_| bad())?;
-                    InstanceKey::Str(v.as_str().ok_or_else(bad)?.to_string())
+                    InstanceKey::Str(v.as_str().ok_or_else(bad)?.into())
                 };
                 (&s[..i], Some(key))
             }
@@ -122,8 +127,8 @@ impl std::str::FromStr for ResourceAddress {
         Ok(ResourceAddress {
             block: BlockAddress {
                 mode,
-                rtype: rtype.to_string(),
-                name: name.to_string(),
+                rtype: rtype.into(),
+                name: name.into(),
             },
             key,
         })

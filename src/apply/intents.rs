@@ -47,7 +47,7 @@ pub(super) fn intent_for(
             prior.deps.clone(),
         ),
         (Some(inst), None) => (inst.provider.clone(), inst.region.clone(), Vec::new()),
-        (None, None) => (String::from("alicloud"), change.region.clone(), Vec::new()),
+        (None, None) => ("alicloud".into(), change.region.clone(), Vec::new()),
     };
     let object_id = match op {
         Op::Create => String::new(),

@@ -704,7 +704,7 @@ impl<'a> Walk<'a> {
         let mut job = Job {
             node: n,
             op,
-            rtype: change.schema_type.clone(),
+            rtype: change.schema_type.to_string(),
             ctx,
             id,
             config: Attrs::new(),
@@ -852,7 +852,7 @@ impl<'a> Walk<'a> {
                     .cloned()
                     .collect(),
             ),
-            None => ("alicloud".to_string(), change.region.clone(), Vec::new()),
+            None => ("alicloud".into(), change.region.clone(), Vec::new()),
         };
         ResourceState {
             addr: change.addr.clone(),

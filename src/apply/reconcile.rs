@@ -80,7 +80,7 @@ const TIMEOUT: Duration = Duration::from_secs(120);
 
 fn ctx(intent: &Intent, token: Option<&str>) -> OpContext {
     OpContext {
-        region: intent.region.clone(),
+        region: intent.region.to_string(),
         client_token: token.map(str::to_string),
         timeout: TIMEOUT,
     }

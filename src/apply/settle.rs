@@ -324,8 +324,8 @@ mod tests {
         let (rtype, name) = text.split_once('.').unwrap();
         BlockAddress {
             mode: Mode::Managed,
-            rtype: rtype.to_string(),
-            name: name.to_string(),
+            rtype: rtype.into(),
+            name: name.into(),
         }
     }
 

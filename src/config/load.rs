@@ -721,8 +721,8 @@ impl Loader {
         let mut body = self.read_body(b.body, Keep::Compiled);
         let addr = BlockAddress {
             mode,
-            rtype: rtype.to_string(),
-            name: name.to_string(),
+            rtype: rtype.into(),
+            name: name.into(),
         };
         let count = body.attrs.shift_remove("count");
         let for_each = body.attrs.shift_remove("for_each");
@@ -768,7 +768,7 @@ impl Loader {
         .unwrap_or_else(|| rtype.to_string());
         let block = ResourceBlock {
             addr,
-            schema_type,
+            schema_type: schema_type.into(),
             body,
             range: header,
             count,

@@ -14,7 +14,7 @@ use std::sync::{Arc, OnceLock};
 
 use indexmap::IndexMap;
 
-use crate::addr::{BlockAddress, Mode};
+use crate::addr::{BlockAddress, Mode, Name};
 use crate::diag::{Diagnostic, SourceRange, Sources};
 
 pub use crate::eval::Expr;
@@ -89,7 +89,7 @@ impl Lifecycle {
 pub struct ResourceBlock {
     pub addr: BlockAddress,
     /// The primary type name of the schema (`alicloud_eip` is read as `alicloud_eip_address`).
-    pub schema_type: String,
+    pub schema_type: Name,
     /// The arguments and nested blocks, meta-arguments removed.
     pub body: Body,
     /// The block header (`resource "T" "N"`).

@@ -612,7 +612,7 @@ mod tests {
                     b.iter()
                         .filter(|(k, _)| only.is_none() || k.as_ref() == only)
                         .filter_map(|(k, v)| match k {
-                            Some(InstanceKey::Str(s)) => Some((s.clone(), v.clone())),
+                            Some(InstanceKey::Str(s)) => Some((s.to_string(), v.clone())),
                             _ => None,
                         })
                         .collect(),
@@ -760,9 +760,9 @@ mod tests {
                     any_unknown |= is_unknown(&v);
                     let table = if addr.mode == Mode::Data { &mut data } else { &mut managed };
                     table
-                        .entry(addr.rtype.clone())
+                        .entry(addr.rtype.to_string())
                         .or_default()
-                        .insert(addr.name.clone(), to_hcl(&v));
+                        .insert(addr.name.to_string(), to_hcl(&v));
                 }
                 Target::Count => match scope.instance.count_index {
                     Some(i) => ctx.declare_var("count", hcl::value!({ index = (i) })),

@@ -56,8 +56,8 @@ fn block_of(p: &Path) -> Option<(BlockAddress, &[Op])> {
     Some((
         BlockAddress {
             mode,
-            rtype: rtype.to_string(),
-            name: name.to_string(),
+            rtype: rtype.into(),
+            name: name.into(),
         },
         rest,
     ))
@@ -67,7 +67,7 @@ fn block_of(p: &Path) -> Option<(BlockAddress, &[Op])> {
 fn key_of(op: Option<&Op>) -> Option<InstanceKey> {
     match op? {
         Op::Index(i) | Op::Legacy(i) => i64::try_from(*i).ok().map(InstanceKey::Int),
-        Op::Key(k) => Some(InstanceKey::Str(k.to_string())),
+        Op::Key(k) => Some(InstanceKey::Str(k.as_ref().into())),
         Op::Attr(_) => None,
     }
 }

@@ -84,7 +84,7 @@ impl InstanceVars {
     pub fn key(&self) -> Option<InstanceKey> {
         match (&self.count_index, &self.each) {
             (Some(i), _) => Some(InstanceKey::Int(*i)),
-            (_, Some((k, _))) => Some(InstanceKey::Str(k.clone())),
+            (_, Some((k, _))) => Some(InstanceKey::Str(k.as_str().into())),
             _ => None,
         }
     }
@@ -469,7 +469,7 @@ pub(crate) fn eval_tree(
             table
                 .entry(addr.rtype.as_str())
                 .or_default()
-                .insert(addr.name.clone(), v);
+                .insert(addr.name.to_string(), v);
         }
         for (ty, names) in managed {
             ctx.declare_var(ty, hcl::Value::Object(names));
@@ -580,7 +580,7 @@ pub fn static_index(
     };
     match eval_expr(index, &range, &inner).ok()? {
         Value::Number(n) => n.as_i64().map(InstanceKey::Int),
-        Value::String(s) if !s.contains(UNKNOWN) => Some(InstanceKey::Str(s)),
+        Value::String(s) if !s.contains(UNKNOWN) => Some(InstanceKey::Str(s.into())),
         _ => None,
     }
 }

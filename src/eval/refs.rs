@@ -129,8 +129,8 @@ pub(crate) fn classify(root: &str, ops: &[OpRef<'_>]) -> (Option<Target>, Option
                 Some(Target::Resource {
                     addr: BlockAddress {
                         mode: Mode::Data,
-                        rtype: ty,
-                        name,
+                        rtype: ty.into(),
+                        name: name.into(),
                     },
                     index: index_at(2),
                 }),
@@ -143,8 +143,8 @@ pub(crate) fn classify(root: &str, ops: &[OpRef<'_>]) -> (Option<Target>, Option
                 Some(Target::Resource {
                     addr: BlockAddress {
                         mode: Mode::Managed,
-                        rtype: ty.to_string(),
-                        name,
+                        rtype: ty.into(),
+                        name: name.into(),
                     },
                     index: index_at(1),
                 }),

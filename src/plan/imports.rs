@@ -75,8 +75,8 @@ pub fn import_one(
         Ok(Some(attrs)) => Ok(ResourceState {
             addr: addr.clone(),
             schema_type: block.schema_type.clone(),
-            provider: pkey,
-            region,
+            provider: pkey.into(),
+            region: region.into(),
             id: attrs.get("id").and_then(Value::as_str).unwrap_or(id).to_string(),
             attrs: std::sync::Arc::new(attrs),
             deps: Vec::new(),
@@ -138,7 +138,7 @@ pub fn plan_imports(
                 continue;
             }
         };
-        if let Some(other) = ids.insert((addr.block.rtype.clone(), id.clone()), addr.clone()) {
+        if let Some(other) = ids.insert((addr.block.rtype.to_string(), id.clone()), addr.clone()) {
             diags.push(
                 Diagnostic::error("Duplicate import")
                     .detail(format!("{other} and {addr} both import the object \"{id}\"; an object can be managed at one address only."))

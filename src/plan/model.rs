@@ -5,7 +5,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::addr::ResourceAddress;
+use crate::addr::{Name, ResourceAddress};
 use crate::provider::Attrs;
 
 /// What will happen to one resource instance.
@@ -61,10 +61,10 @@ impl Action {
 pub struct ResourceChange {
     pub addr: ResourceAddress,
     /// The schema's primary type name.
-    pub schema_type: String,
+    pub schema_type: Name,
     /// `alicloud` or `alicloud.ALIAS`.
-    pub provider: String,
-    pub region: String,
+    pub provider: Name,
+    pub region: Name,
     pub action: Action,
     /// Attributes before (the refreshed state); `None` for a create.
     pub before: Option<Arc<Attrs>>,
@@ -115,8 +115,8 @@ impl ResourceChange {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Drift {
     pub addr: ResourceAddress,
-    pub schema_type: String,
-    pub provider: String,
+    pub schema_type: Name,
+    pub provider: Name,
     /// The recorded attributes.
     pub before: Arc<Attrs>,
     /// What the cloud holds now; `None` when the object was deleted outside eipform.

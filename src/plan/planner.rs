@@ -13,7 +13,7 @@ use super::diff::{self, values_equal};
 use super::evaluate::{self, EvalEnv};
 use super::model::*;
 use super::values::{Expansion, Values};
-use crate::addr::{Mode, ResourceAddress};
+use crate::addr::{Mode, Name, ResourceAddress};
 use crate::config::ResourceBlock;
 use crate::diag::{Diagnostic, has_errors};
 use crate::eval::{InstanceVars, Target, is_unknown};
@@ -38,8 +38,8 @@ pub struct Instance {
     pub block: usize,
     pub addr: ResourceAddress,
     pub vars: InstanceVars,
-    pub provider: String,
-    pub region: String,
+    pub provider: Name,
+    pub region: Name,
     /// The instances it depends on (direct).
     pub deps: Vec<ResourceAddress>,
     /// Its evaluated arguments when the plan already knew all of them and it has an action:
@@ -660,8 +660,8 @@ fn resource(
             block: idx,
             addr: addr.clone(),
             vars: inst.clone(),
-            provider: pkey.clone(),
-            region: region.clone(),
+            provider: pkey.as_str().into(),
+            region: region.as_str().into(),
             deps,
             known_config: None,
         };
@@ -671,9 +671,9 @@ fn resource(
                 let after = Arc::new(diff::planned_create(s, &config));
                 read_change = Some(ResourceChange {
                     addr: addr.clone(),
-                    schema_type: s.type_name.clone(),
-                    provider: pkey.clone(),
-                    region: region.clone(),
+                    schema_type: s.type_name.as_str().into(),
+                    provider: pkey.as_str().into(),
+                    region: region.as_str().into(),
                     action: Action::Read,
                     before: None,
                     after: Some(after.clone()),
@@ -728,9 +728,9 @@ fn resource(
         let change = match planned.prior.get(&addr) {
             None => ResourceChange {
                 addr: addr.clone(),
-                schema_type: s.type_name.clone(),
-                provider: pkey.clone(),
-                region: region.clone(),
+                schema_type: s.type_name.as_str().into(),
+                provider: pkey.as_str().into(),
+                region: region.as_str().into(),
                 action: Action::Create,
                 before: None,
                 after: Some(Arc::new(diff::planned_create_with(
@@ -774,9 +774,9 @@ fn resource(
                 }
                 ResourceChange {
                     addr: addr.clone(),
-                    schema_type: s.type_name.clone(),
-                    provider: pkey.clone(),
-                    region: region.clone(),
+                    schema_type: s.type_name.as_str().into(),
+                    provider: pkey.as_str().into(),
+                    region: region.as_str().into(),
                     action,
                     before: Some(prior.attrs.clone()),
                     after: Some(after),

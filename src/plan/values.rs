@@ -99,7 +99,7 @@ impl ResourceValues for Values {
             Expansion::Count => Value::Array(b.instances.values().map(object).collect()),
             Expansion::ForEach => {
                 let pick = |k: &InstanceKey, v: &Arc<Attrs>| match k {
-                    InstanceKey::Str(s) => Some((s.clone(), object(v))),
+                    InstanceKey::Str(s) => Some((s.to_string(), object(v))),
                     InstanceKey::Int(i) => Some((i.to_string(), object(v))),
                 };
                 match only {

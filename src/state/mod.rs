@@ -27,7 +27,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::addr::ResourceAddress;
+use crate::addr::{Name, ResourceAddress};
 use crate::provider::Attrs;
 
 /// One managed resource instance as recorded.
@@ -35,10 +35,10 @@ use crate::provider::Attrs;
 pub struct ResourceState {
     pub addr: ResourceAddress,
     /// The schema's primary type name.
-    pub schema_type: String,
+    pub schema_type: Name,
     /// The provider configuration: `alicloud` or `alicloud.ALIAS`.
-    pub provider: String,
-    pub region: String,
+    pub provider: Name,
+    pub region: Name,
     pub id: String,
     /// Shared with the plan's `before`/`after` and the values expressions see: one copy each.
     #[serde(deserialize_with = "crate::attrs::deserialize_arc")]
@@ -69,7 +69,7 @@ pub fn chunks_by_region_and_type(
         std::collections::BTreeMap::new();
     for r in records {
         groups
-            .entry((r.region.clone(), r.schema_type.clone()))
+            .entry((r.region.to_string(), r.schema_type.to_string()))
             .or_default()
             .push(r);
     }
@@ -147,9 +147,9 @@ pub struct Intent {
     pub action: IntentAction,
     /// The `ClientToken` the call sends.
     pub client_token: String,
-    pub schema_type: String,
-    pub provider: String,
-    pub region: String,
+    pub schema_type: Name,
+    pub provider: Name,
+    pub region: Name,
     /// The object the call works on (update, delete); empty for a create.
     #[serde(default)]
     pub object_id: String,

@@ -178,8 +178,8 @@ pub fn from_v4(v: &Value, default_region: &str) -> Result<Snapshot, String> {
         };
         let block = BlockAddress {
             mode,
-            rtype: field("type")?.to_string(),
-            name: field("name")?.to_string(),
+            rtype: field("type")?.into(),
+            name: field("name")?.into(),
         };
         let provider =
             provider_name(field("provider")?).map_err(|e| format!("resources[{i}]: {e}"))?;
@@ -197,7 +197,7 @@ pub fn from_v4(v: &Value, default_region: &str) -> Result<Snapshot, String> {
                     n.as_i64()
                         .ok_or_else(|| format!("{}: bad index_key", at()))?,
                 )),
-                Some(Value::String(s)) => Some(InstanceKey::Str(s.clone())),
+                Some(Value::String(s)) => Some(InstanceKey::Str(s.as_str().into())),
                 Some(_) => return Err(format!("{}: bad index_key", at())),
             };
             let attrs = inst
@@ -216,7 +216,7 @@ pub fn from_v4(v: &Value, default_region: &str) -> Result<Snapshot, String> {
                 .and_then(Value::as_str)
                 .map(str::to_string)
                 .or_else(|| crate::schema::resource(&block.rtype).map(|s| s.type_name.clone()))
-                .unwrap_or_else(|| block.rtype.clone());
+                .unwrap_or_else(|| block.rtype.to_string());
             let region = private
                 .get("region")
                 .and_then(Value::as_str)
@@ -239,9 +239,9 @@ pub fn from_v4(v: &Value, default_region: &str) -> Result<Snapshot, String> {
             }
             resources.push(ResourceState {
                 addr: block.instance(key),
-                schema_type,
-                provider: provider.clone(),
-                region,
+                schema_type: schema_type.into(),
+                provider: provider.as_str().into(),
+                region: region.into(),
                 id: attrs
                     .get("id")
                     .and_then(Value::as_str)
