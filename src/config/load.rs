@@ -771,12 +771,12 @@ impl Loader {
             schema_type: schema_type.into(),
             body,
             range: header,
-            count,
-            for_each,
+            count: count.map(Box::new),
+            for_each: for_each.map(Box::new),
             depends_on,
-            provider,
+            provider: provider.map(Box::new),
             lifecycle,
-            timeouts,
+            timeouts: timeouts.map(Box::new),
         };
         self.events.push(Event::Resource(Box::new(block)));
     }

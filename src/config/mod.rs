@@ -94,16 +94,17 @@ pub struct ResourceBlock {
     pub body: Body,
     /// The block header (`resource "T" "N"`).
     pub range: SourceRange,
-    pub count: Option<Attr>,
-    pub for_each: Option<Attr>,
+    // Boxed, as the rarely written parts below: the configuration holds one block per resource.
+    pub count: Option<Box<Attr>>,
+    pub for_each: Option<Box<Attr>>,
     pub depends_on: Vec<(String, SourceRange)>,
     /// `provider = alicloud.ALIAS`, as `alicloud.ALIAS` (or `alicloud`).
-    pub provider: Option<(String, SourceRange)>,
+    pub provider: Option<Box<(String, SourceRange)>>,
     /// Shared: most blocks have none (they all point to one empty [`Lifecycle`]), and the
     /// configuration holds one block per resource.
     pub lifecycle: Arc<Lifecycle>,
     /// `timeouts { create = "5m" ... }`.
-    pub timeouts: Option<Body>,
+    pub timeouts: Option<Box<Body>>,
 }
 
 #[derive(Debug, Clone)]

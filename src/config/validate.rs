@@ -119,7 +119,7 @@ fn resource(config: &Config, r: &ResourceBlock, diags: &mut Vec<Diagnostic>) {
         &r.range,
         diags,
     );
-    if let Some((p, range)) = &r.provider {
+    if let Some((p, range)) = r.provider.as_deref() {
         let known = config.providers.iter().any(|pb| &pb.key() == p) || p == "alicloud";
         if !known {
             diags.push(

@@ -190,7 +190,7 @@ pub fn commit_planned(
     let mut imports = HashMap::new();
     for c in &planned.plan.changes {
         if let Some(from) = &c.moved_from {
-            moves.insert(c.addr.clone(), from.clone());
+            moves.insert(c.addr.clone(), ResourceAddress::clone(from));
         }
         if let Some(id) = &c.import_id {
             imports.insert(c.addr.clone(), id.clone());

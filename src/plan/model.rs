@@ -80,7 +80,7 @@ pub struct ResourceChange {
     pub warnings: Vec<String>,
     /// The address the object had in state before a `moved` block renamed it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub moved_from: Option<ResourceAddress>,
+    pub moved_from: Option<Box<ResourceAddress>>,
     /// The cloud id an `import` block adopts into this address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,

@@ -66,7 +66,7 @@ pub struct Planned {
 
 pub fn provider_key(r: &ResourceBlock) -> String {
     r.provider
-        .as_ref()
+        .as_deref()
         .map(|(p, _)| p.clone())
         .unwrap_or_else(|| "alicloud".to_string())
 }
@@ -351,7 +351,7 @@ pub fn plan(
         for a in keys {
             let r = &planned.prior[&a];
             let mut change = delete(r, None);
-            change.moved_from = planned.moves.get(&a).cloned();
+            change.moved_from = planned.moves.get(&a).cloned().map(Box::new);
             planned.plan.changes.push(change);
         }
         finish(ws, &mut planned, prior_outputs);
@@ -393,7 +393,7 @@ pub fn plan(
                 None => format!("because {} is not in configuration", r.addr.block),
             };
             let mut change = delete(r, Some(reason));
-            change.moved_from = planned.moves.get(&r.addr).cloned();
+            change.moved_from = planned.moves.get(&r.addr).cloned().map(Box::new);
             change
         })
         .collect();
@@ -626,6 +626,9 @@ fn resource(
     let pkey = provider_key(r);
     let region = ws.region_of(&pkey);
     let refs = resource_refs(r);
+    // Exact: a level's plans are all held until recorded, and a first push would make room
+    // for four.
+    out.instances.reserve_exact(instances.len());
     for inst in instances {
         let addr = r.addr.instance(inst.key());
         let env = EvalEnv {
@@ -827,7 +830,7 @@ fn resource(
                 }
             }
         }
-        change.moved_from = planned.moves.get(&addr).cloned();
+        change.moved_from = planned.moves.get(&addr).cloned().map(Box::new);
         change.import_id = planned.imports.get(&addr).cloned();
         if change.action != Action::NoOp && !diff::has_unknown(&config) {
             instance.known_config = Some(Arc::new(config));
