@@ -39,7 +39,7 @@ pub fn settle(
     provider: &dyn Provider,
     touched: &[ResourceAddress],
 ) -> Result<usize, StateError> {
-    settle_with(store, provider, touched, &HashMap::new(), PARALLELISM)
+    settle_with(store, provider, touched, HashMap::new(), PARALLELISM)
 }
 
 /// [`settle`] with up to `parallelism` reads at once. `recorded` holds records just committed
@@ -48,11 +48,11 @@ pub fn settle_with(
     store: &mut dyn StateStore,
     provider: &dyn Provider,
     touched: &[ResourceAddress],
-    recorded: &HashMap<ResourceAddress, ResourceState>,
+    mut recorded: HashMap<ResourceAddress, ResourceState>,
     parallelism: usize,
 ) -> Result<usize, StateError> {
-    let get = |a: &ResourceAddress| match recorded.get(a) {
-        Some(r) => Ok(Some(r.clone())),
+    let mut get = |a: &ResourceAddress| match recorded.remove(a) {
+        Some(r) => Ok(Some(r)),
         None => store.get(a),
     };
     // Each record once: the touched ones, then their dependencies not touched themselves.

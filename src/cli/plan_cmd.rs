@@ -433,7 +433,7 @@ fn run_apply(
         return 1;
     }
     println!();
-    let outcome = apply::apply_last(
+    let mut outcome = apply::apply_last(
         ws,
         planned,
         provider,
@@ -452,9 +452,10 @@ fn run_apply(
         .filter(|(_, a)| *a != Action::Delete)
         .map(|(a, _)| a.clone())
         .collect();
-    if let Err(e) =
-        apply::settle::settle_with(state, provider, &touched, &outcome.recorded, parallelism)
-    {
+    // What the plan held is not needed any more: freed before the records are read back.
+    planned.release_tables();
+    let recorded = std::mem::take(&mut outcome.recorded);
+    if let Err(e) = apply::settle::settle_with(state, provider, &touched, recorded, parallelism) {
         eprintln!("Warning: could not re-read the applied resources: {e}");
     }
     for w in &outcome.warnings {

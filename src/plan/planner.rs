@@ -64,6 +64,17 @@ pub struct Planned {
     pub change_index: HashMap<ResourceAddress, usize>,
 }
 
+impl Planned {
+    /// Frees the tables of instances, recorded objects and changes once apply is done with them.
+    pub fn release_tables(&mut self) {
+        self.instances = HashMap::new();
+        self.prior = HashMap::new();
+        self.change_index = HashMap::new();
+        self.plan.changes = Vec::new();
+        self.values = Values::default();
+    }
+}
+
 pub fn provider_key(r: &ResourceBlock) -> String {
     r.provider
         .as_deref()
