@@ -72,11 +72,20 @@ impl Slot {
 
 /// Lists of names shorter than this are not worth looking up among the shared ones.
 const SHARED_FROM: usize = 8;
-/// At most this many lists of names are remembered per thread.
+/// At most this many fingerprints of lists of names are remembered per thread.
 const SHARED_MAX: usize = 4096;
 
 thread_local! {
-    static SHARED_NAMES: RefCell<foldhash::HashSet<Names>> = RefCell::default();
+    /// Shared lists by a fingerprint of their names (see [`fingerprint`]).
+    static SHARED_NAMES: RefCell<foldhash::HashMap<u64, Vec<Names>>> = RefCell::default();
+}
+
+/// A hash of the length and three of the names: hashing every name cost more than the rest
+/// of building an object, and lists that differ elsewhere are told apart by comparing them.
+fn fingerprint(names: &[Key]) -> u64 {
+    use std::hash::BuildHasher;
+    let n = names.len();
+    foldhash::fast::FixedState::default().hash_one((n, &names[0], &names[n / 2], &names[n - 1]))
 }
 
 /// `names` as a shared list: the one already made for the same names, when there is one.
@@ -84,14 +93,17 @@ fn share(names: Vec<Key>) -> Names {
     if names.len() < SHARED_FROM {
         return Arc::new(names);
     }
+    let print = fingerprint(&names);
     SHARED_NAMES.with(|shared| {
         let mut shared = shared.borrow_mut();
-        if let Some(s) = shared.get(&names) {
+        let known = shared.len();
+        let same = shared.entry(print).or_default();
+        if let Some(s) = same.iter().find(|s| ***s == names) {
             return Arc::clone(s);
         }
         let s = Arc::new(names);
-        if shared.len() < SHARED_MAX {
-            shared.insert(Arc::clone(&s));
+        if known < SHARED_MAX {
+            same.push(Arc::clone(&s));
         }
         s
     })
@@ -250,7 +262,20 @@ impl Default for Attrs {
 
 impl PartialEq for Attrs {
     fn eq(&self, other: &Attrs) -> bool {
+        if Arc::ptr_eq(&self.names, &other.names) {
+            return self.values == other.values;
+        }
         self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl PartialEq for Slot {
+    fn eq(&self, other: &Slot) -> bool {
+        match (self, other) {
+            (Slot::Known(a), Slot::Known(b)) => a == b,
+            (Slot::Unknown, Slot::Unknown) => true,
+            (a, b) => a.value() == b.value(),
+        }
     }
 }
 
