@@ -24,9 +24,6 @@ use crate::eval::UNKNOWN;
 /// An attribute name.
 pub type Key = CompactString;
 
-/// Sorted, unique attribute names; shared between objects that have the same names.
-type Names = Arc<Vec<Key>>;
-
 /// One attribute's value. A planned create holds dozens of values known only after apply: as
 /// strings they would be an allocation each.
 #[derive(Clone)]
@@ -70,14 +67,51 @@ impl Slot {
     }
 }
 
+impl PartialEq for Slot {
+    fn eq(&self, other: &Slot) -> bool {
+        match (self, other) {
+            (Slot::Known(a), Slot::Known(b)) => a == b,
+            (Slot::Unknown, Slot::Unknown) => true,
+            (a, b) => a.value() == b.value(),
+        }
+    }
+}
+
+/// Sorted, unique attribute names, shared by the objects that have these names, and the values
+/// most of those objects have (`common[i]` of `names[i]`; empty when not shared).
+#[derive(Clone, Default)]
+struct Shape {
+    names: Vec<Key>,
+    common: Vec<Slot>,
+}
+
+/// An object's own values.
+#[derive(Clone)]
+enum Own {
+    /// `values[i]` of `names[i]`.
+    All(Vec<Slot>),
+    /// The shape's common values but these, by index, sorted.
+    Changed(Vec<(u32, Slot)>),
+}
+
 /// Lists of names shorter than this are not worth looking up among the shared ones.
 const SHARED_FROM: usize = 8;
 /// At most this many fingerprints of lists of names are remembered per thread.
 const SHARED_MAX: usize = 4096;
+/// After this many objects in a row that differ from a shape's common values in most places,
+/// the next one's values become the common ones (planned creates, mostly unknown, come before
+/// the answers of the same names).
+const MISSES_BEFORE_NEW_COMMON: u32 = 8;
+
+/// A shared shape and how many objects in a row missed its common values.
+struct SharedShape {
+    shape: Arc<Shape>,
+    misses: u32,
+}
 
 thread_local! {
-    /// Shared lists by a fingerprint of their names (see [`fingerprint`]).
-    static SHARED_NAMES: RefCell<foldhash::HashMap<u64, Vec<Names>>> = RefCell::default();
+    /// Shared shapes by a fingerprint of their names (see [`fingerprint`]).
+    static SHARED_SHAPES: RefCell<foldhash::HashMap<u64, Vec<SharedShape>>> = RefCell::default();
 }
 
 /// A hash of the length and three of the names: hashing every name cost more than the rest
@@ -88,33 +122,87 @@ fn fingerprint(names: &[Key]) -> u64 {
     foldhash::fast::FixedState::default().hash_one((n, &names[0], &names[n / 2], &names[n - 1]))
 }
 
-/// `names` as a shared list: the one already made for the same names, when there is one.
-fn share(names: Vec<Key>) -> Names {
+/// The values of `values` that differ from `common`, when they are few enough to be worth
+/// keeping apart (a changed value takes 40 bytes, a value in a full list 32).
+fn changes_from(common: &[Slot], values: &[Slot]) -> Option<Vec<usize>> {
+    let most = values.len() * 3 / 4;
+    let mut changed = Vec::new();
+    for (i, (c, v)) in common.iter().zip(values).enumerate() {
+        if c != v {
+            if changed.len() == most {
+                return None;
+            }
+            changed.push(i);
+        }
+    }
+    Some(changed)
+}
+
+/// An object of `names` with `values`: on a shared shape, and keeping only the values that
+/// differ from the shape's common ones when those are few.
+fn shaped(names: Vec<Key>, values: Vec<Slot>) -> Attrs {
+    let alone = |names, values| Attrs {
+        shape: Arc::new(Shape {
+            names,
+            common: Vec::new(),
+        }),
+        own: Own::All(values),
+    };
     if names.len() < SHARED_FROM {
-        return Arc::new(names);
+        return alone(names, values);
     }
     let print = fingerprint(&names);
-    SHARED_NAMES.with(|shared| {
+    SHARED_SHAPES.with(|shared| {
         let mut shared = shared.borrow_mut();
         let known = shared.len();
         let same = shared.entry(print).or_default();
-        if let Some(s) = same.iter().find(|s| ***s == names) {
-            return Arc::clone(s);
+        if let Some(s) = same.iter_mut().find(|s| s.shape.names == names) {
+            if let Some(changed) = changes_from(&s.shape.common, &values) {
+                s.misses = 0;
+                return Attrs::changed(Arc::clone(&s.shape), values, &changed);
+            }
+            s.misses += 1;
+            if s.misses < MISSES_BEFORE_NEW_COMMON {
+                return Attrs {
+                    shape: Arc::clone(&s.shape),
+                    own: Own::All(values),
+                };
+            }
+            // These values become the common ones; objects made before keep the former shape.
+            *s = SharedShape {
+                shape: Arc::new(Shape {
+                    names,
+                    common: values,
+                }),
+                misses: 0,
+            };
+            return Attrs {
+                shape: Arc::clone(&s.shape),
+                own: Own::Changed(Vec::new()),
+            };
         }
-        let s = Arc::new(names);
-        if known < SHARED_MAX {
-            same.push(Arc::clone(&s));
+        if known >= SHARED_MAX {
+            return alone(names, values);
         }
-        s
+        let shape = Arc::new(Shape {
+            names,
+            common: values,
+        });
+        same.push(SharedShape {
+            shape: Arc::clone(&shape),
+            misses: 0,
+        });
+        Attrs {
+            shape,
+            own: Own::Changed(Vec::new()),
+        }
     })
 }
 
 #[derive(Clone)]
 pub struct Attrs {
-    /// Sorted, unique.
-    names: Names,
-    /// `values[i]` is the value of `names[i]`.
-    values: Vec<Slot>,
+    shape: Arc<Shape>,
+    own: Own,
 }
 
 impl Attrs {
@@ -123,25 +211,84 @@ impl Attrs {
     }
 
     pub fn len(&self) -> usize {
-        self.values.len()
+        self.shape.names.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
+        self.shape.names.is_empty()
+    }
+
+    fn changed(shape: Arc<Shape>, values: Vec<Slot>, changed: &[usize]) -> Attrs {
+        let mut values = values.into_iter().enumerate();
+        let own = changed
+            .iter()
+            .filter_map(|&i| {
+                let (_, v) = values.find(|(j, _)| *j == i)?;
+                Some((i as u32, v))
+            })
+            .collect();
+        Attrs {
+            shape,
+            own: Own::Changed(own),
+        }
     }
 
     fn find(&self, key: &str) -> Result<usize, usize> {
         // Names mostly differ in their first byte: compared alone, without a call to `memcmp`.
         let key = key.as_bytes();
         let first = key.first();
-        self.names.binary_search_by(|k| {
+        self.shape.names.binary_search_by(|k| {
             let k = k.as_bytes();
             k.first().cmp(&first).then_with(|| k.cmp(key))
         })
     }
 
+    /// The value of the `i`th name.
+    fn slot(&self, i: usize) -> &Slot {
+        match &self.own {
+            Own::All(values) => &values[i],
+            Own::Changed(changed) => match changed.binary_search_by_key(&(i as u32), |c| c.0) {
+                Ok(j) => &changed[j].1,
+                Err(_) => &self.shape.common[i],
+            },
+        }
+    }
+
+    /// Every value, in a list of its own.
+    fn values_mut(&mut self) -> &mut Vec<Slot> {
+        if let Own::Changed(changed) = &mut self.own {
+            let mut values = self.shape.common.clone();
+            for (i, v) in std::mem::take(changed) {
+                values[i as usize] = v;
+            }
+            self.own = Own::All(values);
+        }
+        match &mut self.own {
+            Own::All(values) => values,
+            Own::Changed(_) => unreachable!("made whole above"),
+        }
+    }
+
+    /// Every name and every value, in lists of their own: before names are added or removed.
+    fn names_and_values_mut(&mut self) -> (&mut Vec<Key>, &mut Vec<Slot>) {
+        self.values_mut();
+        if Arc::get_mut(&mut self.shape).is_none() || !self.shape.common.is_empty() {
+            self.shape = Arc::new(Shape {
+                names: self.shape.names.clone(),
+                common: Vec::new(),
+            });
+        }
+        let names = &mut Arc::get_mut(&mut self.shape)
+            .expect("a shape of its own")
+            .names;
+        match &mut self.own {
+            Own::All(values) => (names, values),
+            Own::Changed(_) => unreachable!("made whole above"),
+        }
+    }
+
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.find(key).ok().map(|i| self.values[i].value())
+        self.find(key).ok().map(|i| self.slot(i).value())
     }
 
     pub fn contains_key(&self, key: &str) -> bool {
@@ -151,10 +298,25 @@ impl Attrs {
     /// Sets `key` to `value`, returning the value it replaces.
     pub fn insert(&mut self, key: impl Into<Key> + AsRef<str>, value: Value) -> Option<Value> {
         match self.find(key.as_ref()) {
-            Ok(i) => Some(std::mem::replace(&mut self.values[i], Slot::new(value)).into_value()),
+            Ok(i) => match &mut self.own {
+                Own::All(values) => {
+                    Some(std::mem::replace(&mut values[i], Slot::new(value)).into_value())
+                }
+                Own::Changed(changed) => {
+                    let slot = Slot::new(value);
+                    match changed.binary_search_by_key(&(i as u32), |c| c.0) {
+                        Ok(j) => Some(std::mem::replace(&mut changed[j].1, slot).into_value()),
+                        Err(j) => {
+                            changed.insert(j, (i as u32, slot));
+                            Some(self.shape.common[i].value().clone())
+                        }
+                    }
+                }
+            },
             Err(i) => {
-                Arc::make_mut(&mut self.names).insert(i, key.into());
-                self.values.insert(i, Slot::new(value));
+                let (names, values) = self.names_and_values_mut();
+                names.insert(i, key.into());
+                values.insert(i, Slot::new(value));
                 None
             }
         }
@@ -162,28 +324,34 @@ impl Attrs {
 
     pub fn remove(&mut self, key: &str) -> Option<Value> {
         let i = self.find(key).ok()?;
-        Arc::make_mut(&mut self.names).remove(i);
-        Some(self.values.remove(i).into_value())
+        let (names, values) = self.names_and_values_mut();
+        names.remove(i);
+        Some(values.remove(i).into_value())
     }
 
     /// The value of `key`, inserted from `value` first when missing.
     pub fn get_or_insert_with(&mut self, key: &str, value: impl FnOnce() -> Value) -> &mut Value {
-        let i = match self.find(key) {
-            Ok(i) => i,
+        match self.find(key) {
+            Ok(i) => self.values_mut()[i].value_mut(),
             Err(i) => {
-                Arc::make_mut(&mut self.names).insert(i, Key::from(key));
-                self.values.insert(i, Slot::new(value()));
-                i
+                let (names, values) = self.names_and_values_mut();
+                names.insert(i, Key::from(key));
+                values.insert(i, Slot::new(value()));
+                values[i].value_mut()
             }
-        };
-        self.values[i].value_mut()
+        }
     }
 
     pub fn retain(&mut self, mut keep: impl FnMut(&Key, &mut Value) -> bool) {
+        self.values_mut();
+        let Own::All(values) = &mut self.own else {
+            unreachable!("made whole above")
+        };
         let kept: Vec<bool> = self
+            .shape
             .names
             .iter()
-            .zip(&mut self.values)
+            .zip(values.iter_mut())
             .map(|(k, slot)| {
                 let keep = keep(k, slot.value_mut());
                 *slot = Slot::new(std::mem::take(slot.value_mut()));
@@ -193,22 +361,27 @@ impl Attrs {
         if kept.iter().all(|k| *k) {
             return;
         }
+        let (names, values) = self.names_and_values_mut();
         let mut flags = kept.iter();
-        Arc::make_mut(&mut self.names).retain(|_| *flags.next().unwrap_or(&true));
+        names.retain(|_| *flags.next().unwrap_or(&true));
         let mut flags = kept.iter();
-        self.values.retain(|_| *flags.next().unwrap_or(&true));
+        values.retain(|_| *flags.next().unwrap_or(&true));
     }
 
     pub fn iter(&self) -> Iter<'_> {
-        Iter(self.names.iter().zip(self.values.iter()))
+        Iter {
+            attrs: self,
+            front: 0,
+            back: self.len(),
+        }
     }
 
     pub fn keys(&self) -> impl DoubleEndedIterator<Item = &Key> + ExactSizeIterator {
-        self.names.iter()
+        self.shape.names.iter()
     }
 
     pub fn values(&self) -> impl DoubleEndedIterator<Item = &Value> + ExactSizeIterator {
-        self.values.iter().map(Slot::value)
+        self.iter().map(|(_, v)| v)
     }
 
     /// The same entries as a `serde_json::Map`, for a `Value::Object`.
@@ -242,40 +415,30 @@ impl Attrs {
             names.push(k);
             values.push(Slot::new(v));
         }
-        Attrs {
-            names: share(names),
-            values,
-        }
+        shaped(names, values)
     }
 }
 
-static NO_NAMES: LazyLock<Names> = LazyLock::new(Names::default);
+static NO_SHAPE: LazyLock<Arc<Shape>> = LazyLock::new(Arc::default);
 
 impl Default for Attrs {
     fn default() -> Attrs {
         Attrs {
-            names: Arc::clone(&NO_NAMES),
-            values: Vec::new(),
+            shape: Arc::clone(&NO_SHAPE),
+            own: Own::All(Vec::new()),
         }
     }
 }
 
 impl PartialEq for Attrs {
     fn eq(&self, other: &Attrs) -> bool {
-        if Arc::ptr_eq(&self.names, &other.names) {
-            return self.values == other.values;
+        if Arc::ptr_eq(&self.shape, &other.shape) {
+            return match (&self.own, &other.own) {
+                (Own::All(a), Own::All(b)) => a == b,
+                _ => (0..self.len()).all(|i| self.slot(i) == other.slot(i)),
+            };
         }
         self.len() == other.len() && self.iter().eq(other.iter())
-    }
-}
-
-impl PartialEq for Slot {
-    fn eq(&self, other: &Slot) -> bool {
-        match (self, other) {
-            (Slot::Known(a), Slot::Known(b)) => a == b,
-            (Slot::Unknown, Slot::Unknown) => true,
-            (a, b) => a.value() == b.value(),
-        }
     }
 }
 
@@ -337,23 +500,37 @@ impl From<Attrs> for Value {
     }
 }
 
-pub struct Iter<'a>(std::iter::Zip<std::slice::Iter<'a, Key>, std::slice::Iter<'a, Slot>>);
+pub struct Iter<'a> {
+    attrs: &'a Attrs,
+    front: usize,
+    back: usize,
+}
 
 impl<'a> Iterator for Iter<'a> {
     type Item = (&'a Key, &'a Value);
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.0.next().map(|(k, v)| (k, v.value()))
+        if self.front == self.back {
+            return None;
+        }
+        let i = self.front;
+        self.front += 1;
+        Some((&self.attrs.shape.names[i], self.attrs.slot(i).value()))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        self.0.size_hint()
+        (self.back - self.front, Some(self.back - self.front))
     }
 }
 
 impl DoubleEndedIterator for Iter<'_> {
     fn next_back(&mut self) -> Option<Self::Item> {
-        self.0.next_back().map(|(k, v)| (k, v.value()))
+        if self.front == self.back {
+            return None;
+        }
+        self.back -= 1;
+        let i = self.back;
+        Some((&self.attrs.shape.names[i], self.attrs.slot(i).value()))
     }
 }
 
@@ -372,10 +549,10 @@ impl IntoIterator for Attrs {
     type Item = (Key, Value);
     type IntoIter = std::iter::Zip<std::vec::IntoIter<Key>, IntoValues>;
 
-    fn into_iter(self) -> Self::IntoIter {
-        Arc::unwrap_or_clone(self.names)
-            .into_iter()
-            .zip(IntoValues(self.values.into_iter()))
+    fn into_iter(mut self) -> Self::IntoIter {
+        let values = std::mem::take(self.values_mut());
+        let names = Arc::unwrap_or_clone(self.shape).names;
+        names.into_iter().zip(IntoValues(values.into_iter()))
     }
 }
 
@@ -559,9 +736,9 @@ mod tests {
     fn objects_with_the_same_names_share_them_until_one_changes() {
         let a = planned("5");
         let mut b = planned("10");
-        assert!(Arc::ptr_eq(&a.names, &b.names));
+        assert!(Arc::ptr_eq(&a.shape, &b.shape));
         b.insert("zone", json!("cn-hangzhou-a"));
-        assert!(!Arc::ptr_eq(&a.names, &b.names));
+        assert!(!Arc::ptr_eq(&a.shape, &b.shape));
         assert!(
             a.get("zone").is_none(),
             "a change of one leaves the other alone"
@@ -573,10 +750,93 @@ mod tests {
         assert_eq!(b.len(), a.len());
     }
 
+    fn changed_count(a: &Attrs) -> Option<usize> {
+        match &a.own {
+            Own::All(_) => None,
+            Own::Changed(c) => Some(c.len()),
+        }
+    }
+
+    #[test]
+    fn objects_keep_only_the_values_that_differ_from_the_common_ones() {
+        let first = planned("5");
+        let second = planned("10");
+        assert_eq!(
+            changed_count(&first),
+            Some(0),
+            "the first gives the common values"
+        );
+        assert_eq!(
+            changed_count(&second),
+            Some(1),
+            "only the bandwidth differs"
+        );
+        assert_eq!(second["bandwidth"], json!("10"));
+        assert_eq!(second["a"], json!(0));
+        assert_eq!(second["id"], crate::eval::unknown());
+        assert_ne!(first, second);
+        assert_eq!(second, planned("10"));
+        // The same entries kept in full compare equal to the ones kept as changes.
+        let mut whole = planned("10");
+        let _ = whole.values_mut();
+        assert_eq!(changed_count(&whole), None);
+        assert_eq!(whole, second);
+        assert_eq!(
+            serde_json::to_string(&whole).unwrap(),
+            serde_json::to_string(&second).unwrap()
+        );
+        assert_eq!(
+            whole.iter().rev().collect::<Vec<_>>(),
+            second.iter().rev().collect::<Vec<_>>()
+        );
+        // Setting an existing name keeps the changes apart; the common values stay as they are.
+        let mut third = planned("10");
+        assert_eq!(third.insert("a", json!(7)), Some(json!(0)));
+        assert_eq!(third.insert("bandwidth", json!("20")), Some(json!("10")));
+        assert_eq!(changed_count(&third), Some(2));
+        assert_eq!(third["a"], json!(7));
+        assert_eq!(planned("10")["a"], json!(0));
+        *third.get_or_insert_with("b", Value::default) = json!(8);
+        assert_eq!(
+            (third["a"].clone(), third["b"].clone()),
+            (json!(7), json!(8))
+        );
+        assert_eq!(first["b"], json!(1));
+        let owned: Attrs = third.clone().into_iter().collect();
+        assert_eq!(owned, third);
+    }
+
+    #[test]
+    fn objects_unlike_the_common_values_in_a_row_give_new_common_values() {
+        let unlike = |n: i64| -> Attrs {
+            ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"]
+                .into_iter()
+                .map(|k| (k, json!(format!("{k}{n}"))))
+                .collect()
+        };
+        let first = unlike(0);
+        assert_eq!(changed_count(&first), Some(0));
+        let misses: Vec<Attrs> = (1..MISSES_BEFORE_NEW_COMMON as i64).map(unlike).collect();
+        assert!(misses.iter().all(|m| changed_count(m).is_none()));
+        let next = unlike(100);
+        assert_eq!(
+            changed_count(&next),
+            Some(0),
+            "its values are the common ones now"
+        );
+        assert!(!Arc::ptr_eq(&next.shape, &first.shape));
+        assert_eq!(first["a"], json!("a0"), "objects made before keep theirs");
+        assert_eq!(next["j"], json!("j100"));
+        let mut close = unlike(100);
+        close.insert("c", json!("other"));
+        assert_eq!(changed_count(&close), Some(1));
+        assert_eq!(misses[0]["e"], json!("e1"));
+    }
+
     #[test]
     fn a_value_known_only_after_apply_reads_back_as_the_unknown_marker() {
         let mut a = planned("5");
-        assert!(matches!(a.values[a.find("id").unwrap()], Slot::Unknown));
+        assert!(matches!(a.slot(a.find("id").unwrap()), Slot::Unknown));
         assert_eq!(a["id"], crate::eval::unknown());
         assert!(crate::eval::is_unknown(&a["id"]));
         let json = serde_json::to_string(&a).unwrap();
@@ -596,7 +856,7 @@ mod tests {
             }
             k != "a"
         });
-        assert!(matches!(a.values[a.find("id").unwrap()], Slot::Unknown));
+        assert!(matches!(a.slot(a.find("id").unwrap()), Slot::Unknown));
         assert!(a.get("a").is_none());
         assert_eq!(a.insert("id", json!("eip-2")), Some(crate::eval::unknown()));
         let owned: Vec<(Key, Value)> = planned("1").into_iter().collect();
