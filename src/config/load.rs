@@ -300,10 +300,10 @@ impl Loader {
         for s in body {
             match s {
                 Structure::Attribute(a) => {
-                    let name = a.key.as_str().to_string();
+                    let name = Name::from(a.key.as_str());
                     let key_range = range(&self.file, a.span());
                     let value_range = range(&self.file, a.value.span());
-                    if out.attrs.contains_key(&name) {
+                    if out.attrs.contains_key(name.as_str()) {
                         self.diag(
                             Diagnostic::error("Attribute redefined")
                                 .detail(format!("The argument \"{name}\" was already set. Each argument may be set only once."))
@@ -507,7 +507,7 @@ impl Loader {
             "locals" => {
                 let body = self.read_body(b.body, Keep::Compiled);
                 for (name, attr) in body.attrs {
-                    self.events.push(Event::Local(name, attr));
+                    self.events.push(Event::Local(name.to_string(), attr));
                 }
             }
             "provider" => {

@@ -24,7 +24,7 @@ pub use load::{backend_path, literal, literal_string, load_dir, load_files};
 /// One argument: its expression and where it is.
 #[derive(Debug, Clone)]
 pub struct Attr {
-    pub name: String,
+    pub name: Name,
     /// The value, analysed for evaluation; dereferences to the hcl-edit expression.
     pub expr: Expr,
     /// The value's range.
@@ -36,7 +36,7 @@ pub struct Attr {
 /// The arguments and nested blocks of a block body.
 #[derive(Debug, Clone, Default)]
 pub struct Body {
-    pub attrs: IndexMap<String, Attr>,
+    pub attrs: IndexMap<Name, Attr>,
     pub blocks: Vec<NestedBlock>,
 }
 

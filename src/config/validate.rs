@@ -147,7 +147,7 @@ fn body(
         None => (&s.attributes, &s.blocks),
     };
     for (name, a) in &b.attrs {
-        match attrs.get(name) {
+        match attrs.get(name.as_str()) {
             Some(as_) if as_.is_argument() => {
                 if let Some(v) = a.expr.literal_value()
                     && let Err(msg) = as_.coerce_and_validate(name, &v)
@@ -170,7 +170,7 @@ fn body(
                     );
                 }
                 for other in &as_.conflicts_with {
-                    if b.attrs.contains_key(other) && name < other {
+                    if b.attrs.contains_key(other.as_str()) && name.as_str() < other.as_str() {
                         diags.push(
                             Diagnostic::error("Conflicting configuration arguments")
                                 .detail(format!(
@@ -192,7 +192,7 @@ fn body(
                     .address(address),
             ),
             None => {
-                let hint = if blocks.contains_key(name) {
+                let hint = if blocks.contains_key(name.as_str()) {
                     format!(" \"{name}\" is a block: write {name} {{ ... }}.")
                 } else {
                     suggestion(name, attrs.keys().map(String::as_str))
@@ -213,10 +213,10 @@ fn body(
         // Only a missing required argument needs the look for an alias of it that is set.
         let alias_set = || {
             attrs.iter().any(|(n, other)| {
-                other.alias_of.as_deref() == Some(name) && b.attrs.contains_key(n)
+                other.alias_of.as_deref() == Some(name) && b.attrs.contains_key(n.as_str())
             })
         };
-        if a.required && !b.attrs.contains_key(name) && !alias_set() {
+        if a.required && !b.attrs.contains_key(name.as_str()) && !alias_set() {
             diags.push(
                 Diagnostic::error("Missing required argument")
                     .detail(format!(

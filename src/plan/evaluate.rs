@@ -174,7 +174,7 @@ fn body(
     let (addr, schema_type) = (at.addr, at.schema_type);
     let mut out = Attrs::new();
     for (name, a) in &b.attrs {
-        let Some(schema) = attrs.get(name) else {
+        let Some(schema) = attrs.get(name.as_str()) else {
             continue;
         };
         let v = match env.eval(a, inst) {

@@ -1230,7 +1230,7 @@ impl SensitiveNames {
             .attrs
             .values()
             .filter(|a| self.expr_is_sensitive(&a.expr, &a.range.file))
-            .map(|a| a.name.clone())
+            .map(|a| a.name.to_string())
             .collect();
         for nb in &r.body.blocks {
             if self.body_is_sensitive(&nb.body) && !out.contains(&nb.name) {
