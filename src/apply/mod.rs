@@ -605,7 +605,13 @@ impl<'a> Walk<'a> {
             inflight: HashMap::new(),
             deposed: HashMap::new(),
             needed: settle::Needed::of(&ws.config),
-            recorded: HashMap::new(),
+            // Sized once: growing the table copies it, and the old and new tables of 50,000
+            // records together were a walk's peak.
+            recorded: if rehearsal {
+                HashMap::new()
+            } else {
+                HashMap::with_capacity(planned.plan.changes.len())
+            },
             rehearsal,
             unknown_locals: ws
                 .graph

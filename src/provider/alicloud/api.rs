@@ -202,9 +202,26 @@ pub mod attrs {
     /// the cloud assigns). The engine reads the object when the configuration needs one of them,
     /// and the settle pass after the apply records them (see `apply::settle`).
     pub fn defer(a: &mut Attrs, keys: &[&str]) {
-        for k in keys {
-            a.insert((*k).to_string(), crate::eval::unknown());
-        }
+        // Built again rather than changed key by key: an object keeps only the values that
+        // differ from those most objects of the same names have, the deferred ones included
+        // (see `crate::attrs`), where each change would be kept apart.
+        let unknown = crate::eval::unknown;
+        let added = keys
+            .iter()
+            .filter(|k| !a.contains_key(k))
+            .map(|k| (crate::attrs::Key::from(*k), unknown()));
+        *a = a
+            .iter()
+            .map(|(k, v)| {
+                let v = if keys.contains(&k.as_str()) {
+                    unknown()
+                } else {
+                    v.clone()
+                };
+                (k.clone(), v)
+            })
+            .chain(added)
+            .collect();
     }
 
     /// `config[key]`, or null: for arguments the cloud never reports back.
