@@ -4,6 +4,10 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// `mi_option_purge_delay` of mimalloc.h (v3, the version libmimalloc-sys 0.1.49 builds), which
+/// the Rust bindings do not name.
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
 fn main() {
     // No transparent huge pages: mimalloc asks for them, and each thread's heap then faulted in
     // (and zeroed) 2 MB at a time. Without them a plan of 1,000 EIPs peaks at 43 MB instead of
@@ -12,6 +16,14 @@ fn main() {
     #[cfg(target_os = "linux")]
     unsafe {
         libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+    // Freed memory goes back to the system after 1 ms instead of a second (`MIMALLOC_VERBOSE=1`
+    // lists the defaults). Memory freed by one phase of a run (the plan's tables, the rehearsal's
+    // copies) was held while the next phase allocated afresh: a 10,000-resource apply peaked at
+    // ~110 MB instead of ~93 MB, in the same time.
+    // SAFETY: sets one of mimalloc's options, which it reads whenever it purges.
+    unsafe {
+        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 1);
     }
     std::process::exit(eipform::cli::main());
 }

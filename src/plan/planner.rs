@@ -60,7 +60,7 @@ pub struct Planned {
     pub moves: HashMap<ResourceAddress, ResourceAddress>,
     /// `import` blocks to carry out: address -> cloud id.
     pub imports: HashMap<ResourceAddress, String>,
-    /// Where each instance's change is in `plan.changes` (while planning).
+    /// Where each instance's change is in `plan.changes` (while planning; emptied after).
     pub change_index: HashMap<ResourceAddress, usize>,
 }
 
@@ -410,6 +410,8 @@ pub fn plan(
         .collect();
     planned.plan.changes.extend(orphan_changes);
     planned.plan.changes.sort_by(|a, b| a.addr.cmp(&b.addr));
+    // It pointed into the changes as they were before the sort; nothing reads it any more.
+    planned.change_index = HashMap::new();
     finish(ws, &mut planned, prior_outputs);
     if has_errors(&planned.diags) {
         return Err(std::mem::take(&mut planned.diags));
