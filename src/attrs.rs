@@ -90,8 +90,44 @@ struct Shape {
 enum Own {
     /// `values[i]` of `names[i]`.
     All(Vec<Slot>),
-    /// The shape's common values but these, by index, sorted.
-    Changed(Vec<(u32, Slot)>),
+    /// The shape's common values but those of the names marked in `which` (by index; at most
+    /// [`MARKED_MAX`] names), which are `values`, in order.
+    Changed { which: Marks, values: Vec<Slot> },
+}
+
+/// A set of name indexes below [`MARKED_MAX`].
+#[derive(Clone, Copy, Default)]
+struct Marks([u64; 2]);
+
+/// Objects with more names than this keep all their values.
+const MARKED_MAX: usize = 128;
+
+impl Marks {
+    fn of(indexes: &[usize]) -> Marks {
+        let mut m = Marks::default();
+        for &i in indexes {
+            m.0[i / 64] |= 1 << (i % 64);
+        }
+        m
+    }
+
+    fn contains(self, i: usize) -> bool {
+        self.0[i / 64] >> (i % 64) & 1 == 1
+    }
+
+    /// How many marked indexes are below `i`: where `i`'s value is among the marked ones.
+    fn rank(self, i: usize) -> usize {
+        let below = |w: u64, bits: usize| match bits {
+            64 => w.count_ones(),
+            b => (w & ((1 << b) - 1)).count_ones(),
+        };
+        let (word, bit) = (i / 64, i % 64);
+        (if word == 1 { self.0[0].count_ones() } else { 0 } + below(self.0[word], bit)) as usize
+    }
+
+    fn insert(&mut self, i: usize) {
+        self.0[i / 64] |= 1 << (i % 64);
+    }
 }
 
 /// Lists of names shorter than this are not worth looking up among the shared ones.
@@ -148,7 +184,7 @@ fn shaped(names: Vec<Key>, values: Vec<Slot>) -> Attrs {
         }),
         own: Own::All(values),
     };
-    if names.len() < SHARED_FROM {
+    if names.len() < SHARED_FROM || names.len() > MARKED_MAX {
         return alone(names, values);
     }
     let print = fingerprint(&names);
@@ -178,7 +214,10 @@ fn shaped(names: Vec<Key>, values: Vec<Slot>) -> Attrs {
             };
             return Attrs {
                 shape: Arc::clone(&s.shape),
-                own: Own::Changed(Vec::new()),
+                own: Own::Changed {
+                    which: Marks::default(),
+                    values: Vec::new(),
+                },
             };
         }
         if known >= SHARED_MAX {
@@ -194,7 +233,10 @@ fn shaped(names: Vec<Key>, values: Vec<Slot>) -> Attrs {
         });
         Attrs {
             shape,
-            own: Own::Changed(Vec::new()),
+            own: Own::Changed {
+                which: Marks::default(),
+                values: Vec::new(),
+            },
         }
     })
 }
@@ -219,17 +261,19 @@ impl Attrs {
     }
 
     fn changed(shape: Arc<Shape>, values: Vec<Slot>, changed: &[usize]) -> Attrs {
+        let mut kept = Vec::with_capacity(changed.len());
         let mut values = values.into_iter().enumerate();
-        let own = changed
-            .iter()
-            .filter_map(|&i| {
-                let (_, v) = values.find(|(j, _)| *j == i)?;
-                Some((i as u32, v))
-            })
-            .collect();
+        for &i in changed {
+            if let Some((_, v)) = values.find(|(j, _)| *j == i) {
+                kept.push(v);
+            }
+        }
         Attrs {
             shape,
-            own: Own::Changed(own),
+            own: Own::Changed {
+                which: Marks::of(changed),
+                values: kept,
+            },
         }
     }
 
@@ -247,25 +291,26 @@ impl Attrs {
     fn slot(&self, i: usize) -> &Slot {
         match &self.own {
             Own::All(values) => &values[i],
-            Own::Changed(changed) => match changed.binary_search_by_key(&(i as u32), |c| c.0) {
-                Ok(j) => &changed[j].1,
-                Err(_) => &self.shape.common[i],
-            },
+            Own::Changed { which, values } if which.contains(i) => &values[which.rank(i)],
+            Own::Changed { .. } => &self.shape.common[i],
         }
     }
 
     /// Every value, in a list of its own.
     fn values_mut(&mut self) -> &mut Vec<Slot> {
-        if let Own::Changed(changed) = &mut self.own {
-            let mut values = self.shape.common.clone();
-            for (i, v) in std::mem::take(changed) {
-                values[i as usize] = v;
-            }
-            self.own = Own::All(values);
+        if let Own::Changed { which, values } = &mut self.own {
+            let mut changed = std::mem::take(values).into_iter();
+            let all = (0..self.shape.names.len())
+                .map(|i| match which.contains(i) {
+                    true => changed.next().unwrap_or(Slot::Known(Value::Null)),
+                    false => self.shape.common[i].clone(),
+                })
+                .collect();
+            self.own = Own::All(all);
         }
         match &mut self.own {
             Own::All(values) => values,
-            Own::Changed(_) => unreachable!("made whole above"),
+            Own::Changed { .. } => unreachable!("made whole above"),
         }
     }
 
@@ -283,7 +328,7 @@ impl Attrs {
             .names;
         match &mut self.own {
             Own::All(values) => (names, values),
-            Own::Changed(_) => unreachable!("made whole above"),
+            Own::Changed { .. } => unreachable!("made whole above"),
         }
     }
 
@@ -302,14 +347,15 @@ impl Attrs {
                 Own::All(values) => {
                     Some(std::mem::replace(&mut values[i], Slot::new(value)).into_value())
                 }
-                Own::Changed(changed) => {
+                Own::Changed { which, values } => {
                     let slot = Slot::new(value);
-                    match changed.binary_search_by_key(&(i as u32), |c| c.0) {
-                        Ok(j) => Some(std::mem::replace(&mut changed[j].1, slot).into_value()),
-                        Err(j) => {
-                            changed.insert(j, (i as u32, slot));
-                            Some(self.shape.common[i].value().clone())
-                        }
+                    let j = which.rank(i);
+                    if which.contains(i) {
+                        Some(std::mem::replace(&mut values[j], slot).into_value())
+                    } else {
+                        which.insert(i);
+                        values.insert(j, slot);
+                        Some(self.shape.common[i].value().clone())
                     }
                 }
             },
@@ -753,7 +799,7 @@ mod tests {
     fn changed_count(a: &Attrs) -> Option<usize> {
         match &a.own {
             Own::All(_) => None,
-            Own::Changed(c) => Some(c.len()),
+            Own::Changed { values, .. } => Some(values.len()),
         }
     }
 
@@ -804,6 +850,45 @@ mod tests {
         assert_eq!(first["b"], json!(1));
         let owned: Attrs = third.clone().into_iter().collect();
         assert_eq!(owned, third);
+    }
+
+    #[test]
+    fn changes_are_found_on_both_sides_of_the_sixty_fourth_name() {
+        let object = |changed: &[usize], to: i64| -> Attrs {
+            (0..100usize)
+                .map(|i| {
+                    let v = if changed.contains(&i) { to } else { 0 };
+                    (format!("n{i:03}"), json!(v))
+                })
+                .collect()
+        };
+        let _common = object(&[], 0);
+        let at = [0, 62, 63, 64, 65, 99];
+        let mut changed = object(&at, 7);
+        assert_eq!(changed_count(&changed), Some(at.len()));
+        for i in 0..100 {
+            let want = if at.contains(&i) { 7 } else { 0 };
+            assert_eq!(changed[format!("n{i:03}").as_str()], json!(want), "n{i:03}");
+        }
+        assert_eq!(changed.insert("n070", json!(9)), Some(json!(0)));
+        assert_eq!(changed.insert("n064", json!(8)), Some(json!(7)));
+        assert_eq!(changed_count(&changed), Some(at.len() + 1));
+        let map: Map<String, Value> =
+            serde_json::from_str(&serde_json::to_string(&changed).unwrap()).unwrap();
+        assert_eq!(
+            (
+                map["n070"].clone(),
+                map["n064"].clone(),
+                map["n063"].clone()
+            ),
+            (json!(9), json!(8), json!(7))
+        );
+        assert_eq!(map.len(), 100);
+        let whole: Attrs = map.into();
+        assert_eq!(whole, changed);
+        assert_eq!(Marks::of(&[1, 64, 127]).rank(127), 2);
+        assert_eq!(Marks::of(&[1, 64, 127]).rank(64), 1);
+        assert_eq!(Marks::of(&[63]).rank(64), 1);
     }
 
     #[test]

@@ -22,7 +22,54 @@ pub enum Expansion {
 pub struct BlockValue {
     pub expansion: Expansion,
     /// Shared with the plan's `after` (and the state's attributes when nothing changes).
-    pub instances: BTreeMap<Option<InstanceKey>, Arc<Attrs>>,
+    instances: Instances,
+}
+
+/// A block's instances by key. Most blocks have a single instance (no `count`, no `for_each`),
+/// held without a B-tree node: a node is ~400 bytes, and a configuration has a block per
+/// resource.
+#[derive(Debug, Clone, Default)]
+enum Instances {
+    #[default]
+    Empty,
+    One(Option<InstanceKey>, Arc<Attrs>),
+    Many(BTreeMap<Option<InstanceKey>, Arc<Attrs>>),
+}
+
+impl Instances {
+    fn get(&self, key: &Option<InstanceKey>) -> Option<&Arc<Attrs>> {
+        match self {
+            Instances::Empty => None,
+            Instances::One(k, v) => (k == key).then_some(v),
+            Instances::Many(m) => m.get(key),
+        }
+    }
+
+    fn insert(&mut self, key: Option<InstanceKey>, value: Arc<Attrs>) {
+        match self {
+            Instances::Empty => *self = Instances::One(key, value),
+            Instances::One(k, v) if *k == key => *v = value,
+            Instances::One(..) => {
+                let Instances::One(k, v) = std::mem::take(self) else {
+                    unreachable!("matched above")
+                };
+                *self = Instances::Many(BTreeMap::from([(k, v), (key, value)]));
+            }
+            Instances::Many(m) => {
+                m.insert(key, value);
+            }
+        }
+    }
+
+    /// In key order.
+    fn iter(&self) -> impl Iterator<Item = (&Option<InstanceKey>, &Arc<Attrs>)> {
+        let (one, many) = match self {
+            Instances::Empty => (None, None),
+            Instances::One(k, v) => (Some((k, v)), None),
+            Instances::Many(m) => (None, Some(m.iter())),
+        };
+        one.into_iter().chain(many.into_iter().flatten())
+    }
 }
 
 /// Every resource block's current value.
@@ -45,7 +92,7 @@ impl Values {
             .entry(addr.clone())
             .or_insert_with(|| BlockValue {
                 expansion,
-                instances: BTreeMap::new(),
+                instances: Instances::Empty,
             })
             .expansion = expansion;
     }
@@ -60,7 +107,7 @@ impl Values {
             .entry(addr.clone())
             .or_insert_with(|| BlockValue {
                 expansion,
-                instances: BTreeMap::new(),
+                instances: Instances::Empty,
             })
             .instances
             .insert(key, v);
@@ -70,7 +117,7 @@ impl Values {
     pub fn block_keys(&self, addr: &BlockAddress) -> Option<Vec<Option<InstanceKey>>> {
         self.blocks
             .get(addr)
-            .map(|b| b.instances.keys().cloned().collect())
+            .map(|b| b.instances.iter().map(|(k, _)| k.clone()).collect())
     }
 
     pub fn get(&self, addr: &BlockAddress, key: &Option<InstanceKey>) -> Option<&Arc<Attrs>> {
@@ -96,7 +143,7 @@ impl ResourceValues for Values {
         let object = |v: &Arc<Attrs>| Value::Object(v.to_map());
         Some(match b.expansion {
             Expansion::Single => b.instances.get(&None).map(object).unwrap_or(Value::Null),
-            Expansion::Count => Value::Array(b.instances.values().map(object).collect()),
+            Expansion::Count => Value::Array(b.instances.iter().map(|(_, v)| object(v)).collect()),
             Expansion::ForEach => {
                 let pick = |k: &InstanceKey, v: &Arc<Attrs>| match k {
                     InstanceKey::Str(s) => Some((s.to_string(), object(v))),
