@@ -415,11 +415,7 @@ impl Attrs {
     }
 
     pub fn iter(&self) -> Iter<'_> {
-        Iter {
-            attrs: self,
-            front: 0,
-            back: self.len(),
-        }
+        Iter::new(self)
     }
 
     pub fn keys(&self) -> impl DoubleEndedIterator<Item = &Key> + ExactSizeIterator {
@@ -550,6 +546,26 @@ pub struct Iter<'a> {
     attrs: &'a Attrs,
     front: usize,
     back: usize,
+    /// Of an object keeping changed values: where the next changed value from the front is
+    /// among them, and one past the next from the back.
+    front_changed: usize,
+    back_changed: usize,
+}
+
+impl<'a> Iter<'a> {
+    fn new(attrs: &'a Attrs) -> Iter<'a> {
+        let changed = match &attrs.own {
+            Own::All(_) => 0,
+            Own::Changed { values, .. } => values.len(),
+        };
+        Iter {
+            attrs,
+            front: 0,
+            back: attrs.len(),
+            front_changed: 0,
+            back_changed: changed,
+        }
+    }
 }
 
 impl<'a> Iterator for Iter<'a> {
@@ -561,7 +577,15 @@ impl<'a> Iterator for Iter<'a> {
         }
         let i = self.front;
         self.front += 1;
-        Some((&self.attrs.shape.names[i], self.attrs.slot(i).value()))
+        let slot = match &self.attrs.own {
+            Own::All(values) => &values[i],
+            Own::Changed { which, values } if which.contains(i) => {
+                self.front_changed += 1;
+                &values[self.front_changed - 1]
+            }
+            Own::Changed { .. } => &self.attrs.shape.common[i],
+        };
+        Some((&self.attrs.shape.names[i], slot.value()))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -576,7 +600,15 @@ impl DoubleEndedIterator for Iter<'_> {
         }
         self.back -= 1;
         let i = self.back;
-        Some((&self.attrs.shape.names[i], self.attrs.slot(i).value()))
+        let slot = match &self.attrs.own {
+            Own::All(values) => &values[i],
+            Own::Changed { which, values } if which.contains(i) => {
+                self.back_changed -= 1;
+                &values[self.back_changed]
+            }
+            Own::Changed { .. } => &self.attrs.shape.common[i],
+        };
+        Some((&self.attrs.shape.names[i], slot.value()))
     }
 }
 
@@ -884,6 +916,20 @@ mod tests {
             (json!(9), json!(8), json!(7))
         );
         assert_eq!(map.len(), 100);
+        // From both ends at once.
+        let mut it = changed.iter();
+        let mut ends = Vec::new();
+        while let (Some(f), b) = (it.next(), it.next_back()) {
+            ends.push(f);
+            ends.extend(b);
+        }
+        ends.sort_by(|a, b| a.0.cmp(b.0));
+        assert_eq!(ends, changed.iter().collect::<Vec<_>>());
+        assert!(
+            map.iter()
+                .zip(&ends)
+                .all(|((k, v), (ek, ev))| k == ek.as_str() && v == *ev)
+        );
         let whole: Attrs = map.into();
         assert_eq!(whole, changed);
         assert_eq!(Marks::of(&[1, 64, 127]).rank(127), 2);

@@ -204,7 +204,8 @@ pub mod attrs {
     pub fn defer(a: &mut Attrs, keys: &[&str]) {
         // Built again rather than changed key by key: an object keeps only the values that
         // differ from those most objects of the same names have, the deferred ones included
-        // (see `crate::attrs`), where each change would be kept apart.
+        // (see `crate::attrs`), where each change would be kept apart. Callers defer all their
+        // keys in one call.
         let unknown = crate::eval::unknown;
         let added = keys
             .iter()

@@ -230,13 +230,14 @@ fn created(id: &str, resp: &Value, config: &Attrs) -> Attrs {
         )
     });
     let mut a = to_attrs(&item, config, hd);
-    attrs::defer(&mut a, &["create_time"]);
+    let mut deferred = vec!["create_time"];
     if ip.is_empty() {
-        attrs::defer(&mut a, &["ip_address"]);
+        deferred.push("ip_address");
     }
     if group.is_empty() {
-        attrs::defer(&mut a, &["resource_group_id"]);
+        deferred.push("resource_group_id");
     }
+    attrs::defer(&mut a, &deferred);
     a
 }
 

@@ -64,11 +64,12 @@ fn created(alloc: &str, instance: &str, ty: &str, config: &Attrs) -> Attrs {
         "Mode": mode.clone().unwrap_or_default(),
     });
     let mut a = to_attrs(&item, &format!("{alloc}:{instance}"), instance, config);
-    if mode.is_none() {
-        attrs::defer(&mut a, &["mode"]);
-    }
-    if private_ip {
-        attrs::defer(&mut a, &["private_ip_address"]);
+    let deferred: Vec<&str> = [(mode.is_none(), "mode"), (private_ip, "private_ip_address")]
+        .into_iter()
+        .filter_map(|(deferred, key)| deferred.then_some(key))
+        .collect();
+    if !deferred.is_empty() {
+        attrs::defer(&mut a, &deferred);
     }
     a
 }

@@ -398,25 +398,30 @@ impl<'a> Out<'a> {
     /// its target unless set explicitly, and every other attribute or block the code did not set
     /// is echoed from the caller (or null), so the answer holds every schema attribute.
     pub fn finish(self, type_name: &str, data: bool) -> Attrs {
-        let Out { entries, src } = self;
-        // A key set twice keeps its last value (as inserts into a map would).
-        let set: Attrs = entries.into_iter().collect();
+        let Out { mut entries, src } = self;
+        // A key set twice keeps its last value (as inserts into a map would). Kept as a sorted
+        // list, not an `Attrs`: the object is built once, below.
+        entries.reverse();
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        entries.dedup_by(|later, first| later.0 == first.0);
+        let set = entries;
         let schema = if data {
             crate::schema::data_source(type_name)
         } else {
             crate::schema::resource(type_name)
         };
         let Some(schema) = schema else {
-            return set;
+            return set.into_iter().collect();
         };
+        let find = |key: &str| set.binary_search_by(|(k, _)| k.as_str().cmp(key));
         let mut added: Vec<(Key, Value)> = Vec::new();
         let get = |added: &[(Key, Value)], key: &str| -> Option<Value> {
-            match set.get(key) {
-                Some(v) => Some(v.clone()),
-                None => added.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()),
+            match find(key) {
+                Ok(i) => Some(set[i].1.clone()),
+                Err(_) => added.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()),
             }
         };
-        let has = |key: &str| set.contains_key(key);
+        let has = |key: &str| find(key).is_ok();
         for (name, attr) in &schema.attributes {
             if has(name) {
                 continue;

@@ -276,34 +276,33 @@ fn created(id: &str, config: &Attrs) -> Attrs {
         "Tags": c::tag_items(config),
     });
     let mut a = to_attrs(&item, config);
-    c::defer(&mut a, PICKED_BY_CLOUD);
+    let mut deferred = PICKED_BY_CLOUD.to_vec();
     // Arguments whose default the cloud derives (a generated host name, the account's resource
     // group, the instance type's or image's disk and credit settings).
-    for arg in [
-        "host_name",
-        "resource_group_id",
-        "internet_max_bandwidth_in",
-        "credit_specification",
-        "system_disk_category",
-        "system_disk_size",
-        "system_disk_performance_level",
-    ] {
-        if c::val(config, &[arg]).is_none_or(|v| v.as_str() == Some("")) {
-            c::defer(&mut a, &[arg]);
-        }
-    }
+    deferred.extend(
+        [
+            "host_name",
+            "resource_group_id",
+            "internet_max_bandwidth_in",
+            "credit_specification",
+            "system_disk_category",
+            "system_disk_size",
+            "system_disk_performance_level",
+        ]
+        .into_iter()
+        .filter(|arg| c::val(config, &[arg]).is_none_or(|v| v.as_str() == Some(""))),
+    );
     if bandwidth_out > 0 {
-        c::defer(&mut a, &["public_ip"]);
+        deferred.push("public_ip");
     }
     if secondary_count > 0 {
-        c::defer(
-            &mut a,
-            &[
-                "secondary_private_ips",
-                "secondary_private_ip_address_count",
-            ],
-        );
+        deferred.extend([
+            "secondary_private_ips",
+            "secondary_private_ip_address_count",
+        ]);
     }
+    // All at once: each deferral builds the object again.
+    c::defer(&mut a, &deferred);
     a
 }
 
