@@ -17,14 +17,14 @@ fn main() {
     unsafe {
         libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
     }
-    // Freed memory goes back to the system after 10 ms instead of a second (`MIMALLOC_VERBOSE=1`
+    // Freed memory goes back to the system after 30 ms instead of a second (`MIMALLOC_VERBOSE=1`
     // lists the defaults). Memory freed by one phase of a run (the plan's tables, the rehearsal's
-    // copies) was held while the next phase allocated afresh: a 50,000-resource apply peaked at
-    // 311 MB instead of 281 MB. 1 ms saved little more and cost a third more system time
-    // (returned pages faulted in again).
+    // copies) was held while the next phase allocated afresh. A 50,000-resource apply peaked at
+    // 313-324 MB with the default, 295-300 MB with 100 ms and 281-283 MB with 30 ms; 10 ms and
+    // 1 ms saved nothing more and cost more system time (returned pages fault in again).
     // SAFETY: sets one of mimalloc's options, which it reads whenever it purges.
     unsafe {
-        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 10);
+        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 30);
     }
     std::process::exit(eipform::cli::main());
 }
