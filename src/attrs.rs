@@ -3,10 +3,11 @@
 //! Every resource has one or two of these alive through a plan or an apply (its recorded
 //! attributes, its planned ones, its result), so their size is most of a run's memory. A
 //! `serde_json::Map` is a B-tree with a heap-allocated `String` per key: ~3.4 KB for an EIP's 30
-//! attributes. Here the names are one sorted list, shared by every object with the same names
-//! (all the planned EIPs of a plan, all the recorded instances of a state), and the values are
-//! one vector beside it, where a value known only after apply takes no allocation: ~1 KB for
-//! the same EIP, lookups by binary search. The API is the subset of `serde_json::Map`'s the
+//! attributes. Here an object is a shared shape and its own values. The shape is the sorted
+//! names and the values most objects of those names have (all the planned EIPs of a plan, all
+//! the recorded instances of a state share one); the object keeps only the values that differ
+//! from those, and a value known only after apply takes no allocation: ~300 bytes for a
+//! recorded EIP, lookups by binary search. The API is the subset of `serde_json::Map`'s the
 //! engine uses, with the same semantics: keys in order, a repeated key keeps its last value, and
 //! the same JSON when serialized.
 
@@ -158,8 +159,8 @@ fn fingerprint(names: &[Key]) -> u64 {
     foldhash::fast::FixedState::default().hash_one((n, &names[0], &names[n / 2], &names[n - 1]))
 }
 
-/// The values of `values` that differ from `common`, when they are few enough to be worth
-/// keeping apart (a changed value takes 40 bytes, a value in a full list 32).
+/// The indexes of the values of `values` that differ from `common`, unless most do: such an
+/// object keeps all its values (lookups need no rank), and counts as a miss of the common ones.
 fn changes_from(common: &[Slot], values: &[Slot]) -> Option<Vec<usize>> {
     let most = values.len() * 3 / 4;
     let mut changed = Vec::new();
