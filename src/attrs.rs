@@ -131,6 +131,13 @@ impl Marks {
     }
 }
 
+/// The order of names (byte order, as `str`'s). Names mostly differ in their first byte:
+/// compared alone first, without a call to `memcmp`.
+pub fn name_order(a: &str, b: &str) -> std::cmp::Ordering {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.first().cmp(&b.first()).then_with(|| a.cmp(b))
+}
+
 /// Lists of names shorter than this are not worth looking up among the shared ones.
 const SHARED_FROM: usize = 8;
 /// At most this many fingerprints of lists of names are remembered per thread.
@@ -279,13 +286,7 @@ impl Attrs {
     }
 
     fn find(&self, key: &str) -> Result<usize, usize> {
-        // Names mostly differ in their first byte: compared alone, without a call to `memcmp`.
-        let key = key.as_bytes();
-        let first = key.first();
-        self.shape.names.binary_search_by(|k| {
-            let k = k.as_bytes();
-            k.first().cmp(&first).then_with(|| k.cmp(key))
-        })
+        self.shape.names.binary_search_by(|k| name_order(k, key))
     }
 
     /// The value of the `i`th name.
@@ -437,9 +438,9 @@ impl Attrs {
     /// Entries in any order, a repeated key keeping its last value: sorted once, then built.
     fn from_entries(mut entries: Vec<(Key, Value)>) -> Attrs {
         // Objects serde_json wrote (state records, answers) arrive sorted and unique.
-        if !entries.is_sorted_by(|a, b| a.0 < b.0) {
+        if !entries.is_sorted_by(|a, b| name_order(&a.0, &b.0).is_lt()) {
             // Stable: of equal keys, the later entries stay later.
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            entries.sort_by(|a, b| name_order(&a.0, &b.0));
             entries.dedup_by(|later, kept| {
                 let same = later.0 == kept.0;
                 if same {
