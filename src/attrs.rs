@@ -138,6 +138,24 @@ pub fn name_order(a: &str, b: &str) -> std::cmp::Ordering {
     a.first().cmp(&b.first()).then_with(|| a.cmp(b))
 }
 
+/// Sorts `entries` by name, a repeated name keeping its last value (as inserts into a map
+/// would).
+pub fn sort_entries(entries: &mut Vec<(Key, Value)>) {
+    // Objects serde_json wrote (state records, answers) arrive sorted and unique.
+    if entries.is_sorted_by(|a, b| name_order(&a.0, &b.0).is_lt()) {
+        return;
+    }
+    // Stable: of equal names, the later entries stay later.
+    entries.sort_by(|a, b| name_order(&a.0, &b.0));
+    entries.dedup_by(|later, kept| {
+        let same = later.0 == kept.0;
+        if same {
+            std::mem::swap(&mut later.1, &mut kept.1);
+        }
+        same
+    });
+}
+
 /// Lists of names shorter than this are not worth looking up among the shared ones.
 const SHARED_FROM: usize = 8;
 /// At most this many fingerprints of lists of names are remembered per thread.
@@ -437,18 +455,7 @@ impl Attrs {
 
     /// Entries in any order, a repeated key keeping its last value: sorted once, then built.
     fn from_entries(mut entries: Vec<(Key, Value)>) -> Attrs {
-        // Objects serde_json wrote (state records, answers) arrive sorted and unique.
-        if !entries.is_sorted_by(|a, b| name_order(&a.0, &b.0).is_lt()) {
-            // Stable: of equal keys, the later entries stay later.
-            entries.sort_by(|a, b| name_order(&a.0, &b.0));
-            entries.dedup_by(|later, kept| {
-                let same = later.0 == kept.0;
-                if same {
-                    std::mem::swap(&mut later.1, &mut kept.1);
-                }
-                same
-            });
-        }
+        sort_entries(&mut entries);
         Attrs::from_sorted(entries.into_iter())
     }
 

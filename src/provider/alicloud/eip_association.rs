@@ -64,10 +64,13 @@ fn created(alloc: &str, instance: &str, ty: &str, config: &Attrs) -> Attrs {
         "Mode": mode.clone().unwrap_or_default(),
     });
     let mut a = to_attrs(&item, &format!("{alloc}:{instance}"), instance, config);
-    let deferred: Vec<&str> = [(mode.is_none(), "mode"), (private_ip, "private_ip_address")]
-        .into_iter()
-        .filter_map(|(deferred, key)| deferred.then_some(key))
-        .collect();
+    let mut deferred = Vec::new();
+    if mode.is_none() {
+        deferred.push("mode");
+    }
+    if private_ip {
+        deferred.push("private_ip_address");
+    }
     if !deferred.is_empty() {
         attrs::defer(&mut a, &deferred);
     }

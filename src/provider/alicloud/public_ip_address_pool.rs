@@ -77,10 +77,11 @@ fn created(id: &str, resp: &Value, config: &Attrs) -> Attrs {
         "UsedIpNum": 0,
     });
     let mut a = to_attrs(&item);
-    attrs::defer(&mut a, &["create_time"]);
+    let mut deferred = vec!["create_time"];
     if attrs::field(resp, "ResourceGroupId").is_empty() {
-        attrs::defer(&mut a, &["resource_group_id"]);
+        deferred.push("resource_group_id");
     }
+    attrs::defer(&mut a, &deferred);
     a
 }
 

@@ -6,7 +6,7 @@ use foldhash::{HashMap, HashMapExt};
 
 use serde_json::{Map, Value, json};
 
-use crate::attrs::{Fields, Key, name_order};
+use crate::attrs::{Fields, Key, name_order, sort_entries};
 use crate::cloud::{CloudError, Params};
 use crate::provider::alicloud::Api;
 use crate::provider::{Attrs, OpContext, ProviderError, ReadItem};
@@ -399,11 +399,8 @@ impl<'a> Out<'a> {
     /// is echoed from the caller (or null), so the answer holds every schema attribute.
     pub fn finish(self, type_name: &str, data: bool) -> Attrs {
         let Out { mut entries, src } = self;
-        // A key set twice keeps its last value (as inserts into a map would). Kept as a sorted
-        // list, not an `Attrs`: the object is built once, below.
-        entries.reverse();
-        entries.sort_by(|a, b| name_order(&a.0, &b.0));
-        entries.dedup_by(|later, first| later.0 == first.0);
+        // Kept as a sorted list, not an `Attrs`: the object is built once, below.
+        sort_entries(&mut entries);
         let set = entries;
         let schema = if data {
             crate::schema::data_source(type_name)

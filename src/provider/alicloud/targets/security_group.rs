@@ -81,10 +81,11 @@ fn created(id: &str, config: &Attrs) -> Attrs {
         "Tags": c::tag_items(config),
     });
     let mut a = to_attrs(&item, config);
-    c::defer(&mut a, &["create_time"]);
+    let mut deferred = vec!["create_time"];
     if group.is_none() {
-        c::defer(&mut a, &["resource_group_id"]);
+        deferred.push("resource_group_id");
     }
+    c::defer(&mut a, &deferred);
     a
 }
 

@@ -79,13 +79,14 @@ fn created(answer: &Value, config: &Attrs) -> Attrs {
         "Tags": c::tag_items(config),
     });
     let mut a = to_attrs(&item, config);
-    c::defer(&mut a, &["create_time"]);
+    let mut deferred = vec!["create_time"];
     if ipv6 {
-        c::defer(&mut a, &["ipv6_cidr_block", "ipv6_cidr_blocks"]);
+        deferred.extend(["ipv6_cidr_block", "ipv6_cidr_blocks"]);
     }
     if c::js(answer, "ResourceGroupId").is_empty() {
-        c::defer(&mut a, &["resource_group_id"]);
+        deferred.push("resource_group_id");
     }
+    c::defer(&mut a, &deferred);
     a
 }
 
