@@ -23,7 +23,7 @@
 
 use std::collections::BTreeSet;
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use indexmap::IndexMap;
@@ -113,7 +113,7 @@ pub struct Validation {
     /// Inclusive integer range.
     pub int_between: Option<(i64, i64)>,
     /// Regular expression the string must match.
-    pub regex: Option<String>,
+    pub regex: Option<Pattern>,
     /// Minimum string length, in characters.
     pub min_length: Option<usize>,
     /// Maximum string length, in characters.
@@ -515,6 +515,50 @@ fn as_integer(v: &Value) -> Option<i64> {
 // Validation
 // ---------------------------------------------------------------------------------------------
 
+/// A validation's regular expression: its syntax checked when the schema loads, compiled on
+/// its first use and kept. Compiling is the costly part (`^.{2,256}$` is ~7 M instructions,
+/// a tenth of validating 1,000 resources), and most runs never meet the attribute.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    source: String,
+    compiled: Arc<OnceLock<Result<regex::Regex, String>>>,
+}
+
+impl Pattern {
+    /// `source` if it is a valid regular expression.
+    pub fn new(source: String) -> Result<Pattern, String> {
+        regex_syntax::Parser::new()
+            .parse(&source)
+            .map_err(|e| format!("invalid regex {source:?}: {e}"))?;
+        Ok(Pattern {
+            source,
+            compiled: Arc::default(),
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+
+    fn is_match(&self, s: &str) -> Result<bool, String> {
+        match self
+            .compiled
+            .get_or_init(|| regex::Regex::new(&self.source).map_err(|e| e.to_string()))
+        {
+            Ok(re) => Ok(re.is_match(s)),
+            Err(e) => Err(e.clone()),
+        }
+    }
+}
+
+impl PartialEq for Pattern {
+    fn eq(&self, other: &Pattern) -> bool {
+        self.source == other.source
+    }
+}
+
+impl Eq for Pattern {}
+
 impl Validation {
     /// Whether nothing is checked.
     pub fn is_empty(&self) -> bool {
@@ -561,11 +605,13 @@ impl Validation {
                 _ => {}
             }
             if let Some(re) = &self.regex {
-                let compiled = regex::Regex::new(re)
+                let matched = re
+                    .is_match(s)
                     .map_err(|e| format!("invalid regular expression for {name}: {e}"))?;
-                if !compiled.is_match(s) {
+                if !matched {
                     return Err(format!(
-                        "expected value of {name} to match regular expression {re:?}, got {s}"
+                        "expected value of {name} to match regular expression {:?}, got {s}",
+                        re.as_str()
                     ));
                 }
             }
@@ -1189,9 +1235,7 @@ fn convert_validation(v: RawValidation, ty: &AttrType) -> Result<Validation, Str
     {
         return Err(format!("min_length {min} exceeds max_length {max}"));
     }
-    if let Some(re) = &v.regex {
-        regex::Regex::new(re).map_err(|e| format!("invalid regex {re:?}: {e}"))?;
-    }
+    let regex = v.regex.map(Pattern::new).transpose()?;
     let mut seen = BTreeSet::new();
     if let Some(dup) = v.one_of.iter().find(|o| !seen.insert(o.as_str())) {
         return Err(format!("one_of lists {dup:?} twice"));
@@ -1200,7 +1244,7 @@ fn convert_validation(v: RawValidation, ty: &AttrType) -> Result<Validation, Str
         one_of: v.one_of,
         int_in: v.int_in,
         int_between: v.int_between,
-        regex: v.regex,
+        regex,
         min_length: v.min_length,
         max_length: v.max_length,
     };
@@ -1651,6 +1695,25 @@ mod tests {
             elems.validate("xs", &json!(["a", "b"])).unwrap_err(),
             r#"expected xs.1 to be one of ["a"], got b"#
         );
+    }
+
+    #[test]
+    fn a_validation_pattern_is_checked_at_load_and_compiled_once() {
+        assert!(
+            Pattern::new("^(unclosed$".into())
+                .unwrap_err()
+                .contains("invalid regex")
+        );
+        let p = Pattern::new("^.{2,4}$".into()).unwrap();
+        let copy = p.clone();
+        assert_eq!(p.is_match("abc"), Ok(true));
+        assert_eq!(
+            copy.is_match("a"),
+            Ok(false),
+            "copies share the compiled expression"
+        );
+        assert!(Arc::ptr_eq(&p.compiled, &copy.compiled));
+        assert!(p.compiled.get().is_some());
     }
 
     #[test]

@@ -103,53 +103,96 @@ fn load_shared(files: Vec<(Arc<str>, Arc<str>)>) -> Loaded {
 }
 
 /// Parses and reads every file on up to `threads` threads; the results are in file order.
+/// A file larger than its share of the work is read in pieces ([`pieces`]), so that one large
+/// file keeps every thread busy; when a piece does not parse, the whole file is read again on
+/// its own, for the diagnostics a sequential read gives.
 fn read_files(files: &[(Arc<str>, Arc<str>)], threads: usize) -> Vec<Vec<Event>> {
-    let threads = threads.min(files.len());
-    if threads <= 1 {
-        return files.iter().map(|(n, t)| read_file(n, t)).collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut results: Vec<(usize, Vec<Event>)> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut out = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some((name, text)) = files.get(i) else {
-                            break;
-                        };
-                        out.push((i, read_file(name, text)));
-                    }
-                    out
+    let texts: Vec<&str> = files.iter().map(|(_, t)| &**t).collect();
+    let work = pieces::plan(&texts, threads);
+    let sources: Vec<Arc<SourceText>> = files
+        .iter()
+        .map(|(_, t)| SourceText::new(t.clone()))
+        .collect();
+    let read = |(i, piece): &(usize, std::ops::Range<usize>)| {
+        let (name, text) = &files[*i];
+        read_piece(name, text, &sources[*i], piece.clone())
+    };
+    let threads = threads.min(work.len());
+    let results: Vec<Option<Vec<Event>>> = if threads <= 1 {
+        work.iter().map(read).collect()
+    } else {
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let mut done: Vec<(usize, Option<Vec<Event>>)> = std::thread::scope(|s| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut out = Vec::new();
+                        loop {
+                            let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some(item) = work.get(k) else { break };
+                            out.push((k, read(item)));
+                        }
+                        out
+                    })
                 })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| match w.join() {
-                Ok(out) => out,
-                Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
-    });
-    results.sort_by_key(|(i, _)| *i);
-    results.into_iter().map(|(_, events)| events).collect()
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| match w.join() {
+                    Ok(out) => out,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                })
+                .collect()
+        });
+        done.sort_by_key(|(k, _)| *k);
+        done.into_iter().map(|(_, events)| events).collect()
+    };
+    let mut per_file: Vec<Option<Vec<Event>>> =
+        (0..files.len()).map(|_| Some(Vec::new())).collect();
+    for ((i, _), events) in work.iter().zip(results) {
+        per_file[*i] = match (per_file[*i].take(), events) {
+            (Some(mut all), Some(events)) => {
+                all.extend(events);
+                Some(all)
+            }
+            _ => None,
+        };
+    }
+    per_file
+        .into_iter()
+        .zip(files.iter().zip(&sources))
+        .map(|(events, ((name, text), src))| {
+            events.unwrap_or_else(|| read_piece(name, text, src, 0..text.len()).unwrap_or_default())
+        })
+        .collect()
 }
 
-/// One file's blocks and diagnostics, in source order.
-fn read_file(file: &Arc<str>, text: &Arc<str>) -> Vec<Event> {
+/// The blocks and diagnostics of `piece` of a file, in source order; `None` when a part of
+/// the file does not parse (a whole file that does not parse gives its syntax error instead).
+fn read_piece(
+    file: &Arc<str>,
+    text: &Arc<str>,
+    src: &Arc<SourceText>,
+    piece: std::ops::Range<usize>,
+) -> Option<Vec<Event>> {
     let mut loader = Loader {
         file: file.clone(),
         text: text.clone(),
-        src: SourceText::new(text.clone()),
+        src: src.clone(),
         events: Vec::new(),
     };
-    match hcl_edit::parser::parse_body(text) {
+    let whole = piece == (0..text.len());
+    let parsed = if piece.start == 0 {
+        hcl_edit::parser::parse_body(&text[..piece.end])
+    } else {
+        hcl_edit::parser::parse_body(&pieces::blanked(text, &piece)?)
+    };
+    match parsed {
         Ok(body) => loader.file(body),
-        Err(e) => loader.events.push(Event::Diag(parse_error(file, text, &e))),
+        Err(e) if whole => loader.events.push(Event::Diag(parse_error(file, text, &e))),
+        Err(_) => return None,
     }
-    loader.events
+    Some(loader.events)
 }
 
 /// What reading a file found, in order. Whatever depends on other files (duplicate variables,
@@ -952,5 +995,92 @@ oops = 1
             crate::config::literal(&vpc.body.attrs["vpc_name"].expr),
             None
         );
+    }
+
+    /// A file well above its share of the work: read in pieces on several threads.
+    fn big(n: usize, tail: &str) -> Vec<(Arc<str>, Arc<str>)> {
+        let mut text = String::from("variable \"v\" {}\n");
+        for i in 0..n {
+            text.push_str(&format!(
+                "resource \"alicloud_eip_address\" \"e{i}\" {{\n  address_name = \"${{var.v}}-{i}\"\n  bandwidth    = \"{i}\"\n}}\n"
+            ));
+            if i % 97 == 5 {
+                // A diagnostic inside each piece: a block without its name.
+                text.push_str(&format!(
+                    "resource \"alicloud_eip_address\" {{\n  bandwidth = {i}\n}}\n"
+                ));
+            }
+        }
+        text.push_str(tail);
+        vec![
+            (Arc::from("big.tf"), Arc::from(text)),
+            (Arc::from("small.tf"), Arc::from("locals {\n  x = 1\n}\n")),
+        ]
+    }
+
+    /// Every resource with its arguments' spans and sources, and every diagnostic.
+    fn read_with(files: &[(Arc<str>, Arc<str>)], threads: usize) -> (Vec<String>, Vec<String>) {
+        let mut config = Config::default();
+        let mut diags = Vec::new();
+        for events in read_files(files, threads) {
+            merge(&mut config, &mut diags, events);
+        }
+        let resources = config
+            .resources
+            .iter()
+            .map(|r| {
+                let mut line = format!("{} {:?}", r.addr, r.range.span);
+                for (name, a) in &r.body.attrs {
+                    line.push_str(&format!(" {name}={:?}@{:?}", a.expr.source(), a.range.span));
+                }
+                line
+            })
+            .collect();
+        let diags = diags
+            .iter()
+            .map(|d| {
+                format!(
+                    "{} {:?} {:?}",
+                    d.summary,
+                    d.detail,
+                    d.range.as_ref().map(|r| r.span.clone())
+                )
+            })
+            .collect();
+        (resources, diags)
+    }
+
+    #[test]
+    fn a_large_file_read_in_pieces_reads_as_a_whole() {
+        let files = big(3000, "");
+        let texts: Vec<&str> = files.iter().map(|(_, t)| &**t).collect();
+        assert!(pieces::plan(&texts, 4).len() > 3, "the big file is cut");
+        let (whole, whole_diags) = read_with(&files, 1);
+        assert_eq!(whole.len(), 3000, "{whole_diags:?}");
+        assert_eq!(whole_diags.len(), 31);
+        assert!(
+            whole_diags[0].starts_with("Invalid resource block"),
+            "{whole_diags:?}"
+        );
+        assert_eq!(read_with(&files, 4), (whole, whole_diags));
+        let text = &files[0].1;
+        let (resources, _) = read_with(&files, 4);
+        let last = resources.last().unwrap();
+        let value = "\"${var.v}-2999\"";
+        let at = text.rfind(value).unwrap();
+        assert!(
+            last.contains(&format!("@{:?}", at..at + value.len())),
+            "{last}"
+        );
+    }
+
+    #[test]
+    fn a_syntax_error_late_in_a_large_file_is_reported_as_by_a_whole_read() {
+        let files = big(3000, "resource \"x\" \"y\" {\n  a = [1,\n}\n");
+        let (resources, diags) = read_with(&files, 4);
+        assert_eq!((resources.clone(), diags.clone()), read_with(&files, 1));
+        assert!(resources.is_empty());
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert!(diags[0].starts_with("Invalid HCL syntax"), "{diags:?}");
     }
 }

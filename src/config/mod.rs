@@ -7,6 +7,7 @@
 //! cloud.
 
 mod load;
+mod pieces;
 mod validate;
 
 use std::path::PathBuf;
