@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use super::prefetch::{self, Fetched, Prefetch, Read};
 use super::spool::Spool;
 use super::{PlanOpts, VarOpts};
 use crate::apply::{self, ApplyOptions, NullSink};
@@ -68,31 +69,61 @@ pub fn make_plan(
     opts: &PlanOpts,
     mode: PlanMode,
     render: &RenderPlan<'_>,
+    prefetched: Option<Prefetch>,
 ) -> Option<Made> {
     let fail = |d: Diagnostic| {
         ui.errors(&[d], &ws.config.sources);
         None
     };
-    let mut state = match ws.open_state() {
-        Ok(s) => s,
-        Err(d) => return fail(d),
-    };
-    let cloud = match ws.cloud() {
-        Ok(c) => c,
-        Err(d) => return fail(d),
-    };
-    let provider = AlicloudProvider::new(cloud.clone());
-    reconcile(ui, ws, &mut state, &provider)?;
-    let (meta, resources, outputs) = match (state.meta(), state.resources(), state.outputs()) {
-        (Ok(m), Ok(r), Ok(o)) => (m, r, o),
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
-            return fail(Diagnostic::error("Cannot read the state").detail(e.to_string()));
+    let (mut state, cloud, read) = match prefetched.and_then(|p| p.finish(ws)) {
+        Some(Fetched::Failed(diags)) => {
+            ui.errors(&diags, &ws.config.sources);
+            return None;
+        }
+        Some(Fetched::Opened { state, cloud }) => (state, cloud, None),
+        Some(Fetched::Read { state, cloud, read }) => (state, cloud, Some(read)),
+        None => {
+            let state = match ws.open_state() {
+                Ok(s) => s,
+                Err(d) => return fail(d),
+            };
+            match ws.cloud() {
+                Ok(c) => (state, c, None),
+                Err(d) => return fail(d),
+            }
         }
     };
-    let planned = match planner::plan(
+    let provider = AlicloudProvider::new(cloud.clone());
+    let read = match read {
+        Some(read) => read,
+        None => {
+            reconcile(ui, ws, &mut state, &provider)?;
+            let (meta, resources, outputs) = match prefetch::read(&state) {
+                Ok(r) => r,
+                Err(d) => return fail(d),
+            };
+            match planner::prior(&provider, resources, opts.refresh, opts.parallelism) {
+                Ok(prior) => Read {
+                    meta,
+                    outputs,
+                    prior,
+                },
+                Err(diags) => {
+                    ui.errors(&diags, &ws.config.sources);
+                    return None;
+                }
+            }
+        }
+    };
+    let Read {
+        meta,
+        outputs,
+        prior,
+    } = read;
+    let planned = match planner::plan_refreshed(
         ws,
         &meta,
-        resources,
+        prior,
         &outputs,
         &provider,
         PlanOptions {

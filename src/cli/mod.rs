@@ -8,6 +8,7 @@ mod import_cmd;
 mod lock;
 mod output_cmd;
 mod plan_cmd;
+mod prefetch;
 mod run;
 mod signals;
 mod spool;

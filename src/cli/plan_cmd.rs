@@ -96,6 +96,7 @@ pub fn plan_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, args: &PlanArgs) -> i32 {
     {
         return code;
     }
+    let prefetched = super::prefetch::start(dir, opts.refresh, opts.parallelism);
     let Some(ws) = load(ui, dir, &opts.vars) else {
         return 1;
     };
@@ -114,7 +115,7 @@ pub fn plan_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, args: &PlanArgs) -> i32 {
         };
         write_plan(&planned.plan, &prior, outputs, args.format, ui.color, out)
     };
-    let Some(made) = make_plan(ui, &ws, opts, mode, &render) else {
+    let Some(made) = make_plan(ui, &ws, opts, mode, &render, prefetched) else {
         return 1;
     };
     let super::common::Made {
@@ -212,6 +213,7 @@ pub fn apply_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, mode: PlanMode, auto_appr
     {
         return code;
     }
+    let prefetched = super::prefetch::start(dir, opts.refresh, opts.parallelism);
     let Some(ws) = load(ui, dir, &opts.vars) else {
         return 1;
     };
@@ -220,7 +222,7 @@ pub fn apply_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, mode: PlanMode, auto_appr
     let render = |planned: &Planned, _: &[OutputState], out: &mut Spool| {
         write_plan(&planned.plan, &[], &[], Format::Human, ui.color, out)
     };
-    let Some(made) = make_plan(ui, &ws, opts, mode, &render) else {
+    let Some(made) = make_plan(ui, &ws, opts, mode, &render, prefetched) else {
         return 1;
     };
     let super::common::Made {

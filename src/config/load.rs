@@ -15,14 +15,20 @@ use crate::diag::Diagnostic;
 /// The `path` of the configuration's `backend` block, without loading the whole configuration
 /// when no file mentions a backend (commands take the state lock before they load it).
 pub fn backend_path(dir: &Path) -> Option<String> {
-    let files = tf_files(dir).ok()?;
-    let mentions_backend = files.iter().any(|name| {
-        std::fs::read_to_string(dir.join(name)).map_or(true, |text| text.contains("backend"))
-    });
-    if !mentions_backend {
+    if !mentions(dir, "backend") {
         return None;
     }
     load_dir(dir).ok()?.config.backend_path
+}
+
+/// Whether any `*.tf` file of `dir` contains `word` (or cannot be read: then it may).
+pub fn mentions(dir: &Path, word: &str) -> bool {
+    let Ok(files) = tf_files(dir) else {
+        return true;
+    };
+    files.iter().any(|name| {
+        std::fs::read_to_string(dir.join(name)).map_or(true, |text| text.contains(word))
+    })
 }
 
 /// The names of the `*.tf` files in `dir`, sorted.

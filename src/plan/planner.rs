@@ -313,17 +313,35 @@ pub fn plan(
     provider: &dyn Provider,
     opts: PlanOptions,
 ) -> Result<Planned, Vec<Diagnostic>> {
-    let (prior, drift) = if opts.refresh {
-        refresh(provider, prior_list, opts.parallelism)?
-    } else {
-        (
-            prior_list
-                .into_iter()
-                .map(|r| (r.addr.clone(), r))
-                .collect(),
-            Vec::new(),
-        )
-    };
+    let refreshed = prior(provider, prior_list, opts.refresh, opts.parallelism)?;
+    plan_refreshed(ws, meta, refreshed, prior_outputs, provider, opts)
+}
+
+/// The records a plan starts from: refreshed (`refresh`), or as recorded, without drift.
+pub fn prior(
+    provider: &dyn Provider,
+    recorded: Vec<ResourceState>,
+    refresh: bool,
+    parallelism: usize,
+) -> Result<Refreshed, Vec<Diagnostic>> {
+    if refresh {
+        return self::refresh(provider, recorded, parallelism);
+    }
+    Ok((
+        recorded.into_iter().map(|r| (r.addr.clone(), r)).collect(),
+        Vec::new(),
+    ))
+}
+
+/// [`plan`] from records already refreshed (or read, without `opts.refresh`), with their drift.
+pub fn plan_refreshed(
+    ws: &Workspace,
+    meta: &StateMeta,
+    (prior, drift): Refreshed,
+    prior_outputs: &[OutputState],
+    provider: &dyn Provider,
+    opts: PlanOptions,
+) -> Result<Planned, Vec<Diagnostic>> {
     // Sized once for the instances expected: tables of 50,000 entries regrown and rehashed at
     // every doubling showed in the serial part of a 50k plan.
     let expected = prior.len().max(ws.config.resources.len());

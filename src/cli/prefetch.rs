@@ -1,0 +1,214 @@
+//! Reading and refreshing the recorded resources while the configuration loads.
+//!
+//! Refresh needs the state and the cloud, not the configuration, except to know where they
+//! are: a `backend` block moves the state and a provider's `endpoint` the cloud. When no file
+//! mentions either and both exist already, `plan` and `apply` open them, read the records and
+//! refresh them on a thread of their own while the configuration is parsed: in a no-op plan of
+//! 1,000 EIPs each is about a third of the run, and neither keeps both cores busy alone.
+//!
+//! What the thread found is used only once the configuration has loaded without errors, and
+//! only if the configuration puts the state and the cloud where the thread looked; its errors
+//! are reported then, where a sequential run reports them. Unfinished operations of an
+//! interrupted run stop the thread before it reads the records: reconciling them reports
+//! against the configuration. The thread only reads: a configuration that fails to load leaves
+//! it to be dropped with the process.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use crate::cloud::CloudApi;
+use crate::diag::Diagnostic;
+use crate::plan::planner::{self, Refreshed};
+use crate::provider::alicloud::AlicloudProvider;
+use crate::state::sqlite::SqliteState;
+use crate::state::{OutputState, StateMeta, StateStore};
+use crate::workspace::{self, Workspace};
+
+/// A read of the state and refresh running beside the configuration's load.
+pub struct Prefetch {
+    state_path: PathBuf,
+    endpoint: String,
+    work: JoinHandle<Fetched>,
+}
+
+/// What the thread got to.
+pub enum Fetched {
+    /// Opening, reading or refreshing failed, with what a sequential run reports.
+    Failed(Vec<Diagnostic>),
+    /// The state and the cloud, opened; unfinished operations wait for reconciling.
+    Opened {
+        state: SqliteState,
+        cloud: Arc<dyn CloudApi>,
+    },
+    /// The records, read and (with refresh) refreshed.
+    Read {
+        state: SqliteState,
+        cloud: Arc<dyn CloudApi>,
+        read: Read,
+    },
+}
+
+/// The state as a plan starts from it.
+pub struct Read {
+    pub meta: StateMeta,
+    pub outputs: Vec<OutputState>,
+    pub prior: Refreshed,
+}
+
+/// Starts reading (and, with `refresh`, refreshing) the state of the workspace in `dir`, when
+/// where the state and the cloud are does not depend on the configuration and both exist.
+pub fn start(dir: &Path, refresh: bool, parallelism: usize) -> Option<Prefetch> {
+    let endpoint = match std::env::var("EIPFORM_CLOUD") {
+        Ok(e) if !e.is_empty() => e,
+        _ if crate::config::mentions(dir, "endpoint") => return None,
+        _ => workspace::DEFAULT_CLOUD.to_string(),
+    };
+    if crate::config::mentions(dir, "backend") {
+        return None;
+    }
+    let state_path = dir.join(workspace::DEFAULT_STATE);
+    let world = dir.join(endpoint.strip_prefix("sim:")?);
+    if !state_path.is_file() || !world.is_file() {
+        return None;
+    }
+    let (path, at, dir) = (state_path.clone(), endpoint.clone(), dir.to_path_buf());
+    let work = std::thread::Builder::new()
+        .name("prefetch".into())
+        .spawn(move || fetch(&path, &at, &dir, refresh, parallelism))
+        .ok()?;
+    Some(Prefetch {
+        state_path,
+        endpoint,
+        work,
+    })
+}
+
+impl Prefetch {
+    /// What the thread found, once it is done; `None` when `ws` places the state or the cloud
+    /// elsewhere (the caller then reads them itself).
+    pub fn finish(self, ws: &Workspace) -> Option<Fetched> {
+        let fetched = match self.work.join() {
+            Ok(f) => f,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        (ws.state_path() == self.state_path && ws.endpoint == self.endpoint).then_some(fetched)
+    }
+}
+
+fn fetch(state_path: &Path, endpoint: &str, dir: &Path, refresh: bool, threads: usize) -> Fetched {
+    let state = match workspace::open_state(state_path) {
+        Ok(s) => s,
+        Err(d) => return Fetched::Failed(vec![d]),
+    };
+    let cloud = match workspace::connect(endpoint, dir) {
+        Ok(c) => c,
+        Err(d) => return Fetched::Failed(vec![d]),
+    };
+    if !state.intents().is_ok_and(|i| i.is_empty()) {
+        return Fetched::Opened { state, cloud };
+    }
+    let (meta, resources, outputs) = match read(&state) {
+        Ok(r) => r,
+        Err(d) => return Fetched::Failed(vec![d]),
+    };
+    let provider = AlicloudProvider::new(cloud.clone());
+    match planner::prior(&provider, resources, refresh, threads) {
+        Ok(prior) => Fetched::Read {
+            state,
+            cloud,
+            read: Read {
+                meta,
+                outputs,
+                prior,
+            },
+        },
+        Err(diags) => Fetched::Failed(diags),
+    }
+}
+
+/// The state's metadata, records and outputs.
+pub fn read(
+    state: &SqliteState,
+) -> Result<
+    (
+        StateMeta,
+        Vec<crate::state::ResourceState>,
+        Vec<OutputState>,
+    ),
+    Diagnostic,
+> {
+    match (state.meta(), state.resources(), state.outputs()) {
+        (Ok(m), Ok(r), Ok(o)) => Ok((m, r, o)),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+            Err(Diagnostic::error("Cannot read the state").detail(e.to_string()))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workspace::VarArgs;
+
+    const EIP: &str = "resource \"alicloud_eip_address\" \"e\" {\n  bandwidth = \"5\"\n}\n";
+
+    fn workspace(dir: &Path) -> Workspace {
+        workspace::load(dir, &VarArgs::default())
+            .map_err(|(d, _)| d)
+            .unwrap()
+    }
+
+    #[test]
+    fn reads_the_state_only_where_the_configuration_cannot_move_it() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("main.tf"), EIP).unwrap();
+        // Nothing recorded yet: nothing to read (and nothing is created before the load).
+        assert!(start(dir.path(), true, 4).is_none());
+        assert!(!dir.path().join(workspace::DEFAULT_STATE).exists());
+        let ws = workspace(dir.path());
+        drop(ws.open_state().unwrap());
+        drop(ws.cloud().unwrap());
+        let prefetch = start(dir.path(), true, 4).expect("state and cloud exist");
+        match prefetch.finish(&ws) {
+            Some(Fetched::Read { read, .. }) => {
+                assert_eq!(read.meta.serial, 0);
+                assert!(read.prior.0.is_empty() && read.prior.1.is_empty());
+            }
+            _ => panic!("expected the records"),
+        }
+        // A backend or an endpoint in any file: the configuration decides, after it loads.
+        for (file, text) in [
+            (
+                "backend.tf",
+                "terraform {\n  backend \"sqlite\" {\n    path = \"s.db\"\n  }\n}\n",
+            ),
+            (
+                "endpoint.tf",
+                "provider \"alicloud\" {\n  endpoint = \"sim:other.db\"\n}\n",
+            ),
+        ] {
+            std::fs::write(dir.path().join(file), text).unwrap();
+            assert!(start(dir.path(), true, 4).is_none(), "{file}");
+            std::fs::remove_file(dir.path().join(file)).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_configuration_placing_the_state_elsewhere_discards_what_was_read() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("main.tf"), EIP).unwrap();
+        let ws = workspace(dir.path());
+        drop(ws.open_state().unwrap());
+        drop(ws.cloud().unwrap());
+        let prefetch = start(dir.path(), false, 1).unwrap();
+        // The files changed between the look and the load.
+        std::fs::write(
+            dir.path().join("backend.tf"),
+            "terraform {\n  backend \"sqlite\" {\n    path = \"elsewhere.db\"\n  }\n}\n",
+        )
+        .unwrap();
+        let moved = workspace(dir.path());
+        assert!(prefetch.finish(&moved).is_none());
+    }
+}
