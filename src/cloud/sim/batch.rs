@@ -112,6 +112,8 @@ impl<'w> Turn<'w> {
     /// busy timeout, before anything is read, so a batch never has to upgrade a stale snapshot).
     fn join(writer: &'w Writer, mut session: MutexGuard<'w, Session>) -> Result<Self, CloudError> {
         if !session.batch.open {
+            // What earlier batches read may have changed since they committed.
+            session.meta.borrow_mut().clear();
             run_cached(&session.conn, "BEGIN IMMEDIATE").map_err(db_error)?;
             session.batch.open = true;
         }
@@ -178,7 +180,7 @@ fn end_batch(session: &mut Session, absent: usize) {
         if !session.conn.is_autocommit() {
             let _ = session.conn.execute_batch("ROLLBACK");
         }
-        session.forget_transitions();
+        session.forget();
         let readers = calls.saturating_sub(absent);
         if readers > 0 {
             session.batch.failures.push(Failure {

@@ -76,6 +76,8 @@ pub struct SimCloud {
 struct Session {
     conn: Connection,
     transitions: Cell<store::Transitions>,
+    /// What the calls of the open batch read of `meta` (a scratch copy: of the session).
+    meta: store::MetaCache,
     /// Group commit's state (the world only; a scratch copy's transaction is never committed).
     batch: batch::Batch,
 }
@@ -88,21 +90,23 @@ impl Session {
         f: impl FnOnce(&mut Ctx<'_>) -> Result<T, CloudError>,
     ) -> Result<T, CloudError> {
         let out = CallScope::begin(&self.conn).and_then(|call| {
-            let mut ctx = Ctx::new(&self.conn, &self.transitions);
+            let mut ctx = Ctx::new(&self.conn, &self.transitions, &self.meta);
             let out = f(&mut ctx)?;
             call.commit()?;
             Ok(out)
         });
         if out.is_err() {
-            self.forget_transitions();
+            self.forget();
         }
         out
     }
 
-    /// Forgets what is known of objects in transition: a rolled-back call or batch may have
-    /// undone `eip::settle_due`'s work, so the next call looks again.
-    fn forget_transitions(&self) {
+    /// Forgets what the session's calls learnt: a rolled-back call or batch may have undone
+    /// `eip::settle_due`'s work or a `meta` change, and between batches another process may
+    /// change the world, so the next call looks again.
+    fn forget(&self) {
         self.transitions.set(store::Transitions::default());
+        self.meta.borrow_mut().clear();
     }
 }
 
@@ -187,6 +191,7 @@ impl SimCloud {
             writer: batch::Writer::new(Session {
                 conn,
                 transitions: Cell::new(store::Transitions::default()),
+                meta: store::MetaCache::default(),
                 batch: batch::Batch::default(),
             }),
             readers: (backing == Backing::World).then(|| readers::Readers::new(&path)),

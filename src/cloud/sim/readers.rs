@@ -14,7 +14,7 @@ use std::sync::{Condvar, Mutex, PoisonError};
 
 use rusqlite::{Connection, OpenFlags};
 
-use super::store::{Ctx, Transitions, db_error};
+use super::store::{Ctx, MetaCache, Transitions, db_error};
 use super::{configure, run_cached};
 use crate::cloud::CloudError;
 
@@ -130,7 +130,9 @@ impl Reader {
         f: impl FnOnce(&mut Ctx<'_>) -> Result<T, CloudError>,
     ) -> Result<T, CloudError> {
         run_cached(&self.conn, "BEGIN").map_err(db_error)?;
-        let mut ctx = Ctx::new(&self.conn, &self.transitions);
+        // A new snapshot: `meta` rows are read afresh.
+        let meta = MetaCache::default();
+        let mut ctx = Ctx::new(&self.conn, &self.transitions, &meta);
         let out = f(&mut ctx);
         if run_cached(&self.conn, "COMMIT").is_err() && !self.conn.is_autocommit() {
             let _ = self.conn.execute_batch("ROLLBACK");

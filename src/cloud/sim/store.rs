@@ -191,16 +191,24 @@ pub(crate) fn kind_literal(kind: &str) -> Option<String> {
 pub struct Ctx<'a> {
     conn: &'a Connection,
     transitions: &'a Cell<Transitions>,
-    /// `meta` rows read or written during this call (one transaction: nobody else changes them).
-    meta: RefCell<Vec<(String, Option<String>)>>,
+    meta: &'a MetaCache,
 }
 
+/// `meta` rows (account settings, the clock, counters) read or written in one transaction,
+/// where nobody else changes them: kept by a session for its open batch, dropped when the batch
+/// ends or a call of it rolls back (see `Session`).
+pub(crate) type MetaCache = RefCell<Vec<(String, Option<String>)>>;
+
 impl<'a> Ctx<'a> {
-    pub(crate) fn new(conn: &'a Connection, transitions: &'a Cell<Transitions>) -> Ctx<'a> {
+    pub(crate) fn new(
+        conn: &'a Connection,
+        transitions: &'a Cell<Transitions>,
+        meta: &'a MetaCache,
+    ) -> Ctx<'a> {
         Ctx {
             conn,
             transitions,
-            meta: RefCell::new(Vec::new()),
+            meta,
         }
     }
 

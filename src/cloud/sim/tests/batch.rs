@@ -379,3 +379,31 @@ fn worlds_with_the_former_status_and_owner_indexes_are_migrated() {
         "settled: out of the index"
     );
 }
+
+/// Calls keep what they read of the account for their batch only: a setting another process
+/// changes between two calls holds for the second (A12: the quota of pay-as-you-go EIPs). A
+/// scratch session, which nobody else writes, keeps it across its calls, failed ones included.
+#[test]
+fn account_settings_are_read_afresh_for_each_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cloud.db");
+    let cloud = SimCloud::open_with_faults(&path, None).unwrap();
+    let other = SimCloud::open_with_faults(&path, None).unwrap();
+    crate::cloud::sim::admin::account_set(&other, "eip_quota", "5").unwrap();
+    allocate(&cloud);
+    crate::cloud::sim::admin::account_set(&other, "eip_quota", "1").unwrap();
+    let refused = cloud.call("AllocateEipAddress", &region()).unwrap_err();
+    assert_eq!(refused.rule.as_deref(), Some("A12"), "{refused:?}");
+    crate::cloud::sim::admin::account_set(&other, "eip_quota", "3").unwrap();
+    allocate(&cloud);
+    let scratch = cloud.scratch().unwrap();
+    let failed = scratch.call("AllocateEipAddress", &{
+        let mut p = region();
+        p.insert("Bandwidth".into(), "0".into());
+        p
+    });
+    assert!(failed.is_err());
+    scratch.call("AllocateEipAddress", &region()).unwrap();
+    let full = scratch.call("AllocateEipAddress", &region()).unwrap_err();
+    assert_eq!(full.rule.as_deref(), Some("A12"));
+}
