@@ -52,6 +52,7 @@ impl SqliteState {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "journal_size_limit", JOURNAL_SIZE_LIMIT)?;
+        crate::mmap::map_if_small(&conn, path)?;
         create_schema(&conn)?;
         let checkpointer = Checkpointer::attach(&mut conn, path, CHECKPOINT_PAGES, RESTART_PAGES)?;
         Ok(SqliteState {

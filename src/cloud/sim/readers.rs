@@ -112,6 +112,7 @@ impl Reader {
         conn.busy_timeout(std::time::Duration::from_secs(30))?;
         configure(&conn)?;
         conn.pragma_update(None, "query_only", true)?;
+        crate::mmap::map_if_small(&conn, path)?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         Ok(Reader {
             conn,
