@@ -382,7 +382,8 @@ fn worlds_with_the_former_status_and_owner_indexes_are_migrated() {
 
 /// Calls keep what they read of the account for their batch only: a setting another process
 /// changes between two calls holds for the second (A12: the quota of pay-as-you-go EIPs). A
-/// scratch session, which nobody else writes, keeps it across its calls, failed ones included.
+/// scratch session (which nobody else writes) counts against the setting its copy holds, also
+/// after a call of it failed.
 #[test]
 fn account_settings_are_read_afresh_for_each_batch() {
     let dir = tempfile::tempdir().unwrap();
