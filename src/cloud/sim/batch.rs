@@ -1,28 +1,41 @@
-//! Group commit for the world: calls that run close together share one SQLite transaction.
+//! Group commit for the world: calls that run close together share one SQLite transaction, run
+//! back to back by one thread.
 //!
-//! Each call still runs in its own savepoint inside the open transaction (a failing call rolls
-//! back only itself), but the transaction is committed once per batch: by the call that finds no
-//! other call queued for the session (or the batch at [`MAX_BATCH`] calls). A call never answers
-//! before the transaction holding its effects is committed: the others wait on a condition
-//! variable until their batch's generation is finished, so a process killed at any moment leaves
-//! the world at a boundary where every answer it gave is durable. Failed calls wait too (their
-//! error may depend on effects of the batch's other calls).
+//! An API call ([`Writer::call_api`]) queues itself and then either takes the session (when it is
+//! free) or sleeps. The thread holding the session leads one batch: it opens a transaction, runs
+//! the queued calls (each in its own savepoint: a failing call rolls back only itself) until the
+//! queue is empty or the batch holds [`MAX_BATCH`] calls, commits, and wakes each call's thread
+//! with its answer. So a call never answers before the transaction holding its effects is
+//! committed, and a process killed at any moment leaves the world at a boundary where every
+//! answer it gave is durable. Failed calls wait too (their error may depend on effects of the
+//! batch's other calls). Running the batch on one thread matters on few cores: when each call
+//! ran on its own thread and handed the session to the next, every call cost a thread switch
+//! inside the world's one serialized section.
 //!
 //! A failed `COMMIT` rolls the whole batch back and every call of the batch answers its error.
-//! A call that panics has its savepoint rolled back and ends the batch at once (committing the
-//! others' effects), so neither the session lock nor the waiting calls are left wedged.
+//! A call that panics has its savepoint rolled back; its panic is resumed on its own thread,
+//! after the batch (with the other calls' effects) is committed, so neither the session nor the
+//! waiting calls are left wedged.
 //!
-//! Liveness: a call that does not commit leaves the batch open only while another call is queued
-//! for the lock (counted before it blocks on the lock); that call joins the batch and reaches the
-//! same decision, so every batch is finished by one of its own calls, after at most
-//! [`MAX_BATCH`] calls.
+//! Liveness: whoever releases the session looks at the queue afterwards and asks the thread of
+//! the oldest queued call to lead next. A call queued after that look finds the session free
+//! (or held by someone who will look again on release), so no queued call is left without a
+//! leader.
+//!
+//! Work that is not an API call ([`Writer::call`]: `eipform cloud ...` commands, tests) waits for
+//! the session and leads a batch that starts with itself.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::collections::VecDeque;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
+use std::thread::{self, Thread};
 
-use super::{Session, run_cached};
-use crate::cloud::CloudError;
+use serde_json::Value;
+
+use super::{Session, dispatch, run_cached};
 use crate::cloud::sim::store::{Ctx, db_error};
+use crate::cloud::{CloudError, Params};
 
 /// The most calls one transaction holds: a waiting call's answer is delayed by at most this
 /// many calls. Each commit writes every page its batch changed (two `pwrite`s a page), and the
@@ -33,49 +46,61 @@ use crate::cloud::sim::store::{Ctx, db_error};
 /// with 8 against 10.66 s with 2 (the bound is 10 s).
 pub(super) const MAX_BATCH: usize = 8;
 
-/// The world's writer: the session behind its lock, the calls queued for the lock, and the
-/// condition variable the calls of an open batch wait on.
+/// What a call answers: its result, or the panic it raised.
+type Answer = thread::Result<Result<Value, CloudError>>;
+
+/// The world's writer: the session behind its lock, and the API calls queued for it.
 pub(super) struct Writer {
     session: Mutex<Session>,
-    finished: Condvar,
-    queued: AtomicUsize,
+    queue: Mutex<VecDeque<Arc<Job>>>,
 }
 
-/// The group-commit bookkeeping of a session.
+/// Group commit's counters kept with the session.
 #[derive(Debug, Default)]
 pub(super) struct Batch {
-    /// Whether the outer transaction is open.
-    open: bool,
-    /// The generation of the open batch (of the next one while none is open).
-    generation: u64,
-    /// How many calls joined the open batch.
-    calls: usize,
-    /// Batches with a generation below this one are finished (committed or rolled back).
+    /// Batches finished (committed or rolled back).
     finished: u64,
-    /// Batches whose `COMMIT` failed, with the calls that still have to read the error.
-    failures: Vec<Failure>,
 }
 
-#[derive(Debug)]
-struct Failure {
-    generation: u64,
-    error: CloudError,
-    readers: usize,
+/// One queued API call: what to run, and where its thread waits for the answer.
+struct Job {
+    action: String,
+    params: Params,
+    thread: Thread,
+    answer: Mutex<Option<Answer>>,
+    /// Set (then the thread unparked) when this call's thread is to lead the next batch.
+    lead: AtomicBool,
+}
+
+impl Job {
+    fn complete(&self, answer: Answer) {
+        *self.answer.lock().unwrap_or_else(PoisonError::into_inner) = Some(answer);
+        self.thread.unpark();
+    }
+
+    fn take_answer(&self) -> Option<Answer> {
+        self.answer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
 }
 
 impl Writer {
     pub(super) fn new(session: Session) -> Writer {
         Writer {
             session: Mutex::new(session),
-            finished: Condvar::new(),
-            queued: AtomicUsize::new(0),
+            queue: Mutex::new(VecDeque::new()),
         }
     }
 
-    /// The session, for work outside calls (no transaction of a call is open while it is held
-    /// unless a batch is waiting to be committed).
-    pub(super) fn lock(&self) -> MutexGuard<'_, Session> {
-        self.session.lock().unwrap_or_else(PoisonError::into_inner)
+    /// The session, for work outside calls (no transaction is open while it is free). Calls
+    /// queued meanwhile are handed to a leader when the guard is dropped.
+    pub(super) fn lock(&self) -> SessionGuard<'_> {
+        SessionGuard {
+            writer: self,
+            session: Some(self.session.lock().unwrap_or_else(PoisonError::into_inner)),
+        }
     }
 
     /// How many batches have finished (for tests: fewer than calls means calls were grouped).
@@ -84,132 +109,169 @@ impl Writer {
         self.lock().batch.finished
     }
 
-    /// Runs `f` as one call: in its own savepoint inside the batch's transaction, answering only
+    /// Runs API call `action` in a batch (see the module documentation) and answers once the
+    /// batch is committed.
+    pub(super) fn call_api(&self, action: &str, params: &Params) -> Result<Value, CloudError> {
+        let job = Arc::new(Job {
+            action: action.to_string(),
+            params: params.clone(),
+            thread: thread::current(),
+            answer: Mutex::new(None),
+            lead: AtomicBool::new(false),
+        });
+        self.queue().push_back(Arc::clone(&job));
+        let free = match self.session.try_lock() {
+            Ok(session) => Some(session),
+            Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
+            Err(TryLockError::WouldBlock) => None,
+        };
+        if let Some(session) = free {
+            self.lead_queued(SessionGuard {
+                writer: self,
+                session: Some(session),
+            });
+        }
+        loop {
+            // A lead request is honoured even when the answer is in: the thread that asked
+            // relies on this one to run what is queued.
+            if job.lead.swap(false, Ordering::SeqCst) {
+                self.lead_queued(self.lock());
+            }
+            if let Some(answer) = job.take_answer() {
+                return answer.unwrap_or_else(|panic| resume_unwind(panic));
+            }
+            thread::park();
+        }
+    }
+
+    fn lead_queued(&self, session: SessionGuard<'_>) {
+        self.lead::<()>(session, None::<fn(&mut Ctx<'_>) -> Result<(), CloudError>>);
+    }
+
+    /// Runs `f` as one call: in its own savepoint inside a batch's transaction, answering only
     /// once that transaction is committed.
     pub(super) fn call<T>(
         &self,
         f: impl FnOnce(&mut Ctx<'_>) -> Result<T, CloudError>,
     ) -> Result<T, CloudError> {
-        self.queued.fetch_add(1, Ordering::SeqCst);
-        let session = self.lock();
-        self.queued.fetch_sub(1, Ordering::SeqCst);
-        let mut turn = Turn::join(self, session)?;
-        let out = turn.run(f);
-        turn.finish(out)
+        let out = self
+            .lead(self.lock(), Some(f))
+            .expect("a batch led with a call of its own answers it");
+        out.unwrap_or_else(|panic| resume_unwind(panic))
     }
-}
 
-/// One call's membership of a batch, holding the session lock until it commits or waits. Dropped
-/// without [`Turn::finish`] (a panic in the call), it ends the batch so that nobody waits for it.
-struct Turn<'w> {
-    writer: &'w Writer,
-    session: Option<MutexGuard<'w, Session>>,
-    generation: u64,
-}
+    fn queue(&self) -> MutexGuard<'_, VecDeque<Arc<Job>>> {
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 
-impl<'w> Turn<'w> {
-    /// Joins the open batch, or opens one (`BEGIN IMMEDIATE`: the write lock is taken, with the
-    /// busy timeout, before anything is read, so a batch never has to upgrade a stale snapshot).
-    fn join(writer: &'w Writer, mut session: MutexGuard<'w, Session>) -> Result<Self, CloudError> {
-        if !session.batch.open {
+    /// Leads one batch with the session: `own` first (when given), then queued calls; commits,
+    /// answers the queued calls, releases the session and hands the lead to the oldest call
+    /// still queued. Answers `own`.
+    fn lead<T>(
+        &self,
+        mut session: SessionGuard<'_>,
+        own: Option<impl FnOnce(&mut Ctx<'_>) -> Result<T, CloudError>>,
+    ) -> Option<thread::Result<Result<T, CloudError>>> {
+        let mut own_answer = None;
+        let mut ran: Vec<(Arc<Job>, Answer)> = Vec::new();
+        if own.is_some() || !self.queue().is_empty() {
             // What earlier batches read may have changed since they committed.
             session.meta.borrow_mut().clear();
-            run_cached(&session.conn, "BEGIN IMMEDIATE").map_err(db_error)?;
-            session.batch.open = true;
-        }
-        session.batch.calls += 1;
-        let generation = session.batch.generation;
-        Ok(Turn {
-            writer,
-            session: Some(session),
-            generation,
-        })
-    }
-
-    fn run<T>(
-        &mut self,
-        f: impl FnOnce(&mut Ctx<'_>) -> Result<T, CloudError>,
-    ) -> Result<T, CloudError> {
-        let session = self.session.as_ref().expect("the turn holds the session");
-        session.run_call(f)
-    }
-
-    /// Commits the batch when no other call is queued (or the batch is full), else waits until
-    /// the call that does has committed it; answers `out`, or the batch's commit error.
-    fn finish<T>(mut self, out: Result<T, CloudError>) -> Result<T, CloudError> {
-        let mut session = self.session.take().expect("the turn holds the session");
-        let writer = self.writer;
-        if writer.queued.load(Ordering::SeqCst) == 0 || session.batch.calls >= MAX_BATCH {
-            end_batch(&mut session, 0);
-            writer.finished.notify_all();
-        } else {
-            while session.batch.finished <= self.generation {
-                session = writer
-                    .finished
-                    .wait(session)
-                    .unwrap_or_else(PoisonError::into_inner);
+            match run_cached(&session.conn, "BEGIN IMMEDIATE").map_err(db_error) {
+                Err(e) => {
+                    // The world is not writable (another process holds it past the busy
+                    // timeout): the calls this batch would have run answer the error.
+                    own_answer = own.map(|_| Ok(Err(e.clone())));
+                    let queued = MAX_BATCH - usize::from(own_answer.is_some());
+                    let mut queue = self.queue();
+                    let n = queue.len().min(queued);
+                    ran.extend(queue.drain(..n).map(|job| (job, Ok(Err(e.clone())))));
+                }
+                Ok(()) => {
+                    let mut calls = 0;
+                    if let Some(f) = own {
+                        own_answer = Some(catch_unwind(AssertUnwindSafe(|| session.run_call(f))));
+                        calls += 1;
+                        if matches!(own_answer, Some(Err(_))) {
+                            // Its savepoint is rolled back; what it left in the caches is not.
+                            session.forget();
+                        }
+                    }
+                    while calls < MAX_BATCH {
+                        let Some(job) = self.queue().pop_front() else {
+                            break;
+                        };
+                        let answer = catch_unwind(AssertUnwindSafe(|| {
+                            session.run_call(|ctx| dispatch(ctx, &job.action, &job.params))
+                        }));
+                        if answer.is_err() {
+                            session.forget();
+                        }
+                        ran.push((job, answer));
+                        calls += 1;
+                    }
+                    if let Err(e) = end_batch(&session) {
+                        for (_, answer) in &mut ran {
+                            if let Ok(out) = answer {
+                                *out = Err(e.clone());
+                            }
+                        }
+                        if let Some(Ok(out)) = &mut own_answer {
+                            *out = Err(e);
+                        }
+                    }
+                    session.batch.finished += 1;
+                }
             }
         }
-        match session.batch.take_failure(self.generation) {
-            Some(e) => Err(e),
-            None => out,
+        // Released (and the lead handed over) before the answers wake their threads.
+        drop(session);
+        for (job, answer) in ran {
+            job.complete(answer);
         }
+        own_answer
     }
 }
 
-impl Drop for Turn<'_> {
+/// The held session. Dropped, it releases the session and then asks the thread of the oldest
+/// queued call, if any, to lead the next batch.
+pub(super) struct SessionGuard<'w> {
+    writer: &'w Writer,
+    session: Option<MutexGuard<'w, Session>>,
+}
+
+impl std::ops::Deref for SessionGuard<'_> {
+    type Target = Session;
+
+    fn deref(&self) -> &Session {
+        self.session.as_ref().expect("held until dropped")
+    }
+}
+
+impl std::ops::DerefMut for SessionGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Session {
+        self.session.as_mut().expect("held until dropped")
+    }
+}
+
+impl Drop for SessionGuard<'_> {
     fn drop(&mut self) {
-        if let Some(mut session) = self.session.take() {
-            // The call panicked (its savepoint is already rolled back): end the batch now; this
-            // call will not read a commit error.
-            end_batch(&mut session, 1);
-            self.writer.finished.notify_all();
+        drop(self.session.take());
+        if let Some(next) = self.writer.queue().front() {
+            next.lead.store(true, Ordering::SeqCst);
+            next.thread.unpark();
         }
     }
 }
 
-/// Commits the open batch (rolling it back when `COMMIT` fails, keeping the error for its
-/// calls but `absent` of them) and starts the next generation.
-fn end_batch(session: &mut Session, absent: usize) {
-    let batch = &mut session.batch;
-    let generation = batch.generation;
-    let calls = batch.calls;
-    if batch.open
-        && let Err(e) = run_cached(&session.conn, "COMMIT")
-    {
+/// Commits the open batch, rolling it back when `COMMIT` fails.
+fn end_batch(session: &Session) -> Result<(), CloudError> {
+    let committed = run_cached(&session.conn, "COMMIT").map_err(db_error);
+    if committed.is_err() {
         if !session.conn.is_autocommit() {
             let _ = session.conn.execute_batch("ROLLBACK");
         }
         session.forget();
-        let readers = calls.saturating_sub(absent);
-        if readers > 0 {
-            session.batch.failures.push(Failure {
-                generation,
-                error: db_error(e),
-                readers,
-            });
-        }
     }
-    let batch = &mut session.batch;
-    batch.open = false;
-    batch.calls = 0;
-    batch.generation = generation + 1;
-    batch.finished = generation + 1;
-}
-
-impl Batch {
-    /// The commit error of batch `generation`, if its `COMMIT` failed (each call reads it once).
-    fn take_failure(&mut self, generation: u64) -> Option<CloudError> {
-        let i = self
-            .failures
-            .iter()
-            .position(|f| f.generation == generation)?;
-        let failure = &mut self.failures[i];
-        failure.readers -= 1;
-        let error = failure.error.clone();
-        if failure.readers == 0 {
-            self.failures.remove(i);
-        }
-        Some(error)
-    }
+    committed
 }

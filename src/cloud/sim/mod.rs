@@ -274,7 +274,10 @@ impl CloudApi for SimCloud {
         {
             return out;
         }
-        self.with_ctx(|ctx| dispatch(ctx, action, params))
+        match self.backing {
+            Backing::World => self.writer.call_api(action, params),
+            Backing::Scratch => self.with_ctx(|ctx| dispatch(ctx, action, params)),
+        }
     }
 
     fn scratch(&self) -> Result<Box<dyn CloudApi>, CloudError> {

@@ -240,6 +240,16 @@ pub mod attrs {
         }
     }
 
+    /// A field's value as [`field`] writes it, moved.
+    pub fn string_of(v: Value) -> String {
+        match v {
+            Value::String(s) => s,
+            Value::Number(n) => n.to_string(),
+            Value::Bool(b) => b.to_string(),
+            _ => String::new(),
+        }
+    }
+
     /// A string field, or null when empty (for optional, non-computed arguments).
     pub fn field_or_null(item: &Value, key: &str) -> Value {
         match field(item, key) {
@@ -250,8 +260,12 @@ pub mod attrs {
 
     /// Alibaba's tag list (`{"Tag": [{"Key","Value"}]}` or `[{"Key","Value"}]`) as a map.
     pub fn tags(item: &Value, key: &str) -> Value {
-        let list = item
-            .get(key)
+        tag_map(item.get(key))
+    }
+
+    /// [`tags`] of the list itself.
+    pub fn tag_map(tags: Option<&Value>) -> Value {
+        let list = tags
             .map(|t| t.get("Tag").unwrap_or(t))
             .and_then(Value::as_array);
         let mut out = Map::new();

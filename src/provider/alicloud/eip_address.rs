@@ -100,19 +100,67 @@ fn hd_log(api: &Api, ctx: &OpContext, id: &str) -> Result<(String, String), Prov
 }
 
 /// The Terraform attributes of a DescribeEipAddresses item; `echo` supplies what the cloud never
-/// reports (config on create/update, prior attributes on read).
-fn to_attrs(item: &Value, echo: &Attrs, hd: Option<(String, String)>) -> Attrs {
-    let f = |k: &str| attrs::field(item, k);
-    let charge = f("ChargeType");
-    let bandwidth = match f("EipBandwidth") {
-        b if b.is_empty() => f("Bandwidth"),
-        b => b,
+/// reports (config on create/update, prior attributes on read); `deferred` are known only once
+/// the EIP is read (they are unknown). The item's strings are moved, not copied, and the
+/// attributes are written in name order, so that building the object sorts nothing.
+fn to_attrs(item: Value, echo: &Attrs, hd: Option<(String, String)>, deferred: &[&str]) -> Attrs {
+    // One pass over the item, moving each field out (a search per field costs more).
+    let (mut charge, mut eip_bandwidth, mut bandwidth, mut id, mut name) = Default::default();
+    let (mut description, mut hd_status, mut internet, mut ip, mut isp) = Default::default();
+    let (mut mode, mut netmode, mut pool, mut group, mut zone) = Default::default();
+    let (mut status, mut created, mut cycle, mut edition) = Default::default();
+    let mut deletion_protection = false;
+    let mut protection = Vec::new();
+    let mut tags = None;
+    if let Value::Object(item) = item {
+        for (k, v) in item {
+            let slot: &mut String = match k.as_str() {
+                "ChargeType" => &mut charge,
+                "EipBandwidth" => &mut eip_bandwidth,
+                "Bandwidth" => &mut bandwidth,
+                "AllocationId" => &mut id,
+                "Name" => &mut name,
+                "Description" => &mut description,
+                "HDMonitorStatus" => &mut hd_status,
+                "InternetChargeType" => &mut internet,
+                "IpAddress" => &mut ip,
+                "ISP" => &mut isp,
+                "Mode" => &mut mode,
+                "Netmode" => &mut netmode,
+                "PublicIpAddressPoolId" => &mut pool,
+                "ResourceGroupId" => &mut group,
+                "Zone" => &mut zone,
+                "Status" => &mut status,
+                "AllocationTime" => &mut created,
+                "BillingCycle" => &mut cycle,
+                "ProtectionEdition" => &mut edition,
+                "DeletionProtection" => {
+                    deletion_protection = v.as_bool().unwrap_or(false);
+                    continue;
+                }
+                "SecurityProtectionTypes" => {
+                    if let Value::Object(mut m) = v
+                        && let Some(Value::Array(list)) = m.remove("SecurityProtectionType")
+                    {
+                        protection = list;
+                    }
+                    continue;
+                }
+                "Tags" => {
+                    tags = Some(v);
+                    continue;
+                }
+                _ => continue,
+            };
+            *slot = attrs::string_of(v);
+        }
+    }
+    let bandwidth = if eip_bandwidth.is_empty() {
+        bandwidth
+    } else {
+        eip_bandwidth
     };
-    let protection: Vec<Value> = item
-        .pointer("/SecurityProtectionTypes/SecurityProtectionType")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let tags = attrs::tag_map(tags.as_ref());
     let (log_project, log_store) = match hd {
         Some((p, s)) => (json!(p), json!(s)),
         None => (
@@ -120,59 +168,60 @@ fn to_attrs(item: &Value, echo: &Attrs, hd: Option<(String, String)>) -> Attrs {
             attrs::echo(echo, "log_store"),
         ),
     };
-    // Collected, then built in one pass (see `plan::diff::planned_create`).
-    let mut a: Vec<(Key, Value)> = Vec::with_capacity(36);
-    let id = f("AllocationId");
-    a.push(("id".into(), json!(id)));
-    a.push(("address_name".into(), json!(f("Name"))));
-    a.push(("name".into(), json!(f("Name"))));
-    a.push(("allocation_id".into(), json!(id)));
-    a.push(("bandwidth".into(), json!(bandwidth)));
-    a.push(("description".into(), json!(f("Description"))));
-    a.push((
-        "deletion_protection".into(),
-        json!(
-            item.get("DeletionProtection")
-                .and_then(Value::as_bool)
-                .unwrap_or(false)
-        ),
-    ));
-    a.push((
-        "high_definition_monitor_log_status".into(),
-        json!(f("HDMonitorStatus")),
-    ));
-    a.push(("log_project".into(), log_project));
-    a.push(("log_store".into(), log_store));
-    a.push((
-        "internet_charge_type".into(),
-        json!(f("InternetChargeType")),
-    ));
-    a.push(("ip_address".into(), json!(f("IpAddress"))));
-    a.push(("isp".into(), json!(f("ISP"))));
-    a.push(("mode".into(), json!(f("Mode"))));
-    a.push(("netmode".into(), json!(f("Netmode"))));
     let payment = if charge == "PrePaid" {
         "Subscription"
     } else {
         "PayAsYouGo"
     };
-    a.push(("payment_type".into(), json!(payment)));
-    a.push(("instance_charge_type".into(), json!(charge)));
-    for k in ["period", "pricing_cycle", "auto_pay", "activity_id"] {
-        a.push((k.into(), attrs::echo(echo, k)));
-    }
-    a.push((
-        "public_ip_address_pool_id".into(),
-        attrs::field_or_null(item, "PublicIpAddressPoolId"),
-    ));
-    a.push(("resource_group_id".into(), json!(f("ResourceGroupId"))));
-    a.push(("security_protection_types".into(), Value::Array(protection)));
-    a.push(("tags".into(), attrs::tags(item, "Tags")));
-    a.push(("zone".into(), json!(f("Zone"))));
-    a.push(("status".into(), json!(f("Status"))));
-    a.push(("create_time".into(), json!(f("AllocationTime"))));
-    a.push(("billing_cycle".into(), json!(f("BillingCycle"))));
-    a.push(("protection_edition".into(), json!(f("ProtectionEdition"))));
+    let mut a: Vec<(Key, Value)> = Vec::with_capacity(30);
+    let mut put = |k: &str, v: Value| {
+        let v = if deferred.contains(&k) {
+            crate::eval::unknown()
+        } else {
+            v
+        };
+        a.push((k.into(), v));
+    };
+    put("activity_id", attrs::echo(echo, "activity_id"));
+    put("address_name", json!(name));
+    put("allocation_id", json!(id));
+    put("auto_pay", attrs::echo(echo, "auto_pay"));
+    put("bandwidth", json!(bandwidth));
+    put("billing_cycle", json!(cycle));
+    put("create_time", json!(created));
+    put("deletion_protection", json!(deletion_protection));
+    put("description", Value::String(description));
+    put(
+        "high_definition_monitor_log_status",
+        Value::String(hd_status),
+    );
+    put("id", Value::String(id));
+    put("instance_charge_type", Value::String(charge));
+    put("internet_charge_type", Value::String(internet));
+    put("ip_address", Value::String(ip));
+    put("isp", Value::String(isp));
+    put("log_project", log_project);
+    put("log_store", log_store);
+    put("mode", Value::String(mode));
+    put("name", Value::String(name));
+    put("netmode", Value::String(netmode));
+    put("payment_type", json!(payment));
+    put("period", attrs::echo(echo, "period"));
+    put("pricing_cycle", attrs::echo(echo, "pricing_cycle"));
+    put("protection_edition", Value::String(edition));
+    put(
+        "public_ip_address_pool_id",
+        if pool.is_empty() {
+            Value::Null
+        } else {
+            Value::String(pool)
+        },
+    );
+    put("resource_group_id", Value::String(group));
+    put("security_protection_types", Value::Array(protection));
+    put("status", Value::String(status));
+    put("tags", tags);
+    put("zone", Value::String(zone));
     a.into_iter().collect()
 }
 
@@ -200,6 +249,7 @@ fn created(id: &str, resp: &Value, config: &Attrs) -> Attrs {
     let protection = attrs::protection_types(config);
     let tags = attrs::tag_items(config);
     let hd_status = s("high_definition_monitor_log_status").unwrap_or_else(|| "OFF".into());
+    let (ip_unknown, group_unknown) = (ip.is_empty(), group.is_empty());
     let item = json!({
         "AllocationId": id,
         "Name": s("address_name").or_else(|| s("name")).unwrap_or_default(),
@@ -229,16 +279,14 @@ fn created(id: &str, resp: &Value, config: &Attrs) -> Attrs {
             s("log_store").unwrap_or_default(),
         )
     });
-    let mut a = to_attrs(&item, config, hd);
     let mut deferred = vec!["create_time"];
-    if ip.is_empty() {
+    if ip_unknown {
         deferred.push("ip_address");
     }
-    if group.is_empty() {
+    if group_unknown {
         deferred.push("resource_group_id");
     }
-    attrs::defer(&mut a, &deferred);
-    a
+    to_attrs(item, config, hd, &deferred)
 }
 
 fn read_one(
@@ -259,7 +307,7 @@ fn read_one(
     } else {
         None
     };
-    Ok(Some(to_attrs(&item, echo, hd)))
+    Ok(Some(to_attrs(item, echo, hd, &[])))
 }
 
 fn read_back(api: &Api, ctx: &OpContext, id: &str, echo: &Attrs) -> Result<Attrs, ProviderError> {
@@ -382,21 +430,21 @@ impl ResourceOps for EipAddress {
     ) -> Result<Vec<Option<Attrs>>, ProviderError> {
         let ids: Vec<&str> = items.iter().map(|(id, _)| id.as_str()).collect();
         let found = describe_many(api, ctx, &ids)?;
-        let by_id: foldhash::HashMap<String, &Value> = found
-            .iter()
-            .map(|i| (attrs::field(i, "AllocationId"), i))
+        let mut by_id: foldhash::HashMap<String, Value> = found
+            .into_iter()
+            .map(|i| (attrs::field(&i, "AllocationId"), i))
             .collect();
         let mut out = Vec::with_capacity(items.len());
         for (id, prior) in items {
-            out.push(match by_id.get(id) {
+            out.push(match by_id.remove(id) {
                 None => None,
                 Some(item) => {
-                    let hd = if attrs::field(item, "HDMonitorStatus") == "ON" {
+                    let hd = if attrs::field(&item, "HDMonitorStatus") == "ON" {
                         Some(hd_log(api, ctx, id)?)
                     } else {
                         None
                     };
-                    Some(to_attrs(item, prior, hd))
+                    Some(to_attrs(item, prior, hd, &[]))
                 }
             });
         }

@@ -188,6 +188,37 @@ fn a_panicking_call_neither_wedges_the_world_nor_loses_others() {
     assert_eq!(panicked, None, "the panicking call was rolled back");
 }
 
+/// API calls that queue while the session is held for other work (copying the world for a
+/// scratch session, here a test) answer once it is released: releasing hands them a leader.
+#[test]
+fn calls_queued_behind_other_work_answer_once_it_releases_the_session() {
+    let World { _dir, cloud } = world_with_quota();
+    let cloud = Arc::new(cloud);
+    let held = cloud.writer.lock();
+    let (tx, rx) = mpsc::channel();
+    let callers: Vec<_> = (0..4)
+        .map(|_| {
+            let (c, tx) = (cloud.clone(), tx.clone());
+            std::thread::spawn(move || tx.send(allocate(&c)).unwrap())
+        })
+        .collect();
+    assert!(
+        rx.recv_timeout(Duration::from_millis(300)).is_err(),
+        "a call answered while the session was held"
+    );
+    drop(held);
+    let ids: BTreeSet<String> = (0..4)
+        .map(|_| {
+            rx.recv_timeout(Duration::from_secs(20))
+                .expect("a queued call was left without a leader")
+        })
+        .collect();
+    assert_eq!(ids.len(), 4);
+    for c in callers {
+        c.join().unwrap();
+    }
+}
+
 /// Queries answer while the writer's lock is held (they run on read connections) and see what
 /// was committed; a query that finds a transition due goes through the writer, which settles it.
 #[test]
