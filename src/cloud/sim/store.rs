@@ -12,11 +12,13 @@ use serde_json::{Map, Value};
 
 use crate::cloud::CloudError;
 
-/// The tables and indexes, created when missing. The EIPs' attribute indexes (bound instance,
-/// contiguous group, address pool) are partial: they leave out the common empty value, so that
-/// allocating or updating an unbound EIP writes none of their pages. A query uses one only with
-/// the index's condition written out ([`EIP_BOUND`], [`EIP_GROUPED`], [`EIP_POOLED`]). Worlds made
-/// before had full indexes under other names; they are replaced on open.
+/// The tables and indexes, created when missing. An EIP's bound instance, contiguous group and
+/// address pool are copied from its attributes into columns of their own (`eip_instance`,
+/// `eip_segment`, `eip_pool`; NULL when empty and for other objects), each indexed without its
+/// NULLs ([`EIP_BOUND`], [`EIP_GROUPED`], [`EIP_POOLED`]): allocating or updating an unbound EIP
+/// writes none of their pages, and no write parses the attributes' JSON. Worlds made before
+/// indexed expressions of the JSON instead; on open they get the columns, filled from the
+/// attributes, and the expression indexes are dropped ([`add_eip_columns`]).
 ///
 /// Every index costs each call that inserts a row one more B-tree page, in the call's savepoint
 /// journal and in the write-ahead log (a 10,000-resource apply wrote 450 MB of log for an 18 MB
@@ -34,7 +36,10 @@ pub(crate) fn migrate(conn: &Connection) -> rusqlite::Result<()> {
             status TEXT NOT NULL,
             attrs TEXT NOT NULL,
             created_at TEXT NOT NULL,
-            client_token TEXT
+            client_token TEXT,
+            eip_instance TEXT,
+            eip_segment TEXT,
+            eip_pool TEXT
          );
          CREATE INDEX IF NOT EXISTS objects_by_type ON objects(type, region, id);
          CREATE UNIQUE INDEX IF NOT EXISTS objects_by_token ON objects(type, client_token)
@@ -49,12 +54,6 @@ pub(crate) fn migrate(conn: &Connection) -> rusqlite::Result<()> {
          DROP INDEX IF EXISTS objects_eip_instance;
          DROP INDEX IF EXISTS objects_eip_segment;
          DROP INDEX IF EXISTS objects_eip_pool;
-         CREATE INDEX IF NOT EXISTS objects_eip_bound ON objects(json_extract(attrs, '$.InstanceId'))
-             WHERE type = 'eip' AND json_extract(attrs, '$.InstanceId') <> '';
-         CREATE INDEX IF NOT EXISTS objects_eip_grouped ON objects(json_extract(attrs, '$.SegmentInstanceId'))
-             WHERE type = 'eip' AND json_extract(attrs, '$.SegmentInstanceId') <> '';
-         CREATE INDEX IF NOT EXISTS objects_eip_pooled ON objects(json_extract(attrs, '$.PublicIpAddressPoolId'))
-             WHERE type = 'eip' AND json_extract(attrs, '$.PublicIpAddressPoolId') <> '';
          CREATE TABLE IF NOT EXISTS addresses(
             ip INTEGER PRIMARY KEY,
             region TEXT NOT NULL,
@@ -91,20 +90,83 @@ pub(crate) fn migrate(conn: &Connection) -> rusqlite::Result<()> {
             response TEXT NOT NULL,
             PRIMARY KEY(token, action)
          );",
+    )?;
+    add_eip_columns(conn)?;
+    conn.execute_batch(
+        "DROP INDEX IF EXISTS objects_eip_bound;
+         DROP INDEX IF EXISTS objects_eip_grouped;
+         DROP INDEX IF EXISTS objects_eip_pooled;
+         CREATE INDEX IF NOT EXISTS objects_by_eip_instance ON objects(eip_instance)
+             WHERE eip_instance IS NOT NULL;
+         CREATE INDEX IF NOT EXISTS objects_by_eip_segment ON objects(eip_segment)
+             WHERE eip_segment IS NOT NULL;
+         CREATE INDEX IF NOT EXISTS objects_by_eip_pool ON objects(eip_pool)
+             WHERE eip_pool IS NOT NULL;",
     )
 }
 
-/// The `objects` condition of the EIPs bound to instance `?1` (non-empty), as the partial index
-/// `objects_eip_bound` needs it written.
-pub(crate) const EIP_BOUND: &str = "type = 'eip' AND json_extract(attrs, '$.InstanceId') = ?1 AND json_extract(attrs, '$.InstanceId') <> ''";
+/// Gives a world made before the EIP columns existed its `eip_instance`, `eip_segment` and
+/// `eip_pool`, filled from every EIP's attributes: in one write transaction, which a second
+/// process opening the same world waits for and then finds done.
+fn add_eip_columns(conn: &Connection) -> rusqlite::Result<()> {
+    let has = |conn: &Connection| -> rusqlite::Result<bool> {
+        conn.query_row(
+            "SELECT COUNT(*) FROM pragma_table_info('objects') WHERE name = 'eip_instance'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .map(|n| n > 0)
+    };
+    if has(conn)? {
+        return Ok(());
+    }
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let added = (|| {
+        if has(conn)? {
+            return Ok(());
+        }
+        conn.execute_batch(
+            "ALTER TABLE objects ADD COLUMN eip_instance TEXT;
+             ALTER TABLE objects ADD COLUMN eip_segment TEXT;
+             ALTER TABLE objects ADD COLUMN eip_pool TEXT;
+             UPDATE objects SET
+                 eip_instance = NULLIF(json_extract(attrs, '$.InstanceId'), ''),
+                 eip_segment = NULLIF(json_extract(attrs, '$.SegmentInstanceId'), ''),
+                 eip_pool = NULLIF(json_extract(attrs, '$.PublicIpAddressPoolId'), '')
+             WHERE type = 'eip';",
+        )
+    })();
+    match added {
+        Ok(()) => conn.execute_batch("COMMIT"),
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
 
-/// The `objects` condition of the members of contiguous group `?1` (non-empty), written for
-/// the partial index `objects_eip_grouped`.
-pub(crate) const EIP_GROUPED: &str = "type = 'eip' AND json_extract(attrs, '$.SegmentInstanceId') = ?1 AND json_extract(attrs, '$.SegmentInstanceId') <> ''";
+/// The values of the EIP columns of `obj`: its non-empty bound instance, contiguous group and
+/// address pool (none for other objects).
+fn eip_columns(obj: &Obj) -> [Option<&str>; 3] {
+    if obj.kind != "eip" {
+        return [None; 3];
+    }
+    ["InstanceId", "SegmentInstanceId", "PublicIpAddressPoolId"].map(|k| {
+        obj.attrs
+            .get(k)
+            .and_then(Value::as_str)
+            .filter(|v| !v.is_empty())
+    })
+}
 
-/// The `objects` condition of the EIPs from address pool `?1` (non-empty), written for the
-/// partial index `objects_eip_pooled`.
-pub(crate) const EIP_POOLED: &str = "type = 'eip' AND json_extract(attrs, '$.PublicIpAddressPoolId') = ?1 AND json_extract(attrs, '$.PublicIpAddressPoolId') <> ''";
+/// The `objects` condition of the EIPs bound to instance `?1` (served by `objects_by_eip_instance`).
+pub(crate) const EIP_BOUND: &str = "type = 'eip' AND eip_instance = ?1";
+
+/// The `objects` condition of the members of contiguous group `?1`.
+pub(crate) const EIP_GROUPED: &str = "type = 'eip' AND eip_segment = ?1";
+
+/// The `objects` condition of the EIPs from address pool `?1`.
+pub(crate) const EIP_POOLED: &str = "type = 'eip' AND eip_pool = ?1";
 
 /// The columns [`row_to_obj`] reads, in order.
 pub(crate) const OBJ_COLUMNS: &str = "id, type, region, status, attrs, created_at, client_token";
@@ -301,8 +363,10 @@ impl<'a> Ctx<'a> {
 
     pub fn insert(&self, obj: &Obj) -> Result<(), CloudError> {
         self.note_transition(obj);
+        let [instance, segment, pool] = eip_columns(obj);
         self.execute(
-            "INSERT INTO objects(id, type, region, status, attrs, created_at, client_token) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO objects(id, type, region, status, attrs, created_at, client_token, eip_instance, eip_segment, eip_pool)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
                 obj.id,
                 obj.kind,
@@ -310,7 +374,10 @@ impl<'a> Ctx<'a> {
                 obj.status,
                 attrs_json(&obj.attrs),
                 obj.created_at,
-                obj.client_token
+                obj.client_token,
+                instance,
+                segment,
+                pool
             ],
         )
         .map_err(db_error)?;
@@ -319,9 +386,18 @@ impl<'a> Ctx<'a> {
 
     pub fn update(&self, obj: &Obj) -> Result<(), CloudError> {
         self.note_transition(obj);
+        let [instance, segment, pool] = eip_columns(obj);
         self.execute(
-            "UPDATE objects SET status = ?2, attrs = ?3 WHERE id = ?1",
-            params![obj.id, obj.status, attrs_json(&obj.attrs)],
+            "UPDATE objects SET status = ?2, attrs = ?3, eip_instance = ?4, eip_segment = ?5, eip_pool = ?6
+             WHERE id = ?1",
+            params![
+                obj.id,
+                obj.status,
+                attrs_json(&obj.attrs),
+                instance,
+                segment,
+                pool
+            ],
         )
         .map_err(db_error)?;
         Ok(())

@@ -544,7 +544,6 @@ pub fn unassign_ips(ctx: &mut Ctx<'_>, params: &Params) -> Result<Value, CloudEr
 
 /// EIPs associated with `target` (an instance, interface, NAT gateway, ... id).
 pub fn eips_of(ctx: &Ctx<'_>, region: &str, target: &str) -> Result<Vec<Obj>, CloudError> {
-    // Written with the index's condition so the `objects_eip_bound` index serves it.
     let mut stmt = ctx
         .db()
         .prepare_cached(&format!(

@@ -296,59 +296,113 @@ fn index_names(path: &std::path::Path, like: &str) -> Vec<String> {
         .unwrap()
 }
 
-/// A world made with the former full attribute indexes opens with the partial ones in their
-/// place, and the lookups they serve (group members, EIPs bound to an instance) still answer;
-/// allocating an unbound EIP adds no entry to them.
+/// What turns a world back into one made before the EIP columns: their indexes and the columns
+/// dropped, then the expression indexes of `indexes` (the last format's or the one before).
+fn without_eip_columns(indexes: &str) -> String {
+    format!(
+        "DROP INDEX objects_by_eip_instance; DROP INDEX objects_by_eip_segment; DROP INDEX objects_by_eip_pool;
+         ALTER TABLE objects DROP COLUMN eip_instance;
+         ALTER TABLE objects DROP COLUMN eip_segment;
+         ALTER TABLE objects DROP COLUMN eip_pool;
+         {indexes}"
+    )
+}
+
+/// Worlds made before the EIP columns (with the full expression indexes of the first format,
+/// or the partial ones of the next) open with the columns, filled from the EIPs they already
+/// hold, and only the column indexes: an EIP bound and a group allocated before are found by
+/// instance and by group, and allocating an unbound EIP adds no entry.
 #[test]
 fn worlds_with_the_former_attribute_indexes_are_migrated() {
-    let (w, path) = reopened_after(
-        "DROP INDEX objects_eip_bound; DROP INDEX objects_eip_grouped; DROP INDEX objects_eip_pooled;
-         CREATE INDEX objects_eip_instance ON objects(json_extract(attrs, '$.InstanceId')) WHERE type = 'eip';
+    let formats = [
+        "CREATE INDEX objects_eip_instance ON objects(json_extract(attrs, '$.InstanceId')) WHERE type = 'eip';
          CREATE INDEX objects_eip_segment ON objects(json_extract(attrs, '$.SegmentInstanceId')) WHERE type = 'eip';
          CREATE INDEX objects_eip_pool ON objects(json_extract(attrs, '$.PublicIpAddressPoolId')) WHERE type = 'eip';",
-    );
-    assert_eq!(
-        index_names(&path, "objects_eip_%"),
-        [
-            "objects_eip_bound",
-            "objects_eip_grouped",
-            "objects_eip_pooled"
-        ]
-    );
-    let free = w.eip(&[]);
-    let bound = w.eip(&[]);
-    w.instance("i-migrated");
-    w.ok(
-        "AssociateEipAddress",
-        &[("AllocationId", &bound), ("InstanceId", "i-migrated")],
-    );
-    let on = w.ok(
-        "DescribeEipAddresses",
-        &[("AssociatedInstanceId", "i-migrated")],
-    );
-    assert_eq!(on["TotalCount"], 1);
-    assert_eq!(on["EipAddresses"]["EipAddress"][0]["AllocationId"], bound);
-    let group = w.ok("AllocateEipSegmentAddress", &[("EipMask", "28")]);
-    let group = group["EipSegmentInstanceId"].as_str().unwrap().to_string();
-    let members = w.ok("DescribeEipAddresses", &[("SegmentInstanceId", &group)]);
-    let conn = Connection::open(&path).unwrap();
-    let held: i64 = conn
-        .query_row(
-            "SELECT COUNT(*) FROM objects NOT INDEXED WHERE type = 'eip' AND json_extract(attrs, '$.SegmentInstanceId') = ?1",
-            [&group],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert!(held > 1, "{held}");
-    assert_eq!(members["TotalCount"], held);
-    let entries: i64 = conn
-        .query_row(
-            "SELECT COUNT(*) FROM objects INDEXED BY objects_eip_bound WHERE type = 'eip' AND json_extract(attrs, '$.InstanceId') = ?1 AND json_extract(attrs, '$.InstanceId') <> ''",
-            [&free],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(entries, 0);
+        "CREATE INDEX objects_eip_bound ON objects(json_extract(attrs, '$.InstanceId'))
+             WHERE type = 'eip' AND json_extract(attrs, '$.InstanceId') <> '';
+         CREATE INDEX objects_eip_grouped ON objects(json_extract(attrs, '$.SegmentInstanceId'))
+             WHERE type = 'eip' AND json_extract(attrs, '$.SegmentInstanceId') <> '';
+         CREATE INDEX objects_eip_pooled ON objects(json_extract(attrs, '$.PublicIpAddressPoolId'))
+             WHERE type = 'eip' AND json_extract(attrs, '$.PublicIpAddressPoolId') <> '';",
+    ];
+    for indexes in formats {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cloud.db");
+        let (bound, group) = {
+            let w = World {
+                _dir: tempfile::tempdir().unwrap(),
+                cloud: SimCloud::open_with_faults(&path, None).unwrap(),
+            };
+            w.set("eip_quota", "100");
+            let bound = w.eip(&[]);
+            w.instance("i-migrated");
+            w.ok(
+                "AssociateEipAddress",
+                &[("AllocationId", &bound), ("InstanceId", "i-migrated")],
+            );
+            let group = w.ok("AllocateEipSegmentAddress", &[("EipMask", "28")]);
+            (
+                bound,
+                group["EipSegmentInstanceId"].as_str().unwrap().to_string(),
+            )
+        };
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(&without_eip_columns(indexes)).unwrap();
+        drop(conn);
+        let w = World {
+            _dir: dir,
+            cloud: SimCloud::open_with_faults(&path, None).unwrap(),
+        };
+        assert_eq!(index_names(&path, "objects_eip_%"), Vec::<String>::new());
+        assert_eq!(
+            index_names(&path, "objects_by_eip_%"),
+            [
+                "objects_by_eip_instance",
+                "objects_by_eip_pool",
+                "objects_by_eip_segment"
+            ]
+        );
+        let on = w.ok(
+            "DescribeEipAddresses",
+            &[("AssociatedInstanceId", "i-migrated")],
+        );
+        assert_eq!(
+            on["TotalCount"], 1,
+            "the bound EIP is found after migrating"
+        );
+        assert_eq!(on["EipAddresses"]["EipAddress"][0]["AllocationId"], bound);
+        let members = w.ok("DescribeEipAddresses", &[("SegmentInstanceId", &group)]);
+        let conn = Connection::open(&path).unwrap();
+        let held: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM objects NOT INDEXED WHERE type = 'eip' AND json_extract(attrs, '$.SegmentInstanceId') = ?1",
+                [&group],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(held > 1, "{held}");
+        assert_eq!(members["TotalCount"], held);
+        let free = w.eip(&[]);
+        let entries: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM objects INDEXED BY objects_by_eip_instance WHERE id = ?1 AND eip_instance IS NOT NULL",
+                [&free],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(entries, 0);
+        // An association made after migrating writes the column.
+        w.instance("i-after");
+        w.ok(
+            "AssociateEipAddress",
+            &[("AllocationId", &free), ("InstanceId", "i-after")],
+        );
+        let on = w.ok(
+            "DescribeEipAddresses",
+            &[("AssociatedInstanceId", "i-after")],
+        );
+        assert_eq!(on["EipAddresses"]["EipAddress"][0]["AllocationId"], free);
+    }
 }
 
 /// A world made with the former full status index and the indexes by owner opens without them
