@@ -706,7 +706,10 @@ impl<'a> Walk<'a> {
             &change.region,
             self.timeout(&change.addr, &change.schema_type, op),
         );
-        ctx.client_token = Some(format!("eipform-{}", crate::host::new_uuid().simple()));
+        ctx.client_token = Some(format!(
+            "eipform-{}",
+            crate::host::new_token_uuid().simple()
+        ));
         let mut job = Job {
             node: n,
             op,

@@ -232,7 +232,7 @@ fn deposed(intent: &Intent, old: &ResourceState) -> Intent {
         id: 0,
         addr: old.addr.clone(),
         action: IntentAction::DeleteDeposed,
-        client_token: format!("eipform-{}", crate::host::new_uuid().simple()),
+        client_token: format!("eipform-{}", crate::host::new_token_uuid().simple()),
         schema_type: old.schema_type.clone(),
         provider: old.provider.clone(),
         region: old.region.clone(),

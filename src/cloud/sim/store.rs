@@ -582,12 +582,19 @@ fn id_suffix(prefix: &str, n: u64) -> String {
     let seed = prefix.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
     });
-    let mut x = (n ^ seed).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5bd1_e995_1234_5678;
-    x ^= x >> 29;
+    let mix = |n: u64| {
+        let x = (n ^ seed).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5bd1_e995_1234_5678;
+        x ^ (x >> 29)
+    };
     let mut s = String::from("bp1");
-    for _ in 0..12 {
-        s.push(ALPHABET[(x % 36) as usize] as char);
-        x /= 36;
+    // The first four of a block of 4,096 consecutive ids are the same: the block's ids go to
+    // one region of the indexes by id (a random id costs a random page once they outgrow the
+    // page cache).
+    let (mut block, mut x) = (mix(n >> 12), mix(n));
+    for i in 0..12 {
+        let v = if i < 4 { &mut block } else { &mut x };
+        s.push(ALPHABET[(*v % 36) as usize] as char);
+        *v /= 36;
     }
     s.push_str(&format!("{n:08}"));
     s
