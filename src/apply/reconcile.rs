@@ -83,6 +83,7 @@ fn ctx(intent: &Intent, token: Option<&str>) -> OpContext {
         region: intent.region.to_string(),
         client_token: token.map(str::to_string),
         timeout: TIMEOUT,
+        outcome_only: false,
     }
 }
 

@@ -229,6 +229,11 @@ impl Needed {
     }
 
     /// The part of `attrs`, an object of `block`, that the configuration reads, and its `id`.
+    /// Whether nothing reads block `block` (but its `id`, which every result has).
+    pub fn reads_nothing(&self, block: &BlockAddress) -> bool {
+        !self.blocks.contains_key(block)
+    }
+
     pub fn read_of(&self, block: &BlockAddress, attrs: &Attrs) -> Attrs {
         match self.blocks.get(block) {
             Some(Wanted::All) => attrs.clone(),

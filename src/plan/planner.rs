@@ -87,6 +87,7 @@ pub fn op_context(region: &str, timeout: Duration) -> OpContext {
         region: region.to_string(),
         client_token: None,
         timeout,
+        outcome_only: false,
     }
 }
 

@@ -26,6 +26,10 @@ pub struct OpContext {
     pub client_token: Option<String>,
     /// Bound on the whole operation, retries included (the resource's `timeouts`).
     pub timeout: Duration,
+    /// Only whether the operation succeeds matters (plan's rehearsal of a resource nothing in
+    /// the configuration reads): a create may answer only `id`, skipping the work of building
+    /// the attributes. Every call is still made.
+    pub outcome_only: bool,
 }
 
 /// An error of a provider operation.

@@ -390,6 +390,7 @@ mod tests {
             region: "cn-beijing".into(),
             client_token: Some("eipform-t".into()),
             timeout,
+            outcome_only: false,
         }
     }
 

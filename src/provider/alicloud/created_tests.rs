@@ -62,6 +62,7 @@ fn ctx() -> OpContext {
         region: "cn-hangzhou".into(),
         client_token: Some(format!("tok-{}", uuid::Uuid::new_v4().simple())),
         timeout: Duration::from_secs(5),
+        outcome_only: false,
     }
 }
 

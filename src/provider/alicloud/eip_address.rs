@@ -419,6 +419,9 @@ impl ResourceOps for EipAddress {
             // A recovery takes its address, pool and id from the released EIP's record.
             return read_back(api, ctx, &id, config);
         }
+        if ctx.outcome_only {
+            return Ok([("id", Value::String(id))].into_iter().collect());
+        }
         Ok(created(&id, &resp, config))
     }
 

@@ -53,6 +53,7 @@ fn ctx() -> OpContext {
         region: "cn-hangzhou".into(),
         client_token: None,
         timeout: Duration::from_secs(5),
+        outcome_only: false,
     }
 }
 
