@@ -711,7 +711,7 @@ impl<'a> Walk<'a> {
             crate::host::new_token_uuid().simple()
         ));
         // A rehearsal keeps of a result only what the configuration reads.
-        ctx.outcome_only = self.rehearsal && self.needed.reads_nothing(&change.addr.block);
+        ctx.outcome_only = self.rehearsal && self.needed.reads_only_id(&change.addr.block);
         let mut job = Job {
             node: n,
             op,

@@ -229,9 +229,13 @@ impl Needed {
     }
 
     /// The part of `attrs`, an object of `block`, that the configuration reads, and its `id`.
-    /// Whether nothing reads block `block` (but its `id`, which every result has).
-    pub fn reads_nothing(&self, block: &BlockAddress) -> bool {
-        !self.blocks.contains_key(block)
+    /// Whether nothing reads of block `block` but its `id` (which every result keeps).
+    pub fn reads_only_id(&self, block: &BlockAddress) -> bool {
+        match self.blocks.get(block) {
+            None => true,
+            Some(Wanted::All) => false,
+            Some(Wanted::Attrs(names)) => names.iter().all(|n| n == "id"),
+        }
     }
 
     pub fn read_of(&self, block: &BlockAddress, attrs: &Attrs) -> Attrs {
@@ -371,6 +375,12 @@ resource "alicloud_security_group" "g" {
 locals {
   vpc_name = alicloud_vpc.v.vpc_name
 }
+resource "alicloud_vpc" "w" {
+  cidr_block = "10.1.0.0/16"
+}
+resource "alicloud_security_group" "h" {
+  vpc_id = alicloud_vpc.w.id
+}
 output "eips" {
   value = alicloud_eip_address.e
 }
@@ -398,6 +408,21 @@ output "first" {
         // `depends_on` reads nothing; nothing reads the vSwitch's or `later`'s values.
         assert_eq!(n.of_block(&block("alicloud_vswitch.s")), None);
         assert_eq!(n.of_block(&block("alicloud_eip_address.later")), None);
+        // A rehearsal needs of these no more than the id every result has.
+        for only_id in [
+            "alicloud_vpc.w",
+            "alicloud_vswitch.s",
+            "alicloud_security_group.h",
+        ] {
+            assert!(n.reads_only_id(&block(only_id)), "{only_id}");
+        }
+        for read in [
+            "alicloud_vpc.v",
+            "alicloud_eip_address.e",
+            "alicloud_security_group.g",
+        ] {
+            assert!(!n.reads_only_id(&block(read)), "{read}");
+        }
     }
 
     /// Answers reads with fixed attributes; counts them.

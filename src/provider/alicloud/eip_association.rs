@@ -117,6 +117,11 @@ impl ResourceOps for EipAssociation {
         attrs::put(&mut p, "PrivateIpAddress", s("private_ip_address"));
         attrs::put(&mut p, "VpcId", s("vpc_id"));
         api.mutate_settled(ctx, "AssociateEipAddress", "", p)?;
+        if ctx.outcome_only {
+            return Ok([("id", Value::String(format!("{alloc}:{instance}")))]
+                .into_iter()
+                .collect());
+        }
         Ok(created(&alloc, &instance, &ty, config))
     }
 

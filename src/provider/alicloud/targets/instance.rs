@@ -555,6 +555,9 @@ impl ResourceOps for Instance {
             // Addresses, disk ids and a stop in progress: only a read tells them.
             return Ok(to_attrs(&item(api, ctx, &id)?, config));
         }
+        if ctx.outcome_only {
+            return Ok([("id", Value::String(id))].into_iter().collect());
+        }
         Ok(created(&id, config))
     }
 
