@@ -240,6 +240,12 @@ pub mod attrs {
         }
     }
 
+    /// The attributes of a result that only has to say which object it is (see
+    /// [`crate::provider::OpContext::outcome_only`]).
+    pub fn id_only(id: String) -> Attrs {
+        [("id", Value::String(id))].into_iter().collect()
+    }
+
     /// A field's value as [`field`] writes it, moved.
     pub fn string_of(v: Value) -> String {
         match v {

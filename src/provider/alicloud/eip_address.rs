@@ -420,7 +420,7 @@ impl ResourceOps for EipAddress {
             return read_back(api, ctx, &id, config);
         }
         if ctx.outcome_only {
-            return Ok([("id", Value::String(id))].into_iter().collect());
+            return Ok(attrs::id_only(id));
         }
         Ok(created(&id, &resp, config))
     }

@@ -118,9 +118,7 @@ impl ResourceOps for EipAssociation {
         attrs::put(&mut p, "VpcId", s("vpc_id"));
         api.mutate_settled(ctx, "AssociateEipAddress", "", p)?;
         if ctx.outcome_only {
-            return Ok([("id", Value::String(format!("{alloc}:{instance}")))]
-                .into_iter()
-                .collect());
+            return Ok(attrs::id_only(format!("{alloc}:{instance}")));
         }
         Ok(created(&alloc, &instance, &ty, config))
     }

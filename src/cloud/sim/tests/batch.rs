@@ -296,6 +296,11 @@ fn index_names(path: &std::path::Path, like: &str) -> Vec<String> {
         .unwrap()
 }
 
+/// The single number `sql` (a `COUNT(*)` of parameter `?1` = `arg`) answers.
+fn count(conn: &Connection, sql: &str, arg: &str) -> i64 {
+    conn.query_row(sql, [arg], |r| r.get(0)).unwrap()
+}
+
 /// What turns a world back into one made before the EIP columns: their indexes and the columns
 /// dropped, then the expression indexes of `indexes` (the last format's or the one before).
 fn without_eip_columns(indexes: &str) -> String {
@@ -373,23 +378,19 @@ fn worlds_with_the_former_attribute_indexes_are_migrated() {
         assert_eq!(on["EipAddresses"]["EipAddress"][0]["AllocationId"], bound);
         let members = w.ok("DescribeEipAddresses", &[("SegmentInstanceId", &group)]);
         let conn = Connection::open(&path).unwrap();
-        let held: i64 = conn
-            .query_row(
-                "SELECT COUNT(*) FROM objects NOT INDEXED WHERE type = 'eip' AND json_extract(attrs, '$.SegmentInstanceId') = ?1",
-                [&group],
-                |r| r.get(0),
-            )
-            .unwrap();
+        let held = count(
+            &conn,
+            "SELECT COUNT(*) FROM objects NOT INDEXED WHERE type = 'eip' AND json_extract(attrs, '$.SegmentInstanceId') = ?1",
+            &group,
+        );
         assert!(held > 1, "{held}");
         assert_eq!(members["TotalCount"], held);
         let free = w.eip(&[]);
-        let entries: i64 = conn
-            .query_row(
-                "SELECT COUNT(*) FROM objects INDEXED BY objects_by_eip_instance WHERE id = ?1 AND eip_instance IS NOT NULL",
-                [&free],
-                |r| r.get(0),
-            )
-            .unwrap();
+        let entries = count(
+            &conn,
+            "SELECT COUNT(*) FROM objects INDEXED BY objects_by_eip_instance WHERE id = ?1 AND eip_instance IS NOT NULL",
+            &free,
+        );
         assert_eq!(entries, 0);
         // An association made after migrating writes the column.
         w.instance("i-after");

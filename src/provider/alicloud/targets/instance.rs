@@ -556,7 +556,7 @@ impl ResourceOps for Instance {
             return Ok(to_attrs(&item(api, ctx, &id)?, config));
         }
         if ctx.outcome_only {
-            return Ok([("id", Value::String(id))].into_iter().collect());
+            return Ok(crate::provider::alicloud::api::attrs::id_only(id));
         }
         Ok(created(&id, config))
     }
