@@ -36,6 +36,11 @@ pub fn new_uuid() -> uuid::Uuid {
     uuid::Builder::from_random_bytes(rand::rng().random()).into_uuid()
 }
 
+/// A new client token for a mutating call (`eipform-` and a [`new_token_uuid`]).
+pub fn new_client_token() -> String {
+    format!("eipform-{}", new_token_uuid().simple())
+}
+
 /// A client token's UUID: time-ordered (version 7), strictly increasing within the process:
 /// the milliseconds since the epoch and a 12-bit sequence (a millisecond that runs out of
 /// sequence borrows the next one), then random bits. Both indexes the cloud keeps by token (its

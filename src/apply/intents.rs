@@ -92,7 +92,7 @@ pub(super) fn deposed(
         id: 0,
         addr: change.addr.clone(),
         action: IntentAction::DeleteDeposed,
-        client_token: format!("eipform-{}", crate::host::new_token_uuid().simple()),
+        client_token: crate::host::new_client_token(),
         schema_type: prior.schema_type.clone(),
         provider: prior.provider.clone(),
         region: prior.region.clone(),

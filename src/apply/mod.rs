@@ -706,10 +706,7 @@ impl<'a> Walk<'a> {
             &change.region,
             self.timeout(&change.addr, &change.schema_type, op),
         );
-        ctx.client_token = Some(format!(
-            "eipform-{}",
-            crate::host::new_token_uuid().simple()
-        ));
+        ctx.client_token = Some(crate::host::new_client_token());
         // A rehearsal keeps of a result only what the configuration reads.
         ctx.outcome_only = self.rehearsal && self.needed.reads_only_id(&change.addr.block);
         let mut job = Job {

@@ -233,7 +233,7 @@ fn deposed(intent: &Intent, old: &ResourceState) -> Intent {
         id: 0,
         addr: old.addr.clone(),
         action: IntentAction::DeleteDeposed,
-        client_token: format!("eipform-{}", crate::host::new_token_uuid().simple()),
+        client_token: crate::host::new_client_token(),
         schema_type: old.schema_type.clone(),
         provider: old.provider.clone(),
         region: old.region.clone(),

@@ -125,16 +125,19 @@ fn add_eip_columns(conn: &Connection) -> rusqlite::Result<()> {
         if has(conn)? {
             return Ok(());
         }
-        conn.execute_batch(
-            "ALTER TABLE objects ADD COLUMN eip_instance TEXT;
-             ALTER TABLE objects ADD COLUMN eip_segment TEXT;
-             ALTER TABLE objects ADD COLUMN eip_pool TEXT;
-             UPDATE objects SET
-                 eip_instance = NULLIF(json_extract(attrs, '$.InstanceId'), ''),
-                 eip_segment = NULLIF(json_extract(attrs, '$.SegmentInstanceId'), ''),
-                 eip_pool = NULLIF(json_extract(attrs, '$.PublicIpAddressPoolId'), '')
-             WHERE type = 'eip';",
-        )
+        let mut sql = String::new();
+        for (column, _) in EIP_COLUMNS {
+            sql.push_str(&format!("ALTER TABLE objects ADD COLUMN {column} TEXT;"));
+        }
+        let fills: Vec<String> = EIP_COLUMNS
+            .iter()
+            .map(|(column, attr)| format!("{column} = NULLIF(json_extract(attrs, '$.{attr}'), '')"))
+            .collect();
+        sql.push_str(&format!(
+            "UPDATE objects SET {} WHERE type = 'eip';",
+            fills.join(", ")
+        ));
+        conn.execute_batch(&sql)
     })();
     match added {
         Ok(()) => conn.execute_batch("COMMIT"),
@@ -145,15 +148,22 @@ fn add_eip_columns(conn: &Connection) -> rusqlite::Result<()> {
     }
 }
 
-/// The values of the EIP columns of `obj`: its non-empty bound instance, contiguous group and
-/// address pool (none for other objects).
+/// The EIP columns, each with the attribute it copies.
+const EIP_COLUMNS: [(&str, &str); 3] = [
+    ("eip_instance", "InstanceId"),
+    ("eip_segment", "SegmentInstanceId"),
+    ("eip_pool", "PublicIpAddressPoolId"),
+];
+
+/// The values of the [`EIP_COLUMNS`] of `obj`: its non-empty bound instance, contiguous group
+/// and address pool (none for other objects).
 fn eip_columns(obj: &Obj) -> [Option<&str>; 3] {
     if obj.kind != "eip" {
         return [None; 3];
     }
-    ["InstanceId", "SegmentInstanceId", "PublicIpAddressPoolId"].map(|k| {
+    EIP_COLUMNS.map(|(_, attr)| {
         obj.attrs
-            .get(k)
+            .get(attr)
             .and_then(Value::as_str)
             .filter(|v| !v.is_empty())
     })

@@ -233,9 +233,9 @@ pub mod attrs {
     /// A string field of an API answer ("" when absent; numbers written out).
     pub fn field(item: &Value, key: &str) -> String {
         match item.get(key) {
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Number(n)) => n.to_string(),
-            Some(Value::Bool(b)) => b.to_string(),
+            Some(v @ (Value::String(_) | Value::Number(_) | Value::Bool(_))) => {
+                string_of(v.clone())
+            }
             _ => String::new(),
         }
     }
