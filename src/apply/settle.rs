@@ -80,26 +80,31 @@ pub fn settle_with(
     let chunks = chunks_by_region_and_type(records, |ty| provider.read_batch_size(ty));
     // Each answer is recorded as it arrives (the state is written on this thread only).
     let mut changed = 0;
-    read_each(provider, &chunks, parallelism, |i, answer| {
-        // A failed read leaves these records as they are; the next refresh reads them again.
-        let Ok(now) = answer else { return Ok(()) };
-        let moved: Vec<ResourceState> = chunks[i]
-            .2
-            .iter()
-            .zip(now)
-            .filter_map(|(r, attrs)| {
-                let attrs = attrs.filter(|a| *r.attrs != *a)?;
-                Some(ResourceState {
-                    attrs: Arc::new(attrs),
-                    ..r.clone()
+    read_each(
+        provider,
+        &chunks,
+        provider.read_threads(parallelism),
+        |i, answer| {
+            // A failed read leaves these records as they are; the next refresh reads them again.
+            let Ok(now) = answer else { return Ok(()) };
+            let moved: Vec<ResourceState> = chunks[i]
+                .2
+                .iter()
+                .zip(now)
+                .filter_map(|(r, attrs)| {
+                    let attrs = attrs.filter(|a| *r.attrs != *a)?;
+                    Some(ResourceState {
+                        attrs: Arc::new(attrs),
+                        ..r.clone()
+                    })
                 })
-            })
-            .collect();
-        // One transaction per answer: each record is whole either way.
-        store.put_many(&moved)?;
-        changed += moved.len();
-        Ok(())
-    })?;
+                .collect();
+            // One transaction per answer: each record is whole either way.
+            store.put_many(&moved)?;
+            changed += moved.len();
+            Ok(())
+        },
+    )?;
     Ok(changed)
 }
 

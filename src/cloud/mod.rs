@@ -82,6 +82,12 @@ pub trait CloudApi: Send + Sync {
     /// change made through it is discarded when it is dropped. `plan` runs the planned actions
     /// against it, so the rules that apply would hit are reported before anything changes.
     fn scratch(&self) -> Result<Box<dyn CloudApi>, CloudError>;
+
+    /// How many reads are worth making at once when that is fewer than `--parallelism`
+    /// asks for; `None` when it is not (a remote API, where reads mostly wait on the network).
+    fn read_concurrency(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// Opens the cloud named by `endpoint` (`sim:PATH`; a relative PATH is taken from `base_dir`).

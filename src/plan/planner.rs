@@ -110,9 +110,11 @@ pub fn refresh(
 ) -> Result<Refreshed, Vec<Diagnostic>> {
     let count = prior.len();
     let tasks = crate::state::chunks_by_region_and_type(prior, |_| REFRESH_CHUNK);
-    let results = run_tasks(tasks, parallelism, |(region, ty, items)| {
-        refresh_chunk(provider, &region, &ty, items)
-    });
+    let results = run_tasks(
+        tasks,
+        provider.read_threads(parallelism),
+        |(region, ty, items)| refresh_chunk(provider, &region, &ty, items),
+    );
     let mut refreshed = HashMap::with_capacity(count);
     let mut drift = Vec::new();
     let mut diags = Vec::new();
@@ -1313,9 +1315,10 @@ mod refresh_tests {
 
     /// Answers each read from the id alone: every 7th object changed its name outside
     /// eipform, every 11th is gone; reads of `alicloud_vpc` fail. Remembers the threads that
-    /// read.
+    /// read, and says at most `most` reads are worth making at once.
     struct Cloud {
         threads: Mutex<HashSet<std::thread::ThreadId>>,
+        most: Option<usize>,
     }
 
     fn attrs(id: &str, name: &str) -> Attrs {
@@ -1329,6 +1332,9 @@ mod refresh_tests {
     impl Provider for Cloud {
         fn create(&self, _: &OpContext, _: &str, _: &Attrs) -> Result<Attrs, ProviderError> {
             unreachable!()
+        }
+        fn read_concurrency(&self) -> Option<usize> {
+            self.most
         }
         fn read(
             &self,
@@ -1434,6 +1440,7 @@ mod refresh_tests {
     fn parallel_refresh_learns_the_same_as_one_read_at_a_time() {
         let cloud = Cloud {
             threads: Mutex::new(HashSet::new()),
+            most: None,
         };
         let one = refresh(&cloud, recorded(1500), 1).unwrap();
         assert_eq!(cloud.threads.lock().unwrap().len(), 1);
@@ -1466,9 +1473,27 @@ mod refresh_tests {
     }
 
     #[test]
+    fn reads_run_on_no_more_threads_than_the_provider_finds_worth_it() {
+        let cloud = Cloud {
+            threads: Mutex::new(HashSet::new()),
+            most: Some(2),
+        };
+        let (refreshed, drift) = refresh(&cloud, recorded(2000), 10).unwrap();
+        // 182 of the ids 0..2000 are multiples of 11 (gone).
+        assert_eq!(refreshed.len(), 2000 - 182);
+        assert_eq!(drift.iter().filter(|d| d.after.is_none()).count(), 182);
+        assert_eq!(cloud.threads.lock().unwrap().len(), 2);
+        cloud.threads.lock().unwrap().clear();
+        // Fewer asked for than it allows: as many as asked.
+        refresh(&cloud, recorded(2000), 1).unwrap();
+        assert_eq!(cloud.threads.lock().unwrap().len(), 1);
+    }
+
+    #[test]
     fn a_failed_read_is_reported_whatever_the_parallelism() {
         let cloud = Cloud {
             threads: Mutex::new(HashSet::new()),
+            most: None,
         };
         let mut prior = recorded(450);
         prior[3].schema_type = "alicloud_vpc".into();

@@ -101,6 +101,18 @@ pub trait Provider: Send + Sync {
         50
     }
 
+    /// How many [`Provider::read`] calls are worth making at once when that is fewer than
+    /// `--parallelism` asks for (see [`crate::cloud::CloudApi::read_concurrency`]).
+    fn read_concurrency(&self) -> Option<usize> {
+        None
+    }
+
+    /// `parallelism` reads at once, or fewer when no more are worth making.
+    fn read_threads(&self, parallelism: usize) -> usize {
+        self.read_concurrency()
+            .map_or(parallelism, |most| parallelism.min(most.max(1)))
+    }
+
     /// Updates `id` in place from `prior` to `config`; `changed` lists the arguments that differ.
     fn update(
         &self,

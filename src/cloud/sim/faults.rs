@@ -79,6 +79,11 @@ impl Faults {
         }
     }
 
+    /// Whether calls wait out an injected latency.
+    pub fn has_latency(&self) -> bool {
+        !self.latency.is_zero()
+    }
+
     /// Sleeps the configured latency, then maybe fails the call (before it runs).
     pub fn before_call(&self, action: &str) -> Result<(), CloudError> {
         if !self.latency.is_zero() {

@@ -20,7 +20,7 @@ use crate::cloud::CloudError;
 
 /// How many read connections a world opens at most (each keeps its own statement and page
 /// caches, so a few are enough for two cores and a parallel walk).
-const MAX_READERS: usize = 4;
+pub(super) const MAX_READERS: usize = 4;
 
 /// The pool of read connections, opened on demand.
 pub(super) struct Readers {

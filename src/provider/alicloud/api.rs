@@ -20,6 +20,10 @@ impl Api {
         Api { cloud }
     }
 
+    pub fn read_concurrency(&self) -> Option<usize> {
+        self.cloud.read_concurrency()
+    }
+
     /// Calls `action` in `ctx.region` (unless `params` names a `RegionId`), retrying retryable
     /// errors until `ctx.timeout` runs out.
     pub fn call(

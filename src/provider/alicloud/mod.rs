@@ -133,6 +133,10 @@ impl Provider for AlicloudProvider {
         ops(rtype)?.read(&self.api, ctx, items)
     }
 
+    fn read_concurrency(&self) -> Option<usize> {
+        self.api.read_concurrency()
+    }
+
     /// The page of ids of each type's describe call; 1 for types read one call per object.
     fn read_batch_size(&self, rtype: &str) -> usize {
         match rtype {
