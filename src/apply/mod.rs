@@ -788,6 +788,9 @@ impl<'a> Walk<'a> {
             }
         }
         let mut outcome: Vec<Result<(), Diagnostic>> = jobs.iter().map(|_| Ok(())).collect();
+        if all.is_empty() {
+            return jobs.into_iter().zip(outcome).collect();
+        }
         let ids: Vec<Result<Option<i64>, StateError>> = match sink.begin_many(&all) {
             Ok(ids) if ids.len() == all.len() => ids.into_iter().map(Ok).collect(),
             _ => all.iter().map(|i| sink.begin(i)).collect(),
