@@ -86,7 +86,7 @@ impl Faults {
 
     /// Sleeps the configured latency, then maybe fails the call (before it runs).
     pub fn before_call(&self, action: &str) -> Result<(), CloudError> {
-        if !self.latency.is_zero() {
+        if self.has_latency() {
             std::thread::sleep(self.latency);
         }
         let mutating = !(action.starts_with("Describe") || action.starts_with("List"));
