@@ -276,10 +276,9 @@ impl CloudApi for SimCloud {
         }
         match self.backing {
             Backing::World => self.writer.call_api(action, params),
-            Backing::Scratch => self.with_ctx(|ctx| {
-                eip::settle_due(ctx)?;
-                route(ctx, action, params, Tokens::Skipped)
-            }),
+            Backing::Scratch => {
+                self.with_ctx(|ctx| dispatch_with(ctx, action, params, Tokens::Skipped))
+            }
         }
     }
 
@@ -529,8 +528,18 @@ pub(crate) fn dispatch(
     action: &str,
     params: &Params,
 ) -> Result<Value, CloudError> {
+    dispatch_with(ctx, action, params, Tokens::Kept)
+}
+
+/// [`dispatch`], keeping or skipping client-token records.
+fn dispatch_with(
+    ctx: &mut Ctx<'_>,
+    action: &str,
+    params: &Params,
+    tokens: Tokens,
+) -> Result<Value, CloudError> {
     eip::settle_due(ctx)?;
-    route(ctx, action, params, Tokens::Kept)
+    route(ctx, action, params, tokens)
 }
 
 /// Whether a call's `ClientToken` answers a retried call with the first answer.
