@@ -25,5 +25,6 @@ pub mod plan;
 pub mod provider;
 pub mod render;
 pub mod schema;
+pub mod sqlite_alloc;
 pub mod state;
 pub mod workspace;

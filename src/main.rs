@@ -26,5 +26,7 @@ fn main() {
     unsafe {
         libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 30);
     }
+    // Before anything opens a database.
+    eipform::sqlite_alloc::configure();
     std::process::exit(eipform::cli::main());
 }
