@@ -6,7 +6,10 @@ use rusqlite::Connection;
 
 #[test]
 fn sqlite_takes_mimalloc_before_first_use_and_works_with_it() {
-    assert!(eipform::sqlite_alloc::configure(), "refused before first use");
+    assert!(
+        eipform::sqlite_alloc::configure(),
+        "refused before first use"
+    );
     let dir = tempfile::tempdir().unwrap();
     let conn = Connection::open(dir.path().join("t.db")).unwrap();
     conn.execute_batch(
@@ -16,10 +19,14 @@ fn sqlite_takes_mimalloc_before_first_use_and_works_with_it() {
     .unwrap();
     let text = "x".repeat(3000);
     for k in 0..2000 {
-        conn.execute("INSERT INTO t VALUES (?1, ?2)", (k, &text)).unwrap();
+        conn.execute("INSERT INTO t VALUES (?1, ?2)", (k, &text))
+            .unwrap();
     }
-    conn.execute_batch("ROLLBACK TO s; RELEASE s; COMMIT").unwrap();
-    let n: i64 = conn.query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0)).unwrap();
+    conn.execute_batch("ROLLBACK TO s; RELEASE s; COMMIT")
+        .unwrap();
+    let n: i64 = conn
+        .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(n, 0, "the savepoint's journal rolled the inserts back");
     assert!(!eipform::sqlite_alloc::configure(), "SQLite is in use now");
 }
