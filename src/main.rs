@@ -26,7 +26,8 @@ fn main() {
     unsafe {
         libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 30);
     }
-    // Before anything opens a database.
+    // Before anything opens a database. Refused, SQLite keeps its own allocator: slower, not
+    // wrong.
     eipform::sqlite_alloc::configure();
     std::process::exit(eipform::cli::main());
 }
