@@ -204,6 +204,65 @@ fn plan_apply_update_replace_destroy() {
     assert_eq!(String::from_utf8_lossy(&list.stdout).trim(), "");
 }
 
+/// The configuration cache (`.eipform/config.cache`) is keyed by each file's content: edits
+/// made within the same second, of the same size, are all seen, errors are reported as from a
+/// parse, and `EIPFORM_CONFIG_CACHE=0` neither reads nor writes it.
+#[test]
+fn the_configuration_cache_follows_every_edit_and_can_be_turned_off() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write(dir, "10", "BGP");
+    let o = eipform(dir, &["apply", "--auto-approve"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let cache = dir.join(".eipform").join("config.cache");
+    assert!(cache.exists(), "apply leaves the cache");
+
+    for (bandwidth, exit) in [("11", 2), ("12", 2), ("10", 0), ("12", 2)] {
+        write(dir, bandwidth, "BGP");
+        let o = eipform(dir, &["plan", "--detailed-exitcode"]);
+        assert_eq!(code(&o), exit, "{bandwidth}: {}", text(&o));
+        if exit == 2 {
+            let change = format!("= \"10\" -> \"{bandwidth}\"");
+            let line = text(&o)
+                .lines()
+                .find(|l| l.contains("~ bandwidth"))
+                .map(str::to_string);
+            assert!(
+                line.as_deref().is_some_and(|l| l.ends_with(&change)),
+                "{bandwidth}: {}",
+                text(&o)
+            );
+        }
+    }
+    write(dir, "10", "BGP");
+
+    std::fs::write(
+        dir.join("extra.tf"),
+        "locals {\n  x = 1\n}\nresource \"x\" {",
+    )
+    .unwrap();
+    let first = eipform(dir, &["plan"]);
+    let again = eipform(dir, &["plan"]);
+    assert_eq!(code(&first), 1, "{}", text(&first));
+    assert!(
+        text(&first).contains("Invalid HCL syntax"),
+        "{}",
+        text(&first)
+    );
+    assert!(text(&first).contains("extra.tf:4"), "{}", text(&first));
+    assert_eq!(text(&again), text(&first), "read from the cache");
+    std::fs::remove_file(dir.join("extra.tf")).unwrap();
+
+    std::fs::remove_file(&cache).unwrap();
+    let o = command(dir)
+        .env("EIPFORM_CONFIG_CACHE", "0")
+        .args(["plan", "--detailed-exitcode"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(!cache.exists(), "turned off, no cache is written");
+}
+
 fn config_error(src: &str, needle: &str) {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("main.tf"), src).unwrap();

@@ -7,6 +7,7 @@ use hcl_edit::Span;
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block, Body as EditBody, Structure};
 
+use super::cache::{self, Cache};
 use crate::eval::{Expr, SourceText};
 
 use super::*;
@@ -65,7 +66,8 @@ pub fn load_dir(dir: &Path) -> Result<Loaded, Diagnostic> {
             .map_err(|e| Diagnostic::error(format!("Cannot read {name}")).detail(e.to_string()))?;
         files.push((Arc::from(name), Arc::from(text)));
     }
-    let mut loaded = load_shared(files);
+    let cache = Cache::open(dir);
+    let mut loaded = load_shared(files, cache.as_ref());
     loaded.config.dir = dir.to_path_buf();
     Ok(loaded)
 }
@@ -81,10 +83,11 @@ pub fn load_files(files: &[(String, String)]) -> Loaded {
             .iter()
             .map(|(name, text)| (Arc::from(name.as_str()), Arc::from(text.as_str())))
             .collect(),
+        None,
     )
 }
 
-fn load_shared(files: Vec<(Arc<str>, Arc<str>)>) -> Loaded {
+fn load_shared(files: Vec<(Arc<str>, Arc<str>)>, cache: Option<&Cache>) -> Loaded {
     let mut config = Config::default();
     for (name, text) in &files {
         config.sources.insert(name.clone(), text.clone());
@@ -93,7 +96,7 @@ fn load_shared(files: Vec<(Arc<str>, Arc<str>)>) -> Loaded {
         .map_or(1, |n| n.get())
         .min(4);
     let mut diags = Vec::new();
-    let read = read_files(&files, threads);
+    let (read, from_cache) = read_files(&files, threads, cache);
     // Sized once: 50,000 blocks of ~600 bytes copied at every doubling showed in a 50k plan.
     config.resources.reserve_exact(
         read.iter()
@@ -105,23 +108,56 @@ fn load_shared(files: Vec<(Arc<str>, Arc<str>)>) -> Loaded {
         merge(&mut config, &mut diags, events);
     }
     super::validate::check(&config, &mut diags);
-    Loaded { config, diags }
+    Loaded {
+        config,
+        diags,
+        from_cache,
+    }
 }
 
-/// Parses and reads every file on up to `threads` threads; the results are in file order.
-/// A file larger than its share of the work is read in pieces ([`pieces`]), so that one large
-/// file keeps every thread busy; when a piece does not parse, the whole file is read again on
-/// its own, for the diagnostics a sequential read gives.
-fn read_files(files: &[(Arc<str>, Arc<str>)], threads: usize) -> Vec<Vec<Event>> {
-    let texts: Vec<&str> = files.iter().map(|(_, t)| &**t).collect();
-    let work = pieces::plan(&texts, threads);
+/// Reads every file on up to `threads` threads; the results are in file order. A file whose
+/// text the cache holds is decoded from it; the others are parsed, and a file larger than its
+/// share of the parsing is read in pieces ([`pieces`]), so that one large file keeps every
+/// thread busy. When a piece does not parse (or an entry does not decode), the whole file is
+/// read again on its own, for the diagnostics a sequential read gives. Files parsed are then
+/// stored in the cache. Returns the events of each file and how many came from the cache.
+fn read_files(
+    files: &[(Arc<str>, Arc<str>)],
+    threads: usize,
+    cache: Option<&Cache>,
+) -> (Vec<Vec<Event>>, usize) {
     let sources: Vec<Arc<SourceText>> = files
         .iter()
         .map(|(_, t)| SourceText::new(t.clone()))
         .collect();
-    let read = |(i, piece): &(usize, std::ops::Range<usize>)| {
-        let (name, text) = &files[*i];
-        read_piece(name, text, &sources[*i], piece.clone())
+    let hashes: Vec<Option<u128>> = files
+        .iter()
+        .map(|(_, t)| cache.map(|_| cache::text_hash(t)))
+        .collect();
+    let mut cached: Vec<Option<&[u8]>> = files
+        .iter()
+        .zip(&hashes)
+        .map(|((name, _), h)| cache.zip(*h).and_then(|(c, h)| c.hit(name, h)))
+        .collect();
+    let parsed: Vec<usize> = (0..files.len()).filter(|i| cached[*i].is_none()).collect();
+    let texts: Vec<&str> = parsed.iter().map(|i| &*files[*i].1).collect();
+    let mut work: Vec<Job> = (0..files.len())
+        .filter_map(|i| cached[i].map(|bytes| Job::Decode(i, bytes)))
+        .collect();
+    work.extend(
+        pieces::plan(&texts, threads)
+            .into_iter()
+            .map(|(k, piece)| Job::Piece(parsed[k], piece)),
+    );
+    let read = |job: &Job| match job {
+        Job::Decode(i, bytes) => {
+            let (name, _) = &files[*i];
+            cache::in_file(name, &sources[*i], || postcard::from_bytes(bytes).ok())
+        }
+        Job::Piece(i, piece) => {
+            let (name, text) = &files[*i];
+            read_piece(name, text, &sources[*i], piece.clone())
+        }
     };
     let threads = threads.min(work.len());
     let results: Vec<Option<Vec<Event>>> = if threads <= 1 {
@@ -155,8 +191,13 @@ fn read_files(files: &[(Arc<str>, Arc<str>)], threads: usize) -> Vec<Vec<Event>>
     };
     let mut per_file: Vec<Option<Vec<Event>>> =
         (0..files.len()).map(|_| Some(Vec::new())).collect();
-    for ((i, _), events) in work.iter().zip(results) {
-        per_file[*i] = match (per_file[*i].take(), events) {
+    for (job, events) in work.iter().zip(results) {
+        let i = job.file();
+        if events.is_none() {
+            // Parsed again below, and stored anew.
+            cached[i] = None;
+        }
+        per_file[i] = match (per_file[i].take(), events) {
             (Some(mut all), Some(events)) => {
                 all.extend(events);
                 Some(all)
@@ -164,13 +205,61 @@ fn read_files(files: &[(Arc<str>, Arc<str>)], threads: usize) -> Vec<Vec<Event>>
             _ => None,
         };
     }
-    per_file
+    let per_file: Vec<Vec<Event>> = per_file
         .into_iter()
         .zip(files.iter().zip(&sources))
         .map(|(events, ((name, text), src))| {
             events.unwrap_or_else(|| read_piece(name, text, src, 0..text.len()).unwrap_or_default())
         })
-        .collect()
+        .collect();
+    if let Some(cache) = cache
+        && cached.iter().any(Option::is_none)
+    {
+        store(cache, files, &sources, &hashes, &cached, &per_file);
+    }
+    let from_cache = cached.iter().filter(|c| c.is_some()).count();
+    (per_file, from_cache)
+}
+
+/// A unit of reading: a file decoded from the cache, or a piece of a file parsed.
+enum Job<'c> {
+    Decode(usize, &'c [u8]),
+    Piece(usize, std::ops::Range<usize>),
+}
+
+impl Job<'_> {
+    fn file(&self) -> usize {
+        match self {
+            Job::Decode(i, _) | Job::Piece(i, _) => *i,
+        }
+    }
+}
+
+/// Writes the cache anew: the entries of files decoded from it as they were, the files parsed
+/// encoded (a file whose events do not encode is left out, and parsed again next time).
+fn store(
+    cache: &Cache,
+    files: &[(Arc<str>, Arc<str>)],
+    sources: &[Arc<SourceText>],
+    hashes: &[Option<u128>],
+    cached: &[Option<&[u8]>],
+    events: &[Vec<Event>],
+) {
+    let encoded: Vec<Option<Vec<u8>>> = (0..files.len())
+        .map(|i| match cached[i] {
+            Some(_) => None,
+            None => cache::in_file(&files[i].0, &sources[i], || {
+                postcard::to_stdvec(&events[i]).ok()
+            }),
+        })
+        .collect();
+    let entries: Vec<(&str, u128, &[u8])> = (0..files.len())
+        .filter_map(|i| {
+            let bytes = cached[i].or(encoded[i].as_deref())?;
+            Some((&*files[i].0, hashes[i]?, bytes))
+        })
+        .collect();
+    cache.store(&entries);
 }
 
 /// The blocks and diagnostics of `piece` of a file, in source order; `None` when a part of
@@ -203,6 +292,7 @@ fn read_piece(
 
 /// What reading a file found, in order. Whatever depends on other files (duplicate variables,
 /// locals and outputs) is decided when the files are put together.
+#[derive(serde::Serialize, serde::Deserialize)]
 enum Event {
     Diag(Diagnostic),
     Resource(Box<ResourceBlock>),
@@ -939,7 +1029,7 @@ oops = 1
     fn summaries(threads: usize) -> Vec<String> {
         let mut config = Config::default();
         let mut diags = Vec::new();
-        for events in read_files(&files(), threads) {
+        for events in read_files(&files(), threads, None).0 {
             merge(&mut config, &mut diags, events);
         }
         diags
@@ -975,7 +1065,7 @@ oops = 1
 
     #[test]
     fn compiled_expressions_keep_their_source_and_spans() {
-        let loaded = load_shared(files());
+        let loaded = load_shared(files(), None);
         let e = &loaded.config.resources[1];
         let name = &e.body.attrs["address_name"];
         assert_eq!(name.expr.source(), "alicloud_vpc.main.vpc_name");
@@ -1028,7 +1118,7 @@ oops = 1
     fn read_with(files: &[(Arc<str>, Arc<str>)], threads: usize) -> (Vec<String>, Vec<String>) {
         let mut config = Config::default();
         let mut diags = Vec::new();
-        for events in read_files(files, threads) {
+        for events in read_files(files, threads, None).0 {
             merge(&mut config, &mut diags, events);
         }
         let resources = config
@@ -1078,6 +1168,229 @@ oops = 1
             last.contains(&format!("@{:?}", at..at + value.len())),
             "{last}"
         );
+    }
+
+    /// Every kind of block and every form of expression (constants, paths, templates, lists,
+    /// trees with function calls and conditionals), nested blocks and lifecycles.
+    const RICH: &str = r#"
+terraform {
+  backend "sqlite" {
+    path = "elsewhere/state.db"
+  }
+}
+provider "alicloud" {
+  region = "cn-hangzhou"
+}
+provider "alicloud" {
+  alias  = "hk"
+  region = "cn-hongkong"
+}
+variable "names" {
+  type        = list(string)
+  default     = ["a", "b"]
+  description = "Names."
+  sensitive   = false
+  validation {
+    condition     = length(var.names) > 0
+    error_message = "At least one name."
+  }
+}
+locals {
+  prefix = "${var.v}-x"
+  sizes  = { small = 5, large = 50 }
+  width  = 1.5
+  on     = true
+  off    = null
+  cidr   = cidrsubnet("10.0.0.0/16", 8, 1)
+  pick   = var.v == "" ? "none" : upper(var.v)
+  heredoc = <<-EOT
+    line ${var.v}
+  EOT
+}
+data "alicloud_zones" "default" {}
+resource "alicloud_eip_address" "each" {
+  for_each     = toset(var.names)
+  address_name = "${local.prefix}-${each.key}"
+  bandwidth    = local.sizes.small
+  tags = {
+    Name = each.value
+  }
+  depends_on = [alicloud_vpc.main]
+  provider   = alicloud.hk
+  lifecycle {
+    prevent_destroy       = false
+    create_before_destroy = true
+    ignore_changes        = [tags]
+    replace_triggered_by  = [alicloud_vpc.main]
+    precondition {
+      condition     = local.on
+      error_message = "Must be on."
+    }
+    postcondition {
+      condition     = self.bandwidth != ""
+      error_message = "Bandwidth is known."
+    }
+  }
+  timeouts {
+    create = "5m"
+  }
+}
+resource "alicloud_instance" "web" {
+  count           = 2
+  security_groups = [alicloud_vpc.main.id, "sg-fixed"]
+  data_disks {
+    size = 20
+  }
+}
+output "ids" {
+  value       = [for e in alicloud_eip_address.each : e.id]
+  sensitive   = true
+  description = "Ids."
+  depends_on  = [alicloud_vpc.main]
+}
+moved {
+  from = alicloud_eip_address.old
+  to   = alicloud_eip_address.each["a"]
+}
+import {
+  to = alicloud_eip_address.each["b"]
+  id = "eip-123"
+}
+"#;
+
+    /// A configuration directory with a `.eipform` directory (where the cache is written).
+    fn cached_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join(".eipform")).unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        dir
+    }
+
+    /// Everything a load gives but the directory: blocks and expressions with their spans, and
+    /// diagnostics.
+    fn everything(l: &Loaded) -> String {
+        let config = Config {
+            dir: Default::default(),
+            ..l.config.clone()
+        };
+        format!("{config:#?}\n{:#?}", l.diags)
+    }
+
+    const FILES: [(&str, &str); 4] = [
+        ("a.tf", A),
+        ("b.tf", B),
+        ("c.tf", "resource \"x\" {"),
+        ("rich.tf", RICH),
+    ];
+
+    #[test]
+    fn a_configuration_read_from_the_cache_is_the_one_parsed() {
+        let dir = cached_dir(&FILES);
+        let parsed = load_dir(dir.path()).unwrap();
+        assert_eq!(parsed.from_cache, 0);
+        assert!(dir.path().join(cache::CACHE_FILE).exists());
+        let rich = parsed
+            .config
+            .resources
+            .iter()
+            .find(|r| r.addr.name == "each")
+            .unwrap();
+        assert!(rich.for_each.as_ref().unwrap().expr.calls_function());
+        assert_eq!(rich.lifecycle.preconditions.len(), 1);
+        assert!(parsed.config.locals["cidr"].expr.calls_function());
+        assert!(
+            parsed.diags.iter().any(|d| d.is_error()),
+            "b.tf and c.tf have errors"
+        );
+
+        let cached = load_dir(dir.path()).unwrap();
+        assert_eq!(cached.from_cache, FILES.len());
+        assert!(everything(&cached) == everything(&parsed));
+        // Expressions read from the cache still evaluate and dereference to their trees, with
+        // the spans of the file.
+        let name = &cached.config.resources[1].body.attrs["address_name"];
+        assert_eq!(name.expr.span(), Some(name.range.span.clone()));
+        let refs = crate::eval::references(&name.expr, &name.range.file);
+        assert_eq!(&B[refs[0].range.span.clone()], "alicloud_vpc.main.vpc_name");
+        let cidr = &cached.config.locals["cidr"];
+        assert!(cidr.expr.calls_function());
+        assert_eq!(
+            &RICH[cidr.range.span.clone()],
+            "cidrsubnet(\"10.0.0.0/16\", 8, 1)"
+        );
+        // Blocks without a lifecycle block share one again.
+        let web = cached
+            .config
+            .resources
+            .iter()
+            .find(|r| r.addr.name == "web")
+            .unwrap();
+        assert!(Arc::ptr_eq(&web.lifecycle, &Lifecycle::none()));
+    }
+
+    #[test]
+    fn a_changed_file_is_parsed_again_and_the_others_come_from_the_cache() {
+        let dir = cached_dir(&FILES);
+        load_dir(dir.path()).unwrap();
+        let changed = A.replace("10.0.0.0/16", "10.9.0.0/16");
+        std::fs::write(dir.path().join("a.tf"), &changed).unwrap();
+        let loaded = load_dir(dir.path()).unwrap();
+        assert_eq!(loaded.from_cache, FILES.len() - 1);
+        let vpc = &loaded.config.resources[0];
+        assert_eq!(
+            crate::config::literal(&vpc.body.attrs["cidr_block"].expr).as_deref(),
+            Some("10.9.0.0/16")
+        );
+        let mut files = FILES;
+        files[0].1 = &changed;
+        let fresh = load_dir(cached_dir(&files).path()).unwrap();
+        assert!(everything(&loaded) == everything(&fresh));
+        // The cache now holds the new text, and a removed file leaves it.
+        assert_eq!(load_dir(dir.path()).unwrap().from_cache, FILES.len());
+        std::fs::remove_file(dir.path().join("c.tf")).unwrap();
+        let fewer = load_dir(dir.path()).unwrap();
+        assert_eq!(fewer.from_cache, FILES.len() - 1);
+        assert!(
+            fewer
+                .diags
+                .iter()
+                .all(|d| d.range.as_ref().is_none_or(|r| &*r.file != "c.tf"))
+        );
+    }
+
+    #[test]
+    fn a_damaged_cache_is_read_as_none_and_written_anew() {
+        let dir = cached_dir(&FILES);
+        let parsed = everything(&load_dir(dir.path()).unwrap());
+        let path = dir.path().join(cache::CACHE_FILE);
+        let good = std::fs::read(&path).unwrap();
+        let mut flipped = good.clone();
+        let last = flipped.len() - 1;
+        flipped[last] ^= 0x55;
+        let damaged: [Vec<u8>; 4] = [
+            Vec::new(),
+            good[..good.len() / 2].to_vec(),
+            flipped,
+            b"not a cache at all".to_vec(),
+        ];
+        for bytes in damaged {
+            std::fs::write(&path, &bytes).unwrap();
+            let loaded = load_dir(dir.path()).unwrap();
+            assert_eq!(loaded.from_cache, 0);
+            assert!(everything(&loaded) == parsed);
+            assert_eq!(std::fs::read(&path).unwrap(), good, "written anew");
+        }
+    }
+
+    #[test]
+    fn without_an_eipform_directory_no_cache_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.tf"), A).unwrap();
+        assert_eq!(load_dir(dir.path()).unwrap().from_cache, 0);
+        assert_eq!(load_dir(dir.path()).unwrap().from_cache, 0);
+        assert!(!dir.path().join(".eipform").exists());
     }
 
     #[test]

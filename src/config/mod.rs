@@ -6,6 +6,7 @@
 //! analysed at load by [`crate::eval::Expr`], which folds constants), never touches state or the
 //! cloud.
 
+pub(crate) mod cache;
 mod load;
 mod pieces;
 mod validate;
@@ -14,6 +15,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
 use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
 
 use crate::addr::{BlockAddress, Mode, Name};
 use crate::diag::{Diagnostic, SourceRange, Sources};
@@ -23,7 +25,7 @@ pub(crate) use load::literal_value;
 pub use load::{backend_path, literal, literal_string, load_dir, load_files, mentions};
 
 /// One argument: its expression and where it is.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Attr {
     pub name: Name,
     /// The value, analysed for evaluation; dereferences to the hcl-edit expression.
@@ -35,14 +37,14 @@ pub struct Attr {
 }
 
 /// The arguments and nested blocks of a block body.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Body {
     pub attrs: IndexMap<Name, Attr>,
     pub blocks: Vec<NestedBlock>,
 }
 
 /// A nested block (`data_disks { ... }`, `lifecycle { ... }`).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NestedBlock {
     pub name: String,
     pub labels: Vec<String>,
@@ -51,7 +53,7 @@ pub struct NestedBlock {
 }
 
 /// `ignore_changes` of a lifecycle block.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub enum IgnoreChanges {
     #[default]
     None,
@@ -60,13 +62,13 @@ pub enum IgnoreChanges {
 }
 
 /// A `precondition` or `postcondition`, or a variable `validation`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Condition {
     pub condition: Attr,
     pub error_message: Attr,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Lifecycle {
     pub prevent_destroy: Option<Attr>,
     pub create_before_destroy: Option<Attr>,
@@ -86,7 +88,7 @@ impl Lifecycle {
 }
 
 /// A `resource` or `data` block.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ResourceBlock {
     pub addr: BlockAddress,
     /// The primary type name of the schema (`alicloud_eip` is read as `alicloud_eip_address`).
@@ -103,12 +105,13 @@ pub struct ResourceBlock {
     pub provider: Option<Box<(String, SourceRange)>>,
     /// Shared: most blocks have none (they all point to one empty [`Lifecycle`]), and the
     /// configuration holds one block per resource.
+    #[serde(with = "cache::shared_lifecycle")]
     pub lifecycle: Arc<Lifecycle>,
     /// `timeouts { create = "5m" ... }`.
     pub timeouts: Option<Box<Body>>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Variable {
     pub name: String,
     pub default: Option<Attr>,
@@ -120,7 +123,7 @@ pub struct Variable {
     pub range: SourceRange,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Output {
     pub name: String,
     pub value: Option<Attr>,
@@ -132,7 +135,7 @@ pub struct Output {
 }
 
 /// A `provider "alicloud"` block.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ProviderBlock {
     pub name: String,
     pub alias: Option<String>,
@@ -151,7 +154,7 @@ impl ProviderBlock {
 }
 
 /// A `moved { from = ..., to = ... }` block.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Moved {
     pub from: String,
     pub to: String,
@@ -159,7 +162,7 @@ pub struct Moved {
 }
 
 /// An `import { to = ..., id = "..." }` block.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ImportBlock {
     pub to: String,
     pub id: Attr,
@@ -199,4 +202,6 @@ impl Config {
 pub struct Loaded {
     pub config: Config,
     pub diags: Vec<Diagnostic>,
+    /// How many files were decoded from the configuration cache instead of parsed.
+    pub from_cache: usize,
 }

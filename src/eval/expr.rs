@@ -25,9 +25,11 @@ use std::sync::{Arc, OnceLock};
 use hcl_edit::Span;
 use hcl_edit::expr::{Expression, TraversalOperator};
 use hcl_edit::template::{Element, Strip};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::refs::{self, IndexRef, OpRef, Reference, Target};
+use crate::config::cache::{json_text, number_text};
 use crate::diag::SourceRange;
 
 /// An expression of the configuration, with what evaluation needs worked out once.
@@ -86,12 +88,12 @@ impl SourceText {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 enum Kind {
     /// `"x"`
     Str(Box<str>),
     /// A number literal, as hcl-rs gives it.
-    Number(serde_json::Number),
+    Number(#[serde(with = "number_text")] serde_json::Number),
     Bool(bool),
     Null,
     /// Any other constant.
@@ -99,11 +101,14 @@ enum Kind {
     Path(Path),
     Template(Box<[Part]>),
     Tuple(Box<[Item]>),
+    /// Never stored: [`Stored`] keeps a tree as its span.
+    #[serde(skip)]
     Tree(Box<Tree>),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 struct Const {
+    #[serde(with = "json_text")]
     value: Value,
     /// A template of literals only: what [`crate::config::literal`] accepts.
     literal_string: bool,
@@ -112,16 +117,16 @@ struct Const {
 }
 
 /// A part of a string template.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(super) enum Part {
     Lit(Box<str>),
     Path(Path),
 }
 
 /// An element of a list.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(super) enum Item {
-    Value(Value),
+    Value(#[serde(with = "json_text")] Value),
     Path(Path),
     Template(Box<[Part]>),
 }
@@ -137,7 +142,7 @@ struct Tree {
 }
 
 /// A reference path: a root variable and attribute/index steps with literal indexes.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(super) struct Path {
     pub(super) root: Box<str>,
     pub(super) ops: Box<[Op]>,
@@ -146,7 +151,7 @@ pub(super) struct Path {
     end: u32,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(super) enum Op {
     /// `.name`
     Attr(Box<str>),
@@ -243,6 +248,23 @@ impl Path {
             end: span.end as u32,
         })
     }
+}
+
+/// An expression as the configuration cache writes it ([`crate::config::cache`]): the analysed
+/// form and the span. A tree is written as its span only ([`Expr::restore`] parses it again).
+#[derive(Serialize)]
+pub(crate) struct StoredRef<'a> {
+    kind: Option<&'a Kind>,
+    start: u32,
+    end: u32,
+}
+
+/// An expression as the configuration cache reads it.
+#[derive(Deserialize)]
+pub(crate) struct Stored {
+    kind: Option<Kind>,
+    start: u32,
+    end: u32,
 }
 
 /// What evaluation sees of an expression.
@@ -358,6 +380,30 @@ impl Expr {
             hcl: OnceLock::new(),
         }));
         Expr::with(kind, src, span)
+    }
+
+    /// What the configuration cache writes of the expression, when it is in `src`.
+    pub(crate) fn stored(&self, src: &Arc<SourceText>) -> Option<StoredRef<'_>> {
+        Arc::ptr_eq(&self.0.src, src).then(|| StoredRef {
+            kind: (!matches!(self.0.kind, Kind::Tree(_))).then_some(&self.0.kind),
+            start: self.0.start,
+            end: self.0.end,
+        })
+    }
+
+    /// The expression the configuration cache wrote as `stored`, in `src` (the text of `file`).
+    /// A tree is taken from the file parsed again ([`SourceText`]); `None` when the file has no
+    /// attribute value at its span.
+    pub(crate) fn restore(stored: Stored, src: &Arc<SourceText>, file: &Arc<str>) -> Option<Expr> {
+        let span = stored.start as usize..stored.end as usize;
+        match stored.kind {
+            Some(kind) => Some(Expr::with(kind, src, span)),
+            None => {
+                let expr = src.values().get(&(stored.start, stored.end))?.clone();
+                // `keep` is what `new` gives an expression it cannot analyse into a simpler form.
+                Some(Expr::keep(expr, src, file))
+            }
+        }
     }
 
     fn with(kind: Kind, src: &Arc<SourceText>, span: std::ops::Range<usize>) -> Expr {
