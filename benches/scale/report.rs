@@ -232,7 +232,9 @@ pub fn render(r: &Results, kept: Option<&str>) -> String {
          run runs once, so it carries the machine's noise (tens of percent on this shared 2-core\n\
          machine).\n\
          A step counts only when the command exits 0 and prints what it must (`Plan: N to add, ...`,\n\
-         `No changes.`, `Apply complete! Resources: N added`, ...).\n"
+         `No changes.`, `Apply complete! Resources: N added`, ...).\n\
+         The configuration cache (`.eipform/config.cache`) works as it does for a user: the first\n\
+         command in a directory parses the configuration and writes it, the later ones read it.\n"
     );
     let _ = writeln!(s, "## Machine\n\nMeasured {now}.\n");
     for line in machine() {
