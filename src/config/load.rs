@@ -1278,6 +1278,15 @@ import {
         format!("{config:#?}\n{:#?}", l.diags)
     }
 
+    /// The resource block named `name`.
+    fn named<'l>(l: &'l Loaded, name: &str) -> &'l ResourceBlock {
+        l.config
+            .resources
+            .iter()
+            .find(|r| r.addr.name == name)
+            .unwrap()
+    }
+
     const FILES: [(&str, &str); 4] = [
         ("a.tf", A),
         ("b.tf", B),
@@ -1291,12 +1300,7 @@ import {
         let parsed = load_dir(dir.path()).unwrap();
         assert_eq!(parsed.from_cache, 0);
         assert!(dir.path().join(cache::CACHE_FILE).exists());
-        let rich = parsed
-            .config
-            .resources
-            .iter()
-            .find(|r| r.addr.name == "each")
-            .unwrap();
+        let rich = named(&parsed, "each");
         assert!(rich.for_each.as_ref().unwrap().expr.calls_function());
         assert_eq!(rich.lifecycle.preconditions.len(), 1);
         assert!(parsed.config.locals["cidr"].expr.calls_function());
@@ -1321,12 +1325,7 @@ import {
             "cidrsubnet(\"10.0.0.0/16\", 8, 1)"
         );
         // Blocks without a lifecycle block share one again.
-        let web = cached
-            .config
-            .resources
-            .iter()
-            .find(|r| r.addr.name == "web")
-            .unwrap();
+        let web = named(&cached, "web");
         assert!(Arc::ptr_eq(&web.lifecycle, &Lifecycle::none()));
     }
 
