@@ -4,9 +4,9 @@
 //! parsing with hcl-edit and reading the trees into blocks was a quarter of a no-op plan's work.
 //!
 //! It is only ever a shortcut, never a source of truth:
-//! - a cache is read only when this very binary wrote it (its size and modification time are in
-//!   the key), its checksum holds and its format is this one; a file whose entry does not decode
-//!   is parsed as if there were no entry;
+//! - a cache is read only when this very binary wrote it (the binary's version, size and
+//!   modification time are in the key), its checksum holds and its format is this one; a file
+//!   whose entry does not decode is parsed as if there were no entry;
 //! - it is written only into a `.eipform` directory that already exists (plan and apply create
 //!   one; `validate` in a fresh directory leaves no trace), only when a file had to be parsed,
 //!   and atomically (a temporary file renamed over the old one), mode 0600 like the state;
