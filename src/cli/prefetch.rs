@@ -97,18 +97,32 @@ impl Prefetch {
 }
 
 fn fetch(state_path: &Path, endpoint: &str, dir: &Path, refresh: bool, threads: usize) -> Fetched {
-    let state = match workspace::open_state(state_path) {
+    // The cloud opens on a thread of its own while the state opens and is read here (the
+    // refresh needs both); failures are reported in the order a sequential run meets them.
+    let (state, cloud, records) = std::thread::scope(|scope| {
+        let cloud = scope.spawn(|| workspace::connect(endpoint, dir));
+        let state = workspace::open_state(state_path);
+        let records = match &state {
+            Ok(s) if s.intents().is_ok_and(|i| i.is_empty()) => Some(read(s)),
+            _ => None,
+        };
+        let cloud = cloud
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (state, cloud, records)
+    });
+    let state = match state {
         Ok(s) => s,
         Err(d) => return Fetched::Failed(vec![d]),
     };
-    let cloud = match workspace::connect(endpoint, dir) {
+    let cloud = match cloud {
         Ok(c) => c,
         Err(d) => return Fetched::Failed(vec![d]),
     };
-    if !state.intents().is_ok_and(|i| i.is_empty()) {
+    let Some(records) = records else {
         return Fetched::Opened { state, cloud };
-    }
-    let (meta, resources, outputs) = match read(&state) {
+    };
+    let (meta, resources, outputs) = match records {
         Ok(r) => r,
         Err(d) => return Fetched::Failed(vec![d]),
     };
