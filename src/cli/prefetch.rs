@@ -209,6 +209,49 @@ mod tests {
     }
 
     #[test]
+    fn pending_intents_stop_at_opening_and_a_broken_state_is_reported_before_the_cloud() {
+        use crate::state::{Intent, IntentAction, StateStore};
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("main.tf"), EIP).unwrap();
+        let ws = workspace(dir.path());
+        let mut state = ws.open_state().unwrap();
+        state
+            .record_intents(&[Intent {
+                id: 0,
+                addr: "alicloud_eip_address.e".parse().unwrap(),
+                action: IntentAction::Create,
+                client_token: "eipform-t".into(),
+                schema_type: "alicloud_eip_address".into(),
+                provider: "alicloud".into(),
+                region: "cn-hangzhou".into(),
+                object_id: String::new(),
+                prior: Default::default(),
+                deps: Vec::new(),
+                create_before_destroy: false,
+                at: String::new(),
+                command: "apply".into(),
+            }])
+            .unwrap();
+        drop(state);
+        drop(ws.cloud().unwrap());
+        let prefetch = start(dir.path(), true, 2).unwrap();
+        assert!(matches!(prefetch.finish(&ws), Some(Fetched::Opened { .. })));
+        // Both broken: the state's failure is the one reported, as a sequential run meets it.
+        for f in [workspace::DEFAULT_STATE, ".eipform/cloud.db"] {
+            std::fs::write(dir.path().join(f), "not a database, not at all".repeat(200)).unwrap();
+        }
+        let prefetch = start(dir.path(), true, 2).unwrap();
+        match prefetch.finish(&ws) {
+            Some(Fetched::Failed(d)) => {
+                let text = format!("{} {}", d[0].summary, d[0].detail);
+                assert!(text.contains("state"), "{text}");
+                assert!(!text.contains("cloud"), "{text}");
+            }
+            _ => panic!("expected the state's failure"),
+        }
+    }
+
+    #[test]
     fn a_configuration_placing_the_state_elsewhere_discards_what_was_read() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("main.tf"), EIP).unwrap();
