@@ -216,21 +216,10 @@ mod tests {
         let ws = workspace(dir.path());
         let mut state = ws.open_state().unwrap();
         state
-            .record_intents(&[Intent {
-                id: 0,
-                addr: "alicloud_eip_address.e".parse().unwrap(),
-                action: IntentAction::Create,
-                client_token: "eipform-t".into(),
-                schema_type: "alicloud_eip_address".into(),
-                provider: "alicloud".into(),
-                region: "cn-hangzhou".into(),
-                object_id: String::new(),
-                prior: Default::default(),
-                deps: Vec::new(),
-                create_before_destroy: false,
-                at: String::new(),
-                command: "apply".into(),
-            }])
+            .record_intents(&[Intent::sample(
+                "alicloud_eip_address.e",
+                IntentAction::Create,
+            )])
             .unwrap();
         drop(state);
         drop(ws.cloud().unwrap());

@@ -168,6 +168,28 @@ pub struct Intent {
     pub command: String,
 }
 
+impl Intent {
+    /// An intent of `action` on `addr` with placeholder details (for tests).
+    #[cfg(test)]
+    pub fn sample(addr: &str, action: IntentAction) -> Intent {
+        Intent {
+            id: 0,
+            addr: addr.parse().unwrap(),
+            action,
+            client_token: "eipform-t".into(),
+            schema_type: "alicloud_vpc".into(),
+            provider: "alicloud".into(),
+            region: "cn-beijing".into(),
+            object_id: String::new(),
+            prior: Default::default(),
+            deps: Vec::new(),
+            create_before_destroy: false,
+            at: String::new(),
+            command: "apply".into(),
+        }
+    }
+}
+
 /// One finished change of a batch ([`StateStore::commit_batch`]).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Commit {

@@ -972,21 +972,7 @@ mod tests {
     }
 
     fn intent(addr: &str, action: IntentAction) -> Intent {
-        Intent {
-            id: 0,
-            addr: addr.parse().unwrap(),
-            action,
-            client_token: "eipform-t".into(),
-            schema_type: "alicloud_vpc".into(),
-            provider: "alicloud".into(),
-            region: "cn-beijing".into(),
-            object_id: String::new(),
-            prior: Default::default(),
-            deps: Vec::new(),
-            create_before_destroy: false,
-            at: String::new(),
-            command: "apply".into(),
-        }
+        Intent::sample(addr, action)
     }
 
     #[test]
