@@ -20,6 +20,7 @@ pub mod fmt;
 pub mod graph;
 pub mod host;
 pub mod json_map;
+pub mod json_scan;
 pub mod mmap;
 pub mod plan;
 pub mod provider;

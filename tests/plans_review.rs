@@ -1119,3 +1119,49 @@ resource "alicloud_instance" "web" {
         assert!(stderr(&o).contains("NotFound"), "{args:?}: {}", text(&o));
     }
 }
+
+/// An apply records, with each EIP it read back, what the answer was (its read memo); later
+/// refreshes keep the recorded attributes of EIPs whose answer is unchanged. Every change made
+/// outside eipform is still seen, including a change back to what an earlier read recorded.
+#[test]
+fn refresh_after_apply_sees_every_change_made_outside_eipform() {
+    let dir = world(&World::default());
+    let d = dir.path();
+    apply(d);
+    let memos = || -> Vec<String> {
+        let db = rusqlite::Connection::open(d.join(".eipform/state.db")).unwrap();
+        let mut q = db
+            .prepare("SELECT body FROM resources WHERE address LIKE 'alicloud_eip_address.%' ORDER BY address")
+            .unwrap();
+        q.query_map([], |r| r.get::<_, String>(0))
+            .unwrap()
+            .map(|b| {
+                let body: Value = serde_json::from_str(&b.unwrap()).unwrap();
+                body["read"].as_str().unwrap_or_default().to_string()
+            })
+            .collect()
+    };
+    let recorded = memos();
+    assert!(recorded.len() >= 3, "{recorded:?}");
+    assert!(recorded.iter().all(|m| m.len() == 32), "{recorded:?}");
+    ok(d, &["drift"], 0);
+    ok(d, &["plan", "--detailed-exitcode"], 0);
+    let web = id_of(d, "alicloud_eip_address.web");
+    ok(d, &["cloud", "eip", "modify", &web, "--bandwidth", "10"], 0);
+    let drift = ok(d, &["drift"], 2);
+    assert!(drift.contains("\"5\" -> \"10\""), "{drift}");
+    // Accepted into the state: read again, with a new memo for `web` only.
+    ok(d, &["apply", "--refresh-only", "--auto-approve"], 0);
+    ok(d, &["drift"], 0);
+    let accepted = memos();
+    let changed: Vec<usize> = (0..recorded.len())
+        .filter(|&i| recorded[i] != accepted[i])
+        .collect();
+    assert_eq!(changed.len(), 1, "{recorded:?} {accepted:?}");
+    // Back to the bandwidth of the first read: its answer is the one the first memo recorded,
+    // but the state now holds 10, so this is drift too.
+    ok(d, &["cloud", "eip", "modify", &web, "--bandwidth", "5"], 0);
+    let drift = ok(d, &["drift"], 2);
+    assert!(drift.contains("\"10\" -> \"5\""), "{drift}");
+    ok(d, &["plan", "--detailed-exitcode"], 0);
+}

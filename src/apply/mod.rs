@@ -879,6 +879,7 @@ impl<'a> Walk<'a> {
             deps,
             create_before_destroy: change.action == Action::CreateThenDelete,
             sensitive: change.sensitive.clone(),
+            read: None,
         }
     }
 

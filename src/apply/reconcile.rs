@@ -225,6 +225,7 @@ fn adopt(intent: &Intent, attrs: Attrs) -> ResourceState {
         deps: intent.deps.clone(),
         create_before_destroy: intent.create_before_destroy,
         sensitive: Vec::new(),
+        read: None,
     }
 }
 

@@ -25,7 +25,7 @@ use crate::addr::{BlockAddress, Mode, ResourceAddress};
 use crate::config::{Attr, Body, Config};
 use crate::eval::{Target, is_unknown, references};
 use crate::plan::planner::op_context;
-use crate::provider::{Attrs, OpContext, Provider, ProviderError, ReadItem};
+use crate::provider::{Attrs, OpContext, Provider, ReadItem, ReadMemo, ReadMemoAnswer};
 use crate::state::{RegionChunk, ResourceState, StateError, StateStore, chunks_by_region_and_type};
 
 /// How many batched reads run at once (the default `-parallelism` of apply).
@@ -91,10 +91,15 @@ pub fn settle_with(
                 .2
                 .iter()
                 .zip(now)
-                .filter_map(|(r, attrs)| {
-                    let attrs = attrs.filter(|a| *r.attrs != *a)?;
+                .filter_map(|(r, read)| {
+                    let read = read?;
+                    let same = Arc::ptr_eq(&read.attrs, &r.attrs) || *read.attrs == *r.attrs;
+                    if same && read.memo == r.read {
+                        return None;
+                    }
                     Some(ResourceState {
-                        attrs: Arc::new(attrs),
+                        attrs: read.attrs,
+                        read: read.memo,
                         ..r.clone()
                     })
                 })
@@ -108,7 +113,7 @@ pub fn settle_with(
     Ok(changed)
 }
 
-type Answer = Result<Vec<Option<Attrs>>, ProviderError>;
+type Answer = ReadMemoAnswer;
 
 /// Reads every chunk with up to `parallelism` threads and hands each answer to `handle` on the
 /// calling thread as it arrives. The first error of `handle` stops further reads and is returned.
@@ -124,7 +129,9 @@ fn read_each(
             .iter()
             .map(|r| (r.id.clone(), r.attrs.clone()))
             .collect();
-        provider.read(&op_context(region, Duration::from_secs(120)), ty, &batch)
+        let memos: Vec<Option<ReadMemo>> = items.iter().map(|r| r.read).collect();
+        let ctx = op_context(region, Duration::from_secs(120));
+        provider.read_memo(&ctx, ty, &batch, &memos)
     };
     let threads = parallelism.max(1).min(chunks.len());
     if threads <= 1 {
@@ -330,8 +337,8 @@ mod tests {
 
     use super::*;
     use crate::eval::unknown;
-    use crate::provider::Deleted;
     use crate::provider::alicloud::AlicloudProvider;
+    use crate::provider::{Deleted, ProviderError};
     use crate::workspace;
 
     fn block(text: &str) -> BlockAddress {
@@ -533,6 +540,7 @@ output "first" {
             deps: deps.iter().map(|d| d.parse().unwrap()).collect(),
             create_before_destroy: false,
             sensitive: Vec::new(),
+            read: None,
         }
     }
 
@@ -674,9 +682,10 @@ output "eip" {
         );
         // The settle pass records every value.
         // The VPC, instance and EIP were read during the walk (the configuration reads values
-        // of theirs that only a read tells); the vSwitch and security group now.
+        // of theirs that only a read tells); the vSwitch and security group now, and the EIP's
+        // record gains what its read recorded (see `ReadMemo`; the walk's read records nothing).
         let changed = settle(&mut state, &provider, &touched).unwrap();
-        assert_eq!(changed, 2, "records completed by the settle pass");
+        assert_eq!(changed, 3, "records completed by the settle pass");
         for r in state.resources().unwrap() {
             for (k, v) in r.attrs.iter() {
                 assert!(!is_unknown(v), "{}.{k} is still unknown", r.addr);

@@ -78,6 +78,12 @@ pub trait CloudApi: Send + Sync {
     /// Calls one API action.
     fn call(&self, action: &str, params: &Params) -> Result<Value, CloudError>;
 
+    /// Calls one API action and answers the JSON text a remote API sends, for callers that use
+    /// parts of an answer as text (a refresh recognises objects it read before by their text).
+    fn call_text(&self, action: &str, params: &Params) -> Result<String, CloudError> {
+        self.call(action, params).map(|v| v.to_string())
+    }
+
     /// A throw-away session over the same world: it sees everything the cloud holds, and every
     /// change made through it is discarded when it is dropped. `plan` runs the planned actions
     /// against it, so the rules that apply would hit are reported before anything changes.

@@ -82,6 +82,7 @@ pub fn import_one(
             deps: Vec::new(),
             create_before_destroy: false,
             sensitive: Vec::new(),
+            read: None,
         }),
         Ok(None) => Err(Diagnostic::error("Cannot import non-existent remote object")
             .detail(format!(

@@ -18,7 +18,7 @@ use crate::config::ResourceBlock;
 use crate::diag::{Diagnostic, has_errors};
 use crate::eval::{InstanceVars, Target, is_unknown};
 use crate::graph::{Node, resource_refs};
-use crate::provider::{Attrs, OpContext, Provider, ReadItem};
+use crate::provider::{Attrs, OpContext, Provider, ReadItem, ReadMemo};
 use crate::schema;
 use crate::state::{OutputState, ResourceState, StateMeta};
 use crate::workspace::Workspace;
@@ -187,8 +187,9 @@ fn refresh_chunk(
         .iter()
         .map(|r| (r.id.clone(), r.attrs.clone()))
         .collect();
+    let memos: Vec<Option<ReadMemo>> = items.iter().map(|r| r.read).collect();
     let ctx = op_context(region, Duration::from_secs(300));
-    let results = provider.read(&ctx, ty, &batch).map_err(|e| {
+    let results = provider.read_memo(&ctx, ty, &batch, &memos).map_err(|e| {
         Diagnostic::error(format!("Error refreshing {ty} in {region}"))
             .detail(e.to_string())
             .rule(e.rule().map(str::to_string))
@@ -201,15 +202,18 @@ fn refresh_chunk(
             // The same as recorded, as most are: the recorded map stays and the answer is
             // freed at once, on the thread that made it (freeing the recorded maps instead,
             // made on other threads, left their pages to the allocator and grew the process).
-            Some(attrs) if attrs == *r.attrs => records.push(r),
-            Some(attrs) => {
+            Some(read) if Arc::ptr_eq(&read.attrs, &r.attrs) || *read.attrs == *r.attrs => {
+                r.read = read.memo;
+                records.push(r);
+            }
+            Some(read) => {
+                let attrs = read.attrs;
                 // A value recorded as unknown (a create whose re-read a crash cut short) is
                 // learnt now, not changed outside eipform.
                 let changed = attrs.iter().any(|(k, v)| {
                     let recorded = r.attrs.get(k).unwrap_or(&Value::Null);
                     !is_unknown(recorded) && !values_equal(recorded, v)
                 });
-                let attrs = Arc::new(attrs);
                 if changed {
                     drift.push(Drift {
                         addr: r.addr.clone(),
@@ -220,6 +224,7 @@ fn refresh_chunk(
                     });
                 }
                 r.attrs = attrs;
+                r.read = read.memo;
                 records.push(r);
             }
             None => drift.push(Drift {
@@ -1414,6 +1419,7 @@ mod refresh_tests {
                     deps: Vec::new(),
                     create_before_destroy: false,
                     sensitive: Vec::new(),
+                    read: None,
                 }
             })
             .collect()

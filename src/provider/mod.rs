@@ -4,6 +4,7 @@
 //! The engine (plan, apply) talks only to [`Provider`]; it never calls the cloud API directly.
 
 pub mod alicloud;
+pub mod read_memo;
 
 use std::time::Duration;
 
@@ -15,6 +16,32 @@ pub use crate::attrs::Attrs;
 
 /// What a batched read is given per object: its id and its recorded attributes (shared, not copied).
 pub type ReadItem = (String, std::sync::Arc<Attrs>);
+
+pub use read_memo::ReadMemo;
+
+/// What [`Provider::read_memo`] answers for an object that exists.
+#[derive(Debug, Clone)]
+pub struct Read {
+    /// Its attributes: the recorded ones themselves (the same `Arc`) when the memo held.
+    pub attrs: std::sync::Arc<Attrs>,
+    /// What to record with them for the next read.
+    pub memo: Option<ReadMemo>,
+}
+
+/// [`Provider::read_memo`]'s answer: per object, in the order asked, `None` when it is gone.
+pub type ReadMemoAnswer = Result<Vec<Option<Read>>, ProviderError>;
+
+/// Answers of a plain read, without memos.
+pub fn without_memos(read: Vec<Option<Attrs>>) -> Vec<Option<Read>> {
+    read.into_iter()
+        .map(|a| {
+            a.map(|a| Read {
+                attrs: std::sync::Arc::new(a),
+                memo: None,
+            })
+        })
+        .collect()
+}
 
 /// What every provider call needs to know besides its arguments.
 #[derive(Debug, Clone)]
@@ -93,6 +120,20 @@ pub trait Provider: Send + Sync {
         rtype: &str,
         items: &[ReadItem],
     ) -> Result<Vec<Option<Attrs>>, ProviderError>;
+
+    /// [`Provider::read`], given what the last read of each object recorded (`memos`, in the
+    /// order of `items`; see [`ReadMemo`]): an object whose answer is unchanged keeps its
+    /// recorded attributes. Each answer comes with the memo to record with it.
+    fn read_memo(
+        &self,
+        ctx: &OpContext,
+        rtype: &str,
+        items: &[ReadItem],
+        memos: &[Option<ReadMemo>],
+    ) -> ReadMemoAnswer {
+        let _ = memos;
+        self.read(ctx, rtype, items).map(without_memos)
+    }
 
     /// How many objects of `rtype` one call of [`Provider::read`] reads at once (the API's page
     /// of ids), so callers can split large reads into batches that run in parallel.

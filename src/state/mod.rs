@@ -50,6 +50,14 @@ pub struct ResourceState {
     /// Attributes whose values came from sensitive inputs: every rendering masks them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sensitive: Vec<String>,
+    /// What the last read of the object recorded about its answer (see
+    /// [`crate::provider::ReadMemo`]); `None` for records no read made.
+    #[serde(
+        default,
+        deserialize_with = "crate::provider::read_memo::lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub read: Option<crate::provider::ReadMemo>,
 }
 
 /// A batch of records of one schema type in one region: what one batched read covers.
@@ -315,6 +323,7 @@ mod tests {
             deps: Vec::new(),
             create_before_destroy: false,
             sensitive: Vec::new(),
+            read: None,
         }
     }
 

@@ -944,6 +944,7 @@ mod tests {
             deps: Vec::new(),
             create_before_destroy: false,
             sensitive: Vec::new(),
+            read: None,
         }
     }
 

@@ -254,6 +254,7 @@ pub fn from_v4(v: &Value, default_region: &str) -> Result<Snapshot, String> {
                     .and_then(Value::as_bool)
                     .unwrap_or(false),
                 sensitive: Vec::new(),
+                read: None,
             });
         }
     }
@@ -340,6 +341,7 @@ mod tests {
                 deps: vec!["alicloud_vpc.v".parse().unwrap()],
                 create_before_destroy: true,
                 sensitive: Vec::new(),
+                read: None,
             }],
             outputs: vec![OutputState {
                 name: "ip".into(),

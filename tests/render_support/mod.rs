@@ -321,6 +321,7 @@ pub fn recorded_state() -> Vec<ResourceState> {
             deps: vec![],
             create_before_destroy: false,
             sensitive: vec![],
+            read: None,
         },
         ResourceState {
             addr: addr("alicloud_eip_association.web[0]"),
@@ -334,6 +335,7 @@ pub fn recorded_state() -> Vec<ResourceState> {
             deps: vec![addr("alicloud_eip_address.web")],
             create_before_destroy: false,
             sensitive: vec![],
+            read: None,
         },
     ]
 }

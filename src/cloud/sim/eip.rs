@@ -202,7 +202,14 @@ pub fn into_answer(mut eip: Obj) -> Value {
 pub fn protection_types(eip: &Obj) -> Vec<String> {
     eip.attrs
         .get("SecurityProtectionTypes")
-        .and_then(|v| v.get("SecurityProtectionType"))
+        .map(protection_types_of)
+        .unwrap_or_default()
+}
+
+/// The types listed in a `SecurityProtectionTypes` attribute.
+pub fn protection_types_of(types: &Value) -> Vec<String> {
+    types
+        .get("SecurityProtectionType")
         .and_then(Value::as_array)
         .map(|a| {
             a.iter()

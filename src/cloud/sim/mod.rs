@@ -29,6 +29,7 @@
 pub mod account;
 pub mod addresses;
 pub mod admin;
+mod answer_text;
 pub mod association;
 mod batch;
 pub mod clock;
@@ -256,29 +257,19 @@ fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
 
 impl CloudApi for SimCloud {
     fn call(&self, action: &str, params: &Params) -> Result<Value, CloudError> {
-        if self.backing == Backing::World {
-            stats::count(action);
-        }
-        // Latency and faults come before the connection lock and before the action runs.
-        if let Some(f) = &self.faults {
-            f.before_call(action)?;
-        }
-        if is_query(action)
-            && let Some(readers) = &self.readers
-            && let Some(out) = readers.run(|ctx| {
-                if !eip::nothing_due(ctx)? {
-                    return Ok(None);
-                }
-                route(ctx, action, params, Tokens::Kept).map(Some)
-            })
-        {
-            return out;
-        }
-        match self.backing {
-            Backing::World => self.writer.call_api(action, params),
-            Backing::Scratch => {
-                self.with_ctx(|ctx| dispatch_with(ctx, action, params, Tokens::Skipped))
-            }
+        self.before_call(action)?;
+        self.answer(action, params)
+    }
+
+    fn call_text(&self, action: &str, params: &Params) -> Result<String, CloudError> {
+        self.before_call(action)?;
+        let copied = self.read_beside(action, |ctx| match action {
+            "DescribeEipAddresses" => answer_text::describe_eips(ctx, params),
+            _ => Ok(None),
+        });
+        match copied {
+            Some(out) => out,
+            None => self.answer(action, params).map(|v| v.to_string()),
         }
     }
 
@@ -300,6 +291,51 @@ impl CloudApi for SimCloud {
 }
 
 impl SimCloud {
+    /// What every call goes through first: the call counts, injected latency and faults (before
+    /// the connection lock and before the action runs).
+    fn before_call(&self, action: &str) -> Result<(), CloudError> {
+        if self.backing == Backing::World {
+            stats::count(action);
+        }
+        match &self.faults {
+            Some(f) => f.before_call(action),
+            None => Ok(()),
+        }
+    }
+
+    /// Runs query `action` as `f` on a read connection beside the writer when nothing can be
+    /// due; `None` when it must go through the writer (or `f` answered `Ok(None)`).
+    fn read_beside<T>(
+        &self,
+        action: &str,
+        f: impl FnOnce(&mut Ctx<'_>) -> Result<Option<T>, CloudError>,
+    ) -> Option<Result<T, CloudError>> {
+        if !is_query(action) {
+            return None;
+        }
+        self.readers.as_ref()?.run(|ctx| {
+            if !eip::nothing_due(ctx)? {
+                return Ok(None);
+            }
+            f(ctx)
+        })
+    }
+
+    /// Runs `action` once [`SimCloud::before_call`] let it through.
+    fn answer(&self, action: &str, params: &Params) -> Result<Value, CloudError> {
+        if let Some(out) = self.read_beside(action, |ctx| {
+            route(ctx, action, params, Tokens::Kept).map(Some)
+        }) {
+            return out;
+        }
+        match self.backing {
+            Backing::World => self.writer.call_api(action, params),
+            Backing::Scratch => {
+                self.with_ctx(|ctx| dispatch_with(ctx, action, params, Tokens::Skipped))
+            }
+        }
+    }
+
     /// A scratch session over a copy of the world (see [`CloudApi::scratch`]), taken in one read
     /// transaction: plan's rehearsal neither waits for nor blocks an apply running at the same
     /// time, and cannot reach the real world. The copy keeps SQLite's default page cache

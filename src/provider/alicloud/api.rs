@@ -58,34 +58,57 @@ impl Api {
         self.call(ctx, action, params)
     }
 
+    /// Like [`Api::call`], answering the JSON text the cloud sent (see
+    /// [`CloudApi::call_text`](crate::cloud::CloudApi::call_text)).
+    pub fn call_text(
+        &self,
+        ctx: &OpContext,
+        action: &str,
+        mut params: Params,
+    ) -> Result<String, ProviderError> {
+        params
+            .entry("RegionId".into())
+            .or_insert_with(|| ctx.region.clone());
+        retrying(ctx, || self.cloud.call_text(action, &params))
+    }
+
     fn call_with_retry(
         &self,
         ctx: &OpContext,
         action: &str,
         params: &Params,
     ) -> Result<Value, ProviderError> {
-        let started = Instant::now();
-        let mut delay = Duration::from_millis(20);
-        loop {
-            match self.cloud.call(action, params) {
-                Err(e) if e.is_retryable() => {
-                    let jitter = rand::rng().random_range(0..=delay.as_millis() as u64 / 2);
-                    let wait = delay + Duration::from_millis(jitter);
-                    if started.elapsed() + wait > ctx.timeout {
-                        return Err(ProviderError::Cloud(CloudError {
-                            message: format!(
-                                "{} (gave up after retrying for {:?})",
-                                e.message,
-                                started.elapsed()
-                            ),
-                            ..e
-                        }));
-                    }
-                    std::thread::sleep(wait);
-                    delay = (delay * 2).min(Duration::from_secs(2));
+        retrying(ctx, || self.cloud.call(action, params))
+    }
+}
+
+/// Runs `call` until it answers something other than a retryable error, backing off between
+/// tries, or gives up once `ctx.timeout` would pass.
+fn retrying<T>(
+    ctx: &OpContext,
+    mut call: impl FnMut() -> Result<T, CloudError>,
+) -> Result<T, ProviderError> {
+    let started = Instant::now();
+    let mut delay = Duration::from_millis(20);
+    loop {
+        match call() {
+            Err(e) if e.is_retryable() => {
+                let jitter = rand::rng().random_range(0..=delay.as_millis() as u64 / 2);
+                let wait = delay + Duration::from_millis(jitter);
+                if started.elapsed() + wait > ctx.timeout {
+                    return Err(ProviderError::Cloud(CloudError {
+                        message: format!(
+                            "{} (gave up after retrying for {:?})",
+                            e.message,
+                            started.elapsed()
+                        ),
+                        ..e
+                    }));
                 }
-                other => return other.map_err(ProviderError::from),
+                std::thread::sleep(wait);
+                delay = (delay * 2).min(Duration::from_secs(2));
             }
+            other => return other.map_err(ProviderError::from),
         }
     }
 }

@@ -16,7 +16,9 @@ use super::api::{Api, attrs, sync_tags, token_record};
 use crate::attrs::Key;
 use crate::cloud::Params;
 use crate::cloud::sim::rules::subscription_period;
-use crate::provider::{Attrs, Deleted, OpContext, ProviderError, ReadItem};
+use crate::provider::{
+    Attrs, Deleted, OpContext, ProviderError, ReadItem, ReadMemo, ReadMemoAnswer,
+};
 
 pub struct EipAddress;
 
@@ -90,7 +92,11 @@ pub fn describe_many(
     Ok(out)
 }
 
-fn hd_log(api: &Api, ctx: &OpContext, id: &str) -> Result<(String, String), ProviderError> {
+pub(super) fn hd_log(
+    api: &Api,
+    ctx: &OpContext,
+    id: &str,
+) -> Result<(String, String), ProviderError> {
     let r = api.call(
         ctx,
         "DescribeHighDefinitionMonitorLogAttribute",
@@ -103,7 +109,12 @@ fn hd_log(api: &Api, ctx: &OpContext, id: &str) -> Result<(String, String), Prov
 /// reports (config on create/update, prior attributes on read); `deferred` are known only once
 /// the EIP is read (they are unknown). The item's strings are moved, not copied, and the
 /// attributes are written in name order, so that building the object sorts nothing.
-fn to_attrs(item: Value, echo: &Attrs, hd: Option<(String, String)>, deferred: &[&str]) -> Attrs {
+pub(super) fn to_attrs(
+    item: Value,
+    echo: &Attrs,
+    hd: Option<(String, String)>,
+    deferred: &[&str],
+) -> Attrs {
     // One pass over the item, moving each field out (a search per field costs more).
     let (mut charge, mut eip_bandwidth, mut bandwidth, mut id, mut name) = Default::default();
     let (mut description, mut hd_status, mut internet, mut ip, mut isp) = Default::default();
@@ -452,6 +463,16 @@ impl ResourceOps for EipAddress {
             });
         }
         Ok(out)
+    }
+
+    fn read_memo(
+        &self,
+        api: &Api,
+        ctx: &OpContext,
+        items: &[ReadItem],
+        memos: &[Option<ReadMemo>],
+    ) -> ReadMemoAnswer {
+        super::eip_read::read_memo(api, ctx, items, memos)
     }
 
     fn update(

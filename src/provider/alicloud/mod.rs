@@ -10,6 +10,7 @@ mod created_tests;
 pub mod data_eip_addresses;
 pub mod eip_address;
 pub mod eip_association;
+mod eip_read;
 pub mod eip_segment_address;
 pub mod public_ip_address_pool;
 pub mod public_ip_address_pool_cidr_block;
@@ -18,7 +19,10 @@ pub mod targets;
 use std::sync::Arc;
 
 use crate::cloud::CloudApi;
-use crate::provider::{Attrs, Deleted, OpContext, Provider, ProviderError, ReadItem};
+use crate::provider::{
+    Attrs, Deleted, OpContext, Provider, ProviderError, ReadItem, ReadMemo, ReadMemoAnswer,
+    without_memos,
+};
 pub use api::Api;
 
 /// One resource type's mapping onto API calls.
@@ -30,6 +34,17 @@ pub trait ResourceOps: Sync {
         ctx: &OpContext,
         items: &[ReadItem],
     ) -> Result<Vec<Option<Attrs>>, ProviderError>;
+    /// [`Provider::read_memo`]; by default a plain read, which records no memo.
+    fn read_memo(
+        &self,
+        api: &Api,
+        ctx: &OpContext,
+        items: &[ReadItem],
+        memos: &[Option<ReadMemo>],
+    ) -> ReadMemoAnswer {
+        let _ = memos;
+        self.read(api, ctx, items).map(without_memos)
+    }
     fn update(
         &self,
         api: &Api,
@@ -131,6 +146,16 @@ impl Provider for AlicloudProvider {
         items: &[ReadItem],
     ) -> Result<Vec<Option<Attrs>>, ProviderError> {
         ops(rtype)?.read(&self.api, ctx, items)
+    }
+
+    fn read_memo(
+        &self,
+        ctx: &OpContext,
+        rtype: &str,
+        items: &[ReadItem],
+        memos: &[Option<ReadMemo>],
+    ) -> ReadMemoAnswer {
+        ops(rtype)?.read_memo(&self.api, ctx, items, memos)
     }
 
     fn read_concurrency(&self) -> Option<usize> {

@@ -10,7 +10,7 @@ use super::world;
 use crate::cloud::sim::SimCloud;
 use crate::cloud::{CloudApi, CloudError, Params};
 use crate::provider::alicloud::AlicloudProvider;
-use crate::provider::{Attrs, Deleted, OpContext, Provider};
+use crate::provider::{Attrs, Deleted, OpContext, Provider, Read, ReadItem, ReadMemo};
 
 /// Counts calls per action on the way to the cloud.
 struct Counting {
@@ -533,4 +533,97 @@ fn data_source_and_tokens() {
         )
         .unwrap();
     assert_eq!(d["ids"], json!([]));
+}
+
+/// A read given its last memo keeps the recorded attributes (the same `Arc`) of EIPs whose
+/// answer is unchanged, and reads again those changed outside eipform, those whose record
+/// changed since, those with HD monitoring (whose log settings come from another call) and those
+/// gone; what it answers is always what a plain read answers.
+#[test]
+fn eip_reads_keep_the_recorded_attributes_of_unchanged_eips() {
+    let w = world();
+    let p = AlicloudProvider::new(Arc::new(
+        SimCloud::open_with_faults(w.cloud.path(), None).unwrap(),
+    ));
+    let (c, ty) = (ctx(), "alicloud_eip_address");
+    let hd =
+        json!({"high_definition_monitor_log_status": "ON", "log_project": "p", "log_store": "s"});
+    let created: Vec<Attrs> = [json!({"bandwidth": "5"}), json!({}), hd, json!({})]
+        .into_iter()
+        .map(|v| p.create(&c, ty, &cfg(v)).unwrap())
+        .collect();
+    let id = |a: &Attrs| a["id"].as_str().unwrap().to_string();
+    let items: Vec<ReadItem> = created
+        .iter()
+        .map(|a| (id(a), Arc::new(a.clone())))
+        .collect();
+    let first = p.read_memo(&c, ty, &items, &[None; 4]).unwrap();
+    let plain = p.read(&c, ty, &items).unwrap();
+    for (read, plain) in first.iter().zip(&plain) {
+        assert_eq!(*read.as_ref().unwrap().attrs, *plain.as_ref().unwrap());
+    }
+    let memos: Vec<Option<ReadMemo>> = first.iter().map(|r| r.as_ref().unwrap().memo).collect();
+    assert!(memos[0].is_some() && memos[1].is_some() && memos[3].is_some());
+    assert_eq!(memos[2], None, "an EIP with HD monitoring records no memo");
+    let recorded: Vec<ReadItem> = first
+        .iter()
+        .zip(&items)
+        .map(|(r, (id, _))| (id.clone(), r.as_ref().unwrap().attrs.clone()))
+        .collect();
+    let kept = |answer: &[Option<Read>], i: usize| {
+        Arc::ptr_eq(&answer[i].as_ref().unwrap().attrs, &recorded[i].1)
+    };
+    let second = p.read_memo(&c, ty, &recorded, &memos).unwrap();
+    assert!(kept(&second, 0) && kept(&second, 1) && kept(&second, 3));
+    assert_eq!(second[0].as_ref().unwrap().memo, memos[0]);
+    w.ok(
+        "ModifyEipAddressAttribute",
+        &[("AllocationId", &recorded[0].0), ("Bandwidth", "9")],
+    );
+    w.ok("ReleaseEipAddress", &[("AllocationId", &recorded[3].0)]);
+    let third = p.read_memo(&c, ty, &recorded, &memos).unwrap();
+    assert!(!kept(&third, 0) && kept(&third, 1));
+    assert_eq!(third[0].as_ref().unwrap().attrs["bandwidth"], "9");
+    assert_ne!(third[0].as_ref().unwrap().memo, memos[0]);
+    assert!(third[3].is_none(), "released");
+    let plain = p.read(&c, ty, &recorded).unwrap();
+    for (read, plain) in third.iter().zip(&plain) {
+        assert_eq!(read.as_ref().map(|r| &*r.attrs), plain.as_ref());
+    }
+    // An answer not in compact form (a remote API's whitespace) reads the same.
+    struct Pretty(SimCloud);
+    impl CloudApi for Pretty {
+        fn call(&self, action: &str, params: &Params) -> Result<Value, CloudError> {
+            self.0.call(action, params)
+        }
+        fn call_text(&self, action: &str, params: &Params) -> Result<String, CloudError> {
+            Ok(serde_json::to_string_pretty(&self.0.call(action, params)?).unwrap())
+        }
+        fn scratch(&self) -> Result<Box<dyn CloudApi>, CloudError> {
+            self.0.scratch()
+        }
+    }
+    let pretty = AlicloudProvider::new(Arc::new(Pretty(
+        SimCloud::open_with_faults(w.cloud.path(), None).unwrap(),
+    )));
+    let spaced = pretty.read_memo(&c, ty, &recorded, &memos).unwrap();
+    for (read, plain) in spaced.iter().zip(&plain) {
+        assert_eq!(read.as_ref().map(|r| &*r.attrs), plain.as_ref());
+    }
+    assert!(
+        kept(&spaced, 1),
+        "the same item, written compact, is recognised"
+    );
+    // A record changed since its read (by an update, or by hand) is converted again.
+    let mut edited = (*recorded[1].1).clone();
+    edited.insert("bandwidth", json!("77"));
+    let fourth = p
+        .read_memo(
+            &c,
+            ty,
+            &[(recorded[1].0.clone(), Arc::new(edited))],
+            &memos[1..2],
+        )
+        .unwrap();
+    assert_eq!(*fourth[0].as_ref().unwrap().attrs, *recorded[1].1);
 }
