@@ -3,8 +3,11 @@
 //! association changed in a drift. Shared by the human, markdown and JSON renderers so that they
 //! never disagree.
 
+use std::cmp::Ordering;
+
 use serde_json::Value;
 
+use crate::attrs::name_order;
 use crate::plan::diff::values_equal;
 use crate::plan::model::{Action, Drift, OutputChange, Plan, ResourceChange};
 use crate::provider::Attrs;
@@ -31,34 +34,47 @@ pub(crate) fn attribute_diffs<'a>(
     after: Option<&'a Attrs>,
     whole: Option<Action>,
 ) -> Vec<AttrDiff<'a>> {
-    let mut names: Vec<&'a crate::attrs::Key> = before
-        .iter()
-        .chain(after.iter())
-        .flat_map(|m| m.keys())
-        .collect();
-    names.sort();
-    names.dedup();
-    names
-        .into_iter()
-        .filter_map(|name| {
-            let b = before.and_then(|m| m.get(name)).unwrap_or(&NULL);
-            let a = after.and_then(|m| m.get(name)).unwrap_or(&NULL);
-            let action = match whole {
-                Some(Action::Delete) if b.is_null() => return None,
-                Some(Action::Delete) => Action::Delete,
-                Some(_) if a.is_null() => return None,
-                Some(w) => w,
-                None if b.is_null() && a.is_null() => return None,
-                None => attr_action(b, a),
-            };
-            Some(AttrDiff {
+    let len = |m: Option<&Attrs>| m.map_or(0, Attrs::len);
+    let mut diffs = Vec::with_capacity(len(before).max(len(after)));
+    // Both iterate in name order: merged, not collected, sorted and looked up.
+    let mut b = before.into_iter().flat_map(Attrs::iter).peekable();
+    let mut a = after.into_iter().flat_map(Attrs::iter).peekable();
+    loop {
+        let order = match (b.peek(), a.peek()) {
+            (Some((bk, _)), Some((ak, _))) => name_order(bk, ak),
+            (Some(_), None) => Ordering::Less,
+            (None, _) => Ordering::Greater,
+        };
+        let b_next = if order.is_le() { b.next() } else { None };
+        let a_next = if order.is_ge() { a.next() } else { None };
+        let Some((name, _)) = b_next.or(a_next) else {
+            break;
+        };
+        let value = |next: Option<(_, &'a Value)>| next.map_or(&NULL, |(_, v)| v);
+        let (bv, av) = (value(b_next), value(a_next));
+        if let Some(action) = diff_action(bv, av, whole) {
+            diffs.push(AttrDiff {
                 name,
                 action,
-                before: b,
-                after: a,
-            })
-        })
-        .collect()
+                before: bv,
+                after: av,
+            });
+        }
+    }
+    diffs
+}
+
+/// How an attribute with these values is shown, given the action forced on all (see
+/// [`attribute_diffs`]); `None` when it is not shown.
+fn diff_action(before: &Value, after: &Value, whole: Option<Action>) -> Option<Action> {
+    match whole {
+        Some(Action::Delete) if before.is_null() => None,
+        Some(Action::Delete) => Some(Action::Delete),
+        Some(_) if after.is_null() => None,
+        Some(w) => Some(w),
+        None if before.is_null() && after.is_null() => None,
+        None => Some(attr_action(before, after)),
+    }
 }
 
 /// The action that turns `before` into `after`.
@@ -270,4 +286,53 @@ pub(crate) fn drift_summary(drift: &[Drift]) -> String {
         "Drift: {} changed, {} deleted, {} {assoc} changed outside eipform.",
         c.changed, c.deleted, c.associations
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn attrs(v: Value) -> Attrs {
+        match v {
+            Value::Object(m) => m.into(),
+            other => panic!("not an object: {other}"),
+        }
+    }
+
+    #[test]
+    fn attribute_diffs_merge_both_sides_in_name_order() {
+        let before = attrs(json!({ "a": 1, "c": 3, "d": 4, "e": null, "f": 6 }));
+        let after = attrs(json!({ "b": 2, "c": 3, "d": 5, "e": null, "g": 7 }));
+        let shown = |whole| {
+            attribute_diffs(Some(&before), Some(&after), whole)
+                .iter()
+                .map(|d| format!("{} {:?} {} {}", d.name, d.action, d.before, d.after))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            shown(None),
+            [
+                "a Delete 1 null",
+                "b Create null 2",
+                "c NoOp 3 3",
+                "d Update 4 5",
+                "f Delete 6 null",
+                "g Create null 7",
+            ]
+        );
+        assert_eq!(
+            shown(Some(Action::Delete)),
+            [
+                "a Delete 1 null",
+                "c Delete 3 3",
+                "d Delete 4 5",
+                "f Delete 6 null",
+            ]
+        );
+        let created = attribute_diffs(None, Some(&after), Some(Action::Create));
+        let names: Vec<&str> = created.iter().map(|d| d.name).collect();
+        assert_eq!(names, ["b", "c", "d", "g"]);
+    }
 }

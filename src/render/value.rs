@@ -5,6 +5,8 @@
 //! ([`crate::eval::UNKNOWN`]) is `(known after apply)`. Multi-line layout of lists and maps (with
 //! diff symbols) belongs to the human renderer; this module only knows single-line forms.
 
+use std::fmt::Write as _;
+
 use serde_json::Value;
 
 use crate::eval::UNKNOWN;
@@ -27,7 +29,27 @@ pub fn is_null(v: Option<&Value>) -> bool {
 /// An HCL quoted string literal.
 pub fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
+    write_quoted(&mut out, s);
+    out
+}
+
+/// [`quote`], written to `out`.
+pub fn write_quoted(out: &mut String, s: &str) {
     out.push('"');
+    if s.bytes().all(plain_byte) {
+        out.push_str(s);
+    } else {
+        write_escaped(out, s);
+    }
+    out.push('"');
+}
+
+/// Whether `b` stands for itself in a quoted string whatever follows it.
+fn plain_byte(b: u8) -> bool {
+    matches!(b, b' '..=b'~') && !matches!(b, b'"' | b'\\' | b'$' | b'%')
+}
+
+fn write_escaped(out: &mut String, s: &str) {
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
@@ -40,12 +62,12 @@ pub fn quote(s: &str) -> String {
                 out.push(c);
                 out.push(c);
             }
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
             c => out.push(c),
         }
     }
-    out.push('"');
-    out
 }
 
 /// A map key as Terraform shows it: always quoted.
@@ -56,23 +78,46 @@ pub fn key(k: &str) -> String {
 /// A value on one line: `"a"`, `5`, `true`, `null`, `["a", "b"]`, `{ "k" = "v" }`,
 /// `(known after apply)`.
 pub fn inline(v: &Value) -> String {
+    let mut out = String::new();
+    write_inline(&mut out, v);
+    out
+}
+
+/// [`inline`], written to `out`.
+pub fn write_inline(out: &mut String, v: &Value) {
     match v {
-        Value::Null => "null".to_string(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::String(_) if is_unknown_leaf(v) => KNOWN_AFTER_APPLY.to_string(),
-        Value::String(s) => quote(s),
-        Value::Array(a) if a.is_empty() => "[]".to_string(),
-        Value::Array(a) => format!("[{}]", a.iter().map(inline).collect::<Vec<_>>().join(", ")),
-        Value::Object(o) if o.is_empty() => "{}".to_string(),
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::String(_) if is_unknown_leaf(v) => out.push_str(KNOWN_AFTER_APPLY),
+        Value::String(s) => write_quoted(out, s),
+        Value::Array(a) if a.is_empty() => out.push_str("[]"),
+        Value::Array(a) => {
+            out.push('[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_inline(out, x);
+            }
+            out.push(']');
+        }
+        Value::Object(o) if o.is_empty() => out.push_str("{}"),
         Value::Object(o) => {
             let mut keys: Vec<&String> = o.keys().collect();
             keys.sort();
-            let body: Vec<String> = keys
-                .iter()
-                .map(|k| format!("{} = {}", key(k), inline(&o[k.as_str()])))
-                .collect();
-            format!("{{ {} }}", body.join(", "))
+            out.push_str("{ ");
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_quoted(out, k);
+                out.push_str(" = ");
+                write_inline(out, &o[k.as_str()]);
+            }
+            out.push_str(" }");
         }
     }
 }
