@@ -120,6 +120,10 @@ pub struct Validation {
     pub max_length: Option<usize>,
 }
 
+/// Schema entries by name, in the schema's order. Hashed with `foldhash`: the planner looks
+/// names up for every attribute of every instance, and SipHash was most of those lookups.
+pub type Named<T> = IndexMap<String, T, foldhash::fast::FixedState>;
+
 /// One attribute of a resource, data source or nested block.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AttrSchema {
@@ -156,8 +160,8 @@ pub struct BlockSchema {
     pub max_items: Option<usize>,
     /// Any change inside the block forces a replacement.
     pub force_new: bool,
-    pub attributes: IndexMap<String, AttrSchema>,
-    pub blocks: IndexMap<String, BlockSchema>,
+    pub attributes: Named<AttrSchema>,
+    pub blocks: Named<BlockSchema>,
 }
 
 /// How the cloud builds a resource's id: a prefix and a format naming attributes in angle
@@ -196,8 +200,10 @@ pub struct ResourceSchema {
     pub description: String,
     pub id: Option<IdSpec>,
     pub timeouts: Timeouts,
-    pub attributes: IndexMap<String, AttrSchema>,
-    pub blocks: IndexMap<String, BlockSchema>,
+    pub attributes: Named<AttrSchema>,
+    pub blocks: Named<BlockSchema>,
+    /// Every (deprecated alias, attribute it stands for) pair of `attributes`.
+    pub deprecated_aliases: Vec<(String, String)>,
 }
 
 /// An embedded schema file that does not parse or is inconsistent.
@@ -213,8 +219,8 @@ pub struct SchemaError {
 // ---------------------------------------------------------------------------------------------
 
 struct Registry {
-    resources: IndexMap<String, ResourceSchema>,
-    data_sources: IndexMap<String, ResourceSchema>,
+    resources: Named<ResourceSchema>,
+    data_sources: Named<ResourceSchema>,
     /// alias or primary name -> primary name
     resource_names: IndexMap<String, String>,
     data_names: IndexMap<String, String>,
@@ -223,8 +229,8 @@ struct Registry {
 impl Registry {
     fn load() -> Result<Registry, SchemaError> {
         let mut reg = Registry {
-            resources: IndexMap::new(),
-            data_sources: IndexMap::new(),
+            resources: Named::default(),
+            data_sources: Named::default(),
             resource_names: IndexMap::new(),
             data_names: IndexMap::new(),
         };
@@ -1010,6 +1016,10 @@ pub fn parse_schema(file_name: &str, json: &str) -> Result<ResourceSchema, Schem
         (None, SchemaKind::Resource) => return Err(err("a resource needs \"timeouts\"".into())),
         (None, SchemaKind::Data) => Timeouts::default(),
     };
+    let deprecated_aliases = attributes
+        .iter()
+        .filter_map(|(name, a)| Some((name.clone(), a.alias_of.clone()?)))
+        .collect();
     Ok(ResourceSchema {
         type_name: raw.type_name,
         kind,
@@ -1019,6 +1029,7 @@ pub fn parse_schema(file_name: &str, json: &str) -> Result<ResourceSchema, Schem
         timeouts,
         attributes,
         blocks,
+        deprecated_aliases,
     })
 }
 
@@ -1029,7 +1040,7 @@ fn parse_timeout(s: Option<&str>) -> Result<Duration, String> {
     }
 }
 
-fn check_id_format(format: &str, attributes: &IndexMap<String, AttrSchema>) -> Result<(), String> {
+fn check_id_format(format: &str, attributes: &Named<AttrSchema>) -> Result<(), String> {
     let mut placeholders = 0;
     for piece in id_pieces(format) {
         if let IdPiece::Attr(a) = piece {
@@ -1051,8 +1062,8 @@ fn convert_blocks(
     raw: IndexMap<String, RawBlock>,
     kind: SchemaKind,
     path: &str,
-) -> Result<IndexMap<String, BlockSchema>, String> {
-    let mut out = IndexMap::new();
+) -> Result<Named<BlockSchema>, String> {
+    let mut out = Named::default();
     for (name, b) in raw {
         let here = format!("{path}{name}");
         if name == "timeouts" {
@@ -1101,8 +1112,8 @@ fn convert_attrs(
     raw: IndexMap<String, RawAttr>,
     kind: SchemaKind,
     path: &str,
-) -> Result<IndexMap<String, AttrSchema>, String> {
-    let mut out: IndexMap<String, AttrSchema> = IndexMap::new();
+) -> Result<Named<AttrSchema>, String> {
+    let mut out: Named<AttrSchema> = Named::default();
     for (name, a) in raw {
         let here = format!("{path}{name}");
         if name == "id" && path.is_empty() {

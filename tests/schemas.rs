@@ -11,7 +11,6 @@ use std::path::{Path, PathBuf};
 use eipform::schema::{self, AttrSchema, BlockSchema, ResourceSchema, SchemaKind};
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Body, Structure};
-use indexmap::IndexMap;
 use serde_json::Value;
 
 const CORPORA: [&str; 2] = [
@@ -96,8 +95,8 @@ fn check_body(
     file: &str,
     path: &str,
     body: &Body,
-    attrs: &IndexMap<String, AttrSchema>,
-    blocks: &IndexMap<String, BlockSchema>,
+    attrs: &schema::Named<AttrSchema>,
+    blocks: &schema::Named<BlockSchema>,
     top: bool,
     r: &mut Report,
 ) {

@@ -99,10 +99,10 @@ fn alias_value(schema: &ResourceSchema, name: &str, config: &Attrs) -> Option<Va
         return Some(v.clone());
     }
     schema
-        .attributes
+        .deprecated_aliases
         .iter()
-        .find(|(n, a)| a.alias_of.as_deref() == Some(name) && config.contains_key(n))
-        .and_then(|(n, _)| config.get(n).cloned())
+        .find(|(alias, target)| target == name && config.contains_key(alias))
+        .and_then(|(alias, _)| config.get(alias).cloned())
 }
 
 /// Diffs `config` against the recorded `prior` attributes.

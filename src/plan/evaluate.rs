@@ -164,8 +164,8 @@ struct Owner<'a> {
 
 fn body(
     env: &EvalEnv<'_>,
-    attrs: &indexmap::IndexMap<String, AttrSchema>,
-    blocks: &indexmap::IndexMap<String, BlockSchema>,
+    attrs: &crate::schema::Named<AttrSchema>,
+    blocks: &crate::schema::Named<BlockSchema>,
     b: &Body,
     inst: &InstanceVars,
     at: &Owner<'_>,

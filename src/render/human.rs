@@ -885,6 +885,7 @@ mod tests {
             deps: vec![],
             create_before_destroy: false,
             sensitive: vec!["secret".into()],
+            read: None,
         };
         let output = |name: &str, value: Value, sensitive| OutputState {
             name: name.into(),
