@@ -453,6 +453,28 @@ impl Attrs {
             .collect()
     }
 
+    /// An object of `shape`'s names with `values` (`None`: the common value), built as
+    /// [`shaped`] would, without looking the shape up.
+    fn on_shape(shape: Arc<Shape>, values: Vec<Option<Slot>>) -> Attrs {
+        let changed: Vec<usize> = (0..values.len()).filter(|&i| values[i].is_some()).collect();
+        if changed.len() > values.len() * 3 / 4 {
+            let common = |i: usize| shape.common[i].clone();
+            let all = values
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| v.unwrap_or_else(|| common(i)))
+                .collect();
+            return shaped(shape.names.clone(), all);
+        }
+        Attrs {
+            own: Own::Changed {
+                which: Marks::of(&changed),
+                values: values.into_iter().flatten().collect(),
+            },
+            shape,
+        }
+    }
+
     /// Entries in any order, a repeated key keeping its last value: sorted once, then built.
     fn from_entries(mut entries: Vec<(Key, Value)>) -> Attrs {
         sort_entries(&mut entries);
@@ -690,13 +712,137 @@ impl<'de> Visitor<'de> for AttrsVisitor {
         f.write_str("an object of attributes")
     }
 
+    /// Reads the values of an object with the names of the last object read on this thread
+    /// (most records of a state, or of an answer, share them) against that shape's common
+    /// values as they come: a value equal to its common one is compared where it lies in the
+    /// text, never built, and the object needs no search for its shape. Any other object is
+    /// collected and shaped as usual.
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Attrs, A::Error> {
-        let mut entries: Vec<(Key, Value)> =
-            Vec::with_capacity(access.size_hint().unwrap_or(0).max(16));
-        while let Some(entry) = access.next_entry::<Key, Value>()? {
-            entries.push(entry);
+        let hint = LAST_SHAPE
+            .with_borrow(|s| s.clone())
+            .filter(|s| !s.common.is_empty());
+        let mut names: Vec<Key> = Vec::with_capacity(access.size_hint().unwrap_or(0).max(16));
+        // `None`: the hint's common value.
+        let mut values: Vec<Option<Slot>> = Vec::with_capacity(names.capacity());
+        let mut on_hint = hint.is_some();
+        while let Some(name) = access.next_key::<Key>()? {
+            let i = names.len();
+            let common = hint
+                .as_ref()
+                .filter(|h| on_hint && h.names.get(i) == Some(&name))
+                .map(|h| &h.common[i]);
+            let value = match common {
+                Some(common) => access.next_value_seed(SameAs(common.value()))?,
+                None => {
+                    on_hint = false;
+                    Some(access.next_value::<Value>()?)
+                }
+            };
+            names.push(name);
+            values.push(value.map(Slot::new));
         }
-        Ok(Attrs::from_entries(entries))
+        let attrs = match hint {
+            Some(h) if on_hint && names.len() == h.names.len() => Attrs::on_shape(h, values),
+            Some(h) => {
+                let common = |i: usize| h.common[i].clone();
+                let values = values
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, v)| v.unwrap_or_else(|| common(i)));
+                Attrs::from_entries(
+                    names
+                        .into_iter()
+                        .zip(values.map(Slot::into_value))
+                        .collect(),
+                )
+            }
+            None => Attrs::from_entries(
+                names
+                    .into_iter()
+                    .zip(values.into_iter().flatten().map(Slot::into_value))
+                    .collect(),
+            ),
+        };
+        if !attrs.shape.common.is_empty() {
+            LAST_SHAPE.with_borrow_mut(|s| *s = Some(Arc::clone(&attrs.shape)));
+        }
+        Ok(attrs)
+    }
+}
+
+thread_local! {
+    /// The shape of the last object [`AttrsVisitor`] read on this thread.
+    static LAST_SHAPE: RefCell<Option<Arc<Shape>>> = const { RefCell::new(None) };
+}
+
+/// Reads one value, answering `None` when it equals `common` (a string equal to it is not
+/// copied).
+struct SameAs<'c>(&'c Value);
+
+impl<'de> serde::de::DeserializeSeed<'de> for SameAs<'_> {
+    type Value = Option<Value>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<Value>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl SameAs<'_> {
+    fn unless_common(&self, v: Value) -> Option<Value> {
+        (v != *self.0).then_some(v)
+    }
+}
+
+impl<'de> Visitor<'de> for SameAs<'_> {
+    type Value = Option<Value>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Option<Value>, E> {
+        Ok(match self.0 {
+            Value::String(common) if common == v => None,
+            _ => Some(Value::String(v.to_string())),
+        })
+    }
+
+    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Option<Value>, E> {
+        Ok(self.unless_common(Value::String(v)))
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Option<Value>, E> {
+        Ok(self.unless_common(Value::Bool(v)))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Option<Value>, E> {
+        Ok(self.unless_common(Value::from(v)))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Option<Value>, E> {
+        Ok(self.unless_common(Value::from(v)))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Option<Value>, E> {
+        Ok(self.unless_common(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)))
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Option<Value>, E> {
+        Ok(self.unless_common(Value::Null))
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<Option<Value>, E> {
+        Ok(self.unless_common(Value::Null))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Option<Value>, A::Error> {
+        let v = Value::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))?;
+        Ok(self.unless_common(v))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Option<Value>, A::Error> {
+        let v = Value::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+        Ok(self.unless_common(v))
     }
 }
 
@@ -710,6 +856,35 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    /// Objects read one after the other with the names of the one before are read against its
+    /// shape's common values, and come out as a map would.
+    #[test]
+    fn objects_of_the_last_names_read_read_the_same_as_others() {
+        let texts = [
+            r#"{"a":"x","b":1,"c":[1,{"d":null}],"e":true,"f":"y","g":"","h":1.5,"i":"z","j":-2}"#,
+            r#"{"a":"x","b":1,"c":[1,{"d":null}],"e":true,"f":"y","g":"","h":1.5,"i":"z","j":-2}"#,
+            r#"{"a":"x2","b":2,"c":[1,{"d":null}],"e":true,"f":"y","g":"","h":1.5,"i":"z","j":-2}"#,
+            r#"{"a":"x","b":1,"c":[2],"e":false,"f":"y\"q","g":null,"h":1.5,"i":"z","j":-2}"#,
+            r#"{"a":"1","b":"1","c":{},"e":"true","f":1,"g":0,"h":"1.5","i":1,"j":2}"#,
+            r#"{"a":"x","b":1,"c":[1,{"d":null}],"e":true,"f":"y","g":"","h":1.5,"i":"z"}"#,
+            r#"{"a":"x","b":1,"c":[1,{"d":null}],"e":true,"f":"y","g":"","h":1.5,"i":"z","j":-2,"k":0}"#,
+            r#"{"b":1,"a":"x","c":[1,{"d":null}],"e":true,"f":"y","g":"","h":1.5,"i":"z","j":-2}"#,
+            r#"{"a":"x","b":1,"c":[1,{"d":null}],"e":true,"f":"y","g":"","h":1.5,"i":"z","j":-2}"#,
+            r#"{"a":"x","a":"w","b":1,"c":[1,{"d":null}],"e":true,"f":"y","g":"","h":1.5,"i":"z"}"#,
+            r#"{"a":"(known after apply)","b":1,"c":[1,{"d":null}],"e":true,"f":"y","g":"","h":1.5,"i":"z","j":-2}"#,
+        ];
+        let mut shapes = Vec::new();
+        for t in texts {
+            let ours: Attrs = serde_json::from_str(t).unwrap();
+            let map: Map<String, Value> = serde_json::from_str(t).unwrap();
+            assert_eq!(ours, Attrs::from(map.clone()), "{t}");
+            assert_eq!(serde_json::to_string(&ours).unwrap(), serde_json::to_string(&map).unwrap());
+            shapes.push(Arc::clone(&ours.shape));
+        }
+        assert!(Arc::ptr_eq(&shapes[0], &shapes[1]) && Arc::ptr_eq(&shapes[1], &shapes[2]));
+        assert!(Arc::ptr_eq(&shapes[0], &shapes[8]), "back to the first names");
+    }
 
     #[test]
     fn reads_and_writes_the_same_json_as_a_serde_json_map() {

@@ -24,15 +24,15 @@ fn not_compact(_: json_scan::NotCompact) -> ProviderError {
     invalid("not compact JSON")
 }
 
-/// Where each item of one page of DescribeEipAddresses is in its text, with its [`head_of`].
-fn heads_of(page: &str) -> Result<Vec<(Range<usize>, String, bool)>, ProviderError> {
-    let mut out = Vec::with_capacity(50);
-    for item in items_of(page)? {
-        let (id, hd_on) = head_of(item)?;
-        let start = item.as_ptr() as usize - page.as_ptr() as usize;
-        out.push((start..start + item.len(), id, hd_on));
-    }
-    Ok(out)
+/// Where each item of one page of DescribeEipAddresses is in its text.
+fn ranges_of(page: &str) -> Result<Vec<Range<usize>>, ProviderError> {
+    Ok(items_of(page)?
+        .into_iter()
+        .map(|item| {
+            let start = item.as_ptr() as usize - page.as_ptr() as usize;
+            start..start + item.len()
+        })
+        .collect())
 }
 
 /// The items of one page of DescribeEipAddresses, as text.
@@ -63,6 +63,34 @@ fn head_of(item: &str) -> Result<(String, bool), ProviderError> {
     Ok((id.unwrap_or_default(), hd.unwrap_or(false)))
 }
 
+/// Whether `item` (compact JSON) begins with `AllocationId` `id`, as the answer's items of
+/// sorted names do.
+fn begins_with_id(item: &str, id: &str) -> bool {
+    item.strip_prefix(r#"{"AllocationId":""#)
+        .and_then(|rest| rest.strip_prefix(id))
+        .is_some_and(|rest| rest.starts_with('"'))
+}
+
+/// The item of each of `ids`, in their order (`None` for one the answer does not hold).
+fn match_items<'a>(ids: &[&str], found: &[&'a str]) -> Result<Vec<Option<&'a str>>, ProviderError> {
+    // The answer lists the EIPs in the order asked, without those that are gone: matched by
+    // the head of each item, unless some id is missing or out of order.
+    if ids.len() == found.len()
+        && ids
+            .iter()
+            .zip(found)
+            .all(|(id, item)| begins_with_id(item, id))
+    {
+        return Ok(found.iter().map(|item| Some(*item)).collect());
+    }
+    // A repeated id keeps its last item, as a map of the answers would.
+    let mut by_id: HashMap<String, &str> = HashMap::with_capacity(found.len());
+    for item in found {
+        by_id.insert(head_of(item)?.0, item);
+    }
+    Ok(ids.iter().map(|id| by_id.remove(*id)).collect())
+}
+
 /// Reads `items` (50 ids a call), given their `memos` (in the same order).
 pub fn read_memo(
     api: &Api,
@@ -76,40 +104,41 @@ pub fn read_memo(
         let p = attrs::params(&[("AllocationId", &chunk.join(",")), ("PageSize", "100")]);
         pages.push(api.call_text(ctx, "DescribeEipAddresses", p)?);
     }
-    let mut heads = Vec::with_capacity(pages.len());
+    let mut ranges = Vec::with_capacity(pages.len());
     for page in &mut pages {
-        heads.push(match heads_of(page) {
-            Ok(h) => h,
+        ranges.push(match ranges_of(page) {
+            Ok(r) => r,
             // Not as `serde_json` writes it (a remote API's whitespace): written so, and cut.
             Err(_) => {
                 *page = serde_json::from_str::<Value>(page)
                     .map_err(invalid)?
                     .to_string();
-                heads_of(page)?
+                ranges_of(page)?
             }
         });
     }
-    // A repeated id keeps its last item, as a map of the answers would.
-    let mut by_id: HashMap<String, (&str, bool)> = HashMap::with_capacity(ids.len());
-    for (page, heads) in pages.iter().zip(heads) {
-        for (at, id, hd_on) in heads {
-            by_id.insert(id, (&page[at], hd_on));
-        }
-    }
+    let found: Vec<&str> = pages
+        .iter()
+        .zip(&ranges)
+        .flat_map(|(page, ranges)| ranges.iter().map(|r| &page[r.clone()]))
+        .collect();
+    let matched = match_items(&ids, &found)?;
     let mut out = Vec::with_capacity(items.len());
-    for ((id, prior), memo) in items.iter().zip(memos) {
-        let Some((text, hd_on)) = by_id.remove(id.as_str()) else {
+    for (((id, prior), memo), text) in items.iter().zip(memos).zip(matched) {
+        let Some(text) = text else {
             out.push(None);
             continue;
         };
-        // HD monitoring's log settings come from another call: such EIPs are always read.
-        if !hd_on && memo.is_some_and(|m| m.holds(text, prior)) {
+        // A memo is recorded only for an EIP without HD monitoring (whose log settings come
+        // from another call), so an item that is the recorded one has none either.
+        if memo.is_some_and(|m| m.holds(text, prior)) {
             out.push(Some(Read {
                 attrs: Arc::clone(prior),
                 memo: *memo,
             }));
             continue;
         }
+        let hd_on = head_of(text)?.1;
         let hd = if hd_on {
             Some(hd_log(api, ctx, id)?)
         } else {
