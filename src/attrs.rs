@@ -879,11 +879,17 @@ mod tests {
             let ours: Attrs = serde_json::from_str(t).unwrap();
             let map: Map<String, Value> = serde_json::from_str(t).unwrap();
             assert_eq!(ours, Attrs::from(map.clone()), "{t}");
-            assert_eq!(serde_json::to_string(&ours).unwrap(), serde_json::to_string(&map).unwrap());
+            assert_eq!(
+                serde_json::to_string(&ours).unwrap(),
+                serde_json::to_string(&map).unwrap()
+            );
             shapes.push(Arc::clone(&ours.shape));
         }
         assert!(Arc::ptr_eq(&shapes[0], &shapes[1]) && Arc::ptr_eq(&shapes[1], &shapes[2]));
-        assert!(Arc::ptr_eq(&shapes[0], &shapes[8]), "back to the first names");
+        assert!(
+            Arc::ptr_eq(&shapes[0], &shapes[8]),
+            "back to the first names"
+        );
     }
 
     #[test]

@@ -84,7 +84,7 @@ fn name_at(text: &str, at: usize) -> Result<(&str, usize), NotCompact> {
         return Err(NotCompact);
     }
     let start = at + 1;
-    let end = start + memchr2(b'"', b'\\', &b[start..]).ok_or(NotCompact)?;
+    let end = quote_or_escape(b, start).ok_or(NotCompact)?;
     if b[end] != b'"' || b.get(end + 1) != Some(&b':') {
         return Err(NotCompact);
     }
@@ -192,7 +192,7 @@ fn skip_value(b: &[u8], at: usize) -> Option<usize> {
 fn skip_string(b: &[u8], at: usize) -> Option<usize> {
     let mut i = at + 1;
     loop {
-        i += memchr2(b'"', b'\\', &b[i..])?;
+        i = quote_or_escape(b, i)?;
         if b[i] == b'"' {
             return Some(i + 1);
         }
@@ -202,6 +202,26 @@ fn skip_string(b: &[u8], at: usize) -> Option<usize> {
             return None;
         }
     }
+}
+
+/// The first `"` or `\\` at or after `i`. JSON strings here are mostly short: eight bytes are
+/// tested at a time in a word (setting up `memchr2` cost more than most searches).
+fn quote_or_escape(b: &[u8], mut i: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const QUOTES: u64 = ONES * b'"' as u64;
+    const ESCAPES: u64 = ONES * b'\\' as u64;
+    while let Some(word) = b.get(i..i + 8) {
+        let w = u64::from_le_bytes(word.try_into().ok()?);
+        let (q, e) = (w ^ QUOTES, w ^ ESCAPES);
+        // A zero byte of `q` or `e` is a match; the lowest flagged byte is the first one.
+        let found = ((q.wrapping_sub(ONES) & !q) | (e.wrapping_sub(ONES) & !e)) & HIGH;
+        if found != 0 {
+            return Some(i + found.trailing_zeros() as usize / 8);
+        }
+        i += 8;
+    }
+    memchr2(b'"', b'\\', &b[i..]).map(|n| i + n)
 }
 
 /// The string a JSON string value's text holds, when it needs no unescaping.
@@ -251,6 +271,26 @@ mod tests {
         assert_eq!(plain_string(r#""abc""#), Some("abc"));
         assert_eq!(plain_string(r#""a\"c""#), None);
         assert_eq!(plain_string("1"), None);
+    }
+
+    #[test]
+    fn finds_the_first_quote_or_escape_anywhere_in_a_word() {
+        for len in 0..40 {
+            for at in 0..len {
+                for c in [b'"', b'\\'] {
+                    let mut text = vec![b'a'; len];
+                    text[at] = c;
+                    if at + 3 < len {
+                        text[at + 3] = b'"';
+                    }
+                    for from in 0..=at {
+                        assert_eq!(quote_or_escape(&text, from), Some(at), "{len} {at} {from}");
+                    }
+                }
+            }
+            assert_eq!(quote_or_escape(&vec![0x80 | b'"'; len], 0), None);
+            assert_eq!(quote_or_escape(&vec![b'a'; len], 0), None);
+        }
     }
 
     #[test]

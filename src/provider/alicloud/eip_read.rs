@@ -144,8 +144,8 @@ pub fn read_memo(
         } else {
             None
         };
-        let value: Value = serde_json::from_str(text).map_err(invalid)?;
-        let attrs = to_attrs(value, prior, hd, &[]);
+        let item = crate::json_map::from_str(text).map_err(invalid)?;
+        let attrs = to_attrs(Value::Object(item), prior, hd, &[]);
         let memo = (!hd_on).then(|| ReadMemo::new(text, &attrs));
         out.push(Some(Read {
             attrs: Arc::new(attrs),
