@@ -204,6 +204,20 @@ pub struct ResourceSchema {
     pub blocks: Named<BlockSchema>,
     /// Every (deprecated alias, attribute it stands for) pair of `attributes`.
     pub deprecated_aliases: Vec<(String, String)>,
+    /// The arguments and blocks a diff compares, in name order (the order `Attrs` keep), each
+    /// with its place in the schema's order (arguments, then blocks).
+    pub diffed: Vec<Diffed>,
+}
+
+/// An argument or block of [`ResourceSchema::diffed`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diffed {
+    pub name: String,
+    pub force_new: bool,
+    /// Optional and computed: when unset, the cloud's value stands.
+    pub computed: bool,
+    /// Its place among the arguments, then the blocks, in the schema's order.
+    pub position: usize,
 }
 
 /// An embedded schema file that does not parse or is inconsistent.
@@ -1020,6 +1034,20 @@ pub fn parse_schema(file_name: &str, json: &str) -> Result<ResourceSchema, Schem
         .iter()
         .filter_map(|(name, a)| Some((name.clone(), a.alias_of.clone()?)))
         .collect();
+    let mut diffed: Vec<Diffed> = attributes
+        .iter()
+        .filter(|(_, a)| a.is_argument())
+        .map(|(n, a)| (n, a.force_new, a.computed))
+        .chain(blocks.iter().map(|(n, b)| (n, b.force_new, false)))
+        .enumerate()
+        .map(|(position, (name, force_new, computed))| Diffed {
+            name: name.clone(),
+            force_new,
+            computed,
+            position,
+        })
+        .collect();
+    diffed.sort_by(|a, b| crate::attrs::name_order(&a.name, &b.name));
     Ok(ResourceSchema {
         type_name: raw.type_name,
         kind,
@@ -1030,6 +1058,7 @@ pub fn parse_schema(file_name: &str, json: &str) -> Result<ResourceSchema, Schem
         attributes,
         blocks,
         deprecated_aliases,
+        diffed,
     })
 }
 
