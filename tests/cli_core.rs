@@ -556,3 +556,106 @@ fn a_plan_whose_reader_stops_reading_ends_quietly_like_sigpipe() {
     assert!(stdout.ends_with(" status=141\n"), "{stdout}{stderr}");
     assert!(stderr.is_empty(), "nothing on stderr: {stderr}");
 }
+
+/// eipform with its stdout a pipe whose reader has already gone, so that every write to it
+/// fails (a shell's `eipform ... | head -c 0`, without the race of when `head` exits).
+fn to_closed_pipe(dir: &Path, args: &[&str]) -> Output {
+    let (reader, writer) = std::io::pipe().expect("make a pipe");
+    drop(reader);
+    command(dir)
+        .args(args)
+        .stdout(writer)
+        .output()
+        .expect("run eipform")
+}
+
+#[test]
+fn every_command_whose_reader_stops_reading_ends_quietly_like_sigpipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "5", "BGP");
+    // Quietly: no panic, nothing on stderr, and SIGPIPE's status.
+    let loud = |args: &[&str]| {
+        let out = to_closed_pipe(d, args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        (code(&out) != 141 || !err.is_empty())
+            .then(|| format!("eipform {args:?} exited {}: {err}", code(&out)))
+    };
+    // An apply ends where its plan cannot be shown: before changing anything.
+    let mut failures: Vec<String> = loud(&["apply", "-auto-approve"]).into_iter().collect();
+    assert!(cloud(d, "eip").is_empty(), "nothing changed");
+    let apply = eipform(d, &["apply", "-auto-approve"]);
+    assert_eq!(code(&apply), 0, "{}", text(&apply));
+    let plan = eipform(d, &["plan", "-out=saved.tfplan"]);
+    assert_eq!(code(&plan), 0, "{}", text(&plan));
+    std::fs::write(d.join("extra.tf"), "locals {\n  a=1\n}\n").unwrap();
+    let eip = cloud(d, "eip")[0]["id"].as_str().unwrap().to_string();
+    let commands: &[&[&str]] = &[
+        &["--version"],
+        &["--help"],
+        &["state", "--help"],
+        &["cloud", "list"],
+        &["cloud", "list", "--json"],
+        &["cloud", "show", &eip],
+        &["cloud", "show", &eip, "--json"],
+        &["cloud", "account", "show"],
+        &["cloud", "clock", "show", "--json"],
+        &["state", "list"],
+        &["state", "show", "alicloud_eip_address.web"],
+        &["state", "pull"],
+        &["state", "history"],
+        &["state", "diff"],
+        &["show"],
+        &["show", "-json"],
+        &["show", "-format=markdown"],
+        &["show", "saved.tfplan"],
+        &["output"],
+        &["output", "eip"],
+        &["output", "-json"],
+        &["graph"],
+        &["validate"],
+        &["validate", "-json"],
+        &["plan"],
+        &["fmt", "-check"],
+        &["cloud", "eip", "modify", &eip, "--bandwidth", "7"],
+        &["drift"],
+        &["cloud", "account", "set", "eip_quota", "50"],
+        &["cloud", "clock", "advance", "1h"],
+        &["state", "mv", "alicloud_vpc.main", "alicloud_vpc.moved"],
+        &["state", "rm", "alicloud_vpc.moved"],
+    ];
+    failures.extend(commands.iter().filter_map(|args| loud(args)));
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // The state commands did their work, and released the lock, before they found no reader.
+    let list = eipform(d, &["state", "list"]);
+    assert_eq!(code(&list), 0, "{}", text(&list));
+    let listed = String::from_utf8_lossy(&list.stdout);
+    assert!(!listed.contains("alicloud_vpc."), "{listed}");
+    assert_eq!(listed.lines().count(), 5, "{listed}");
+}
+
+#[test]
+fn a_command_whose_output_cannot_be_printed_reports_it_without_panicking() {
+    if !Path::new("/dev/full").exists() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "5", "BGP");
+    let apply = eipform(d, &["apply", "-auto-approve"]);
+    assert_eq!(code(&apply), 0, "{}", text(&apply));
+    for args in [&["state", "list"][..], &["cloud", "list"], &["show"]] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = command(d).args(args).stdout(full).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(code(&out), 1, "eipform {args:?}: {err}");
+        assert!(
+            err.contains("Cannot print the output"),
+            "eipform {args:?}: {err}"
+        );
+        assert!(!err.contains("panicked"), "eipform {args:?}: {err}");
+    }
+}

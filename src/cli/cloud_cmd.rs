@@ -5,6 +5,7 @@ use std::path::Path;
 use clap::Subcommand;
 use serde_json::json;
 
+use super::spool::print_last;
 use crate::cloud::sim::{Obj, SimCloud};
 
 #[derive(Debug, Subcommand)]
@@ -120,10 +121,7 @@ fn out_of_band(
         }
     };
     match f(&cloud) {
-        Ok(_) => {
-            println!("{id}: {action} done");
-            0
-        }
+        Ok(_) => print_last(format!("{id}: {action} done\n"), 0),
         Err(e) => {
             eprintln!("Error: {action} {id}: {e}");
             1
@@ -207,6 +205,11 @@ fn obj_json(o: &Obj) -> serde_json::Value {
     json!({ "type": o.kind, "id": o.id, "region": o.region, "status": o.status, "created_at": o.created_at, "attributes": o.attrs })
 }
 
+/// `v` as pretty JSON, with the final newline.
+fn pretty(v: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_default() + "\n"
+}
+
 pub fn run(dir: &Path, cmd: CloudCommand) -> i32 {
     let cloud = match open(dir) {
         Ok(c) => c,
@@ -224,36 +227,36 @@ pub fn run(dir: &Path, cmd: CloudCommand) -> i32 {
                     return 1;
                 }
             };
-            if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&objs.iter().map(obj_json).collect::<Vec<_>>())
-                        .unwrap_or_default()
-                );
+            let text = if json {
+                pretty(&objs.iter().map(obj_json).collect())
             } else {
-                for o in &objs {
-                    println!("{:<16} {:<32} {:<16} {}", o.kind, o.id, o.region, o.status);
-                }
-            }
-            0
+                objs.iter()
+                    .map(|o| {
+                        format!(
+                            "{:<16} {:<32} {:<16} {}\n",
+                            o.kind, o.id, o.region, o.status
+                        )
+                    })
+                    .collect()
+            };
+            print_last(text, 0)
         }
         CloudCommand::Show { id, json } => match cloud.with_ctx(|ctx| ctx.get(&id)) {
             Ok(Some(o)) => {
-                if json {
-                    println!(
-                        "{}",
-                        serde_json::to_string_pretty(&obj_json(&o)).unwrap_or_default()
-                    );
+                let text = if json {
+                    pretty(&obj_json(&o))
                 } else {
-                    println!(
-                        "type:    {}\nid:      {}\nregion:  {}\nstatus:  {}\ncreated: {}",
+                    let attrs: String = o
+                        .attrs
+                        .iter()
+                        .map(|(k, v)| format!("  {k} = {v}\n"))
+                        .collect();
+                    format!(
+                        "type:    {}\nid:      {}\nregion:  {}\nstatus:  {}\ncreated: {}\n{attrs}",
                         o.kind, o.id, o.region, o.status, o.created_at
-                    );
-                    for (k, v) in &o.attrs {
-                        println!("  {k} = {v}");
-                    }
-                }
-                0
+                    )
+                };
+                print_last(text, 0)
             }
             Ok(None) => {
                 eprintln!("Error: the simulated cloud holds no object {id}");
@@ -271,15 +274,16 @@ pub fn run(dir: &Path, cmd: CloudCommand) -> i32 {
     }
 }
 
-/// Prints a settings object: pretty JSON, or one `key = value` line per setting.
-fn print_settings(v: &serde_json::Value, json: bool) {
-    if json {
-        println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
-    } else if let Some(map) = v.as_object() {
-        for (k, v) in map {
-            println!("{k} = {v}");
-        }
-    }
+/// Prints a settings object: pretty JSON, or one `key = value` line per setting. The exit code.
+fn print_settings(v: &serde_json::Value, json: bool) -> i32 {
+    let text = if json {
+        pretty(v)
+    } else {
+        (v.as_object().into_iter().flatten())
+            .map(|(k, v)| format!("{k} = {v}\n"))
+            .collect()
+    };
+    print_last(text, 0)
 }
 
 /// Prints the cloud's error for `what`; exit code 1.
@@ -292,21 +296,18 @@ fn account_cmd(cloud: &SimCloud, cmd: AccountCommand) -> i32 {
     use crate::cloud::sim::admin;
     match cmd {
         AccountCommand::Show { json } => match admin::account_show(cloud) {
-            Ok(v) => {
-                print_settings(&v, json);
-                0
-            }
+            Ok(v) => print_settings(&v, json),
             Err(e) => fail("cannot read the account", &e),
         },
         AccountCommand::Set { key, value } => match admin::account_set(cloud, &key, &value) {
             Ok(()) => match admin::account_show(cloud) {
-                Ok(v) => {
-                    println!(
-                        "account {key} = {}",
+                Ok(v) => print_last(
+                    format!(
+                        "account {key} = {}\n",
                         v.get(&key).cloned().unwrap_or_default()
-                    );
-                    0
-                }
+                    ),
+                    0,
+                ),
                 Err(e) => fail("cannot read the account", &e),
             },
             Err(e) => fail(&format!("cannot set account {key}"), &e),
@@ -319,10 +320,7 @@ fn clock_cmd(cloud: &SimCloud, cmd: ClockCommand) -> i32 {
     let changed = match cmd {
         ClockCommand::Show { json } => {
             return match admin::clock_show(cloud) {
-                Ok(v) => {
-                    print_settings(&v, json);
-                    0
-                }
+                Ok(v) => print_settings(&v, json),
                 Err(e) => fail("cannot read the clock", &e),
             };
         }
@@ -333,10 +331,13 @@ fn clock_cmd(cloud: &SimCloud, cmd: ClockCommand) -> i32 {
         return fail("cannot change the clock", &e);
     }
     match admin::clock_show(cloud) {
-        Ok(v) => {
-            println!("cloud clock now {}", v["now"].as_str().unwrap_or_default());
-            0
-        }
+        Ok(v) => print_last(
+            format!(
+                "cloud clock now {}\n",
+                v["now"].as_str().unwrap_or_default()
+            ),
+            0,
+        ),
         Err(e) => fail("cannot read the clock", &e),
     }
 }

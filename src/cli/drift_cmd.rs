@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use super::common::Ui;
+use super::spool::print_last;
 use crate::diag::{Diagnostic, Sources};
 use crate::plan::planner;
 use crate::provider::alicloud::AlicloudProvider;
@@ -55,13 +56,13 @@ pub fn drift(ui: &Ui, dir: &Path, format: Format, parallelism: usize) -> i32 {
             return 1;
         }
     };
-    match format {
-        Format::Human => print!("{}", render::human::drift(&plan.drift)),
-        Format::Markdown => print!("{}", render::markdown::drift(&plan.drift)),
+    let text = match format {
+        Format::Human => render::human::drift(&plan.drift),
+        Format::Markdown => render::markdown::drift(&plan.drift),
         Format::Json => {
             let v = render::json::plan(&plan, &refreshed, &outputs);
-            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
         }
-    }
-    if plan.drift.is_empty() { 0 } else { 2 }
+    };
+    print_last(text, if plan.drift.is_empty() { 0 } else { 2 })
 }

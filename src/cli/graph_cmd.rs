@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use super::common::Ui;
+use super::spool::print_last;
 use crate::diag::has_errors;
 use crate::render;
 
@@ -19,13 +20,10 @@ pub fn graph(ui: &Ui, dir: &Path) -> i32 {
         return 1;
     }
     match crate::graph::build(&loaded.config) {
-        Ok(g) => {
-            print!(
-                "{}",
-                render::dot::dot(&render::dot::resource_graph(&loaded.config, &g))
-            );
-            0
-        }
+        Ok(g) => print_last(
+            render::dot::dot(&render::dot::resource_graph(&loaded.config, &g)),
+            0,
+        ),
         Err(diags) => {
             ui.errors(&diags, &loaded.config.sources);
             1

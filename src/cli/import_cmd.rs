@@ -5,6 +5,7 @@ use std::path::Path;
 
 use super::VarOpts;
 use super::common::{Ui, load};
+use super::spool::{print, print_last};
 use crate::addr::ResourceAddress;
 use crate::diag::Diagnostic;
 use crate::provider::alicloud::AlicloudProvider;
@@ -45,7 +46,9 @@ pub fn import(ui: &Ui, dir: &Path, vars: &VarOpts, address: &str, id: &str) -> i
         Err(d) => return fail(d),
     };
     let provider = AlicloudProvider::new(cloud);
-    println!("{addr}: Importing from ID \"{id}\"...");
+    if let Err(code) = print(format!("{addr}: Importing from ID \"{id}\"...\n")) {
+        return code;
+    }
     let record = match crate::plan::imports::import_one(&ws, &provider, &addr, id) {
         Ok(r) => r,
         Err(d) => return fail(d),
@@ -66,11 +69,12 @@ pub fn import(ui: &Ui, dir: &Path, vars: &VarOpts, address: &str, id: &str) -> i
         }
         Err(e) => return fail(Diagnostic::error("Cannot read the state").detail(e.to_string())),
     }
-    println!(
-        "{addr}: Import prepared!\n  Prepared {} for import",
-        record.schema_type
-    );
-    println!("{addr}: Refreshing state... [id={}]", record.id);
+    if let Err(code) = print(format!(
+        "{addr}: Import prepared!\n  Prepared {} for import\n{addr}: Refreshing state... [id={}]\n",
+        record.schema_type, record.id
+    )) {
+        return code;
+    }
     state.set_command("import");
     if let Err(e) = state.put(&record) {
         return fail(
@@ -79,8 +83,8 @@ pub fn import(ui: &Ui, dir: &Path, vars: &VarOpts, address: &str, id: &str) -> i
                 .address(addr.to_string()),
         );
     }
-    println!(
-        "\nImport successful!\n\nThe resources that were imported are shown above. These resources are now in\nyour eipform state and will henceforth be managed by eipform."
-    );
-    0
+    print_last(
+        "\nImport successful!\n\nThe resources that were imported are shown above. These resources are now in\nyour eipform state and will henceforth be managed by eipform.\n",
+        0,
+    )
 }

@@ -197,10 +197,10 @@ pub fn force_unlock(dir: &Path, lock_id: &str) -> i32 {
                         info.pid
                     );
                 }
-                println!(
-                    "eipform state has been successfully unlocked!\n\nThe state has been unlocked, and eipform commands should now be able to obtain a new lock on the state."
-                );
-                0
+                super::spool::print_last(
+                    "eipform state has been successfully unlocked!\n\nThe state has been unlocked, and eipform commands should now be able to obtain a new lock on the state.\n",
+                    0,
+                )
             }
             Ok(false) => {
                 eprintln!(

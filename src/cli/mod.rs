@@ -248,8 +248,15 @@ fn parse_lock_timeout(s: &str) -> Result<std::time::Duration, String> {
 
 /// Runs the command line; returns the exit code.
 pub fn main() -> i32 {
-    let cli = Cli::parse_from(terraform_spelling(std::env::args_os()));
-    run::run(cli)
+    match Cli::try_parse_from(terraform_spelling(std::env::args_os())) {
+        Ok(cli) => run::run(cli),
+        // --help and --version: output on stdout, printed as any command's is.
+        Err(e) if !e.use_stderr() => match e.print() {
+            Ok(()) => e.exit_code(),
+            Err(failed) => spool::print_failed(failed, spool::print_error),
+        },
+        Err(e) => e.exit(),
+    }
 }
 
 /// Terraform spells long options with one dash (`-auto-approve`, `-out=FILE`, `-var 'a=b'`,

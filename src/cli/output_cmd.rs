@@ -5,6 +5,7 @@ use std::path::Path;
 use serde_json::{Map, Value, json};
 
 use super::common::{Ui, open_state_only};
+use super::spool::print_last;
 use crate::render;
 use crate::state::StateStore;
 
@@ -27,15 +28,12 @@ pub fn output(ui: &Ui, dir: &Path, json: bool, name: Option<&str>) -> i32 {
             return 1;
         };
         // Asked for by name, a sensitive value is printed (as Terraform does).
-        if json {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&o.value).unwrap_or_default()
-            );
+        let text = if json {
+            serde_json::to_string_pretty(&o.value).unwrap_or_default()
         } else {
-            println!("{}", render::value::inline(&o.value));
-        }
-        return 0;
+            render::value::inline(&o.value)
+        };
+        return print_last(text + "\n", 0);
     }
     if json {
         let m: Map<String, Value> = outputs
@@ -47,11 +45,10 @@ pub fn output(ui: &Ui, dir: &Path, json: bool, name: Option<&str>) -> i32 {
                 )
             })
             .collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&Value::Object(m)).unwrap_or_default()
+        return print_last(
+            serde_json::to_string_pretty(&Value::Object(m)).unwrap_or_default() + "\n",
+            0,
         );
-        return 0;
     }
     if outputs.is_empty() {
         eprintln!(
@@ -59,13 +56,16 @@ pub fn output(ui: &Ui, dir: &Path, json: bool, name: Option<&str>) -> i32 {
         );
         return 0;
     }
-    for o in &outputs {
-        let v = if o.sensitive {
-            "<sensitive>".to_string()
-        } else {
-            render::value::inline(&o.value)
-        };
-        println!("{} = {v}", o.name);
-    }
-    0
+    let lines: String = outputs
+        .iter()
+        .map(|o| {
+            let v = if o.sensitive {
+                "<sensitive>".to_string()
+            } else {
+                render::value::inline(&o.value)
+            };
+            format!("{} = {v}\n", o.name)
+        })
+        .collect();
+    print_last(lines, 0)
 }

@@ -5,7 +5,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use super::common::{Ui, load, make_plan};
-use super::spool::Spool;
+use super::spool::{Spool, print, print_failed, print_last};
 use super::{PlanOpts, VarOpts};
 use crate::addr::ResourceAddress;
 use crate::apply::{self, ApplyOptions};
@@ -136,12 +136,7 @@ pub fn plan_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, args: &PlanArgs) -> i32 {
         }
     };
     if let Err(e) = text.print() {
-        // A reader that stopped reading (`plan | head`) ends the command quietly, with the
-        // status SIGPIPE would give.
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            return 141;
-        }
-        return error(ui, cannot_print(e));
+        return print_failed(e, |e| error(ui, cannot_print(e)));
     }
     if let Some(out) = &args.out {
         let file = PlanFile::new(
@@ -159,10 +154,10 @@ pub fn plan_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, args: &PlanArgs) -> i32 {
             out.display()
         );
         // Machine-readable output stays alone on stdout.
-        if args.format == Format::Human {
-            print!("{note}")
-        } else {
+        if args.format != Format::Human {
             eprint!("{note}")
+        } else if let Err(code) = print(note) {
+            return code;
         }
     }
     let plan = &planned.plan;
@@ -188,18 +183,18 @@ pub fn plan_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, args: &PlanArgs) -> i32 {
     0
 }
 
-/// Asks `question`; `Err` when there is no terminal to ask on.
-fn confirm(what: &str, question: &str, explain: &str) -> Result<bool, ()> {
+/// Asks `question`; `Err` holds the exit code when there is no terminal to ask on, or the
+/// question cannot be printed.
+fn confirm(what: &str, question: &str, explain: &str) -> Result<bool, i32> {
     if !std::io::stdin().is_terminal() {
         eprintln!(
             "Error: {what} needs confirmation, but there is no terminal to ask on.\n\nRun it with --auto-approve to {what} without asking."
         );
-        return Err(());
+        return Err(1);
     }
-    print!(
+    print(format!(
         "\n{question}\n  {explain}\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: "
-    );
-    let _ = std::io::stdout().flush();
+    ))?;
     let mut line = String::new();
     if std::io::stdin().lock().read_line(&mut line).is_err() {
         return Ok(false);
@@ -233,8 +228,9 @@ pub fn apply_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, mode: PlanMode, auto_appr
     } = made;
     // The process exits after the command: freeing a large plan only costs time (issue 7).
     let mut planned = std::mem::ManuallyDrop::new(planned);
+    // A reader that stopped reading ends the command here, before anything changes.
     if let Err(e) = text.print() {
-        return error(ui, cannot_print(e));
+        return print_failed(e, |e| error(ui, cannot_print(e)));
     }
     if mode == PlanMode::RefreshOnly {
         if planned.plan.drift.is_empty() {
@@ -251,7 +247,7 @@ pub fn apply_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, mode: PlanMode, auto_appr
                     eprintln!("\nError: Apply cancelled.");
                     return 1;
                 }
-                Err(()) => return 1,
+                Err(code) => return code,
             }
         }
         return accept_drift(ui, &planned, &mut state);
@@ -289,7 +285,7 @@ pub fn apply_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, mode: PlanMode, auto_appr
                 );
                 return 1;
             }
-            Err(()) => return 1,
+            Err(code) => return code,
         }
     }
     let code = run_apply(
@@ -385,13 +381,10 @@ pub fn apply_saved(ui: &Ui, dir: &Path, opts: &PlanOpts, path: &Path, refresh_on
 /// `eipform show FILE`.
 pub fn show_saved(ui: &Ui, dir: &Path, path: &Path, format: Format) -> i32 {
     match PlanFile::read(&dir.join(path)) {
-        Ok(f) => {
-            print!(
-                "{}",
-                render_plan(&f.plan, &f.prior, &f.prior_outputs, format, ui.color)
-            );
-            0
-        }
+        Ok(f) => print_last(
+            render_plan(&f.plan, &f.prior, &f.prior_outputs, format, ui.color),
+            0,
+        ),
         Err(d) => error(ui, d),
     }
 }
@@ -400,13 +393,12 @@ pub fn show_saved(ui: &Ui, dir: &Path, path: &Path, format: Format) -> i32 {
 fn accept_drift(ui: &Ui, planned: &Planned, state: &mut SqliteState) -> i32 {
     state.set_command("apply --refresh-only");
     match planner::accept_drift(&planned.plan.drift, &planned.prior, state) {
-        Ok((updated, removed)) => {
-            println!("\nApply complete! Resources: 0 added, 0 changed, 0 destroyed.");
-            println!(
-                "State updated from the cloud: {updated} refreshed, {removed} removed (deleted outside eipform)."
-            );
-            0
-        }
+        Ok((updated, removed)) => print_last(
+            format!(
+                "\nApply complete! Resources: 0 added, 0 changed, 0 destroyed.\nState updated from the cloud: {updated} refreshed, {removed} removed (deleted outside eipform).\n"
+            ),
+            0,
+        ),
         Err(e) => error(
             ui,
             Diagnostic::error("Failed to update the state").detail(format!(
@@ -434,7 +426,9 @@ fn run_apply(
         ui.errors(&[d], &ws.config.sources);
         return 1;
     }
-    println!();
+    if let Err(code) = print("\n") {
+        return code;
+    }
     let mut outcome = apply::apply_last(
         ws,
         planned,
@@ -493,26 +487,28 @@ fn run_apply(
         return 1;
     }
     if mode == PlanMode::Destroy {
-        println!("\nDestroy complete! Resources: {destroy} destroyed.");
-    } else {
-        println!(
-            "\nApply complete! Resources: {add} added, {change} changed, {destroy} destroyed."
+        return print_last(
+            format!("\nDestroy complete! Resources: {destroy} destroyed.\n"),
+            0,
         );
-        if let Ok(outputs) = state.outputs()
-            && !outputs.is_empty()
-        {
-            println!("\nOutputs:\n");
-            for o in outputs {
-                let v = if o.sensitive {
-                    "<sensitive>".to_string()
-                } else {
-                    render::value::inline(&o.value)
-                };
-                println!("{} = {v}", o.name);
-            }
+    }
+    let mut text = format!(
+        "\nApply complete! Resources: {add} added, {change} changed, {destroy} destroyed.\n"
+    );
+    if let Ok(outputs) = state.outputs()
+        && !outputs.is_empty()
+    {
+        text.push_str("\nOutputs:\n\n");
+        for o in outputs {
+            let v = if o.sensitive {
+                "<sensitive>".to_string()
+            } else {
+                render::value::inline(&o.value)
+            };
+            text.push_str(&format!("{} = {v}\n", o.name));
         }
     }
-    0
+    print_last(text, 0)
 }
 
 /// Prints Terraform's progress lines as the walk reports them: `ADDR: Creating...` when a call

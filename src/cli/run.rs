@@ -108,7 +108,10 @@ pub fn run(cli: Cli) -> i32 {
                 write: !check,
                 paths,
             };
-            crate::fmt::run(&opts, &mut std::io::stdout(), &mut std::io::stderr())
+            // Every file is formatted before the names (and diffs) are printed.
+            let mut out = Vec::new();
+            let code = crate::fmt::run(&opts, &mut out, &mut std::io::stderr());
+            super::spool::print_last(out, code)
         }
         Command::Cloud { command } => super::cloud_cmd::run(&dir, command),
         Command::Import { vars, address, id } => {

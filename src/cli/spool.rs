@@ -4,6 +4,11 @@
 //! 50,000 creates the text is ~85 MB, and a `String` of it (grown by doubling) was the largest
 //! single allocation of a plan. The file lives in the page cache, is deleted when dropped, and is
 //! copied to stdout by the kernel. Where no temporary file can be made, the text stays in memory.
+//!
+//! Every command prints through here ([`Spool::print`], [`print`], [`print_last`]), never with
+//! `println!`, which panics when stdout fails: Rust ignores SIGPIPE, so a reader that stopped
+//! reading (`eipform state list | head -1`) makes writes fail instead of ending the process.
+//! Such a command ends quietly with the status SIGPIPE would give ([`print_failed`]).
 
 use std::fs::File;
 use std::io::{self, BufWriter, Seek, SeekFrom, Write};
@@ -62,6 +67,43 @@ impl Spool {
         let mut out = stdout.lock();
         self.copy_to(&mut out)?;
         out.flush()
+    }
+}
+
+/// The exit status of a command whose reader stopped reading: SIGPIPE's (128 + 13).
+pub const SIGPIPE_STATUS: i32 = 141;
+
+/// The exit code of a command whose output could not be printed: SIGPIPE's status, quietly,
+/// when the reader stopped reading; otherwise the code `report` returns once it reported `e`.
+pub fn print_failed(e: io::Error, report: impl FnOnce(io::Error) -> i32) -> i32 {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        SIGPIPE_STATUS
+    } else {
+        report(e)
+    }
+}
+
+/// Reports output that could not be printed; exit code 1.
+pub fn print_error(e: io::Error) -> i32 {
+    eprintln!("Error: Cannot print the output: {e}");
+    1
+}
+
+/// Prints `text` on stdout; `Err` holds the exit code the command ends with when it cannot
+/// ([`print_failed`]).
+pub fn print(text: impl AsRef<[u8]>) -> Result<(), i32> {
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_ref())
+        .and_then(|()| out.flush())
+        .map_err(|e| print_failed(e, print_error))
+}
+
+/// Prints `text` as a command's last output ([`print`]); the command's exit code: `code`, or
+/// the failed print's.
+pub fn print_last(text: impl AsRef<[u8]>, code: i32) -> i32 {
+    match print(text) {
+        Ok(()) => code,
+        Err(failed) => failed,
     }
 }
 

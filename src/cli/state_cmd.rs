@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::StateCommand;
 use super::common::{Ui, open_state_only};
+use super::spool::{print, print_last};
 use crate::addr::ResourceAddress;
 use crate::render::{self, Format};
 use crate::state::sqlite::SqliteState;
@@ -22,18 +23,18 @@ pub fn show(ui: &Ui, dir: &Path, format: Format) -> i32 {
     };
     match (state.resources(), state.outputs(), state.meta()) {
         (Ok(r), Ok(o), Ok(meta)) => {
-            match format {
-                Format::Json => println!(
-                    "{}",
+            let text = match format {
+                Format::Json => format!(
+                    "{}\n",
                     render::json::state(&r, &o, &meta.lineage, meta.serial)
                 ),
-                Format::Markdown => print!("{}", render::markdown::state(&r, &o)),
+                Format::Markdown => render::markdown::state(&r, &o),
                 Format::Human if r.is_empty() && o.is_empty() => {
-                    println!("The state is empty. No resources are represented.")
+                    "The state is empty. No resources are represented.\n".to_string()
                 }
-                Format::Human => print!("{}", render::human::state(&r, &o)),
-            }
-            0
+                Format::Human => render::human::state(&r, &o),
+            };
+            print_last(text, 0)
         }
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
             eprintln!("Error: {e}");
@@ -88,9 +89,9 @@ pub fn state_cmd(ui: &Ui, dir: &Path, cmd: StateCommand, lock_timeout: Duration)
 }
 
 fn list(state: &SqliteState) -> Result<i32, i32> {
-    for res in state.resources().map_err(error)? {
-        println!("{}", res.addr);
-    }
+    let resources = state.resources().map_err(error)?;
+    let lines: String = resources.iter().map(|r| format!("{}\n", r.addr)).collect();
+    print(lines)?;
     Ok(0)
 }
 
@@ -98,7 +99,7 @@ fn show_one(state: &SqliteState, address: &str) -> Result<i32, i32> {
     let addr = parse_addr(address)?;
     match state.get(&addr).map_err(error)? {
         Some(r) => {
-            print!("{}", render::human::resource_state(&r));
+            print(render::human::resource_state(&r))?;
             Ok(0)
         }
         None => Err(error(format_args!(
@@ -131,13 +132,11 @@ fn rm(state: &mut SqliteState, addresses: &[String]) -> Result<i32, i32> {
     doomed.sort();
     doomed.dedup();
     state.forget(&doomed).map_err(error)?;
-    for a in &doomed {
-        println!("Removed {a}");
-    }
-    println!(
-        "Successfully removed {} resource instance(s).",
+    let removed: String = doomed.iter().map(|a| format!("Removed {a}\n")).collect();
+    print(format!(
+        "{removed}Successfully removed {} resource instance(s).\n",
         doomed.len()
-    );
+    ))?;
     Ok(0)
 }
 
@@ -168,10 +167,14 @@ fn mv(state: &mut SqliteState, source: &str, destination: &str) -> Result<i32, i
     state
         .rename(&moves)
         .map_err(|e| error(format_args!("Invalid state move request\n\n{e}")))?;
-    for (a, b) in &moves {
-        println!("Move \"{a}\" to \"{b}\"");
-    }
-    println!("Successfully moved {} object(s).", moves.len());
+    let moved: String = moves
+        .iter()
+        .map(|(a, b)| format!("Move \"{a}\" to \"{b}\"\n"))
+        .collect();
+    print(format!(
+        "{moved}Successfully moved {} object(s).\n",
+        moves.len()
+    ))?;
     Ok(0)
 }
 
@@ -187,10 +190,7 @@ fn current(state: &SqliteState) -> Result<Snapshot, i32> {
 
 fn pull(state: &SqliteState) -> Result<i32, i32> {
     let snap = current(state)?;
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&tfstate::to_v4(&snap)).unwrap_or_default()
-    );
+    print(serde_json::to_string_pretty(&tfstate::to_v4(&snap)).unwrap_or_default() + "\n")?;
     Ok(0)
 }
 
@@ -243,22 +243,22 @@ fn push(state: &mut SqliteState, dir: &Path, file: &str, force: bool) -> Result<
     let serial = state
         .replace_all(&incoming)
         .map_err(|e| error(format_args!("Failed to write state: {e}")))?;
-    println!(
-        "State pushed: serial {serial}, {} resource instance(s), lineage {}.",
+    print(format!(
+        "State pushed: serial {serial}, {} resource instance(s), lineage {}.\n",
         incoming.resources.len(),
         incoming.lineage
-    );
+    ))?;
     Ok(0)
 }
 
 fn history(state: &SqliteState) -> Result<i32, i32> {
     let entries = state.history().map_err(error)?;
     if entries.is_empty() {
-        println!("The state has no history yet.");
+        print("The state has no history yet.\n")?;
         return Ok(0);
     }
-    println!(
-        "{:<7} {:<25} {:<12} {:>5} {:>7} {:>7}  OUTPUTS",
+    let mut text = format!(
+        "{:<7} {:<25} {:<12} {:>5} {:>7} {:>7}  OUTPUTS\n",
         "SERIAL", "TIME", "COMMAND", "ADDED", "CHANGED", "REMOVED"
     );
     for e in entries {
@@ -269,8 +269,8 @@ fn history(state: &SqliteState) -> Result<i32, i32> {
                     .to_string()
             })
             .unwrap_or(e.at);
-        println!(
-            "{:<7} {:<25} {:<12} {:>5} {:>7} {:>7}  {}",
+        text.push_str(&format!(
+            "{:<7} {:<25} {:<12} {:>5} {:>7} {:>7}  {}\n",
             e.serial,
             at,
             e.command,
@@ -278,8 +278,9 @@ fn history(state: &SqliteState) -> Result<i32, i32> {
             e.changed,
             e.removed,
             if e.outputs_changed { "changed" } else { "-" }
-        );
+        ));
     }
+    print(text)?;
     Ok(0)
 }
 
@@ -322,7 +323,7 @@ fn diff(state: &SqliteState, from: Option<u64>, to: Option<u64>) -> Result<i32, 
                 .iter()
                 .rposition(|e| e.command == "apply" || e.command == "destroy")
             else {
-                println!("No apply has changed the state yet: there is nothing to compare.");
+                print("No apply has changed the state yet: there is nothing to compare.\n")?;
                 return Ok(0);
             };
             let before = if i > 0 { entries[i - 1].serial } else { 0 };
@@ -339,15 +340,17 @@ fn diff(state: &SqliteState, from: Option<u64>, to: Option<u64>) -> Result<i32, 
     let old = text_of(&state.snapshot(a).map_err(error)?);
     let new = text_of(&state.snapshot(b).map_err(error)?);
     if old == new {
-        println!("No differences between serial {a} and serial {b}.");
+        print(format!(
+            "No differences between serial {a} and serial {b}.\n"
+        ))?;
         return Ok(0);
     }
     let diff = similar::TextDiff::from_lines(&old, &new);
-    print!(
-        "{}",
+    print(
         diff.unified_diff()
             .context_radius(3)
             .header(&format!("serial {a}"), &format!("serial {b}"))
-    );
+            .to_string(),
+    )?;
     Ok(0)
 }

@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use super::common::Ui;
+use super::spool::print_last;
 use crate::diag::{self, has_errors};
 use crate::workspace::{self, VarArgs};
 
@@ -17,6 +18,7 @@ pub fn validate(ui: &Ui, dir: &Path, json: bool) -> i32 {
     };
     diags.sort_by_key(|d| !d.is_error());
     let valid = !has_errors(&diags);
+    let code = if valid { 0 } else { 1 };
     if json {
         let errors = diags.iter().filter(|d| d.is_error()).count();
         let out = serde_json::json!({
@@ -26,12 +28,19 @@ pub fn validate(ui: &Ui, dir: &Path, json: bool) -> i32 {
             "warning_count": diags.len() - errors,
             "diagnostics": diags.iter().map(|d| diag::to_json(d, &sources)).collect::<Vec<_>>(),
         });
-        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        print_last(
+            serde_json::to_string_pretty(&out).unwrap_or_default() + "\n",
+            code,
+        )
     } else {
         ui.errors(&diags, &sources);
-        if valid {
-            println!("Success! The configuration is valid.");
-        }
+        print_last(
+            if valid {
+                "Success! The configuration is valid.\n"
+            } else {
+                ""
+            },
+            code,
+        )
     }
-    if valid { 0 } else { 1 }
 }
