@@ -16,9 +16,7 @@ use super::api::{Api, attrs, sync_tags, token_record};
 use crate::attrs::Key;
 use crate::cloud::Params;
 use crate::cloud::sim::rules::subscription_period;
-use crate::provider::{
-    Attrs, Deleted, OpContext, ProviderError, ReadItem, ReadMemo, ReadMemoAnswer,
-};
+use crate::provider::{Attrs, Deleted, OpContext, ProviderError, ReadItem};
 
 pub struct EipAddress;
 
@@ -463,16 +461,6 @@ impl ResourceOps for EipAddress {
             });
         }
         Ok(out)
-    }
-
-    fn read_memo(
-        &self,
-        api: &Api,
-        ctx: &OpContext,
-        items: &[ReadItem],
-        memos: &[Option<ReadMemo>],
-    ) -> ReadMemoAnswer {
-        super::eip_read::read_memo(api, ctx, items, memos)
     }
 
     fn update(

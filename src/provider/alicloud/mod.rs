@@ -34,17 +34,6 @@ pub trait ResourceOps: Sync {
         ctx: &OpContext,
         items: &[ReadItem],
     ) -> Result<Vec<Option<Attrs>>, ProviderError>;
-    /// [`Provider::read_memo`]; by default a plain read, which records no memo.
-    fn read_memo(
-        &self,
-        api: &Api,
-        ctx: &OpContext,
-        items: &[ReadItem],
-        memos: &[Option<ReadMemo>],
-    ) -> ReadMemoAnswer {
-        let _ = memos;
-        self.read(api, ctx, items).map(without_memos)
-    }
     fn update(
         &self,
         api: &Api,
@@ -155,7 +144,13 @@ impl Provider for AlicloudProvider {
         items: &[ReadItem],
         memos: &[Option<ReadMemo>],
     ) -> ReadMemoAnswer {
-        ops(rtype)?.read_memo(&self.api, ctx, items, memos)
+        // EIPs, most of a state, are recognised by their answers; other types are read.
+        match rtype {
+            "alicloud_eip_address" | "alicloud_eip" => {
+                eip_read::read_memo(&self.api, ctx, items, memos)
+            }
+            _ => self.read(ctx, rtype, items).map(without_memos),
+        }
     }
 
     fn read_concurrency(&self) -> Option<usize> {
