@@ -45,7 +45,7 @@ pub fn describe_eips(ctx: &Ctx<'_>, p: &Params) -> Result<Option<String>, CloudE
     if ids.is_empty() || ids.len() > 50 || super::regions::check(region).is_err() {
         return Ok(None);
     }
-    let window = ((num - 1) * size) as usize..(num * size) as usize;
+    let window = (num - 1).saturating_mul(size) as usize..num.saturating_mul(size) as usize;
     let mut out = String::with_capacity(64 + 1600 * ids.len().min(size as usize));
     out.push_str(r#"{"EipAddresses":{"EipAddress":["#);
     let mut total = 0usize;

@@ -630,7 +630,7 @@ pub fn describe(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> {
     if ids.is_empty() && ips.is_empty() && filters.iter().all(|f| optional(p, f).is_none()) {
         let filter = "type = 'eip' AND region = ?1";
         let total = ctx.count(filter, &[&region])?;
-        let page = ctx.select_page(filter, &[&region], size, (num - 1) * size)?;
+        let page = ctx.select_page(filter, &[&region], size, (num - 1).saturating_mul(size))?;
         let items: Vec<Value> = page.into_iter().map(into_answer).collect();
         return Ok(answer(with_list(
             json!({"TotalCount": total, "PageNumber": num, "PageSize": size}),
@@ -692,7 +692,7 @@ pub fn describe(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> {
     let total = found.len() as i64;
     let items: Vec<Value> = found
         .into_iter()
-        .skip(((num - 1) * size) as usize)
+        .skip((num - 1).saturating_mul(size) as usize)
         .take(size as usize)
         .map(into_answer)
         .collect();

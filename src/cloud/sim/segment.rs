@@ -138,7 +138,7 @@ pub fn describe(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> {
     };
     let items: Vec<Value> = found
         .iter()
-        .skip(((num - 1) * size) as usize)
+        .skip((num - 1).saturating_mul(size) as usize)
         .take(size as usize)
         .map(present)
         .collect();

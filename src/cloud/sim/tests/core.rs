@@ -410,6 +410,7 @@ fn describe_by_id_answers_the_same_text_as_the_value() {
         vec![("PageSize", "3"), ("PageNumber", "2")],
         vec![("PageSize", "100"), ("Status", "InUse")],
         vec![("PageNumber", "9")],
+        vec![("PageNumber", "9223372036854775807"), ("PageSize", "100")],
     ] {
         let p = params(&extra);
         let value = w.cloud.call("DescribeEipAddresses", &p).unwrap();
