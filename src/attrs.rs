@@ -458,12 +458,7 @@ impl Attrs {
     fn on_shape(shape: Arc<Shape>, values: Vec<Option<Slot>>) -> Attrs {
         let changed: Vec<usize> = (0..values.len()).filter(|&i| values[i].is_some()).collect();
         if changed.len() > values.len() * 3 / 4 {
-            let common = |i: usize| shape.common[i].clone();
-            let all = values
-                .into_iter()
-                .enumerate()
-                .map(|(i, v)| v.unwrap_or_else(|| common(i)))
-                .collect();
+            let all = filled(Some(&shape), values);
             return shaped(shape.names.clone(), all);
         }
         Attrs {
@@ -743,31 +738,30 @@ impl<'de> Visitor<'de> for AttrsVisitor {
         }
         let attrs = match hint {
             Some(h) if on_hint && names.len() == h.names.len() => Attrs::on_shape(h, values),
-            Some(h) => {
-                let common = |i: usize| h.common[i].clone();
-                let values = values
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, v)| v.unwrap_or_else(|| common(i)));
+            hint => {
+                let values = filled(hint.as_deref(), values);
                 Attrs::from_entries(
                     names
                         .into_iter()
-                        .zip(values.map(Slot::into_value))
+                        .zip(values.into_iter().map(Slot::into_value))
                         .collect(),
                 )
             }
-            None => Attrs::from_entries(
-                names
-                    .into_iter()
-                    .zip(values.into_iter().flatten().map(Slot::into_value))
-                    .collect(),
-            ),
         };
         if !attrs.shape.common.is_empty() {
             LAST_SHAPE.with_borrow_mut(|s| *s = Some(Arc::clone(&attrs.shape)));
         }
         Ok(attrs)
     }
+}
+
+/// `values` with each `None` (a value equal to `shape`'s common one) replaced by that value.
+fn filled(shape: Option<&Shape>, values: Vec<Option<Slot>>) -> Vec<Slot> {
+    values
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, v)| v.or_else(|| Some(shape?.common[i].clone())))
+        .collect()
 }
 
 thread_local! {

@@ -113,15 +113,13 @@ pub fn settle_with(
     Ok(changed)
 }
 
-type Answer = ReadMemoAnswer;
-
 /// Reads every chunk with up to `parallelism` threads and hands each answer to `handle` on the
 /// calling thread as it arrives. The first error of `handle` stops further reads and is returned.
 fn read_each(
     provider: &dyn Provider,
     chunks: &[RegionChunk],
     parallelism: usize,
-    mut handle: impl FnMut(usize, Answer) -> Result<(), StateError>,
+    mut handle: impl FnMut(usize, ReadMemoAnswer) -> Result<(), StateError>,
 ) -> Result<(), StateError> {
     let read = |i: usize| {
         let (region, ty, items) = &chunks[i];
@@ -143,7 +141,7 @@ fn read_each(
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     std::thread::scope(|s| {
-        let (tx, rx) = mpsc::sync_channel::<(usize, Answer)>(threads);
+        let (tx, rx) = mpsc::sync_channel::<(usize, ReadMemoAnswer)>(threads);
         for _ in 0..threads {
             let (tx, next, stop, read) = (tx.clone(), &next, &stop, &read);
             s.spawn(move || {
