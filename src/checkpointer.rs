@@ -25,10 +25,10 @@
 //! log behind.
 
 use std::ffi::c_int;
-use std::path::Path;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use rusqlite::Connection;
@@ -50,11 +50,74 @@ enum Nudge {
 
 /// Checkpoints one database file in the background while it lives (see the module docs).
 pub struct Checkpointer {
-    nudge: SyncSender<Nudge>,
-    thread: Option<JoinHandle<()>>,
+    background: Arc<Background>,
+}
+
+/// The background thread, started by the first commit: most runs (`plan`, `show`, a no-op
+/// apply) never write, and opening a connection and a thread for them was about 3 % of a no-op
+/// plan. Started at the first commit rather than at the first checkpoint asked for, it opens
+/// its connection before the writer is in full flow.
+struct Background {
+    path: PathBuf,
+    /// Log frames already copied back (see [`Checkpointer::attach`]).
+    copied: Arc<AtomicI32>,
     /// Checkpoints run so far.
-    #[cfg(test)]
-    runs: Arc<std::sync::atomic::AtomicUsize>,
+    runs: Arc<AtomicUsize>,
+    started: Mutex<Option<(SyncSender<Nudge>, JoinHandle<()>)>>,
+}
+
+impl Background {
+    /// Starts the thread unless it runs already, and asks it for a checkpoint if `checkpoint`.
+    fn commit(&self, checkpoint: bool) {
+        let mut started = self.started.lock().unwrap_or_else(|p| p.into_inner());
+        if started.is_none() {
+            *started = self.start();
+        }
+        if let Some((nudge, _)) = started.as_ref().filter(|_| checkpoint) {
+            // A checkpoint already asked for covers this commit too.
+            let _ = nudge.try_send(Nudge::Checkpoint);
+        }
+    }
+
+    /// Starts the thread, which opens its own connection. When either fails there are no
+    /// background checkpoints: the writer's catch-up and the last close still copy the log back.
+    fn start(&self) -> Option<(SyncSender<Nudge>, JoinHandle<()>)> {
+        let (nudge, nudged) = sync_channel::<Nudge>(1);
+        let path = self.path.clone();
+        let copied = Arc::clone(&self.copied);
+        let runs = Arc::clone(&self.runs);
+        let thread = std::thread::Builder::new()
+            .name("wal-checkpoint".into())
+            .spawn(move || {
+                if let Ok(own) = open_own(&path) {
+                    checkpoint_when_nudged(own, nudged, &copied, &runs);
+                }
+            })
+            .ok()?;
+        Some((nudge, thread))
+    }
+
+    fn stop(&self) {
+        let started = self
+            .started
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some((nudge, thread)) = started {
+            let _ = nudge.send(Nudge::Stop);
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The background thread's connection to the database at `path`.
+fn open_own(path: &Path) -> rusqlite::Result<Connection> {
+    let own = Connection::open(path)?;
+    own.busy_timeout(std::time::Duration::from_secs(5))?;
+    // Until a connection has read the database it does not know the file is in WAL mode, and
+    // its checkpoints do nothing.
+    own.pragma_update(None, "journal_mode", "WAL")?;
+    Ok(own)
 }
 
 impl Checkpointer {
@@ -69,24 +132,16 @@ impl Checkpointer {
         pages: c_int,
         restart: c_int,
     ) -> rusqlite::Result<Self> {
-        let own = Connection::open(path)?;
-        own.busy_timeout(std::time::Duration::from_secs(5))?;
-        // Until a connection has read the database it does not know the file is in WAL mode,
-        // and its checkpoints do nothing.
-        own.pragma_update(None, "journal_mode", "WAL")?;
-        let (nudge, nudged) = sync_channel::<Nudge>(1);
         // Log frames already copied back: a log that cannot restart from its beginning (a
         // reader was still on it) keeps growing, and its length alone would ask for a
         // checkpoint after every commit.
-        let copied = Arc::new(AtomicI32::new(0));
-        let copied_by_thread = Arc::clone(&copied);
-        let runs = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let counted = Arc::clone(&runs);
-        let thread = std::thread::Builder::new()
-            .name("wal-checkpoint".into())
-            .spawn(move || checkpoint_when_nudged(own, nudged, &copied_by_thread, &counted))
-            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-        let hook = nudge.clone();
+        let background = Arc::new(Background {
+            path: path.to_path_buf(),
+            copied: Arc::new(AtomicI32::new(0)),
+            runs: Arc::new(AtomicUsize::new(0)),
+            started: Mutex::new(None),
+        });
+        let hook = Arc::clone(&background);
         // The log's length at the last commit, and from which length the writer next catches up.
         let mut last_len: c_int = 0;
         let mut catch_up_at = restart;
@@ -98,7 +153,7 @@ impl Checkpointer {
             if in_log >= catch_up_at {
                 match wal.checkpoint_v2(CheckpointMode::PASSIVE) {
                     Ok((_, done)) => {
-                        copied.store(done.max(0), Ordering::Relaxed);
+                        hook.copied.store(done.max(0), Ordering::Relaxed);
                         // A reader still on the log keeps it from restarting.
                         catch_up_at = in_log + RETRY_PAGES;
                     }
@@ -106,27 +161,33 @@ impl Checkpointer {
                     Err(_) => catch_up_at = in_log + 1,
                 }
             }
-            let done = copied.load(Ordering::Relaxed);
+            let done = hook.copied.load(Ordering::Relaxed);
             // Below `done`, the log restarted from its beginning since that checkpoint.
             let new = if in_log >= done {
                 in_log - done
             } else {
                 in_log
             };
-            if new >= pages {
-                // A checkpoint already asked for covers this commit too.
-                let _ = hook.try_send(Nudge::Checkpoint);
-            }
+            hook.commit(new >= pages);
             Ok(())
         }))?;
-        #[cfg(not(test))]
-        drop(runs);
-        Ok(Checkpointer {
-            nudge,
-            thread: Some(thread),
-            #[cfg(test)]
-            runs,
-        })
+        Ok(Checkpointer { background })
+    }
+
+    /// Whether the background thread has been started.
+    #[cfg(test)]
+    fn started(&self) -> bool {
+        self.background
+            .started
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
+    }
+
+    /// Checkpoints run so far.
+    #[cfg(test)]
+    fn runs(&self) -> usize {
+        self.background.runs.load(Ordering::Relaxed)
     }
 }
 
@@ -134,7 +195,7 @@ fn checkpoint_when_nudged(
     conn: Connection,
     nudged: Receiver<Nudge>,
     copied: &AtomicI32,
-    runs: &std::sync::atomic::AtomicUsize,
+    runs: &AtomicUsize,
 ) {
     while let Ok(Nudge::Checkpoint) = nudged.recv() {
         runs.fetch_add(1, Ordering::Relaxed);
@@ -148,10 +209,7 @@ fn checkpoint_when_nudged(
 
 impl Drop for Checkpointer {
     fn drop(&mut self) {
-        let _ = self.nudge.send(Nudge::Stop);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        self.background.stop();
     }
 }
 
@@ -204,6 +262,20 @@ mod tests {
     }
 
     #[test]
+    fn the_background_thread_starts_with_the_first_commit() {
+        let (_dir, _path, conn, ckpt) = database(16, c_int::MAX);
+        let rows: i64 = conn
+            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 0);
+        assert!(!ckpt.started(), "reads start no thread");
+        conn.execute("INSERT INTO t VALUES (zeroblob(100))", [])
+            .unwrap();
+        assert!(ckpt.started(), "a commit starts it");
+        assert_eq!(ckpt.runs(), 0, "one log page asks for no checkpoint");
+    }
+
+    #[test]
     fn a_log_kept_from_restarting_by_readers_is_checkpointed_per_threshold_not_per_commit() {
         let (_dir, path, conn, ckpt) = database(8, c_int::MAX);
         let reader = Connection::open(&path).unwrap();
@@ -218,7 +290,7 @@ mod tests {
                 .unwrap();
             std::thread::sleep(std::time::Duration::from_millis(1));
         }
-        let runs = ckpt.runs.load(Ordering::Relaxed);
+        let runs = ckpt.runs();
         drop(ckpt);
         assert!(
             (5..=120).contains(&runs),
