@@ -227,8 +227,10 @@ pub fn render(r: &Results, kept: Option<&str>) -> String {
          against a rolled-back scratch copy of the cloud is not an API call and is not counted.\n\
          Each command of the mix runs three times and the run of median wall time is reported\n\
          (`apply` and `destroy` each time from the same copy of the world and the state); so do the\n\
-         commands of the Terraform comparison, on both sides (each `apply` from no state; each step\n\
-         follows a 2 s pause, so that neither tool is measured in the other's wake). The latency\n\
+         commands of the Terraform comparison, on both sides, `apply` three times (each from no\n\
+         state) and each plan seven times (a plan of eipform takes ~15 ms, and bursts of the shared\n\
+         machine's noise double single runs); each step follows a 2 s pause, so that neither tool\n\
+         is measured in the other's wake. The latency\n\
          run runs once, so it carries the machine's noise (tens of percent on this shared 2-core\n\
          machine).\n\
          A step counts only when the command exits 0 and prints what it must (`Plan: N to add, ...`,\n\
