@@ -53,13 +53,15 @@ pub struct Checkpointer {
     background: Arc<Background>,
 }
 
-/// The background thread, started by the first commit: most runs (`plan`, `show`, a no-op
-/// apply) never write, and opening a connection and a thread for them was about 3 % of a no-op
-/// plan. Started at the first commit rather than at the first checkpoint asked for, it opens
-/// its connection before the writer is in full flow.
+/// The background thread, started by the first commit: runs that only read (`plan` without
+/// changes, `drift`, `show`) never write, and opening a connection and a thread for them was
+/// about 3 % of a no-op plan. Started at the first commit rather than at the first checkpoint
+/// asked for, it opens its connection before the writer is in full flow.
 struct Background {
     path: PathBuf,
-    /// Log frames already copied back (see [`Checkpointer::attach`]).
+    /// Log frames already copied back: a log that cannot restart from its beginning (a reader
+    /// was still on it) keeps growing, and its length alone would ask for a checkpoint after
+    /// every commit.
     copied: Arc<AtomicI32>,
     /// Checkpoints run so far.
     runs: Arc<AtomicUsize>,
@@ -132,9 +134,6 @@ impl Checkpointer {
         pages: c_int,
         restart: c_int,
     ) -> rusqlite::Result<Self> {
-        // Log frames already copied back: a log that cannot restart from its beginning (a
-        // reader was still on it) keeps growing, and its length alone would ask for a
-        // checkpoint after every commit.
         let background = Arc::new(Background {
             path: path.to_path_buf(),
             copied: Arc::new(AtomicI32::new(0)),
