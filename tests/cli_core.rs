@@ -634,6 +634,47 @@ fn every_command_whose_reader_stops_reading_ends_quietly_like_sigpipe() {
     assert_eq!(listed.lines().count(), 5, "{listed}");
 }
 
+/// eipform with both its stdout and its stderr a pipe whose reader has already gone (a shell's
+/// `eipform ... 2>&1 | head -c 0`).
+fn both_to_closed_pipe(dir: &Path, args: &[&str]) -> Output {
+    let (reader, writer) = std::io::pipe().expect("make a pipe");
+    drop(reader);
+    command(dir)
+        .args(args)
+        .stdout(writer.try_clone().expect("clone the pipe's end"))
+        .stderr(writer)
+        .output()
+        .expect("run eipform")
+}
+
+#[test]
+fn errors_and_warnings_whose_reader_stopped_reading_end_without_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "5", "BGP");
+    let apply = eipform(d, &["apply", "-auto-approve"]);
+    assert_eq!(code(&apply), 0, "{}", text(&apply));
+    let exits = |args: &[&str], want: i32| {
+        let got = code(&both_to_closed_pipe(d, args));
+        (got != want).then(|| format!("eipform {args:?} exited {got}, not {want}"))
+    };
+    // Errors written to stderr: the command's own exit code, not a panic's 101.
+    let mut failures: Vec<String> = [
+        exits(&["state", "show", "alicloud_eip_address.nothing"], 1),
+        exits(&["output", "nothing"], 1),
+        // A note on stderr after a plan saved: SIGPIPE's status, from stdout.
+        exits(&["plan", "-out=saved.tfplan", "-json"], 141),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    // Diagnostics with their source snippets.
+    std::fs::write(d.join("broken.tf"), "resource \"alicloud_eip_address\" {\n").unwrap();
+    failures.extend(exits(&["validate"], 1));
+    failures.extend(exits(&["plan"], 1));
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 #[test]
 fn a_command_whose_output_cannot_be_printed_reports_it_without_panicking() {
     if !Path::new("/dev/full").exists() {

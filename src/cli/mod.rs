@@ -1,5 +1,23 @@
 //! The command line: clap argument structs and one call into the library per command.
 
+/// `eprintln!` for the command line: what cannot be written to stderr (its reader went away, as
+/// in `eipform plan 2>&1 | head -1`) is dropped instead of panicking, so that the command's
+/// exit code still tells what happened. It shadows the standard macro in every module below.
+macro_rules! eprintln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// `eprint!` for the command line; see [`eprintln!`].
+macro_rules! eprint {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod cloud_cmd;
 mod common;
 mod drift_cmd;
