@@ -557,16 +557,17 @@ fn a_plan_whose_reader_stops_reading_ends_quietly_like_sigpipe() {
     assert!(stderr.is_empty(), "nothing on stderr: {stderr}");
 }
 
-/// eipform with its stdout a pipe whose reader has already gone, so that every write to it
-/// fails (a shell's `eipform ... | head -c 0`, without the race of when `head` exits).
-fn to_closed_pipe(dir: &Path, args: &[&str]) -> Output {
+/// eipform with its stdout (and with `stderr_too` its stderr) a pipe whose reader has already
+/// gone, so that every write to it fails (a shell's `eipform ... | head -c 0`, or `2>&1 | head
+/// -c 0`, without the race of when `head` exits).
+fn to_closed_pipe(dir: &Path, args: &[&str], stderr_too: bool) -> Output {
     let (reader, writer) = std::io::pipe().expect("make a pipe");
     drop(reader);
-    command(dir)
-        .args(args)
-        .stdout(writer)
-        .output()
-        .expect("run eipform")
+    let mut c = command(dir);
+    if stderr_too {
+        c.stderr(writer.try_clone().expect("clone the pipe's end"));
+    }
+    c.args(args).stdout(writer).output().expect("run eipform")
 }
 
 #[test]
@@ -576,7 +577,7 @@ fn every_command_whose_reader_stops_reading_ends_quietly_like_sigpipe() {
     write(d, "5", "BGP");
     // Quietly: no panic, nothing on stderr, and SIGPIPE's status.
     let loud = |args: &[&str]| {
-        let out = to_closed_pipe(d, args);
+        let out = to_closed_pipe(d, args, false);
         let err = String::from_utf8_lossy(&out.stderr);
         (code(&out) != 141 || !err.is_empty())
             .then(|| format!("eipform {args:?} exited {}: {err}", code(&out)))
@@ -634,19 +635,6 @@ fn every_command_whose_reader_stops_reading_ends_quietly_like_sigpipe() {
     assert_eq!(listed.lines().count(), 5, "{listed}");
 }
 
-/// eipform with both its stdout and its stderr a pipe whose reader has already gone (a shell's
-/// `eipform ... 2>&1 | head -c 0`).
-fn both_to_closed_pipe(dir: &Path, args: &[&str]) -> Output {
-    let (reader, writer) = std::io::pipe().expect("make a pipe");
-    drop(reader);
-    command(dir)
-        .args(args)
-        .stdout(writer.try_clone().expect("clone the pipe's end"))
-        .stderr(writer)
-        .output()
-        .expect("run eipform")
-}
-
 #[test]
 fn errors_and_warnings_whose_reader_stopped_reading_end_without_a_panic() {
     let dir = tempfile::tempdir().unwrap();
@@ -655,7 +643,7 @@ fn errors_and_warnings_whose_reader_stopped_reading_end_without_a_panic() {
     let apply = eipform(d, &["apply", "-auto-approve"]);
     assert_eq!(code(&apply), 0, "{}", text(&apply));
     let exits = |args: &[&str], want: i32| {
-        let got = code(&both_to_closed_pipe(d, args));
+        let got = code(&to_closed_pipe(d, args, true));
         (got != want).then(|| format!("eipform {args:?} exited {got}, not {want}"))
     };
     // Errors written to stderr: the command's own exit code, not a panic's 101.
