@@ -297,8 +297,8 @@ pub fn apply_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, mode: PlanMode, auto_appr
         mode,
         opts.parallelism,
     );
-    // Closing a database checkpoints it and removes its log (freeing the log's disk blocks):
-    // the world and the state are closed at the same time.
+    // Closing a database that was written copies its log back, with fsyncs (see
+    // `checkpointer`): the world and the state are closed at the same time.
     std::thread::scope(|s| {
         s.spawn(move || drop(provider));
         drop(state);

@@ -11,10 +11,10 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::*;
-use crate::checkpointer::{Checkpointer, RESTART_PAGES};
+use crate::checkpointer::{Checkpointer, RESTART_PAGES, keep_log};
 
 pub struct SqliteState {
-    /// Declared before `conn`: stopped first, so `conn` closes last and leaves no log.
+    /// Declared before `conn`: stopped first, it leaves the log short (see `checkpointer`).
     _checkpointer: Checkpointer,
     conn: Connection,
     path: PathBuf,
@@ -52,6 +52,7 @@ impl SqliteState {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "journal_size_limit", JOURNAL_SIZE_LIMIT)?;
+        keep_log(&conn)?;
         crate::mmap::map_if_small(&conn, path)?;
         create_schema(&conn)?;
         let checkpointer = Checkpointer::attach(&mut conn, path, CHECKPOINT_PAGES, RESTART_PAGES)?;
@@ -154,8 +155,10 @@ impl SqliteState {
 
 /// Log pages (4 KB) that start a checkpoint in the background (see [`Checkpointer`]).
 const CHECKPOINT_PAGES: i32 = 1024;
-/// The size a checkpointed WAL file is truncated to.
-const JOURNAL_SIZE_LIMIT: i64 = 16 * 1024 * 1024;
+/// The size a restarted log is cut back to: above a log of [`RESTART_PAGES`] (16.9 MB with its
+/// frame headers), so that only a log that readers kept from restarting is cut, and a kept log
+/// is written over rather than cut and grown again.
+const JOURNAL_SIZE_LIMIT: i64 = 20 * 1024 * 1024;
 
 /// The schema of a new state file: each change writes as few pages as possible.
 /// - `changes.seq` and `intents.id` are plain rowids: without AUTOINCREMENT no transaction

@@ -61,8 +61,8 @@ pub use store::{Ctx, Obj};
 
 /// The simulated cloud, backed by one SQLite file.
 pub struct SimCloud {
-    /// The world's checkpoints (see [`Checkpointer`]); declared first so that it stops before
-    /// the connections close.
+    /// The world's checkpoints (see [`Checkpointer`]); declared first so that it stops (and
+    /// leaves the log short) before the connections close.
     _checkpointer: Option<Checkpointer>,
     /// The writing connection: group commit on the world, a plain lock on a scratch copy.
     writer: batch::Writer,
@@ -132,11 +132,12 @@ const STATEMENT_CACHE: usize = 256;
 /// query planner stability guarantee. Without the guarantee SQLite marks a statement whose plan
 /// could depend on a bound value (`LIMIT ?`, `x = ?` beside an index on other terms) for
 /// re-preparing, and the statement cache's clearing of the bindings then discards its plan:
-/// every cached use of such a statement was parsed and planned again.
+/// every cached use of such a statement was parsed and planned again. And none checkpoints or
+/// removes the log when it closes ([`crate::checkpointer::keep_log`]).
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
-    Ok(())
+    crate::checkpointer::keep_log(conn)
 }
 
 /// Log pages (4 KB) that start a checkpoint of the world in the background.
