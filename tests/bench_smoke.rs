@@ -12,6 +12,9 @@ mod harness;
 #[allow(dead_code)]
 #[path = "../benches/scale/report.rs"]
 mod report;
+#[allow(dead_code)]
+#[path = "../benches/scale/spawner.rs"]
+mod spawner;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -124,5 +127,39 @@ fn harness_runs_every_step_at_n_100() {
     assert_eq!(
         report::kept_section(&md).unwrap().trim(),
         "## Kept\n\nby hand"
+    );
+}
+
+#[test]
+fn the_spawner_runs_a_request_line_and_answers_what_it_measured() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, err) = (dir.path().join("out"), dir.path().join("err"));
+    let line = spawner::request_line(&spawner::Request {
+        program: std::path::Path::new("/bin/sh"),
+        dir: dir.path(),
+        args: &[
+            "-c",
+            "echo \"$GREETING in $(pwd)\"; echo \"[$HOME]\" >&2; exit 3",
+        ],
+        set_env: &[("GREETING", "hello".to_string())],
+        remove_env: &["HOME"],
+        stdout: &out,
+        stderr: &err,
+    });
+    let m = spawner::parse_answer(&spawner::answer(&line)).unwrap();
+    assert_eq!(m.code, 3);
+    assert!(m.wall > Duration::ZERO && m.max_rss_kb > 0);
+    let cwd = dir.path().canonicalize().unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        format!("hello in {}\n", cwd.display())
+    );
+    assert_eq!(std::fs::read_to_string(&err).unwrap(), "[]\n");
+    let missing = spawner::answer(&line.replace("/bin/sh", "/nonexistent/program"));
+    assert!(
+        spawner::parse_answer(&missing)
+            .unwrap_err()
+            .contains("cannot run /nonexistent/program"),
+        "{missing}"
     );
 }

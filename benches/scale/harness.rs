@@ -1,5 +1,5 @@
 //! The scale benchmark's runner: each command as a whole process in a fresh directory, with wall
-//! time and peak RSS (GNU time's `%M`, else `wait4` of the child), the API calls it made to the simulated cloud
+//! time and peak RSS (from the [`spawner`]), the API calls it made to the simulated cloud
 //! (`EIPFORM_SIM_STATS`), and a check of what it printed, so a measurement of a failed or wrong
 //! run is never reported as a result.
 //!
@@ -12,11 +12,12 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
 use super::generate::{self, Generated};
+use super::spawner;
 
 /// One measured process.
 #[derive(Debug, Clone)]
@@ -149,13 +150,8 @@ impl Run {
     }
 }
 
-/// GNU time, when installed: it reports the peak RSS of its own child. `wait4` of a direct child
-/// cannot: Linux carries the parent's high-water RSS into a child at `exec`, so after the harness
-/// once held a large plan output every child would look at least that large.
-const GNU_TIME: &str = "/usr/bin/time";
-
 /// Runs `program args` in `dir` with `envs`, measuring wall time and peak RSS of the child
-/// (through [`GNU_TIME`] when installed, else `wait4`).
+/// (through the [`spawner`] when the bench started it).
 pub fn run(
     program: &Path,
     dir: &Path,
@@ -164,65 +160,27 @@ pub fn run(
 ) -> Result<Run, String> {
     let out_path = dir.join(".bench-stdout");
     let err_path = dir.join(".bench-stderr");
-    let out = fs::File::create(&out_path).map_err(|e| e.to_string())?;
-    let err = fs::File::create(&err_path).map_err(|e| e.to_string())?;
-    let rss_path = dir.join(".bench-rss");
-    let _ = fs::remove_file(&rss_path);
-    let gnu_time = Path::new(GNU_TIME).exists();
-    let mut cmd = if gnu_time {
-        let mut c = Command::new(GNU_TIME);
-        c.arg("-f").arg("%M").arg("-o").arg(&rss_path).arg(program);
-        c
-    } else {
-        Command::new(program)
-    };
-    cmd.args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(out)
-        .stderr(err)
-        .env("NO_COLOR", "1")
-        .env_remove("EIPFORM_SIM_FAULTS")
-        .env_remove("EIPFORM_SIM_STATS")
-        .env_remove("EIPFORM_CLOUD")
-        .env_remove("ALICLOUD_REGION")
-        .env_remove("TF_LOG");
-    for (k, v) in envs {
-        cmd.env(k, v);
-    }
-    let start = Instant::now();
-    let child = cmd
-        .spawn()
-        .map_err(|e| format!("cannot run {}: {e}", program.display()))?;
-    let pid = child.id() as libc::pid_t;
-    let mut status: libc::c_int = 0;
-    // SAFETY: `rusage` is plain data that `wait4` fills in; `pid` is our own unreaped child
-    // (the `Child` handle is dropped without waiting, which neither kills nor reaps it).
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    let wall = start.elapsed();
-    drop(child);
-    if reaped != pid {
-        return Err(format!("wait4 failed for {}", program.display()));
-    }
-    let code = if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else {
-        -1
-    };
-    // Both in kilobytes on Linux; GNU time's last line is the `%M` of the measured command.
-    let max_rss_kb = if gnu_time {
-        fs::read_to_string(&rss_path)
-            .ok()
-            .and_then(|t| t.lines().rev().find_map(|l| l.trim().parse::<u64>().ok()))
-            .ok_or_else(|| format!("{GNU_TIME} reported no peak RSS for {}", program.display()))?
-    } else {
-        usage.ru_maxrss as u64
-    };
+    let mut set_env = vec![("NO_COLOR", "1".to_string())];
+    set_env.extend(envs.iter().cloned());
+    let m = spawner::run(&spawner::Request {
+        program,
+        dir,
+        args,
+        set_env: &set_env,
+        remove_env: &[
+            "EIPFORM_SIM_FAULTS",
+            "EIPFORM_SIM_STATS",
+            "EIPFORM_CLOUD",
+            "ALICLOUD_REGION",
+            "TF_LOG",
+        ],
+        stdout: &out_path,
+        stderr: &err_path,
+    })?;
     Ok(Run {
-        wall,
-        max_rss_kb,
-        code,
+        wall: m.wall,
+        max_rss_kb: m.max_rss_kb,
+        code: m.code,
         stdout: out_path,
         stderr: err_path,
     })

@@ -6,6 +6,7 @@
 mod generate;
 mod harness;
 mod report;
+mod spawner;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -106,6 +107,9 @@ fn parse(args: &[String]) -> Result<Options, String> {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some(spawner::FLAG) {
+        spawner::serve();
+    }
     let o = match parse(&args) {
         Ok(o) => o,
         Err(e) => {
@@ -140,6 +144,10 @@ fn main() {
         }
     };
     let base = work.path().to_path_buf();
+    if let Err(e) = spawner::start() {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
     let mut log = |line: &str| println!("{line}");
     println!("eipform scale benchmark in {}", base.display());
 

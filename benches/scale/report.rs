@@ -222,8 +222,10 @@ pub fn render(r: &Results, kept: Option<&str>) -> String {
         s,
         "(`-- --sizes 1000,10000` for a shorter run, `-- --no-terraform` to skip the comparison, `-- --help` for the rest).\n\
          Every command runs as its own process in a fresh directory with the simulated cloud in\n\
-         `.eipform/cloud.db`; wall time is measured around the process and peak RSS is GNU time's `%M`\n\
-         (`/usr/bin/time`; without it, `wait4` of the child, which Linux floors at the harness's own peak). API calls are counted by the simulated cloud (`EIPFORM_SIM_STATS`); plan's dry run\n\
+         `.eipform/cloud.db`; each is spawned by a small process of the harness's own, which\n\
+         measures wall time from spawn to reap and peak RSS from `wait4` (Linux floors a child's\n\
+         peak RSS at its spawner's, a few MB; until 2026-11-29 the harness timed GNU time running\n\
+         the command, whose own start added 1.5–4 ms to every run). API calls are counted by the simulated cloud (`EIPFORM_SIM_STATS`); plan's dry run\n\
          against a rolled-back scratch copy of the cloud is not an API call and is not counted.\n\
          Each command of the mix runs three times and the run of median wall time is reported\n\
          (`apply` and `destroy` each time from the same copy of the world and the state); so do the\n\
