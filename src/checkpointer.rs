@@ -25,9 +25,10 @@
 //! disk (freeing its blocks), twice at the end of every apply, where a later run writing over
 //! the kept file costs less than appending to a new one. So no connection checkpoints at close;
 //! when the checkpointer stops after a run that wrote, its thread copies the whole log back and
-//! writes one page, which starts the log over from its beginning: the next run to open the
-//! database reads a log of one frame, and a run that only reads leaves the files as they are.
-//! Everything is in the database's main file then, as it was when the log was removed.
+//! starts it over empty ([`empty_log`]): the next run to open the database reads no frame of it,
+//! and a run that only reads leaves the files as they are. Everything is in the database's main
+//! file then, as it was when the log was removed, and the database file can be replaced (a
+//! backup restored) without the log being replayed onto it.
 
 use std::ffi::c_int;
 use std::path::{Path, PathBuf};
@@ -223,9 +224,9 @@ fn checkpoint_when_nudged(
 }
 
 /// At the end of a run that wrote: copies the whole log back and, when nothing is left in it,
-/// rewrites one page (the unchanged `user_version`) so that the log starts over from its
-/// beginning and holds that one frame. Waits for nobody: when another connection is reading
-/// the log or writing, the log stays as it is, which only makes the next open read more of it.
+/// starts the log over with no committed frame in it (see [`empty_log`]). Waits for nobody:
+/// when another connection is reading the log or writing, the log stays as it is, which only
+/// makes the next open read more of it.
 fn start_log_over(conn: &Connection) {
     if conn.busy_timeout(std::time::Duration::ZERO).is_err() {
         return;
@@ -233,12 +234,30 @@ fn start_log_over(conn: &Connection) {
     let Ok((log, done)) = conn.wal_checkpoint_v2(None::<&str>, CheckpointMode::PASSIVE) else {
         return;
     };
-    if log > 1
-        && done == log
-        && let Ok(version) = conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
-    {
-        let _ = conn.pragma_update(None, "user_version", version);
+    if log > 0 && done == log {
+        let _ = empty_log(conn);
     }
+}
+
+/// Starts a fully copied-back log over, leaving no committed frame in it: a write transaction
+/// that is rolled back, made large enough (against a page cache of two pages) that SQLite
+/// writes some of its pages to the log before the end. Writing the first frame of a log whose
+/// frames are all copied back starts the log over (a new header, new salts), and frames of a
+/// transaction that never committed are not part of the log, so the next open finds it empty.
+/// A log still holding committed frames, even ones already copied back, would be replayed onto
+/// whatever database file sits beside it: a `state.db` restored from a backup would be
+/// overwritten with pages of the state it replaced.
+fn empty_log(conn: &Connection) -> rusqlite::Result<()> {
+    let cache: i64 = conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
+    conn.pragma_update(None, "cache_size", 2)?;
+    let spilled = conn.execute_batch(
+        "BEGIN IMMEDIATE;
+         CREATE TABLE eipform_log_restart(x);
+         INSERT INTO eipform_log_restart VALUES (zeroblob(65536));",
+    );
+    let rolled_back = conn.execute_batch("ROLLBACK");
+    conn.pragma_update(None, "cache_size", cache)?;
+    spilled.and(rolled_back)
 }
 
 impl Drop for Checkpointer {
@@ -319,7 +338,7 @@ mod tests {
     }
 
     #[test]
-    fn a_run_that_wrote_leaves_its_log_one_frame_long_with_everything_in_the_database_file() {
+    fn a_run_that_wrote_leaves_its_log_empty_with_everything_in_the_database_file() {
         let (dir, path, conn, ckpt) = database(c_int::MAX, c_int::MAX);
         keep_log(&conn).unwrap();
         for _ in 0..300 {
@@ -344,7 +363,42 @@ mod tests {
             .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
             .unwrap();
         assert_eq!(rows, 300);
-        assert_eq!(log_frames(&path), 1, "the next open reads one frame");
+        assert_eq!(log_frames(&path), 0, "the next open finds the log empty");
+    }
+
+    #[test]
+    fn a_database_file_restored_from_a_copy_is_read_as_the_copy_despite_the_kept_log() {
+        let (dir, path, conn, ckpt) = database(c_int::MAX, c_int::MAX);
+        keep_log(&conn).unwrap();
+        conn.execute("INSERT INTO t VALUES (zeroblob(10))", [])
+            .unwrap();
+        conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE)")
+            .unwrap();
+        let backup = dir.path().join("backup");
+        std::fs::copy(&path, &backup).unwrap();
+        for _ in 0..300 {
+            conn.execute("INSERT INTO t VALUES (zeroblob(4000))", [])
+                .unwrap();
+        }
+        conn.execute_batch("CREATE TABLE later(y); CREATE INDEX t_x ON t(x);")
+            .unwrap();
+        drop(ckpt);
+        drop(conn);
+        assert!(dir.path().join("db-wal").exists());
+        std::fs::copy(&backup, &path).unwrap();
+        let restored = Connection::open(&path).unwrap();
+        let ok: String = restored
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(ok, "ok");
+        let rows: i64 = restored
+            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 1, "the copy's rows, not the replaced file's");
+        let tables: i64 = restored
+            .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(tables, 1, "the copy's schema");
     }
 
     #[test]

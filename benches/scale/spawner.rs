@@ -14,7 +14,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::process::{ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -43,7 +43,6 @@ pub struct Measured {
 }
 
 struct Spawner {
-    process: Child,
     requests: ChildStdin,
     answers: BufReader<ChildStdout>,
 }
@@ -63,11 +62,9 @@ pub fn start() -> Result<(), String> {
         .map_err(|e| format!("cannot start the spawner: {e}"))?;
     let requests = process.stdin.take().expect("piped");
     let answers = BufReader::new(process.stdout.take().expect("piped"));
-    let _ = SPAWNER.set(Mutex::new(Spawner {
-        process,
-        requests,
-        answers,
-    }));
+    // The handle is dropped without waiting: the spawner runs on until its input ends.
+    drop(process);
+    let _ = SPAWNER.set(Mutex::new(Spawner { requests, answers }));
     Ok(())
 }
 
