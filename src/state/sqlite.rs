@@ -54,8 +54,10 @@ impl SqliteState {
         conn.pragma_update(None, "journal_size_limit", JOURNAL_SIZE_LIMIT)?;
         keep_log(&conn)?;
         crate::mmap::map_if_small(&conn, path)?;
-        create_schema(&conn)?;
+        // Before the schema is created: a new state's first commits are the schema's, and the
+        // checkpointer must see them to leave no committed frame in the kept log.
         let checkpointer = Checkpointer::attach(&mut conn, path, CHECKPOINT_PAGES, RESTART_PAGES)?;
+        create_schema(&conn)?;
         Ok(SqliteState {
             _checkpointer: checkpointer,
             conn,
@@ -949,6 +951,39 @@ mod tests {
             sensitive: Vec::new(),
             read: None,
         }
+    }
+
+    #[test]
+    fn a_new_state_opened_only_to_read_leaves_no_committed_frame_in_its_kept_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        let backup = dir.path().join("backup.db");
+        let mut old = SqliteState::open(&backup).unwrap();
+        old.put(&record("alicloud_vpc.kept", "vpc-kept")).unwrap();
+        drop(old);
+        // A new state whose schema is created and then only read (a first `plan`).
+        let new = SqliteState::open(&path).unwrap();
+        assert!(
+            new.get(&"alicloud_vpc.kept".parse().unwrap())
+                .unwrap()
+                .is_none()
+        );
+        drop(new);
+        assert!(dir.path().join("state.db-wal").exists());
+        // A backup copied over it is read as it is: the kept log replays nothing onto it.
+        std::fs::copy(&backup, &path).unwrap();
+        let restored = SqliteState::open(&path).unwrap();
+        let ok: String = restored
+            .connection()
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(ok, "ok");
+        assert!(
+            restored
+                .get(&"alicloud_vpc.kept".parse().unwrap())
+                .unwrap()
+                .is_some()
+        );
     }
 
     #[test]

@@ -179,9 +179,11 @@ impl SimCloud {
             .map_err(db_error)?;
         conn.pragma_update(None, "temp_store", "MEMORY")
             .map_err(db_error)?;
-        store::migrate(&conn).map_err(db_error)?;
+        // Before the migration: a new world's first commits are its tables, and the
+        // checkpointer must see them to leave no committed frame in the kept log.
         let checkpointer = Checkpointer::attach(&mut conn, path, CHECKPOINT_PAGES, RESTART_PAGES)
             .map_err(db_error)?;
+        store::migrate(&conn).map_err(db_error)?;
         let mut sim = SimCloud::new(conn, path.to_path_buf(), Backing::World, faults);
         sim._checkpointer = Some(checkpointer);
         Ok(sim)
