@@ -1,8 +1,11 @@
 //! Apply: walks the planned changes in dependency order with up to `parallelism` provider calls
 //! at once. Each finished resource change is committed to the state sink atomically: results
-//! that finished together are committed in one transaction (the intents of calls started
-//! together are recorded in one, too), and dependents start only once it is committed.
-//! A failure skips its dependents; independent work continues.
+//! that finished together are committed in one transaction, and dependents start only once it
+//! is committed. The intents of the calls that start next (up to `parallelism` of them, ready
+//! already) are recorded in that same transaction, so that a call that finishes is replaced at
+//! once, without a transaction in between; the first calls' intents are recorded together, and
+//! a ready node on a longer chain than every call announced ahead gets its intent recorded at
+//! once. A failure skips its dependents; independent work continues.
 //!
 //! Ordering rules beyond references: deletes run in reverse dependency order; a replace deletes
 //! first unless `create_before_destroy`; every association removal runs before any association
@@ -26,7 +29,7 @@ pub use rules::{attributes_for_rule, responsible_attribute};
 
 use foldhash::{HashMap, HashMapExt};
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -44,6 +47,10 @@ use crate::provider::{Attrs, Deleted, OpContext, Provider, ProviderError};
 use crate::state::{Commit, Intent, OutputState, ResourceState, StateError, StateStore};
 use crate::workspace::Workspace;
 pub use order::{Node, Op};
+
+/// What a transaction of [`Sink::commit_and_begin`] recorded: per change, the id of the
+/// deposed-object intent it recorded, if any; per intent, its id.
+pub type Recorded = (Vec<Option<i64>>, Vec<Option<i64>>);
 
 /// Where apply records results.
 pub trait Sink {
@@ -97,6 +104,15 @@ pub trait Sink {
             })
             .collect()
     }
+    /// Commits `batch` and records `intents` (of calls that start once it is committed)
+    /// together (see [`StateStore::commit_and_record`]).
+    fn commit_and_begin(
+        &mut self,
+        batch: &[Commit],
+        intents: &[Intent],
+    ) -> Result<Recorded, StateError> {
+        Ok((self.commit_many(batch)?, self.begin_many(intents)?))
+    }
 }
 
 impl<T: StateStore> Sink for T {
@@ -135,6 +151,14 @@ impl<T: StateStore> Sink for T {
     }
     fn commit_many(&mut self, batch: &[Commit]) -> Result<Vec<Option<i64>>, StateError> {
         self.commit_batch(batch)
+    }
+    fn commit_and_begin(
+        &mut self,
+        batch: &[Commit],
+        intents: &[Intent],
+    ) -> Result<Recorded, StateError> {
+        let (saved, ids) = self.commit_and_record(batch, intents)?;
+        Ok((saved, ids.into_iter().map(Some).collect()))
     }
 }
 
@@ -214,6 +238,18 @@ type JobResult = (usize, Result<Option<Attrs>, ProviderError>, Option<String>);
 
 /// At most this many results are committed in one transaction.
 const MAX_BATCH: usize = 64;
+
+/// What [`apply`] reports of a finished node: the action applied, if any, or the failure.
+type Reported = Result<Option<Action>, Diagnostic>;
+/// Whether a call's intent was recorded (it may start) or the failure that keeps it from starting.
+type Announced = Result<(), Diagnostic>;
+
+/// What [`Walk::commit`] did: per finished node, what [`apply`] reports; the calls to start
+/// next, as announced.
+struct Committed {
+    reported: Vec<(usize, Reported)>,
+    next: Vec<(Job, Announced)>,
+}
 
 /// A finished call: settled already, or a change to commit and what it applies once committed.
 enum Finished {
@@ -308,79 +344,92 @@ fn walk(
             });
         }
         drop(res_tx);
-        let mut indegree: Vec<usize> = graph.deps.iter().map(Vec::len).collect();
         let mut ready = Ready {
             heights: graph.heights(),
             queue: BinaryHeap::new(),
         };
-        for n in (0..graph.nodes.len()).filter(|n| indegree[*n] == 0) {
+        for n in (0..graph.nodes.len()).filter(|n| graph.deps[*n].is_empty()) {
             ready.push(n);
         }
-        let mut done = vec![false; graph.nodes.len()];
+        let mut pending = Pending {
+            indegree: graph.deps.iter().map(Vec::len).collect(),
+            ready,
+            done: vec![false; graph.nodes.len()],
+            remaining: graph.nodes.len(),
+        };
         let mut running = 0usize;
-        let mut remaining = graph.nodes.len();
         // Results received and not yet committed. Ready work starts before they are committed:
         // it does not depend on them, and the calls then wait out their latency while this
         // thread commits (the nodes that do depend on them are released only by the commit).
         let mut held: Vec<JobResult> = Vec::new();
-        while remaining > 0 {
+        // Calls whose intents are recorded, started as soon as a slot frees: their intents go
+        // into the transaction that commits the results before them, so a finished call's slot
+        // is refilled without waiting for a transaction (one at a time, none are kept).
+        let mut announced: VecDeque<Job> = VecDeque::new();
+        let ahead = if inline { 0 } else { parallelism };
+        let start = |job: Job, running: &mut usize, finished_inline: &mut Option<JobResult>| {
+            *running += 1;
+            if let (Some(report), Some(addr)) = (opts.progress, graph.nodes[job.node].addr()) {
+                report(Progress::Started(addr, job.op, &job.id));
+            }
+            if inline {
+                let (result, note) = run(provider, &job);
+                *finished_inline = Some((job.node, result, note));
+            } else if job_tx.send(job).is_err() {
+                *running -= 1;
+            }
+        };
+        while pending.remaining > 0 {
             let stopping = opts
                 .stop
                 .as_ref()
                 .is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst));
             // One call at a time gains nothing from starting the next before committing.
             let may_start = !stopping && (held.is_empty() || !inline);
-            // The calls of this round: their intents are recorded together, before any starts.
+            // The calls of this round that need their intents recorded (together, before any
+            // starts): a ready node that outranks every call announced ahead goes first.
             let mut starting: Vec<Job> = Vec::new();
-            while running + starting.len() < parallelism && may_start {
-                let Some(n) = ready.pop() else { break };
-                match state.prepare(&graph.nodes[n], n) {
-                    Ok(Some(job)) => starting.push(job),
-                    Ok(None) => {
-                        // Nothing to call (a virtual node); finish it at once.
-                        remaining -= 1;
-                        done[n] = true;
-                        release(&graph, n, &mut indegree, &mut ready);
-                    }
-                    Err(d) => {
-                        remaining -= 1;
-                        done[n] = true;
-                        outcome.failed.push(d);
-                        remaining -= skip_dependents(&graph, n, &mut done, &mut outcome.skipped);
-                    }
+            while may_start && running + starting.len() < parallelism {
+                if announced
+                    .front()
+                    .is_some_and(|j| !pending.ready.outranks(j.node))
+                {
+                    let job = announced.pop_front().expect("a front was found");
+                    start(job, &mut running, &mut finished_inline);
+                    continue;
+                }
+                match pending.next_job(&graph, &mut state, &mut outcome) {
+                    Some(job) => starting.push(job),
+                    None if announced.is_empty() => break,
+                    None => {}
                 }
             }
-            for (job, announced) in state.announce(&graph, starting, sink) {
-                match announced {
-                    Ok(()) => {
-                        running += 1;
-                        if let (Some(report), Some(addr)) =
-                            (opts.progress, graph.nodes[job.node].addr())
-                        {
-                            report(Progress::Started(addr, job.op, &job.id));
-                        }
-                        if inline {
-                            let (result, note) = run(provider, &job);
-                            finished_inline = Some((job.node, result, note));
-                        } else if job_tx.send(job).is_err() {
-                            running -= 1;
-                        }
+            if !starting.is_empty() {
+                let now = starting.len();
+                while announced.len() + starting.len() - now < ahead {
+                    match pending.next_job(&graph, &mut state, &mut outcome) {
+                        Some(job) => starting.push(job),
+                        None => break,
                     }
-                    Err(d) => {
-                        let n = job.node;
-                        remaining -= 1;
-                        done[n] = true;
-                        outcome.failed.push(d);
-                        remaining -= skip_dependents(&graph, n, &mut done, &mut outcome.skipped);
+                }
+                for (i, (job, announced_ok)) in state
+                    .announce(&graph, starting, sink)
+                    .into_iter()
+                    .enumerate()
+                {
+                    match announced_ok {
+                        Ok(()) if i < now => start(job, &mut running, &mut finished_inline),
+                        Ok(()) => announced.push_back(job),
+                        Err(d) => pending.fail(&graph, job.node, d, &mut outcome),
                     }
                 }
             }
             if !held.is_empty() {
                 let results = std::mem::take(&mut held);
-                remaining -= results.len();
+                pending.remaining -= results.len();
                 let mut finished = Vec::with_capacity(results.len());
                 for (n, result, note) in results {
-                    done[n] = true;
+                    pending.done[n] = true;
                     if let Some(w) = note {
                         outcome.warnings.push(w);
                     }
@@ -394,8 +443,22 @@ fn walk(
                     );
                     finished.push((n, f));
                 }
+                let mut next = Vec::new();
+                while may_start && announced.len() + next.len() < ahead {
+                    match pending.next_job(&graph, &mut state, &mut outcome) {
+                        Some(job) => next.push(job),
+                        None => break,
+                    }
+                }
+                let committed = state.commit(&graph, finished, next, sink);
+                for (job, announced_ok) in committed.next {
+                    match announced_ok {
+                        Ok(()) => announced.push_back(job),
+                        Err(d) => pending.fail(&graph, job.node, d, &mut outcome),
+                    }
+                }
                 // Dependents are released only once their dependencies' changes are committed.
-                for (n, f) in state.commit(&graph, finished, sink) {
+                for (n, f) in committed.reported {
                     match f {
                         Ok(Some(action)) => {
                             if let Some(addr) = graph.nodes[n].addr() {
@@ -404,22 +467,22 @@ fn walk(
                                 }
                                 outcome.applied.push((addr.clone(), action));
                             }
-                            release(&graph, n, &mut indegree, &mut ready);
+                            pending.release(&graph, n);
                         }
-                        Ok(None) => release(&graph, n, &mut indegree, &mut ready),
+                        Ok(None) => pending.release(&graph, n),
                         Err(d) => {
                             outcome.failed.push(d);
-                            remaining -=
-                                skip_dependents(&graph, n, &mut done, &mut outcome.skipped);
+                            pending.remaining -=
+                                skip_dependents(&graph, n, &mut pending.done, &mut outcome.skipped);
                         }
                     }
                 }
                 continue;
             }
             if running == 0 {
-                if stopping || ready.is_empty() {
+                if stopping || (pending.ready.is_empty() && announced.is_empty()) {
                     outcome.interrupted = stopping;
-                    for (n, d) in done.iter().enumerate() {
+                    for (n, d) in pending.done.iter().enumerate() {
                         if !d && let Some(addr) = graph.nodes[n].addr() {
                             outcome.skipped.push(addr.clone());
                         }
@@ -452,6 +515,18 @@ fn walk(
                 }
             }
             running -= held.len();
+        }
+        // Calls announced but never started (the walk stopped): their intents are cleared.
+        let unstarted: Vec<i64> = announced
+            .drain(..)
+            .filter_map(|job| state.inflight.remove(&job.node).map(|(id, _)| id))
+            .collect();
+        if !unstarted.is_empty()
+            && let Err(e) = sink.commit_many(&[Commit::Clear { intents: unstarted }])
+        {
+            outcome.warnings.push(format!(
+                "Cannot clear the recorded intents of operations that never started ({e}); the next plan settles them."
+            ));
         }
         drop(job_tx);
     });
@@ -496,12 +571,62 @@ impl Ready {
     }
 }
 
-fn release(graph: &order::Graph, n: usize, indegree: &mut [usize], ready: &mut Ready) {
-    for &d in &graph.dependents[n] {
-        indegree[d] -= 1;
-        if indegree[d] == 0 {
-            ready.push(d);
+impl Ready {
+    /// Whether a ready node is on a longer remaining chain than `n`.
+    fn outranks(&self, n: usize) -> bool {
+        self.queue
+            .peek()
+            .is_some_and(|(height, _)| *height > self.heights[n])
+    }
+}
+
+/// The nodes not done yet: how many, which are ready, and how many dependencies each waits for.
+struct Pending {
+    indegree: Vec<usize>,
+    ready: Ready,
+    done: Vec<bool>,
+    remaining: usize,
+}
+
+impl Pending {
+    /// Makes ready the dependents of `n` that waited only for it.
+    fn release(&mut self, graph: &order::Graph, n: usize) {
+        for &d in &graph.dependents[n] {
+            self.indegree[d] -= 1;
+            if self.indegree[d] == 0 {
+                self.ready.push(d);
+            }
         }
+    }
+
+    /// Fails `n` with `d`, and skips everything downstream of it.
+    fn fail(&mut self, graph: &order::Graph, n: usize, d: Diagnostic, outcome: &mut Outcome) {
+        self.remaining -= 1;
+        self.done[n] = true;
+        outcome.failed.push(d);
+        self.remaining -= skip_dependents(graph, n, &mut self.done, &mut outcome.skipped);
+    }
+
+    /// The call of the next ready node, prepared. A node with nothing to call finishes at
+    /// once, and one that cannot be prepared fails; `None` when nothing is ready.
+    fn next_job(
+        &mut self,
+        graph: &order::Graph,
+        state: &mut Walk<'_>,
+        outcome: &mut Outcome,
+    ) -> Option<Job> {
+        while let Some(n) = self.ready.pop() {
+            match state.prepare(&graph.nodes[n], n) {
+                Ok(Some(job)) => return Some(job),
+                Ok(None) => {
+                    self.remaining -= 1;
+                    self.done[n] = true;
+                    self.release(graph, n);
+                }
+                Err(d) => self.fail(graph, n, d, outcome),
+            }
+        }
+        None
     }
 }
 
@@ -526,6 +651,28 @@ fn skip_dependents(
         stack.extend(graph.dependents[d].iter().copied());
     }
     count
+}
+
+/// Records `all` in one transaction, or each on its own should that fail.
+fn begin_each(sink: &mut dyn Sink, all: &[Intent]) -> Vec<Result<Option<i64>, StateError>> {
+    match sink.begin_many(all) {
+        Ok(ids) if ids.len() == all.len() => ids.into_iter().map(Ok).collect(),
+        _ => all.iter().map(|i| sink.begin(i)).collect(),
+    }
+}
+
+/// Commits `batch` in one transaction, or each change on its own should that fail.
+fn commit_each(sink: &mut dyn Sink, batch: &[Commit]) -> Vec<Result<Option<i64>, StateError>> {
+    match sink.commit_many(batch) {
+        Ok(ids) if ids.len() == batch.len() => ids.into_iter().map(Ok).collect(),
+        _ => batch
+            .iter()
+            .map(|c| {
+                sink.commit_many(std::slice::from_ref(c))
+                    .map(|ids| ids.into_iter().next().flatten())
+            })
+            .collect(),
+    }
 }
 
 /// Runs one provider call (on a worker thread).
@@ -768,6 +915,17 @@ impl<'a> Walk<'a> {
         jobs: Vec<Job>,
         sink: &mut dyn Sink,
     ) -> Vec<(Job, Result<(), Diagnostic>)> {
+        let (with_intent, all) = self.intents_of(graph, &jobs);
+        let ids = if all.is_empty() {
+            Vec::new()
+        } else {
+            begin_each(sink, &all)
+        };
+        self.announced(jobs, &with_intent, &all, ids)
+    }
+
+    /// The intents of the mutating calls in `jobs`, with the index of each one's job.
+    fn intents_of(&self, graph: &order::Graph, jobs: &[Job]) -> (Vec<usize>, Vec<Intent>) {
         let command = if self.planned.plan.mode == crate::plan::model::PlanMode::Destroy {
             "destroy"
         } else {
@@ -787,15 +945,20 @@ impl<'a> Walk<'a> {
                 }
             }
         }
+        (with_intent, all)
+    }
+
+    /// Takes in the ids the sink gave the intents of `jobs` ([`Self::intents_of`]): a job whose
+    /// intent could not be recorded fails.
+    fn announced(
+        &mut self,
+        jobs: Vec<Job>,
+        with_intent: &[usize],
+        all: &[Intent],
+        ids: Vec<Result<Option<i64>, StateError>>,
+    ) -> Vec<(Job, Result<(), Diagnostic>)> {
         let mut outcome: Vec<Result<(), Diagnostic>> = jobs.iter().map(|_| Ok(())).collect();
-        if all.is_empty() {
-            return jobs.into_iter().zip(outcome).collect();
-        }
-        let ids: Vec<Result<Option<i64>, StateError>> = match sink.begin_many(&all) {
-            Ok(ids) if ids.len() == all.len() => ids.into_iter().map(Ok).collect(),
-            _ => all.iter().map(|i| sink.begin(i)).collect(),
-        };
-        for ((i, intent), id) in with_intent.iter().zip(&all).zip(ids) {
+        for ((i, intent), id) in with_intent.iter().zip(all).zip(ids) {
             let job = &jobs[*i];
             match id {
                 Ok(Some(id)) => {
@@ -980,15 +1143,18 @@ impl<'a> Walk<'a> {
 
     /// Commits the changes of calls that finished together in one transaction (each on its own
     /// should that fail, so one change that cannot be saved fails only its own resource), then
-    /// takes in what they applied. Returns, per finished node, what [`apply`] reports.
+    /// takes in what they applied. The intents of `next` (calls that start after these) are
+    /// recorded in the same transaction ([`Self::announce`] when that fails). Returns, per
+    /// finished node, what [`apply`] reports, and the calls of `next` as announced.
     fn commit(
         &mut self,
         graph: &order::Graph,
         finished: Vec<(usize, Finished)>,
+        next: Vec<Job>,
         sink: &mut dyn Sink,
-    ) -> Vec<(usize, Result<Option<Action>, Diagnostic>)> {
+    ) -> Committed {
         let mut batch: Vec<Commit> = Vec::new();
-        let mut out: Vec<(usize, Result<Option<Action>, Diagnostic>)> = Vec::new();
+        let mut out: Vec<(usize, Reported)> = Vec::new();
         let mut pending: Vec<(usize, usize, Option<Action>)> = Vec::new();
         for (n, f) in finished {
             match f {
@@ -1000,23 +1166,26 @@ impl<'a> Walk<'a> {
                 }
             }
         }
-        if batch.is_empty() {
-            return out;
-        }
-        let saved: Vec<Result<Option<i64>, StateError>> = match sink.commit_many(&batch) {
-            Ok(ids) if ids.len() == batch.len() => ids.into_iter().map(Ok).collect(),
-            _ => batch
-                .iter()
-                .map(|c| {
-                    sink.commit_many(std::slice::from_ref(c))
-                        .map(|ids| ids.into_iter().next().flatten())
-                })
-                .collect(),
+        let (with_intent, all) = self.intents_of(graph, &next);
+        let (saved, ids) = match (batch.is_empty(), all.is_empty()) {
+            (true, true) => (Vec::new(), Vec::new()),
+            (false, true) => (commit_each(sink, &batch), Vec::new()),
+            (true, false) => (Vec::new(), begin_each(sink, &all)),
+            (false, false) => match sink.commit_and_begin(&batch, &all) {
+                Ok((saved, ids)) if saved.len() == batch.len() && ids.len() == all.len() => (
+                    saved.into_iter().map(Ok).collect(),
+                    ids.into_iter().map(Ok).collect(),
+                ),
+                _ => (commit_each(sink, &batch), begin_each(sink, &all)),
+            },
         };
         for (((slot, n, action), c), saved) in pending.into_iter().zip(batch).zip(saved) {
             out[slot].1 = self.committed(&graph.nodes[n], c, action, saved);
         }
-        out
+        Committed {
+            reported: out,
+            next: self.announced(next, &with_intent, &all, ids),
+        }
     }
 
     /// Takes in one committed change (or the error that kept it from being saved).
@@ -1318,6 +1487,154 @@ resource "alicloud_eip_address" "tagged" {
         assert_eq!(left, ["create alicloud_vpc.v"]);
         let h = state.history().unwrap();
         assert_eq!((h.len(), h[0].added), (1, 12));
+    }
+
+    /// Records into a [`SqliteState`], logging each transaction; with `stop`, raises it (as a
+    /// first Ctrl-C would) once a result is committed.
+    struct Logging<'a> {
+        inner: &'a mut SqliteState,
+        log: Vec<String>,
+        stop: Option<Arc<std::sync::atomic::AtomicBool>>,
+    }
+
+    impl Logging<'_> {
+        fn committed(&self, batch: &[Commit]) {
+            if let Some(stop) = &self.stop
+                && batch.iter().any(|c| matches!(c, Commit::Put { .. }))
+            {
+                stop.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+    }
+
+    impl Sink for Logging<'_> {
+        fn put(&mut self, r: &ResourceState) -> Result<(), StateError> {
+            StateStore::put(self.inner, r)
+        }
+        fn remove(&mut self, addr: &ResourceAddress) -> Result<(), StateError> {
+            StateStore::remove(self.inner, addr)
+        }
+        fn set_outputs(&mut self, outputs: &[OutputState]) -> Result<(), StateError> {
+            StateStore::set_outputs(self.inner, outputs)
+        }
+        fn begin_many(&mut self, intents: &[Intent]) -> Result<Vec<Option<i64>>, StateError> {
+            self.log.push(format!("begin {}", intents.len()));
+            Sink::begin_many(self.inner, intents)
+        }
+        fn commit_many(&mut self, batch: &[Commit]) -> Result<Vec<Option<i64>>, StateError> {
+            let cleared: Option<usize> = batch
+                .iter()
+                .map(|c| match c {
+                    Commit::Clear { intents } => Some(intents.len()),
+                    _ => None,
+                })
+                .sum();
+            self.log.push(match cleared {
+                Some(n) => format!("clear {n}"),
+                None => format!("commit {}", batch.len()),
+            });
+            self.committed(batch);
+            Sink::commit_many(self.inner, batch)
+        }
+        fn commit_and_begin(
+            &mut self,
+            batch: &[Commit],
+            intents: &[Intent],
+        ) -> Result<Recorded, StateError> {
+            self.log
+                .push(format!("commit {} begin {}", batch.len(), intents.len()));
+            self.committed(batch);
+            Sink::commit_and_begin(self.inner, batch, intents)
+        }
+    }
+
+    /// 18 pay-as-you-go EIPs (the simulated account's quota is 20).
+    const EIGHTEEN_EIPS: &str = r#"
+resource "alicloud_eip_address" "e" {
+  count        = 18
+  payment_type = "PayAsYouGo"
+}
+"#;
+
+    fn walk_with(
+        parallelism: usize,
+        stop: Option<Arc<std::sync::atomic::AtomicBool>>,
+    ) -> ApplyOptions {
+        ApplyOptions {
+            progress: None,
+            parallelism,
+            stop,
+            rehearsal: false,
+        }
+    }
+
+    /// The number of intents the log says were recorded.
+    fn recorded_intents(log: &[String]) -> usize {
+        log.iter()
+            .filter_map(|l| {
+                l.rsplit_once("begin ")
+                    .map(|(_, n)| n.parse::<usize>().unwrap())
+            })
+            .sum()
+    }
+
+    #[test]
+    fn after_the_first_round_calls_start_with_intents_recorded_in_the_commit_before_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = workspace_with(dir.path(), EIGHTEEN_EIPS);
+        let mut state = ws.open_state().unwrap();
+        let provider = AlicloudProvider::new(ws.cloud().unwrap());
+        let planned = plan_from(&ws, &state, &provider);
+        let mut sink = Logging {
+            inner: &mut state,
+            log: Vec::new(),
+            stop: None,
+        };
+        let outcome = apply(&ws, &planned, &provider, &mut sink, &walk_with(4, None));
+        let log = sink.log;
+        assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+        assert_eq!(outcome.applied.len(), 18);
+        // The first round records the intents of its 4 calls and of the 4 that start next;
+        // every later intent goes into a commit's transaction.
+        assert_eq!(log[0], "begin 8", "{log:?}");
+        assert!(log[1..].iter().all(|l| l.starts_with("commit ")), "{log:?}");
+        assert_eq!(recorded_intents(&log), 18, "{log:?}");
+        assert_eq!(state.resources().unwrap().len(), 18);
+        assert!(state.intents().unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_interrupted_walk_clears_the_intents_of_calls_it_announced_and_never_started() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = workspace_with(dir.path(), EIGHTEEN_EIPS);
+        let mut state = ws.open_state().unwrap();
+        let provider = AlicloudProvider::new(ws.cloud().unwrap());
+        let planned = plan_from(&ws, &state, &provider);
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut sink = Logging {
+            inner: &mut state,
+            log: Vec::new(),
+            stop: Some(stop.clone()),
+        };
+        let outcome = apply(
+            &ws,
+            &planned,
+            &provider,
+            &mut sink,
+            &walk_with(2, Some(stop)),
+        );
+        let log = sink.log;
+        assert!(outcome.interrupted);
+        assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+        assert_eq!(log.last().map(String::as_str), Some("clear 2"), "{log:?}");
+        assert_eq!(outcome.applied.len() + outcome.skipped.len(), 18, "{log:?}");
+        assert!(outcome.skipped.len() >= 2, "{log:?}");
+        assert_eq!(state.resources().unwrap().len(), outcome.applied.len());
+        assert!(
+            state.intents().unwrap().is_empty(),
+            "{:?}",
+            state.intents().unwrap()
+        );
     }
 
     /// Keeps what the walk commits and the outputs it sets.

@@ -30,10 +30,26 @@ pub struct LockGuard {
 impl Drop for LockGuard {
     fn drop(&mut self) {
         let mut held = HELD.lock().unwrap_or_else(|p| p.into_inner());
+        // Not held any more: released already ([`release_on`], or the interrupt handler).
         if held.as_ref().is_some_and(|(_, id, _)| *id == self.id) {
             *held = None;
+            drop(held);
+            unlock(&self.path, &self.id);
         }
-        unlock(&self.path, &self.id);
+    }
+}
+
+/// Releases the lock this process holds on the state at `path` through `state`, a connection
+/// to it that the command keeps open anyway; the guard's drop then has nothing left to do (it
+/// would open a connection of its own, and copy the log back again at its close). Should this
+/// fail, the guard tries again on its own connection.
+pub fn release_on(state: &mut SqliteState, path: &Path) {
+    let mut held = HELD.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((p, id, _)) = held.as_ref()
+        && p == path
+        && state.unlock(id).is_ok()
+    {
+        *held = None;
     }
 }
 
@@ -67,7 +83,7 @@ pub fn held_for(path: &Path) -> Option<String> {
 /// holder and returns `Err(1)` when it cannot. Also installs the interrupt handler, so that an
 /// interrupt releases the lock.
 pub fn acquire_path(path: &Path, operation: &str, timeout: Duration) -> Result<LockGuard, i32> {
-    let mut state = SqliteState::open(path).map_err(|e| {
+    let mut state = SqliteState::open_to_lock(path).map_err(|e| {
         eprintln!("Error: Cannot open the state\n\n{}: {e}", path.display());
         1
     })?;
@@ -106,7 +122,7 @@ pub fn acquire(dir: &Path, operation: &str, timeout: Duration) -> Result<LockGua
 
 /// Takes the lock only if it is free (or stale) right now, without waiting or reporting.
 pub fn try_acquire_path(path: &Path, operation: &str) -> Result<LockGuard, Box<LockInfo>> {
-    let mut state = SqliteState::open(path)
+    let mut state = SqliteState::open_to_lock(path)
         .map_err(|_| Box::new(LockInfo::new("unknown", &path.display().to_string())))?;
     let mut warn = |w: String| eprintln!("Warning: {w}");
     match lock::acquire(

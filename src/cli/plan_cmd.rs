@@ -260,6 +260,7 @@ pub fn apply_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, mode: PlanMode, auto_appr
         .iter()
         .any(|d| d.after.is_none() && !planned.instances.contains_key(&d.addr));
     if outputs_only && planned.plan.outputs.is_empty() && !forgets {
+        super::lock::release_on(&mut state, &ws.state_path());
         return 0;
     }
     if !auto_approve && !outputs_only {
@@ -297,6 +298,7 @@ pub fn apply_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, mode: PlanMode, auto_appr
         mode,
         opts.parallelism,
     );
+    super::lock::release_on(&mut state, &ws.state_path());
     // Closing a database that was written copies its log back, with fsyncs (see
     // `checkpointer`): the world and the state are closed at the same time.
     std::thread::scope(|s| {
@@ -364,7 +366,7 @@ pub fn apply_saved(ui: &Ui, dir: &Path, opts: &PlanOpts, path: &Path, refresh_on
             return 1;
         }
     };
-    match planned.plan.mode {
+    let code = match planned.plan.mode {
         PlanMode::RefreshOnly => accept_drift(ui, &planned, &mut state),
         mode => run_apply(
             ui,
@@ -375,7 +377,9 @@ pub fn apply_saved(ui: &Ui, dir: &Path, opts: &PlanOpts, path: &Path, refresh_on
             mode,
             opts.parallelism,
         ),
-    }
+    };
+    super::lock::release_on(&mut state, &ws.state_path());
+    code
 }
 
 /// `eipform show FILE`.

@@ -12,7 +12,10 @@
 //! crash are reconciled against the cloud by `apply::reconcile` on the next command. Apply
 //! records the intents of the calls it starts together in one transaction
 //! ([`StateStore::record_intents`]) and commits results that finished together in one
-//! ([`StateStore::commit_batch`]); each result still commits with the clearing of its intent.
+//! ([`StateStore::commit_batch`]), with the intents of the calls that start after them
+//! ([`StateStore::commit_and_record`]); each result still commits with the clearing of its
+//! intent. An intent may so be recorded a moment before its call starts; one whose call never
+//! started (the run stopped) is cleared, and reconciling one a crash left finds no object.
 //!
 //! Locking: writers hold the one [`lock::LockInfo`] row of the state ([`StateStore::try_lock`]).
 //! History: every committed change is kept with its serial ([`StateStore::history`],
@@ -308,6 +311,13 @@ pub trait StateStore: Send {
     /// clearing of its intents) or, on an error, none. Returns, per change, the id of its
     /// deposed intent if it recorded one.
     fn commit_batch(&mut self, batch: &[Commit]) -> Result<Vec<Option<i64>>, StateError>;
+    /// [`Self::commit_batch`] and [`Self::record_intents`] in one transaction (the results of
+    /// calls that finished, with the intents of calls that start after them): all or none.
+    fn commit_and_record(
+        &mut self,
+        batch: &[Commit],
+        intents: &[Intent],
+    ) -> Result<(Vec<Option<i64>>, Vec<i64>), StateError>;
 
     /// The lock, if one is held.
     fn lock_info(&self) -> Result<Option<lock::LockInfo>, StateError>;

@@ -15,7 +15,7 @@ use crate::checkpointer::{Checkpointer, RESTART_PAGES, keep_log};
 
 pub struct SqliteState {
     /// Declared before `conn`: stopped first, it leaves the log short (see `checkpointer`).
-    _checkpointer: Checkpointer,
+    _checkpointer: Option<Checkpointer>,
     conn: Connection,
     path: PathBuf,
     /// Whether this run already bumped the serial.
@@ -27,6 +27,18 @@ pub struct SqliteState {
 impl SqliteState {
     /// Opens the state at `path`, creating it (mode 0600, a new lineage) when missing.
     pub fn open(path: &Path) -> Result<SqliteState, StateError> {
+        Self::open_with(path, true)
+    }
+
+    /// [`Self::open`] for taking the lock of a command that writes the state: what this
+    /// connection commits (the lock) is left in the log, for the connection that writes the
+    /// command's changes and releases the lock to copy back when it closes (see
+    /// `checkpointer`), instead of a checkpoint with its fsyncs of its own.
+    pub fn open_to_lock(path: &Path) -> Result<SqliteState, StateError> {
+        Self::open_with(path, false)
+    }
+
+    fn open_with(path: &Path, checkpoints: bool) -> Result<SqliteState, StateError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| {
                 StateError::Storage(format!("cannot create {}: {e}", dir.display()))
@@ -56,7 +68,9 @@ impl SqliteState {
         crate::mmap::map_if_small(&conn, path)?;
         // Before the schema is created: a new state's first commits are the schema's, and the
         // checkpointer must see them to leave no committed frame in the kept log.
-        let checkpointer = Checkpointer::attach(&mut conn, path, CHECKPOINT_PAGES, RESTART_PAGES)?;
+        let checkpointer = checkpoints
+            .then(|| Checkpointer::attach(&mut conn, path, CHECKPOINT_PAGES, RESTART_PAGES))
+            .transpose()?;
         create_schema(&conn)?;
         Ok(SqliteState {
             _checkpointer: checkpointer,
@@ -301,6 +315,35 @@ fn remove_row(tx: &rusqlite::Transaction<'_>, address: &str) -> rusqlite::Result
     tx.prepare_cached("DELETE FROM resources WHERE address = ?1")?
         .execute(params![address])?;
     Ok(())
+}
+
+/// A change of a batch, encoded before its transaction starts.
+enum Encoded<'a> {
+    Put(String, String, &'a [i64], Option<(&'a Intent, String)>),
+    Remove(String, &'a [i64]),
+    Clear(&'a [i64]),
+}
+
+impl<'a> Encoded<'a> {
+    fn of(c: &'a Commit) -> Result<Self, StateError> {
+        Ok(match c {
+            Commit::Put {
+                record,
+                intents,
+                deposed,
+            } => Encoded::Put(
+                record.addr.to_string(),
+                encode(record)?,
+                intents,
+                deposed
+                    .as_deref()
+                    .map(|d| Ok::<_, StateError>((d, encode_intent(d)?)))
+                    .transpose()?,
+            ),
+            Commit::Remove { addr, intents } => Encoded::Remove(addr.to_string(), intents),
+            Commit::Clear { intents } => Encoded::Clear(intents),
+        })
+    }
 }
 
 fn clear(tx: &rusqlite::Transaction<'_>, intents: &[i64]) -> rusqlite::Result<()> {
@@ -584,51 +627,30 @@ impl StateStore for SqliteState {
     }
 
     fn record_intents(&mut self, intents: &[Intent]) -> Result<Vec<i64>, StateError> {
+        Ok(self.commit_and_record(&[], intents)?.1)
+    }
+
+    fn commit_batch(&mut self, batch: &[Commit]) -> Result<Vec<Option<i64>>, StateError> {
+        Ok(self.commit_and_record(batch, &[])?.0)
+    }
+
+    fn commit_and_record(
+        &mut self,
+        batch: &[Commit],
+        intents: &[Intent],
+    ) -> Result<(Vec<Option<i64>>, Vec<i64>), StateError> {
+        let encoded = batch
+            .iter()
+            .map(Encoded::of)
+            .collect::<Result<Vec<_>, StateError>>()?;
         let bodies = intents
             .iter()
             .map(encode_intent)
             .collect::<Result<Vec<_>, _>>()?;
-        let mut ids = Vec::with_capacity(intents.len());
-        self.write_if(false, |tx, _| {
-            for (intent, body) in intents.iter().zip(&bodies) {
-                ids.push(insert_encoded_intent(tx, intent, body)?);
-            }
-            Ok(())
-        })?;
-        Ok(ids)
-    }
-
-    fn commit_batch(&mut self, batch: &[Commit]) -> Result<Vec<Option<i64>>, StateError> {
-        enum Encoded<'a> {
-            Put(String, String, &'a [i64], Option<(&'a Intent, String)>),
-            Remove(String, &'a [i64]),
-            Clear(&'a [i64]),
-        }
-        let encoded = batch
-            .iter()
-            .map(|c| {
-                Ok(match c {
-                    Commit::Put {
-                        record,
-                        intents,
-                        deposed,
-                    } => Encoded::Put(
-                        record.addr.to_string(),
-                        encode(record)?,
-                        intents,
-                        deposed
-                            .as_deref()
-                            .map(|d| Ok::<_, StateError>((d, encode_intent(d)?)))
-                            .transpose()?,
-                    ),
-                    Commit::Remove { addr, intents } => Encoded::Remove(addr.to_string(), intents),
-                    Commit::Clear { intents } => Encoded::Clear(intents),
-                })
-            })
-            .collect::<Result<Vec<_>, StateError>>()?;
         let changes = encoded.iter().any(|e| !matches!(e, Encoded::Clear(_)));
         let command = self.command.clone();
         let mut out = Vec::with_capacity(batch.len());
+        let mut ids = Vec::with_capacity(intents.len());
         self.write_if(changes, |tx, serial| {
             for e in &encoded {
                 out.push(match e {
@@ -653,9 +675,12 @@ impl StateStore for SqliteState {
                     }
                 });
             }
+            for (intent, body) in intents.iter().zip(&bodies) {
+                ids.push(insert_encoded_intent(tx, intent, body)?);
+            }
             Ok(())
         })?;
-        Ok(out)
+        Ok((out, ids))
     }
 
     fn commit_remove(&mut self, addr: &ResourceAddress, intents: &[i64]) -> Result<(), StateError> {
