@@ -299,11 +299,11 @@ fn expiry(ctx: &Ctx<'_>, period: i64, cycle: &str) -> Result<String, CloudError>
     Ok(clock::format_time(end))
 }
 
-/// A pay-as-you-go EIP: counts against A12.
-fn check_quota(ctx: &Ctx<'_>) -> Result<(), CloudError> {
+/// Counts a new pay-as-you-go EIP against the quota (A12), or refuses it. Counted at the check:
+/// a call refused by a later check is rolled back with its count.
+fn take_quota(ctx: &Ctx<'_>) -> Result<(), CloudError> {
     let quota = account::int(ctx, "eip_quota")?;
-    let used = ctx.counter(POSTPAID_COUNTER)?;
-    if used >= quota {
+    if let Err(used) = ctx.add_one_below(POSTPAID_COUNTER, quota)? {
         return Err(CloudError::new(
             "QuotaExceeded.Eip",
             format!("Elastic IP address quota exceeded: the account holds {used} pay-as-you-go EIPs and its quota is {quota} (subscription EIPs are not counted)"),
@@ -431,7 +431,7 @@ pub fn allocate(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> {
         None => None,
     };
     if c.billing == Billing::PostPaid {
-        check_quota(ctx)?;
+        take_quota(ctx)?;
     }
     let (id, ip, pool_id) = if recovery {
         let rel = recovery::check(
@@ -510,8 +510,6 @@ pub fn allocate(ctx: &mut Ctx<'_>, p: &Params) -> Result<Value, CloudError> {
             "_AutoPay",
             json!(req.auto_pay.unwrap_or("false") == "true"),
         );
-    } else {
-        ctx.bump(POSTPAID_COUNTER, 1)?;
     }
     eip.client_token = fresh_token(ctx, "eip", p)?;
     ctx.insert(&eip)?;
@@ -895,7 +893,7 @@ pub fn modify_charge_type(ctx: &mut Ctx<'_>, p: &Params) -> Option<Result<Value,
             );
             eip.attrs.insert("DeletionProtection".into(), json!(false));
             ctx.update(&eip)?;
-            ctx.bump(POSTPAID_COUNTER, -1)?;
+            ctx.add(POSTPAID_COUNTER, -1)?;
         }
         Ok(answer(
             json!({"OrderId": format!("{}", 200_000_000_000u64 + ctx.bump("order", 1)? as u64)}),
@@ -919,7 +917,7 @@ pub fn release_now(ctx: &Ctx<'_>, eip: &Obj) -> Result<(), CloudError> {
         )?;
     }
     if eip.str("ChargeType") == "PostPaid" && eip.str("SegmentInstanceId").is_empty() {
-        ctx.bump(POSTPAID_COUNTER, -1)?;
+        ctx.add(POSTPAID_COUNTER, -1)?;
     }
     ctx.delete(&eip.id)
 }

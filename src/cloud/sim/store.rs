@@ -520,6 +520,12 @@ impl<'a> Ctx<'a> {
 
     /// Adds `delta` to the counter `name` (created at 0) and returns the new value.
     pub fn bump(&self, name: &str, delta: i64) -> Result<i64, CloudError> {
+        self.add(name, delta)?;
+        self.counter(name)
+    }
+
+    /// Adds `delta` to the counter `name` (created at 0).
+    pub fn add(&self, name: &str, delta: i64) -> Result<(), CloudError> {
         let bumped = self
             .execute(
                 "UPDATE counters SET n = n + ?2 WHERE name = ?1",
@@ -532,9 +538,29 @@ impl<'a> Ctx<'a> {
                 params![name, delta],
             )
             .map_err(db_error)?;
-            return Ok(delta);
         }
-        self.counter(name)
+        Ok(())
+    }
+
+    /// Adds 1 to the counter `name` (created at 0) unless it is `limit` or more already, which
+    /// is `Err` with the counter's value (unchanged). One statement when there is room: the
+    /// check and the count of a quota in one.
+    pub fn add_one_below(&self, name: &str, limit: i64) -> Result<Result<(), i64>, CloudError> {
+        let bumped = self
+            .execute(
+                "UPDATE counters SET n = n + 1 WHERE name = ?1 AND n < ?2",
+                params![name, limit],
+            )
+            .map_err(db_error)?;
+        if bumped > 0 {
+            return Ok(Ok(()));
+        }
+        let used = self.counter(name)?;
+        if used >= limit {
+            return Ok(Err(used));
+        }
+        self.add(name, 1)?;
+        Ok(Ok(()))
     }
 
     /// The value of counter `name` (0 when never bumped).
@@ -551,11 +577,20 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn set_meta(&self, key: &str, value: &str) -> Result<(), CloudError> {
-        self.execute(
-            "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            params![key, value],
-        )
-        .map_err(db_error)?;
+        // Most keys exist already (allocation cursors): an UPDATE costs less than an upsert.
+        let updated = self
+            .execute(
+                "UPDATE meta SET value = ?2 WHERE key = ?1",
+                params![key, value],
+            )
+            .map_err(db_error)?;
+        if updated == 0 {
+            self.execute(
+                "INSERT INTO meta(key, value) VALUES (?1, ?2)",
+                params![key, value],
+            )
+            .map_err(db_error)?;
+        }
         let mut cache = self.meta.borrow_mut();
         match cache.iter_mut().find(|(k, _)| k == key) {
             Some((_, v)) => *v = Some(value.to_string()),

@@ -385,6 +385,28 @@ fn a12_quota_counts_pay_as_you_go() {
 }
 
 #[test]
+fn a12_a_call_refused_after_the_quota_check_leaves_the_quota_unused() {
+    let w = world();
+    w.set("eip_quota", "2");
+    // Counted at the quota check, refused by the recovery check after it (the account never
+    // held the address): the count is rolled back with the call.
+    for _ in 0..3 {
+        assert_rule(
+            &w.err("AllocateEipAddress", &[("IpAddress", "47.1.2.3")]),
+            "OperationFailed.AllocateUnfamiliarIp",
+            "A14",
+        );
+    }
+    w.eip(&[]);
+    w.eip(&[]);
+    assert_rule(
+        &w.err("AllocateEipAddress", &[]),
+        "QuotaExceeded.Eip",
+        "A12",
+    );
+}
+
+#[test]
 fn a13_subscription_duration() {
     let w = world();
     assert_rule(
