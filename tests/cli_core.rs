@@ -98,6 +98,16 @@ fn log_frames(db: &Path) -> i64 {
         .unwrap()
 }
 
+/// The lock rows of the database file `db` alone (a copy of it, without its log).
+fn lock_rows(db: &Path) -> i64 {
+    let tmp = tempfile::tempdir().unwrap();
+    let alone = tmp.path().join("alone.db");
+    std::fs::copy(db, &alone).unwrap();
+    let conn = rusqlite::Connection::open(&alone).unwrap();
+    conn.query_row("SELECT COUNT(*) FROM lock", [], |r| r.get(0))
+        .unwrap()
+}
+
 fn write(dir: &Path, bandwidth: &str, isp: &str) {
     std::fs::write(
         dir.join("main.tf"),
@@ -149,6 +159,15 @@ fn plan_apply_update_replace_destroy() {
         assert!(db.with_extension("db-wal").exists(), "{}", db.display());
         assert_eq!(log_frames(&db), 0, "{}", db.display());
     }
+    // The lock, taken on a connection that left its commit in the log and released on
+    // apply's own, is gone from the database file too; likewise after an apply with nothing
+    // to do (released where it returns early).
+    let state_db = dir.join(".eipform/state.db");
+    assert_eq!(lock_rows(&state_db), 0);
+    let o = eipform(dir, &["apply", "--auto-approve"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(text(&o).contains("No changes."), "{}", text(&o));
+    assert_eq!((lock_rows(&state_db), log_frames(&state_db)), (0, 0));
     let eips = cloud(dir, "eip");
     assert_eq!(eips.len(), 1);
     assert_eq!(cloud(dir, "vpc").len(), 1);
