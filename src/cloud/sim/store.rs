@@ -12,6 +12,11 @@ use serde_json::{Map, Value};
 
 use crate::cloud::CloudError;
 
+/// The schema version [`migrate`] brings a world to, kept in `PRAGMA user_version`: opening a
+/// world already at it runs no migration (some thirty statements, each a transaction of its
+/// own, on every open). Raise it with every change to the schema below.
+const SCHEMA_VERSION: i64 = 1;
+
 /// The tables and indexes, created when missing. An EIP's bound instance, contiguous group and
 /// address pool are copied from its attributes into columns of their own (`eip_instance`,
 /// `eip_segment`, `eip_pool`; NULL when empty and for other objects), each indexed without its
@@ -28,6 +33,10 @@ use crate::cloud::CloudError;
 /// reserved blocks are found by address only (the indexes by owner, which no query used, are
 /// dropped on open).
 pub(crate) fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version >= SCHEMA_VERSION {
+        return Ok(());
+    }
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS objects(
             id TEXT PRIMARY KEY,
@@ -102,7 +111,8 @@ pub(crate) fn migrate(conn: &Connection) -> rusqlite::Result<()> {
              WHERE eip_segment IS NOT NULL;
          CREATE INDEX IF NOT EXISTS objects_by_eip_pool ON objects(eip_pool)
              WHERE eip_pool IS NOT NULL;",
-    )
+    )?;
+    conn.pragma_update(None, "user_version", SCHEMA_VERSION)
 }
 
 /// Gives a world made before the EIP columns existed its `eip_instance`, `eip_segment` and

@@ -274,7 +274,11 @@ fn reopened_after(old: &str) -> (World, std::path::PathBuf) {
             .with_ctx(|ctx| crate::cloud::sim::account::set(ctx, "eip_quota", "100"))
             .unwrap();
     }
-    Connection::open(&path).unwrap().execute_batch(old).unwrap();
+    // Worlds made before `PRAGMA user_version` was kept are at version 0.
+    Connection::open(&path)
+        .unwrap()
+        .execute_batch(&format!("{old}; PRAGMA user_version = 0;"))
+        .unwrap();
     let w = World {
         _dir: dir,
         cloud: SimCloud::open_with_faults(&path, None).unwrap(),
@@ -309,8 +313,42 @@ fn without_eip_columns(indexes: &str) -> String {
          ALTER TABLE objects DROP COLUMN eip_instance;
          ALTER TABLE objects DROP COLUMN eip_segment;
          ALTER TABLE objects DROP COLUMN eip_pool;
-         {indexes}"
+         {indexes}
+         PRAGMA user_version = 0;"
     )
+}
+
+/// A world at the current schema version opens without migrating (what a migration would put
+/// back stays missing), and one at version 0 (made before the version was kept) is migrated.
+#[test]
+fn only_worlds_below_the_schema_version_are_migrated() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cloud.db");
+    let version = |path: &std::path::Path| -> i64 {
+        Connection::open(path)
+            .unwrap()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap()
+    };
+    drop(SimCloud::open_with_faults(&path, None).unwrap());
+    assert_eq!(version(&path), 1);
+    let drop_index = "DROP INDEX objects_by_eip_pool;";
+    Connection::open(&path)
+        .unwrap()
+        .execute_batch(drop_index)
+        .unwrap();
+    drop(SimCloud::open_with_faults(&path, None).unwrap());
+    assert!(index_names(&path, "objects_by_eip_pool").is_empty());
+    Connection::open(&path)
+        .unwrap()
+        .execute_batch("PRAGMA user_version = 0;")
+        .unwrap();
+    drop(SimCloud::open_with_faults(&path, None).unwrap());
+    assert_eq!(
+        index_names(&path, "objects_by_eip_pool"),
+        ["objects_by_eip_pool"]
+    );
+    assert_eq!(version(&path), 1);
 }
 
 /// Worlds made before the EIP columns (with the full expression indexes of the first format,
