@@ -1328,15 +1328,34 @@ mod tests {
 
     /// Records into a [`SqliteState`] and checks, whenever intents are recorded (before their
     /// calls start), that the changes of every dependency of a create are already committed.
+    /// Logs each transaction; with `stop`, raises it (as a first Ctrl-C would) once a result is
+    /// committed.
     struct Checking<'a> {
         inner: &'a mut SqliteState,
         committed: HashSet<ResourceAddress>,
         violations: Vec<String>,
         largest_begin: usize,
         largest_commit: usize,
+        log: Vec<String>,
+        stop: Option<Arc<std::sync::atomic::AtomicBool>>,
     }
 
-    impl Checking<'_> {
+    impl<'a> Checking<'a> {
+        fn new(
+            inner: &'a mut SqliteState,
+            stop: Option<Arc<std::sync::atomic::AtomicBool>>,
+        ) -> Self {
+            Checking {
+                inner,
+                committed: HashSet::new(),
+                violations: Vec::new(),
+                largest_begin: 0,
+                largest_commit: 0,
+                log: Vec::new(),
+                stop,
+            }
+        }
+
         fn check(&mut self, intents: &[Intent]) {
             self.largest_begin = self.largest_begin.max(intents.len());
             for i in intents {
@@ -1344,6 +1363,18 @@ mod tests {
                     if !self.committed.contains(d) {
                         self.violations
                             .push(format!("{} started before {d} was committed", i.addr));
+                    }
+                }
+            }
+        }
+
+        fn committed(&mut self, batch: &[Commit]) {
+            self.largest_commit = self.largest_commit.max(batch.len());
+            for c in batch {
+                if let Commit::Put { record, .. } = c {
+                    self.committed.insert(record.addr.clone());
+                    if let Some(stop) = &self.stop {
+                        stop.store(true, std::sync::atomic::Ordering::SeqCst);
                     }
                 }
             }
@@ -1362,6 +1393,7 @@ mod tests {
         }
         fn begin(&mut self, intent: &Intent) -> Result<Option<i64>, StateError> {
             self.check(std::slice::from_ref(intent));
+            self.log.push("begin 1".to_string());
             Sink::begin(self.inner, intent)
         }
         fn end(&mut self, intents: &[i64]) -> Result<(), StateError> {
@@ -1369,16 +1401,36 @@ mod tests {
         }
         fn begin_many(&mut self, intents: &[Intent]) -> Result<Vec<Option<i64>>, StateError> {
             self.check(intents);
+            self.log.push(format!("begin {}", intents.len()));
             Sink::begin_many(self.inner, intents)
         }
         fn commit_many(&mut self, batch: &[Commit]) -> Result<Vec<Option<i64>>, StateError> {
+            let cleared: Option<usize> = batch
+                .iter()
+                .map(|c| match c {
+                    Commit::Clear { intents } => Some(intents.len()),
+                    _ => None,
+                })
+                .sum();
+            self.log.push(match cleared {
+                Some(n) => format!("clear {n}"),
+                None => format!("commit {}", batch.len()),
+            });
             let out = Sink::commit_many(self.inner, batch)?;
-            self.largest_commit = self.largest_commit.max(batch.len());
-            for c in batch {
-                if let Commit::Put { record, .. } = c {
-                    self.committed.insert(record.addr.clone());
-                }
-            }
+            self.committed(batch);
+            Ok(out)
+        }
+        fn commit_and_begin(
+            &mut self,
+            batch: &[Commit],
+            intents: &[Intent],
+        ) -> Result<Recorded, StateError> {
+            self.log
+                .push(format!("commit {} begin {}", batch.len(), intents.len()));
+            let out = Sink::commit_and_begin(self.inner, batch, intents)?;
+            // The results are committed before the intents in the one transaction.
+            self.committed(batch);
+            self.check(intents);
             Ok(out)
         }
     }
@@ -1420,13 +1472,7 @@ resource "alicloud_eip_address" "tagged" {
             .unwrap();
         let provider = AlicloudProvider::new(ws.cloud().unwrap());
         let planned = plan_from(&ws, &state, &provider);
-        let mut sink = Checking {
-            inner: &mut state,
-            committed: HashSet::new(),
-            violations: Vec::new(),
-            largest_begin: 0,
-            largest_commit: 0,
-        };
+        let mut sink = Checking::new(&mut state, None);
         let outcome = apply(
             &ws,
             &planned,
@@ -1489,65 +1535,6 @@ resource "alicloud_eip_address" "tagged" {
         assert_eq!((h.len(), h[0].added), (1, 12));
     }
 
-    /// Records into a [`SqliteState`], logging each transaction; with `stop`, raises it (as a
-    /// first Ctrl-C would) once a result is committed.
-    struct Logging<'a> {
-        inner: &'a mut SqliteState,
-        log: Vec<String>,
-        stop: Option<Arc<std::sync::atomic::AtomicBool>>,
-    }
-
-    impl Logging<'_> {
-        fn committed(&self, batch: &[Commit]) {
-            if let Some(stop) = &self.stop
-                && batch.iter().any(|c| matches!(c, Commit::Put { .. }))
-            {
-                stop.store(true, std::sync::atomic::Ordering::SeqCst);
-            }
-        }
-    }
-
-    impl Sink for Logging<'_> {
-        fn put(&mut self, r: &ResourceState) -> Result<(), StateError> {
-            StateStore::put(self.inner, r)
-        }
-        fn remove(&mut self, addr: &ResourceAddress) -> Result<(), StateError> {
-            StateStore::remove(self.inner, addr)
-        }
-        fn set_outputs(&mut self, outputs: &[OutputState]) -> Result<(), StateError> {
-            StateStore::set_outputs(self.inner, outputs)
-        }
-        fn begin_many(&mut self, intents: &[Intent]) -> Result<Vec<Option<i64>>, StateError> {
-            self.log.push(format!("begin {}", intents.len()));
-            Sink::begin_many(self.inner, intents)
-        }
-        fn commit_many(&mut self, batch: &[Commit]) -> Result<Vec<Option<i64>>, StateError> {
-            let cleared: Option<usize> = batch
-                .iter()
-                .map(|c| match c {
-                    Commit::Clear { intents } => Some(intents.len()),
-                    _ => None,
-                })
-                .sum();
-            self.log.push(match cleared {
-                Some(n) => format!("clear {n}"),
-                None => format!("commit {}", batch.len()),
-            });
-            self.committed(batch);
-            Sink::commit_many(self.inner, batch)
-        }
-        fn commit_and_begin(
-            &mut self,
-            batch: &[Commit],
-            intents: &[Intent],
-        ) -> Result<Recorded, StateError> {
-            self.log
-                .push(format!("commit {} begin {}", batch.len(), intents.len()));
-            self.committed(batch);
-            Sink::commit_and_begin(self.inner, batch, intents)
-        }
-    }
-
     /// 18 pay-as-you-go EIPs (the simulated account's quota is 20).
     const EIGHTEEN_EIPS: &str = r#"
 resource "alicloud_eip_address" "e" {
@@ -1585,12 +1572,9 @@ resource "alicloud_eip_address" "e" {
         let mut state = ws.open_state().unwrap();
         let provider = AlicloudProvider::new(ws.cloud().unwrap());
         let planned = plan_from(&ws, &state, &provider);
-        let mut sink = Logging {
-            inner: &mut state,
-            log: Vec::new(),
-            stop: None,
-        };
+        let mut sink = Checking::new(&mut state, None);
         let outcome = apply(&ws, &planned, &provider, &mut sink, &walk_with(4, None));
+        assert!(sink.violations.is_empty(), "{:?}", sink.violations);
         let log = sink.log;
         assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
         assert_eq!(outcome.applied.len(), 18);
@@ -1611,11 +1595,7 @@ resource "alicloud_eip_address" "e" {
         let provider = AlicloudProvider::new(ws.cloud().unwrap());
         let planned = plan_from(&ws, &state, &provider);
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let mut sink = Logging {
-            inner: &mut state,
-            log: Vec::new(),
-            stop: Some(stop.clone()),
-        };
+        let mut sink = Checking::new(&mut state, Some(stop.clone()));
         let outcome = apply(
             &ws,
             &planned,

@@ -536,18 +536,23 @@ impl<'a> Ctx<'a> {
 
     /// Adds `delta` to the counter `name` (created at 0).
     pub fn add(&self, name: &str, delta: i64) -> Result<(), CloudError> {
-        let bumped = self
-            .execute(
-                "UPDATE counters SET n = n + ?2 WHERE name = ?1",
-                params![name, delta],
-            )
-            .map_err(db_error)?;
-        if bumped == 0 {
-            self.execute(
-                "INSERT INTO counters(name, n) VALUES (?1, ?2)",
-                params![name, delta],
-            )
-            .map_err(db_error)?;
+        self.update_else_insert(
+            "UPDATE counters SET n = n + ?2 WHERE name = ?1",
+            "INSERT INTO counters(name, n) VALUES (?1, ?2)",
+            params![name, delta],
+        )
+    }
+
+    /// Runs `update`, and `insert` when that changed no row (both with `args`): for rows that
+    /// mostly exist already, cheaper than an upsert (which tries the insert first).
+    fn update_else_insert(
+        &self,
+        update: &str,
+        insert: &str,
+        args: &[&dyn rusqlite::ToSql],
+    ) -> Result<(), CloudError> {
+        if self.execute(update, args).map_err(db_error)? == 0 {
+            self.execute(insert, args).map_err(db_error)?;
         }
         Ok(())
     }
@@ -587,20 +592,12 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn set_meta(&self, key: &str, value: &str) -> Result<(), CloudError> {
-        // Most keys exist already (allocation cursors): an UPDATE costs less than an upsert.
-        let updated = self
-            .execute(
-                "UPDATE meta SET value = ?2 WHERE key = ?1",
-                params![key, value],
-            )
-            .map_err(db_error)?;
-        if updated == 0 {
-            self.execute(
-                "INSERT INTO meta(key, value) VALUES (?1, ?2)",
-                params![key, value],
-            )
-            .map_err(db_error)?;
-        }
+        // Most keys exist already (the allocation cursors).
+        self.update_else_insert(
+            "UPDATE meta SET value = ?2 WHERE key = ?1",
+            "INSERT INTO meta(key, value) VALUES (?1, ?2)",
+            params![key, value],
+        )?;
         let mut cache = self.meta.borrow_mut();
         match cache.iter_mut().find(|(k, _)| k == key) {
             Some((_, v)) => *v = Some(value.to_string()),
