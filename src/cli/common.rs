@@ -82,7 +82,7 @@ pub fn make_plan(
         }
         Some(Fetched::Opened { state, cloud }) => (state, cloud, None),
         Some(Fetched::Read { state, cloud, read }) => (state, cloud, Some(read)),
-        None => {
+        Some(Fetched::Skipped) | None => {
             let state = match ws.open_state() {
                 Ok(s) => s,
                 Err(d) => return fail(d),

@@ -4,7 +4,8 @@
 //! are: a `backend` block moves the state and a provider's `endpoint` the cloud. When no file
 //! mentions either and both exist already, `plan` and `apply` open them, read the records and
 //! refresh them on a thread of their own while the configuration is parsed: in a no-op plan of
-//! 1,000 EIPs each is about a third of the run, and neither keeps both cores busy alone.
+//! 1,000 EIPs each is about a third of the run, and neither keeps both cores busy alone. The
+//! thread looks through the files for either word itself, so the load does not wait for it.
 //!
 //! What the thread found is used only once the configuration has loaded without errors, and
 //! only if the configuration puts the state and the cloud where the thread looked; its errors
@@ -34,6 +35,9 @@ pub struct Prefetch {
 
 /// What the thread got to.
 pub enum Fetched {
+    /// Nothing was read: a file names a backend or a provider endpoint, so where the state and
+    /// the cloud are is known only once the configuration has loaded.
+    Skipped,
     /// Opening, reading or refreshing failed, with what a sequential run reports.
     Failed(Vec<Diagnostic>),
     /// The state and the cloud, opened; unfinished operations wait for reconciling.
@@ -59,14 +63,12 @@ pub struct Read {
 /// Starts reading (and, with `refresh`, refreshing) the state of the workspace in `dir`, when
 /// where the state and the cloud are does not depend on the configuration and both exist.
 pub fn start(dir: &Path, refresh: bool, parallelism: usize) -> Option<Prefetch> {
-    let endpoint = match std::env::var("EIPFORM_CLOUD") {
-        Ok(e) if !e.is_empty() => e,
-        _ if crate::config::mentions(dir, "endpoint") => return None,
-        _ => workspace::DEFAULT_CLOUD.to_string(),
-    };
-    if crate::config::mentions(dir, "backend") {
-        return None;
-    }
+    let from_env = std::env::var("EIPFORM_CLOUD")
+        .ok()
+        .filter(|e| !e.is_empty());
+    let endpoint = from_env
+        .clone()
+        .unwrap_or_else(|| workspace::DEFAULT_CLOUD.to_string());
     let state_path = dir.join(workspace::DEFAULT_STATE);
     let world = dir.join(endpoint.strip_prefix("sim:")?);
     if !state_path.is_file() || !world.is_file() {
@@ -75,7 +77,15 @@ pub fn start(dir: &Path, refresh: bool, parallelism: usize) -> Option<Prefetch> 
     let (path, at, dir) = (state_path.clone(), endpoint.clone(), dir.to_path_buf());
     let work = std::thread::Builder::new()
         .name("prefetch".into())
-        .spawn(move || fetch(&path, &at, &dir, refresh, parallelism))
+        .spawn(move || {
+            // Whether a file names a backend or an endpoint is looked for here, while the
+            // configuration loads (reading every file once more was on the load's path).
+            let mentioned = crate::config::mentioned(&dir, &["endpoint", "backend"]);
+            if (from_env.is_none() && mentioned[0]) || mentioned[1] {
+                return Fetched::Skipped;
+            }
+            fetch(&path, &at, &dir, refresh, parallelism)
+        })
         .ok()?;
     Some(Prefetch {
         state_path,
@@ -92,7 +102,8 @@ impl Prefetch {
             Ok(f) => f,
             Err(panic) => std::panic::resume_unwind(panic),
         };
-        (ws.state_path() == self.state_path && ws.endpoint == self.endpoint).then_some(fetched)
+        let placed = ws.state_path() == self.state_path && ws.endpoint == self.endpoint;
+        (placed && !matches!(fetched, Fetched::Skipped)).then_some(fetched)
     }
 }
 
@@ -203,7 +214,10 @@ mod tests {
             ),
         ] {
             std::fs::write(dir.path().join(file), text).unwrap();
-            assert!(start(dir.path(), true, 4).is_none(), "{file}");
+            // `ws` (loaded before) places both where the thread would look: what keeps it
+            // from reading is the file.
+            let prefetch = start(dir.path(), true, 4).expect("state and cloud exist");
+            assert!(prefetch.finish(&ws).is_none(), "{file}");
             std::fs::remove_file(dir.path().join(file)).unwrap();
         }
     }

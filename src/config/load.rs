@@ -24,12 +24,28 @@ pub fn backend_path(dir: &Path) -> Option<String> {
 
 /// Whether any `*.tf` file of `dir` contains `word` (or cannot be read: then it may).
 pub fn mentions(dir: &Path, word: &str) -> bool {
+    mentioned(dir, &[word])[0]
+}
+
+/// Which of `words` some `*.tf` file of `dir` contains (all of them when a file cannot be
+/// read), in one read of each file.
+pub fn mentioned(dir: &Path, words: &[&str]) -> Vec<bool> {
     let Ok(files) = tf_files(dir) else {
-        return true;
+        return vec![true; words.len()];
     };
-    files.iter().any(|name| {
-        std::fs::read_to_string(dir.join(name)).map_or(true, |text| text.contains(word))
-    })
+    let mut found = vec![false; words.len()];
+    for name in files {
+        let Ok(text) = std::fs::read(dir.join(name)) else {
+            return vec![true; words.len()];
+        };
+        for (f, word) in found.iter_mut().zip(words) {
+            *f = *f || memchr::memmem::find(&text, word.as_bytes()).is_some();
+        }
+        if found.iter().all(|f| *f) {
+            break;
+        }
+    }
+    found
 }
 
 /// The names of the `*.tf` files in `dir`, sorted.

@@ -22,7 +22,7 @@ use crate::diag::{Diagnostic, SourceRange, Sources};
 
 pub use crate::eval::Expr;
 pub(crate) use load::literal_value;
-pub use load::{backend_path, literal, literal_string, load_dir, load_files, mentions};
+pub use load::{backend_path, literal, literal_string, load_dir, load_files, mentioned, mentions};
 
 /// One argument: its expression and where it is.
 #[derive(Debug, Clone, Serialize, Deserialize)]
