@@ -344,19 +344,7 @@ fn walk(
             });
         }
         drop(res_tx);
-        let mut ready = Ready {
-            heights: graph.heights(),
-            queue: BinaryHeap::new(),
-        };
-        for n in (0..graph.nodes.len()).filter(|n| graph.deps[*n].is_empty()) {
-            ready.push(n);
-        }
-        let mut pending = Pending {
-            indegree: graph.deps.iter().map(Vec::len).collect(),
-            ready,
-            done: vec![false; graph.nodes.len()],
-            remaining: graph.nodes.len(),
-        };
+        let mut pending = Pending::new(&graph);
         let mut running = 0usize;
         // Results received and not yet committed. Ready work starts before they are committed:
         // it does not depend on them, and the calls then wait out their latency while this
@@ -589,6 +577,23 @@ struct Pending {
 }
 
 impl Pending {
+    /// Every node of `graph` pending, those without dependencies ready.
+    fn new(graph: &order::Graph) -> Self {
+        let mut ready = Ready {
+            heights: graph.heights(),
+            queue: BinaryHeap::new(),
+        };
+        for n in (0..graph.nodes.len()).filter(|n| graph.deps[*n].is_empty()) {
+            ready.push(n);
+        }
+        Pending {
+            indegree: graph.deps.iter().map(Vec::len).collect(),
+            ready,
+            done: vec![false; graph.nodes.len()],
+            remaining: graph.nodes.len(),
+        }
+    }
+
     /// Makes ready the dependents of `n` that waited only for it.
     fn release(&mut self, graph: &order::Graph, n: usize) {
         for &d in &graph.dependents[n] {
@@ -1565,13 +1570,21 @@ resource "alicloud_eip_address" "e" {
             .sum()
     }
 
+    /// [`EIGHTEEN_EIPS`] in `dir`: the workspace, its state, the provider and the plan.
+    fn eighteen_eips(
+        dir: &std::path::Path,
+    ) -> (workspace::Workspace, SqliteState, AlicloudProvider, Planned) {
+        let ws = workspace_with(dir, EIGHTEEN_EIPS);
+        let state = ws.open_state().unwrap();
+        let provider = AlicloudProvider::new(ws.cloud().unwrap());
+        let planned = plan_from(&ws, &state, &provider);
+        (ws, state, provider, planned)
+    }
+
     #[test]
     fn after_the_first_round_calls_start_with_intents_recorded_in_the_commit_before_them() {
         let dir = tempfile::tempdir().unwrap();
-        let ws = workspace_with(dir.path(), EIGHTEEN_EIPS);
-        let mut state = ws.open_state().unwrap();
-        let provider = AlicloudProvider::new(ws.cloud().unwrap());
-        let planned = plan_from(&ws, &state, &provider);
+        let (ws, mut state, provider, planned) = eighteen_eips(dir.path());
         let mut sink = Checking::new(&mut state, None);
         let outcome = apply(&ws, &planned, &provider, &mut sink, &walk_with(4, None));
         assert!(sink.violations.is_empty(), "{:?}", sink.violations);
@@ -1590,10 +1603,7 @@ resource "alicloud_eip_address" "e" {
     #[test]
     fn an_interrupted_walk_clears_the_intents_of_calls_it_announced_and_never_started() {
         let dir = tempfile::tempdir().unwrap();
-        let ws = workspace_with(dir.path(), EIGHTEEN_EIPS);
-        let mut state = ws.open_state().unwrap();
-        let provider = AlicloudProvider::new(ws.cloud().unwrap());
-        let planned = plan_from(&ws, &state, &provider);
+        let (ws, mut state, provider, planned) = eighteen_eips(dir.path());
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let mut sink = Checking::new(&mut state, Some(stop.clone()));
         let outcome = apply(
