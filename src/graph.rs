@@ -30,10 +30,14 @@ pub struct BlockGraph {
     pub levels: Vec<Vec<usize>>,
     /// For each resource block, the resource blocks it references (directly or through locals).
     pub resource_deps: HashMap<BlockAddress, Vec<BlockAddress>>,
+    /// For each resource block (by index into `Config::resources`), its references to resources,
+    /// as [`resource_refs`] finds them: planning needs them for every instance, and finding
+    /// them again was a sixth of planning a block.
+    pub resource_refs: Vec<Vec<Reference>>,
 }
 
 /// Every expression of a resource block, with the meta-arguments.
-pub fn resource_refs(r: &ResourceBlock) -> Vec<Reference> {
+fn resource_refs(r: &ResourceBlock) -> Vec<Reference> {
     let mut out = Vec::new();
     body_refs(&r.body, &mut out);
     for a in r.count.iter().chain(r.for_each.iter()) {
@@ -151,8 +155,16 @@ pub fn build(config: &Config) -> Result<BlockGraph, Vec<Diagnostic>> {
             }
         }
     };
+    let mut kept_refs = Vec::with_capacity(config.resources.len());
     for (i, r) in config.resources.iter().enumerate() {
-        resolve(&Node::Resource(i), resource_refs(r), &mut diags, false);
+        let refs = resource_refs(r);
+        kept_refs.push(
+            refs.iter()
+                .filter(|r| matches!(r.target, Target::Resource { .. }))
+                .cloned()
+                .collect(),
+        );
+        resolve(&Node::Resource(i), refs, &mut diags, false);
     }
     for (name, a) in &config.locals {
         resolve(
@@ -232,6 +244,7 @@ pub fn build(config: &Config) -> Result<BlockGraph, Vec<Diagnostic>> {
         order: order.into_iter().map(|n| g[n].clone()).collect(),
         levels,
         resource_deps,
+        resource_refs: kept_refs,
     })
 }
 
@@ -308,6 +321,38 @@ resource "alicloud_eip_address" "after_b" {
 }
 output "b" { value = alicloud_vswitch.b.id }
 "#;
+
+    #[test]
+    fn each_block_keeps_its_references_to_resources_only() {
+        let loaded = crate::config::load_files(&[("main.tf".into(), CONFIG.into())]);
+        let g = build(&loaded.config).unwrap();
+        let kept: Vec<(String, Vec<String>)> = loaded
+            .config
+            .resources
+            .iter()
+            .zip(&g.resource_refs)
+            .map(|(r, refs)| {
+                let targets = refs.iter().map(|rf| format!("{:?}", rf.target)).collect();
+                (r.addr.to_string(), targets)
+            })
+            .collect();
+        let names: Vec<&str> = kept.iter().map(|(a, _)| a.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "alicloud_vpc.a",
+                "alicloud_vswitch.b",
+                "alicloud_eip_address.free",
+                "alicloud_eip_address.after_b"
+            ]
+        );
+        // `local.cidr` is not a resource; `alicloud_vpc.a.id` and `depends_on` are.
+        assert!(kept[0].1.is_empty() && kept[2].1.is_empty(), "{kept:?}");
+        for (at, name) in [(1, "\"a\""), (3, "\"b\"")] {
+            assert_eq!(kept[at].1.len(), 1, "{kept:?}");
+            assert!(kept[at].1[0].contains(name), "{kept:?}");
+        }
+    }
 
     #[test]
     fn levels_hold_each_node_after_all_it_depends_on() {

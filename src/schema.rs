@@ -218,6 +218,10 @@ pub struct Diffed {
     pub computed: bool,
     /// Its place among the arguments, then the blocks, in the schema's order.
     pub position: usize,
+    /// The argument it mirrors (`alias_of`), whose value stands for it when it is unset.
+    pub alias_of: Option<String>,
+    /// The arguments that mirror it, in the schema's order: the first one set stands for it.
+    pub aliased_by: Vec<String>,
 }
 
 /// An embedded schema file that does not parse or is inconsistent.
@@ -1045,6 +1049,12 @@ pub fn parse_schema(file_name: &str, json: &str) -> Result<ResourceSchema, Schem
             force_new,
             computed,
             position,
+            alias_of: attributes.get(name).and_then(|a| a.alias_of.clone()),
+            aliased_by: attributes
+                .iter()
+                .filter(|(_, a)| a.alias_of.as_ref() == Some(name))
+                .map(|(alias, _)| alias.clone())
+                .collect(),
         })
         .collect();
     diffed.sort_by(|a, b| crate::attrs::name_order(&a.name, &b.name));
@@ -1458,6 +1468,15 @@ mod tests {
         assert_eq!(eip.canonical_name("instance_charge_type"), "payment_type");
         assert_eq!(eip.canonical_name("bandwidth"), "bandwidth");
         assert_eq!(eip.aliases_of("address_name"), vec!["name"]);
+        // The diff finds an unset argument's stand-in without looking it up.
+        let diffed = |name: &str| eip.diffed.iter().find(|d| d.name == name).unwrap();
+        assert_eq!(diffed("address_name").aliased_by, ["name"]);
+        assert_eq!(diffed("address_name").alias_of, None);
+        assert_eq!(diffed("name").alias_of.as_deref(), Some("address_name"));
+        assert!(diffed("name").aliased_by.is_empty());
+        assert!(
+            diffed("bandwidth").alias_of.is_none() && diffed("bandwidth").aliased_by.is_empty()
+        );
         assert!(eip.attribute("name").unwrap().deprecated.is_some());
         assert_eq!(
             eip.attribute("name").unwrap().conflicts_with,

@@ -74,7 +74,13 @@ pub fn planned_create(schema: &ResourceSchema, config: &Attrs) -> Attrs {
     for (name, a) in &schema.attributes {
         let v = match config.get(name) {
             Some(v) => v.clone(),
-            None if a.computed => alias_value(schema, name, config).unwrap_or_else(unknown),
+            None if a.computed => {
+                let aliased_by = schema.deprecated_aliases.iter();
+                let aliased_by = aliased_by
+                    .filter(|(_, t)| t == name)
+                    .map(|(a, _)| a.as_str());
+                alias_value(a.alias_of.as_deref(), aliased_by, config).unwrap_or_else(unknown)
+            }
             None => a.default.clone().unwrap_or(Value::Null),
         };
         after.push((Key::from(name.as_str()), v));
@@ -89,20 +95,16 @@ pub fn planned_create(schema: &ResourceSchema, config: &Attrs) -> Attrs {
 }
 
 /// A deprecated alias takes its target's configured value, and the reverse (`name` <-> `address_name`).
-fn alias_value(schema: &ResourceSchema, name: &str, config: &Attrs) -> Option<Value> {
-    if let Some(target) = schema
-        .attributes
-        .get(name)
-        .and_then(|a| a.alias_of.as_deref())
-        && let Some(v) = config.get(target)
-    {
+/// `alias_of` is the argument `name` mirrors, `aliased_by` the arguments that mirror it.
+fn alias_value<'a>(
+    alias_of: Option<&str>,
+    mut aliased_by: impl Iterator<Item = &'a str>,
+    config: &Attrs,
+) -> Option<Value> {
+    if let Some(v) = alias_of.and_then(|target| config.get(target)) {
         return Some(v.clone());
     }
-    schema
-        .deprecated_aliases
-        .iter()
-        .find(|(alias, target)| target == name && config.contains_key(alias))
-        .and_then(|(alias, _)| config.get(alias).cloned())
+    aliased_by.find_map(|alias| config.get(alias).cloned())
 }
 
 /// Diffs `config` against the recorded `prior` attributes.
@@ -141,7 +143,9 @@ pub fn diff(
             // An unset Optional+Computed argument keeps what the cloud chose.
             None if arg.computed => continue,
             None => {
-                aliased = alias_value(schema, &arg.name, config).unwrap_or(Value::Null);
+                let aliased_by = arg.aliased_by.iter().map(String::as_str);
+                aliased =
+                    alias_value(arg.alias_of.as_deref(), aliased_by, config).unwrap_or(Value::Null);
                 &aliased
             }
         };
