@@ -103,7 +103,7 @@ pub fn plan_imports(
     ws: &Workspace,
     provider: &dyn Provider,
     env: &EvalEnv<'_>,
-    prior: &mut HashMap<ResourceAddress, ResourceState>,
+    prior: &mut crate::plan::planner::ByAddress<ResourceState>,
     diags: &mut Vec<Diagnostic>,
 ) -> HashMap<ResourceAddress, String> {
     let mut out = HashMap::new();

@@ -17,7 +17,7 @@ use crate::state::{ResourceState, StateError, StateStore};
 /// Renames the objects of `prior` as the `moved` blocks say. Returns new address -> old address.
 pub fn apply_moves(
     config: &Config,
-    prior: &mut HashMap<ResourceAddress, ResourceState>,
+    prior: &mut crate::plan::planner::ByAddress<ResourceState>,
     diags: &mut Vec<Diagnostic>,
 ) -> HashMap<ResourceAddress, ResourceAddress> {
     let mut moved: HashMap<ResourceAddress, ResourceAddress> = HashMap::new();
@@ -99,7 +99,7 @@ pub fn apply_moves(
             );
             continue;
         }
-        let Some(mut r) = prior.remove(&old) else {
+        let Some(mut r) = prior.swap_remove(&old) else {
             continue;
         };
         r.addr = new.clone();
@@ -125,7 +125,7 @@ pub fn apply_moves(
 /// Records the renames of a plan in the state, one transaction per object (before apply).
 pub fn commit(
     moves: &HashMap<ResourceAddress, ResourceAddress>,
-    prior: &HashMap<ResourceAddress, ResourceState>,
+    prior: &crate::plan::planner::ByAddress<ResourceState>,
     state: &mut dyn StateStore,
 ) -> Result<usize, StateError> {
     let mut keys: Vec<&ResourceAddress> = moves.keys().collect();

@@ -17,7 +17,7 @@ use crate::addr::{Mode, Name, ResourceAddress};
 use crate::config::ResourceBlock;
 use crate::diag::{Diagnostic, has_errors};
 use crate::eval::{InstanceVars, Target, is_unknown};
-use crate::graph::{Node, resource_refs};
+use crate::graph::Node;
 use crate::provider::{Attrs, OpContext, Provider, ReadItem, ReadMemo};
 use crate::schema;
 use crate::state::{OutputState, ResourceState, StateMeta};
@@ -50,9 +50,9 @@ pub struct Instance {
 /// A plan together with what apply needs to carry it out.
 pub struct Planned {
     pub plan: Plan,
-    pub instances: HashMap<ResourceAddress, Instance>,
+    pub instances: ByAddress<Instance>,
     /// The refreshed state.
-    pub prior: HashMap<ResourceAddress, ResourceState>,
+    pub prior: ByAddress<ResourceState>,
     pub locals: HashMap<String, Value>,
     pub values: Values,
     pub diags: Vec<Diagnostic>,
@@ -67,8 +67,8 @@ pub struct Planned {
 impl Planned {
     /// Frees the tables of instances, recorded objects and changes once apply is done with them.
     pub fn release_tables(&mut self) {
-        self.instances = HashMap::new();
-        self.prior = HashMap::new();
+        self.instances = ByAddress::default();
+        self.prior = ByAddress::default();
         self.change_index = HashMap::new();
         self.plan.changes = Vec::new();
         self.values = Values::default();
@@ -92,7 +92,12 @@ pub fn op_context(region: &str, timeout: Duration) -> OpContext {
 }
 
 /// The refreshed state by address, and what changed outside eipform.
-pub type Refreshed = (HashMap<ResourceAddress, ResourceState>, Vec<Drift>);
+pub type Refreshed = (ByAddress<ResourceState>, Vec<Drift>);
+
+/// Instances or records by address. Its entries sit in one vector, in the order they were
+/// added: a hash map keeps each entry in its table, sized with room to spare, and a no-op plan
+/// of 1,000 EIPs faulted in about 700 KB for each of the two tables (BENCHMARKS.md, item 94).
+pub type ByAddress<V> = indexmap::IndexMap<ResourceAddress, V, foldhash::fast::RandomState>;
 
 /// Records per refresh task: the provider batches each task's reads (50 ids a call), and the
 /// tasks run on up to `parallelism` threads, so the reads of a large group overlap.
@@ -115,7 +120,7 @@ pub fn refresh(
         provider.read_threads(parallelism),
         |(region, ty, items)| refresh_chunk(provider, &region, &ty, items),
     );
-    let mut refreshed = HashMap::with_capacity(count);
+    let mut refreshed = ByAddress::with_capacity_and_hasher(count, Default::default());
     let mut drift = Vec::new();
     let mut diags = Vec::new();
     for result in results {
@@ -156,19 +161,23 @@ fn run_tasks<T: Send, R: Send>(
     let queue = std::sync::Mutex::new(tasks.into_iter().enumerate());
     let mut slots: Vec<Option<R>> = (0..count).map(|_| None).collect();
     let done = std::sync::Mutex::new(Vec::with_capacity(count));
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| {
-                loop {
-                    let next = queue.lock().unwrap_or_else(|p| p.into_inner()).next();
-                    let Some((i, task)) = next else { break };
-                    let out = work(task);
-                    done.lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .push((i, out));
-                }
-            });
+    let worker = || {
+        loop {
+            let next = queue.lock().unwrap_or_else(|p| p.into_inner()).next();
+            let Some((i, task)) = next else { break };
+            let out = work(task);
+            done.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push((i, out));
         }
+    };
+    // The calling thread is one of the workers: it would only wait, and its heap has pages
+    // a new thread would fault in afresh.
+    std::thread::scope(|scope| {
+        for _ in 1..threads {
+            scope.spawn(worker);
+        }
+        worker();
     });
     for (i, out) in done.into_inner().unwrap_or_else(|p| p.into_inner()) {
         slots[i] = Some(out);
@@ -195,47 +204,53 @@ fn refresh_chunk(
             .rule(e.rule().map(str::to_string))
     })?;
     drop(batch);
-    let mut records = Vec::with_capacity(items.len());
+    // Updated in place: a second vector of records would be one more copy of them all, into
+    // fresh pages.
+    let mut records = items;
     let mut drift = Vec::new();
-    for (mut r, now) in items.into_iter().zip(results) {
-        match now {
-            // The same as recorded, as most are: the recorded map stays and the answer is
-            // freed at once, on the thread that made it (freeing the recorded maps instead,
-            // made on other threads, left their pages to the allocator and grew the process).
-            Some(read) if Arc::ptr_eq(&read.attrs, &r.attrs) || *read.attrs == *r.attrs => {
-                r.read = read.memo;
-                records.push(r);
-            }
-            Some(read) => {
-                let attrs = read.attrs;
-                // A value recorded as unknown (a create whose re-read a crash cut short) is
-                // learnt now, not changed outside eipform.
-                let changed = attrs.iter().any(|(k, v)| {
-                    let recorded = r.attrs.get(k).unwrap_or(&Value::Null);
-                    !is_unknown(recorded) && !values_equal(recorded, v)
+    let mut results = results.into_iter();
+    records.retain_mut(|r| match results.next() {
+        // One answer per record; none left would be a provider's error.
+        None => false,
+        // The same as recorded, as most are: the recorded map stays and the answer is freed
+        // at once, on the thread that made it (freeing the recorded maps instead, made on
+        // other threads, left their pages to the allocator and grew the process).
+        Some(Some(read)) if Arc::ptr_eq(&read.attrs, &r.attrs) || *read.attrs == *r.attrs => {
+            r.read = read.memo;
+            true
+        }
+        Some(Some(read)) => {
+            let attrs = read.attrs;
+            // A value recorded as unknown (a create whose re-read a crash cut short) is
+            // learnt now, not changed outside eipform.
+            let changed = attrs.iter().any(|(k, v)| {
+                let recorded = r.attrs.get(k).unwrap_or(&Value::Null);
+                !is_unknown(recorded) && !values_equal(recorded, v)
+            });
+            if changed {
+                drift.push(Drift {
+                    addr: r.addr.clone(),
+                    schema_type: r.schema_type.clone(),
+                    provider: r.provider.clone(),
+                    before: r.attrs.clone(),
+                    after: Some(attrs.clone()),
                 });
-                if changed {
-                    drift.push(Drift {
-                        addr: r.addr.clone(),
-                        schema_type: r.schema_type.clone(),
-                        provider: r.provider.clone(),
-                        before: r.attrs.clone(),
-                        after: Some(attrs.clone()),
-                    });
-                }
-                r.attrs = attrs;
-                r.read = read.memo;
-                records.push(r);
             }
-            None => drift.push(Drift {
+            r.attrs = attrs;
+            r.read = read.memo;
+            true
+        }
+        Some(None) => {
+            drift.push(Drift {
                 addr: r.addr.clone(),
                 schema_type: r.schema_type.clone(),
                 provider: r.provider.clone(),
                 before: r.attrs.clone(),
                 after: None,
-            }),
+            });
+            false
         }
-    }
+    });
     Ok((records, drift))
 }
 
@@ -292,7 +307,7 @@ pub fn drift_plan(
 /// Returns (updated, removed).
 pub fn accept_drift(
     drift: &[Drift],
-    refreshed: &HashMap<ResourceAddress, ResourceState>,
+    refreshed: &ByAddress<ResourceState>,
     state: &mut dyn crate::state::StateStore,
 ) -> Result<(usize, usize), crate::state::StateError> {
     let (mut updated, mut removed) = (0, 0);
@@ -363,7 +378,7 @@ pub fn plan_refreshed(
             serial: meta.serial,
             warnings: Vec::new(),
         },
-        instances: HashMap::with_capacity(expected),
+        instances: ByAddress::with_capacity_and_hasher(expected, Default::default()),
         prior,
         locals: HashMap::new(),
         values: Values::with_capacity(ws.config.resources.len()),
@@ -553,20 +568,23 @@ fn plan_blocks<T: Send>(
         return blocks.iter().map(|(_, idx)| plan(*idx)).collect();
     }
     let per_thread = blocks.len().div_ceil(threads);
+    let plan_part =
+        |part: &[(usize, usize)]| -> Vec<T> { part.iter().map(|(_, idx)| plan(*idx)).collect() };
     std::thread::scope(|scope| {
-        let plan = &plan;
-        let parts: Vec<_> = blocks
-            .chunks(per_thread)
-            .map(|part| {
-                scope.spawn(move || part.iter().map(|(_, idx)| plan(*idx)).collect::<Vec<T>>())
-            })
+        let mut parts = blocks.chunks(per_thread);
+        // The last part is planned on the calling thread, which would only wait.
+        let last = parts.next_back().unwrap_or_default();
+        let others: Vec<_> = parts
+            .map(|part| scope.spawn(move || plan_part(part)))
             .collect();
-        parts
+        let mine = plan_part(last);
+        others
             .into_iter()
             .flat_map(|h| match h.join() {
                 Ok(v) => v,
                 Err(panic) => std::panic::resume_unwind(panic),
             })
+            .chain(mine)
             .collect::<Vec<T>>()
     })
 }
@@ -664,7 +682,7 @@ fn resource(
     };
     let pkey = provider_key(r);
     let region = ws.region_of(&pkey);
-    let refs = resource_refs(r);
+    let refs = &ws.graph.resource_refs[idx];
     // Exact: a level's plans are all held until recorded, and a first push would make room
     // for four.
     out.instances.reserve_exact(instances.len());
@@ -697,7 +715,7 @@ fn resource(
             out.diags.extend(cond_diags);
             continue;
         }
-        let deps = instance_deps(ws, planned, r, &refs, &inst);
+        let deps = instance_deps(ws, planned, r, refs, &inst);
         let mut instance = Instance {
             block: idx,
             addr: addr.clone(),
