@@ -282,6 +282,16 @@ pub fn main() -> i32 {
 /// that way that names one of eipform's long options is read as that option.
 fn terraform_spelling(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<std::ffi::OsString> {
     use clap::CommandFactory;
+    let args: Vec<std::ffi::OsString> = args.collect();
+    // The names `-NAME` may stand for, taken from the whole command tree: built only when an
+    // argument is spelled that way (building it took as long as parsing the arguments).
+    let single_dash = |arg: &std::ffi::OsString| {
+        let rest = arg.to_str().and_then(|t| t.strip_prefix('-'));
+        rest.is_some_and(|r| r.len() > 1 && !r.starts_with('-'))
+    };
+    if !args.iter().any(single_dash) {
+        return args;
+    }
     let mut longs = std::collections::HashSet::new();
     let mut commands = vec![Cli::command()];
     while let Some(c) = commands.pop() {
@@ -291,17 +301,18 @@ fn terraform_spelling(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<std
         );
         commands.extend(c.get_subcommands().cloned());
     }
-    args.map(|arg| {
-        let Some(text) = arg.to_str() else { return arg };
-        let Some(rest) = text.strip_prefix('-').filter(|r| !r.starts_with('-')) else {
-            return arg;
-        };
-        let name = rest.split('=').next().unwrap_or_default();
-        if name.len() > 1 && longs.contains(name) {
-            format!("-{text}").into()
-        } else {
-            arg
-        }
-    })
-    .collect()
+    args.into_iter()
+        .map(|arg| {
+            let Some(text) = arg.to_str() else { return arg };
+            let Some(rest) = text.strip_prefix('-').filter(|r| !r.starts_with('-')) else {
+                return arg;
+            };
+            let name = rest.split('=').next().unwrap_or_default();
+            if name.len() > 1 && longs.contains(name) {
+                format!("-{text}").into()
+            } else {
+                arg
+            }
+        })
+        .collect()
 }
