@@ -111,7 +111,13 @@ fn fetch(state_path: &Path, endpoint: &str, dir: &Path, refresh: bool, threads: 
     // The cloud opens on a thread of its own while the state opens and is read here (the
     // refresh needs both); failures are reported in the order a sequential run meets them.
     let (state, cloud, records) = std::thread::scope(|scope| {
-        let cloud = scope.spawn(|| workspace::connect(endpoint, dir));
+        let cloud = scope.spawn(|| {
+            let cloud = workspace::connect(endpoint, dir);
+            if let (true, Ok(c)) = (refresh, &cloud) {
+                c.prepare_reads();
+            }
+            cloud
+        });
         let state = workspace::open_state(state_path);
         let records = match &state {
             Ok(s) if s.intents().is_ok_and(|i| i.is_empty()) => Some(read(s)),

@@ -94,6 +94,11 @@ pub trait CloudApi: Send + Sync {
     fn read_concurrency(&self) -> Option<usize> {
         None
     }
+
+    /// Gets ready for the reads a refresh is about to make (a remote API would open its
+    /// connections), so that they do not start with that work. Called beside other work; does
+    /// nothing by default, and failing here only leaves the reads to do it.
+    fn prepare_reads(&self) {}
 }
 
 /// Opens the cloud named by `endpoint` (`sim:PATH`; a relative PATH is taken from `base_dir`).

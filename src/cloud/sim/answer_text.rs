@@ -34,6 +34,9 @@ const DERIVED: [&str; 5] = [
 
 /// DescribeEipAddresses's answer as JSON text, or `None` when the call is not the plain case or
 /// a stored object is not in the form this copies (the caller answers through the `Value`).
+/// The row `describe_eips` copies an EIP from.
+pub(super) const EIP_ROW: &str = "SELECT type, region, status, attrs FROM objects WHERE id = ?1";
+
 pub fn describe_eips(ctx: &Ctx<'_>, p: &Params) -> Result<Option<String>, CloudError> {
     if !p.keys().all(|k| PLAIN.contains(&k.as_str())) {
         return Ok(None);
@@ -51,25 +54,21 @@ pub fn describe_eips(ctx: &Ctx<'_>, p: &Params) -> Result<Option<String>, CloudE
     let mut total = 0usize;
     for id in &ids {
         let copied = ctx
-            .query_row(
-                "SELECT type, region, status, attrs FROM objects WHERE id = ?1",
-                [id],
-                |r| {
-                    let (kind, at) = (r.get_ref(0)?.as_str()?, r.get_ref(1)?.as_str()?);
-                    if kind != "eip" || at != region {
-                        return Ok(true);
-                    }
-                    total += 1;
-                    if !window.contains(&(total - 1)) {
-                        return Ok(true);
-                    }
-                    if !out.ends_with('[') {
-                        out.push(',');
-                    }
-                    let (status, attrs) = (r.get_ref(2)?.as_str()?, r.get_ref(3)?.as_str()?);
-                    Ok(write_eip(&mut out, region, status, attrs))
-                },
-            )
+            .query_row(EIP_ROW, [id], |r| {
+                let (kind, at) = (r.get_ref(0)?.as_str()?, r.get_ref(1)?.as_str()?);
+                if kind != "eip" || at != region {
+                    return Ok(true);
+                }
+                total += 1;
+                if !window.contains(&(total - 1)) {
+                    return Ok(true);
+                }
+                if !out.ends_with('[') {
+                    out.push(',');
+                }
+                let (status, attrs) = (r.get_ref(2)?.as_str()?, r.get_ref(3)?.as_str()?);
+                Ok(write_eip(&mut out, region, status, attrs))
+            })
             .optional()
             .map_err(db_error)?;
         if copied == Some(false) {

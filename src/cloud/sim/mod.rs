@@ -291,6 +291,12 @@ impl CloudApi for SimCloud {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Some(cores.min(readers::MAX_READERS))
     }
+
+    fn prepare_reads(&self) {
+        if let (Some(readers), Some(n)) = (&self.readers, self.read_concurrency()) {
+            readers.prepare(n);
+        }
+    }
 }
 
 impl SimCloud {
@@ -675,6 +681,26 @@ mod scratch_tests {
         let faulty =
             SimCloud::open_with_faults(&world, Faults::parse("throttle=0.1").unwrap()).unwrap();
         assert!(faulty.read_concurrency().is_some());
+    }
+
+    #[test]
+    fn preparing_reads_opens_the_read_connections_a_refresh_uses() {
+        let dir = tempfile::tempdir().unwrap();
+        let cloud = SimCloud::open_with_faults(&dir.path().join("cloud.db"), None).unwrap();
+        let eip = cloud.call("AllocateEipAddress", &region()).unwrap();
+        let readers = cloud.readers.as_ref().unwrap();
+        assert_eq!(readers.idle(), 0);
+        cloud.prepare_reads();
+        let n = cloud.read_concurrency().unwrap();
+        assert_eq!(readers.idle(), n);
+        // The reads take the prepared connections instead of opening more.
+        let id = eip["AllocationId"].as_str().unwrap();
+        let mut p = region();
+        p.insert("AllocationId".into(), id.into());
+        let answer = cloud.call_text("DescribeEipAddresses", &p).unwrap();
+        assert!(answer.contains(id), "{answer}");
+        assert_eq!(readers.idle(), n);
+        assert_eq!(readers.opened(), n);
     }
 
     fn region() -> Params {

@@ -93,6 +93,32 @@ impl Readers {
         }
     }
 
+    /// Opens up to `n` read connections ahead of the reads, each with the world's schema read
+    /// and the statements of a refresh prepared: on a new connection they were most of its
+    /// first read, which a refresh waits for.
+    pub(super) fn prepare(&self, n: usize) {
+        let readers: Vec<Reader> = (0..n).map_while(|_| self.take()).collect();
+        for r in &readers {
+            let _ = r.run(|ctx| {
+                super::eip::nothing_due(ctx)?;
+                ctx.prepare(super::answer_text::EIP_ROW)
+            });
+        }
+        for r in readers {
+            self.give_back(r);
+        }
+    }
+
+    #[cfg(test)]
+    pub(super) fn idle(&self) -> usize {
+        self.pool.lock().unwrap().idle.len()
+    }
+
+    #[cfg(test)]
+    pub(super) fn opened(&self) -> usize {
+        self.pool.lock().unwrap().opened
+    }
+
     pub(super) fn give_back(&self, reader: Reader) {
         let mut pool = self.pool.lock().unwrap_or_else(PoisonError::into_inner);
         pool.idle.push(reader);

@@ -305,6 +305,11 @@ impl<'a> Ctx<'a> {
     }
 
     /// Reads one row through the statement cache (as `Connection::query_row`).
+    /// Prepares `sql` into the connection's statement cache ahead of its first use.
+    pub fn prepare(&self, sql: &str) -> Result<(), CloudError> {
+        self.conn.prepare_cached(sql).map(drop).map_err(db_error)
+    }
+
     pub fn query_row<T, P, F>(&self, sql: &str, params: P, f: F) -> rusqlite::Result<T>
     where
         P: rusqlite::Params,
