@@ -916,42 +916,34 @@ fn instance_deps(
     ws: &Workspace,
     planned: &Planned,
     r: &ResourceBlock,
-    refs: &[crate::eval::Reference],
+    refs: &[crate::graph::ResourceRef],
     inst: &InstanceVars,
 ) -> Vec<ResourceAddress> {
     let mut out: HashSet<ResourceAddress> = HashSet::new();
-    let direct: HashSet<&crate::addr::BlockAddress> = refs
-        .iter()
-        .filter_map(|rf| match &rf.target {
-            Target::Resource { addr, .. } => Some(addr),
-            _ => None,
-        })
-        .collect();
+    let direct: HashSet<&crate::addr::BlockAddress> = refs.iter().map(|rf| &rf.addr).collect();
     let empty = Values::default();
     let scope_locals = &planned.locals;
     for rf in refs {
-        if let Target::Resource { addr, index } = &rf.target {
-            let key = index.as_ref().and_then(|ix| {
-                let scope = crate::eval::Scope {
-                    vars: &ws.vars,
-                    locals: scope_locals,
-                    resources: &empty,
-                    instance: inst,
-                    module_path: ".",
-                    self_value: None,
-                };
-                crate::eval::static_index(ix, &rf.range.file, &scope)
-            });
-            match key {
-                Some(k)
-                    if planned
-                        .instances
-                        .contains_key(&addr.instance(Some(k.clone()))) =>
-                {
-                    out.insert(addr.instance(Some(k)));
-                }
-                _ => out.extend(instances_of(planned, addr)),
+        let key = rf.index.as_ref().and_then(|ix| {
+            let scope = crate::eval::Scope {
+                vars: &ws.vars,
+                locals: scope_locals,
+                resources: &empty,
+                instance: inst,
+                module_path: ".",
+                self_value: None,
+            };
+            crate::eval::static_index(ix, &rf.file, &scope)
+        });
+        match key {
+            Some(k)
+                if planned
+                    .instances
+                    .contains_key(&rf.addr.instance(Some(k.clone()))) =>
+            {
+                out.insert(rf.addr.instance(Some(k)));
             }
+            _ => out.extend(instances_of(planned, &rf.addr)),
         }
     }
     // Dependencies through locals.
