@@ -22,6 +22,7 @@ pub mod host;
 pub mod json_map;
 pub mod json_scan;
 pub mod mmap;
+pub mod parallel;
 pub mod plan;
 pub mod provider;
 pub mod render;

@@ -175,36 +175,7 @@ fn read_files(
             read_piece(name, text, &sources[*i], piece.clone())
         }
     };
-    let threads = threads.min(work.len());
-    let results: Vec<Option<Vec<Event>>> = if threads <= 1 {
-        work.iter().map(read).collect()
-    } else {
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let worker = || {
-            let mut out = Vec::new();
-            loop {
-                let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(item) = work.get(k) else { break };
-                out.push((k, read(item)));
-            }
-            out
-        };
-        // The calling thread is one of the workers: it would only wait.
-        let mut done: Vec<(usize, Option<Vec<Event>>)> = std::thread::scope(|s| {
-            let others: Vec<_> = (1..threads).map(|_| s.spawn(worker)).collect();
-            let mine = worker();
-            others
-                .into_iter()
-                .flat_map(|w| match w.join() {
-                    Ok(out) => out,
-                    Err(panic) => std::panic::resume_unwind(panic),
-                })
-                .chain(mine)
-                .collect()
-        });
-        done.sort_by_key(|(k, _)| *k);
-        done.into_iter().map(|(_, events)| events).collect()
-    };
+    let results = crate::parallel::run_tasks(work.iter().collect(), threads, read);
     let mut per_file: Vec<Option<Vec<Event>>> =
         (0..files.len()).map(|_| Some(Vec::new())).collect();
     for (job, events) in work.iter().zip(results) {

@@ -115,7 +115,7 @@ pub fn refresh(
 ) -> Result<Refreshed, Vec<Diagnostic>> {
     let count = prior.len();
     let tasks = crate::state::chunks_by_region_and_type(prior, |_| REFRESH_CHUNK);
-    let results = run_tasks(
+    let results = crate::parallel::run_tasks(
         tasks,
         provider.read_threads(parallelism),
         |(region, ty, items)| refresh_chunk(provider, &region, &ty, items),
@@ -144,45 +144,6 @@ pub fn refresh(
         .collect();
     drift.retain(|d| !own_association_change(d, &associated));
     Ok((refreshed, drift))
-}
-
-/// Runs `work` over `tasks` on up to `parallelism` scoped threads; the results come back in
-/// the order of the tasks.
-fn run_tasks<T: Send, R: Send>(
-    tasks: Vec<T>,
-    parallelism: usize,
-    work: impl Fn(T) -> R + Sync,
-) -> Vec<R> {
-    let threads = parallelism.max(1).min(tasks.len());
-    if threads <= 1 {
-        return tasks.into_iter().map(work).collect();
-    }
-    let count = tasks.len();
-    let queue = std::sync::Mutex::new(tasks.into_iter().enumerate());
-    let mut slots: Vec<Option<R>> = (0..count).map(|_| None).collect();
-    let done = std::sync::Mutex::new(Vec::with_capacity(count));
-    let worker = || {
-        loop {
-            let next = queue.lock().unwrap_or_else(|p| p.into_inner()).next();
-            let Some((i, task)) = next else { break };
-            let out = work(task);
-            done.lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push((i, out));
-        }
-    };
-    // The calling thread is one of the workers: it would only wait, and its heap has pages
-    // a new thread would fault in afresh.
-    std::thread::scope(|scope| {
-        for _ in 1..threads {
-            scope.spawn(worker);
-        }
-        worker();
-    });
-    for (i, out) in done.into_inner().unwrap_or_else(|p| p.into_inner()) {
-        slots[i] = Some(out);
-    }
-    slots.into_iter().flatten().collect()
 }
 
 /// Refreshes one chunk of one (region, type) group.
@@ -570,9 +531,9 @@ fn plan_blocks<T: Send>(
     let per_thread = blocks.len().div_ceil(threads);
     let plan_part =
         |part: &[(usize, usize)]| -> Vec<T> { part.iter().map(|(_, idx)| plan(*idx)).collect() };
+    // One part per thread, the last on the calling thread, which would only wait.
     std::thread::scope(|scope| {
         let mut parts = blocks.chunks(per_thread);
-        // The last part is planned on the calling thread, which would only wait.
         let last = parts.next_back().unwrap_or_default();
         let others: Vec<_> = parts
             .map(|part| scope.spawn(move || plan_part(part)))
