@@ -228,7 +228,8 @@ pub fn render(r: &Results, kept: Option<&str>) -> String {
          the command, whose own start added 1.5–4 ms to every run). API calls are counted by the simulated cloud (`EIPFORM_SIM_STATS`); plan's dry run\n\
          against a rolled-back scratch copy of the cloud is not an API call and is not counted.\n\
          Each command of the mix runs three times and the run of median wall time is reported\n\
-         (`apply` and `destroy` each time from the same copy of the world and the state); so do the\n\
+         (`apply` and `destroy` each time from the same copy of the world and the state, synced\n\
+         to disk before the run like files written a while earlier; not before 2026-11-29); so do the\n\
          commands of the Terraform comparison, on both sides, `apply` three times (each from no\n\
          state) and each plan seven times (a plan of eipform takes ~15 ms, and bursts of the shared\n\
          machine's noise double single runs); each step follows a 2 s pause, so that neither tool\n\

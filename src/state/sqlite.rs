@@ -387,19 +387,28 @@ fn decode_outputs(body: Option<&str>) -> Vec<OutputState> {
 }
 
 /// Decodes the records `next` yields, in order, on two threads: decoding the JSON of 50,000
-/// records is most of reading a state, while reading the rows is cheap. Records go to the
-/// second thread in chunks, so at most a few chunks of raw text are alive at once.
+/// records is most of reading a state, while reading the rows is cheap. The reading thread
+/// queues chunks for the second thread and decodes one itself only while the queue is full;
+/// once all is read, it takes queued chunks too. So at most a few chunks of raw text are alive
+/// at once, and neither thread waits while chunks are left: handing the second thread every
+/// other chunk left it idle whenever the reader, sharing two cores with the configuration's
+/// load, fell behind with its own.
 fn decode_all(
     mut next: impl FnMut() -> Result<Option<String>, StateError>,
 ) -> Result<Vec<ResourceState>, StateError> {
-    const CHUNK: usize = 256;
+    use std::sync::mpsc::{TrySendError, sync_channel};
+    const CHUNK: usize = 64;
+    const QUEUED: usize = 4;
     type Decoded = (usize, Result<Vec<ResourceState>, StateError>);
     let decode_chunk = |bodies: Vec<String>| bodies.iter().map(|b| decode(b)).collect();
+    let (to_worker, queue) = sync_channel::<(usize, Vec<String>)>(QUEUED);
+    let queue = std::sync::Mutex::new(queue);
+    // `None` once the reader is done and the queue empty.
+    let take = || queue.lock().unwrap_or_else(|p| p.into_inner()).recv().ok();
     let mut parts: Vec<Decoded> = Vec::new();
     std::thread::scope(|scope| -> Result<(), StateError> {
-        let (to_worker, work) = std::sync::mpsc::sync_channel::<(usize, Vec<String>)>(2);
-        let worker = scope.spawn(move || -> Vec<Decoded> {
-            work.into_iter()
+        let worker = scope.spawn(|| -> Vec<Decoded> {
+            std::iter::from_fn(take)
                 .map(|(i, bodies)| (i, decode_chunk(bodies)))
                 .collect()
         });
@@ -412,14 +421,12 @@ fn decode_all(
                 chunk.extend(body);
                 if chunk.len() == CHUNK || (last && !chunk.is_empty()) {
                     let bodies = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
-                    if index % 2 == 0 && !last {
-                        // The worker has gone only if it panicked; decode here then.
-                        if let Err(e) = to_worker.send((index, bodies)) {
-                            let (i, bodies) = e.0;
-                            parts.push((i, decode_chunk(bodies)));
-                        }
-                    } else {
-                        parts.push((index, decode_chunk(bodies)));
+                    // Full: decoded here. Disconnected: the worker panicked; decoded here too.
+                    if let Err(
+                        TrySendError::Full((i, bodies)) | TrySendError::Disconnected((i, bodies)),
+                    ) = to_worker.try_send((index, bodies))
+                    {
+                        parts.push((i, decode_chunk(bodies)));
                     }
                     index += 1;
                 }
@@ -430,6 +437,9 @@ fn decode_all(
         };
         let result = read();
         drop(to_worker);
+        if result.is_ok() {
+            parts.extend(std::iter::from_fn(take).map(|(i, bodies)| (i, decode_chunk(bodies))));
+        }
         match worker.join() {
             Ok(decoded) => parts.extend(decoded),
             Err(_) => {
@@ -440,7 +450,7 @@ fn decode_all(
         }
         result
     })?;
-    parts.sort_by_key(|(i, _)| *i);
+    parts.sort_unstable_by_key(|(i, _)| *i);
     let total = parts
         .iter()
         .map(|(_, r)| r.as_ref().map_or(0, Vec::len))
@@ -1033,6 +1043,26 @@ mod tests {
         let mut it = corrupt.into_iter();
         let err = decode_all(|| Ok(it.next())).unwrap_err();
         assert!(err.to_string().contains("corrupt resource record"), "{err}");
+
+        // A read failing after some chunks were queued ends the decoding with that error.
+        let mut read = 0;
+        let err = decode_all(|| {
+            read += 1;
+            match read {
+                1..=300 => Ok(Some(bodies_again(read))),
+                _ => Err(StateError::Invalid("disk gone".into())),
+            }
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("disk gone"), "{err}");
+    }
+
+    fn bodies_again(i: usize) -> String {
+        encode(&record(
+            &format!("alicloud_vpc.w{i:04}"),
+            &format!("vpc-{i}"),
+        ))
+        .unwrap()
     }
 
     fn intent(addr: &str, action: IntentAction) -> Intent {
