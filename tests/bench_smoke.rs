@@ -59,7 +59,18 @@ fn harness_runs_every_step_at_n_100() {
     let work = tempfile::tempdir().unwrap();
     let mut lines = Vec::new();
     let mut log = |l: &str| lines.push(l.to_string());
-    let r = harness::run_size(&bin(), work.path(), 100, &mut log).unwrap_or_else(|e| panic!("{e}"));
+    let mut sizes = harness::run_sizes(&bin(), work.path(), &[100, 120], &mut log);
+    let (n120, r120) = sizes.pop().unwrap();
+    let (n100, r) = sizes.pop().unwrap();
+    assert_eq!((n100, n120), (100, 120));
+    let r = r.unwrap_or_else(|e| panic!("{e}"));
+    let r120 = r120.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r120.n, 120);
+    assert_eq!(r120.steps.len(), 7);
+    assert_eq!(
+        r120.step(harness::PLAN_ONE_PERCENT).unwrap().note,
+        "Plan: 0 to add, 1 to change, 0 to destroy."
+    );
     let names: Vec<&str> = r.steps.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(
         names,
@@ -99,7 +110,19 @@ fn harness_runs_every_step_at_n_100() {
         assert!(calls >= 100, "{step}: {calls} calls");
     }
     assert!(r.steps.iter().all(|s| s.max_rss_kb > 0));
-    assert_eq!(lines.len(), 7);
+    // Command by command across the sizes: both validates first, both destroys last.
+    assert_eq!(lines.len(), 14);
+    for (line, n, step) in [
+        (0, "N=100 ", harness::VALIDATE),
+        (1, "N=120 ", harness::VALIDATE),
+        (12, "N=100 ", harness::DESTROY),
+        (13, "N=120 ", harness::DESTROY),
+    ] {
+        assert!(
+            lines[line].contains(n) && lines[line].contains(step),
+            "{lines:#?}"
+        );
+    }
 
     let lat = harness::run_latency(
         &bin(),

@@ -276,93 +276,162 @@ fn sync_files(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// The realistic scenario at size `n` in a new directory under `base`.
-pub fn run_size(
-    bin: &Path,
-    base: &Path,
+/// One size of the realistic scenario while [`run_sizes`] measures it.
+struct SizeRun {
     n: usize,
-    log: &mut dyn FnMut(&str),
-) -> Result<SizeResult, String> {
-    let dir = base.join(format!("mix-{n}"));
-    let g = generate::realistic(n, false);
-    write_config(&dir, &g)?;
-    raise_quota(&dir, g.total)?;
-    let mut steps = Vec::new();
-    let total = g.total;
-    // Every command runs RUNS times and reports the run of median wall time: single runs vary
-    // by tens of percent on a shared 2-core machine. Apply and destroy start each run from the
-    // same world and state: `.eipform` is copied before the first run and put back before the
-    // others (the last run's result is what the next command sees).
-    let data = dir.join(".eipform");
-    let before = dir.join(".eipform-before");
-    let mut step = |name: &str, args: &[&str], expect: String| -> Result<(), String> {
-        let changes = matches!(name, APPLY | DESTROY);
-        if changes {
-            copy_dir(&data, &before)?;
-            sync_files(&data)?;
-        }
-        let mut measured = Vec::with_capacity(RUNS);
-        for run in 0..RUNS {
-            if changes && run > 0 {
-                fs::remove_dir_all(&data).map_err(|e| format!("{}: {e}", data.display()))?;
-                copy_dir(&before, &data)?;
-            }
-            measured.push(eipform_step(bin, &dir, name, args, &expect, &[])?);
-        }
-        if changes {
-            fs::remove_dir_all(&before).map_err(|e| format!("{}: {e}", before.display()))?;
-        }
-        let s = median(measured);
-        log(&format!(
-            "  N={n:<6} {name:<34} {:>8.3} s {:>7.1} MB  calls {}",
-            s.wall.as_secs_f64(),
-            s.max_rss_kb as f64 / 1024.0,
-            s.calls.map(|c| c.0).unwrap_or(0)
-        ));
-        steps.push(s);
-        Ok(())
-    };
-    step(
-        VALIDATE,
-        &["validate"],
-        "Success! The configuration is valid.".into(),
-    )?;
-    step(
-        PLAN_FIRST,
-        &["plan"],
-        format!("Plan: {total} to add, 0 to change, 0 to destroy."),
-    )?;
-    step(
-        APPLY,
-        &["apply", "--auto-approve"],
-        format!("Apply complete! Resources: {total} added"),
-    )?;
-    step(PLAN_NOOP, &["plan"], "No changes.".into())?;
-    step(
+    dir: PathBuf,
+    generated: Generated,
+    /// Resource instances the 1% change changes (once it is written).
+    changed: usize,
+    steps: Vec<Step>,
+    /// Why this size stopped: its later commands are not run.
+    failed: Option<String>,
+}
+
+impl SizeRun {
+    fn data(&self) -> PathBuf {
+        self.dir.join(".eipform")
+    }
+
+    fn before(&self) -> PathBuf {
+        self.dir.join(".eipform-before")
+    }
+}
+
+/// A command of the scenario: its name, arguments and what it must print, given the size's
+/// resource instances and those the 1% change changes.
+type MixCommand = (
+    &'static str,
+    &'static [&'static str],
+    fn(usize, usize) -> String,
+);
+
+/// The scenario's commands, in order; the 1% change is written before [`PLAN_ONE_PERCENT`].
+const MIX: [MixCommand; 7] = [
+    (VALIDATE, &["validate"], |_, _| {
+        "Success! The configuration is valid.".into()
+    }),
+    (PLAN_FIRST, &["plan"], |total, _| {
+        format!("Plan: {total} to add, 0 to change, 0 to destroy.")
+    }),
+    (APPLY, &["apply", "--auto-approve"], |total, _| {
+        format!("Apply complete! Resources: {total} added")
+    }),
+    (PLAN_NOOP, &["plan"], |_, _| "No changes.".into()),
+    (
         PLAN_NOOP_NO_REFRESH,
         &["plan", "--refresh=false"],
-        "No changes.".into(),
-    )?;
-    let bumped = generate::realistic(n, true);
-    write_config(&dir, &bumped)?;
-    step(
-        PLAN_ONE_PERCENT,
-        &["plan"],
-        format!(
-            "Plan: 0 to add, {} to change, 0 to destroy.",
-            bumped.changed
-        ),
-    )?;
-    step(
-        DESTROY,
-        &["destroy", "--auto-approve"],
-        "Destroy complete!".into(),
-    )?;
-    Ok(SizeResult {
-        n: total,
-        counts: g.counts,
-        steps,
-    })
+        |_, _| "No changes.".into(),
+    ),
+    (PLAN_ONE_PERCENT, &["plan"], |_, changed| {
+        format!("Plan: 0 to add, {changed} to change, 0 to destroy.")
+    }),
+    (DESTROY, &["destroy", "--auto-approve"], |_, _| {
+        "Destroy complete!".into()
+    }),
+];
+
+/// The realistic scenario at each of `sizes`, each in a new directory under `base`, measured
+/// command by command across the sizes: each command runs at every size, in turn, RUNS times,
+/// before the next command starts. The growth between sizes is a ratio of wall times, and
+/// measured a size after another (minutes apart) it carried the shared machine's drift: the
+/// same binary's 10k and 50k no-op plans measured 4.0 apart interleaved and 6.75 in a harness
+/// run. A size whose command fails stops there; the others go on.
+pub fn run_sizes(
+    bin: &Path,
+    base: &Path,
+    sizes: &[usize],
+    log: &mut dyn FnMut(&str),
+) -> Vec<(usize, Result<SizeResult, String>)> {
+    let mut runs: Vec<SizeRun> = sizes
+        .iter()
+        .map(|&n| {
+            let dir = base.join(format!("mix-{n}"));
+            let generated = generate::realistic(n, false);
+            let failed = write_config(&dir, &generated)
+                .and_then(|()| raise_quota(&dir, generated.total))
+                .err();
+            SizeRun {
+                n,
+                dir,
+                generated,
+                changed: 0,
+                steps: Vec::new(),
+                failed,
+            }
+        })
+        .collect();
+    for (name, args, expect) in MIX {
+        // Every command runs RUNS times and reports the run of median wall time: single runs
+        // vary by tens of percent on a shared 2-core machine. Apply and destroy start each run
+        // from the same world and state: `.eipform` is copied before the first run and put
+        // back before the others (the last run's result is what the next command sees).
+        let changes = matches!(name, APPLY | DESTROY);
+        let mut measured: Vec<Vec<Step>> = runs.iter().map(|_| Vec::new()).collect();
+        for r in runs.iter_mut().filter(|r| r.failed.is_none()) {
+            let prepared = if name == PLAN_ONE_PERCENT {
+                let bumped = generate::realistic(r.n, true);
+                r.changed = bumped.changed;
+                write_config(&r.dir, &bumped)
+            } else if changes {
+                copy_dir(&r.data(), &r.before()).and_then(|()| sync_files(&r.data()))
+            } else {
+                Ok(())
+            };
+            r.failed = prepared.err();
+        }
+        for run in 0..RUNS {
+            for (r, measured) in runs.iter_mut().zip(&mut measured) {
+                if r.failed.is_some() {
+                    continue;
+                }
+                let expect = expect(r.generated.total, r.changed);
+                let step = (|| {
+                    if changes && run > 0 {
+                        let data = r.data();
+                        fs::remove_dir_all(&data)
+                            .map_err(|e| format!("{}: {e}", data.display()))?;
+                        copy_dir(&r.before(), &data)?;
+                    }
+                    eipform_step(bin, &r.dir, name, args, &expect, &[])
+                })();
+                match step {
+                    Ok(s) => measured.push(s),
+                    Err(e) => r.failed = Some(e),
+                }
+            }
+        }
+        for (r, measured) in runs.iter_mut().zip(measured) {
+            if changes {
+                let _ = fs::remove_dir_all(r.before());
+            }
+            if r.failed.is_some() {
+                continue;
+            }
+            let s = median(measured);
+            log(&format!(
+                "  N={:<6} {name:<34} {:>8.3} s {:>7.1} MB  calls {}",
+                r.n,
+                s.wall.as_secs_f64(),
+                s.max_rss_kb as f64 / 1024.0,
+                s.calls.map(|c| c.0).unwrap_or(0)
+            ));
+            r.steps.push(s);
+        }
+    }
+    runs.into_iter()
+        .map(|r| {
+            let result = match r.failed {
+                Some(e) => Err(e),
+                None => Ok(SizeResult {
+                    n: r.generated.total,
+                    counts: r.generated.counts,
+                    steps: r.steps,
+                }),
+            };
+            (r.n, result)
+        })
+        .collect()
 }
 
 /// Apply of the realistic mix at size `n` under `latency` per API call.

@@ -158,11 +158,17 @@ fn main() {
         terraform: Vec::new(),
         terraform_skipped: None,
     };
-    for &n in &o.sizes {
-        println!("realistic mix, N = {n}");
-        let r = harness::run_size(&bin, &base, n, &mut log);
+    println!(
+        "realistic mix, N = {} (each command at every size in turn)",
+        o.sizes
+            .iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    for (n, r) in harness::run_sizes(&bin, &base, &o.sizes, &mut log) {
         if let Err(e) = &r {
-            println!("  failed: {e}");
+            println!("  N = {n} failed: {e}");
         }
         results.sizes.push((n, r));
     }

@@ -227,6 +227,9 @@ pub fn render(r: &Results, kept: Option<&str>) -> String {
          peak RSS at its spawner's, a few MB; until 2026-11-29 the harness timed GNU time running\n\
          the command, whose own start added 1.5–4 ms to every run). API calls are counted by the simulated cloud (`EIPFORM_SIM_STATS`); plan's dry run\n\
          against a rolled-back scratch copy of the cloud is not an API call and is not counted.\n\
+         The sizes are measured command by command: each command runs at every size in turn before\n\
+         the next command starts (since 2026-11-29; before, one size after the other, so a growth\n\
+         ratio compared runs minutes apart and carried the machine's drift).\n\
          Each command of the mix runs three times and the run of median wall time is reported\n\
          (`apply` and `destroy` each time from the same copy of the world and the state, synced\n\
          to disk before the run like files written a while earlier; not before 2026-11-29); so do the\n\
