@@ -1049,7 +1049,7 @@ mod tests {
         let err = decode_all(|| {
             read += 1;
             match read {
-                1..=300 => Ok(Some(bodies_again(read))),
+                1..=300 => Ok(Some(vpc_record_body(read))),
                 _ => Err(StateError::Invalid("disk gone".into())),
             }
         })
@@ -1057,7 +1057,7 @@ mod tests {
         assert!(err.to_string().contains("disk gone"), "{err}");
     }
 
-    fn bodies_again(i: usize) -> String {
+    fn vpc_record_body(i: usize) -> String {
         encode(&record(
             &format!("alicloud_vpc.w{i:04}"),
             &format!("vpc-{i}"),
