@@ -714,3 +714,74 @@ fn a_command_whose_output_cannot_be_printed_reports_it_without_panicking() {
         assert!(!err.contains("panicked"), "eipform {args:?}: {err}");
     }
 }
+
+/// The plan is made from the records as read while they are refreshed; it stands only when the
+/// refresh finds every object as recorded. Changed or released outside eipform, the objects
+/// are planned from what the refresh found.
+#[test]
+fn a_plan_made_during_the_refresh_gives_way_to_what_the_refresh_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("main.tf"),
+        "resource \"alicloud_eip_address\" \"e\" {\n  count     = 3\n  bandwidth = \"5\"\n}\n",
+    )
+    .unwrap();
+    let apply = eipform(d, &["apply", "-auto-approve"]);
+    assert_eq!(code(&apply), 0, "{}", text(&apply));
+    let plan = eipform(d, &["plan", "-detailed-exitcode"]);
+    assert_eq!(code(&plan), 0, "{}", text(&plan));
+    assert!(text(&plan).contains("No changes."), "{}", text(&plan));
+    let id = |i: usize| {
+        let o = eipform(
+            d,
+            &["state", "show", &format!("alicloud_eip_address.e[{i}]")],
+        );
+        let shown = String::from_utf8_lossy(&o.stdout).to_string();
+        shown
+            .lines()
+            .find_map(|l| {
+                l.trim().strip_prefix("id").map(|v| {
+                    v.trim_start_matches([' ', '='])
+                        .trim_matches('"')
+                        .to_string()
+                })
+            })
+            .unwrap_or_else(|| panic!("no id in {shown}"))
+    };
+    let (changed, released) = (id(1), id(2));
+    for args in [
+        [
+            "cloud",
+            "eip",
+            "modify",
+            changed.as_str(),
+            "--bandwidth",
+            "7",
+        ]
+        .as_slice(),
+        ["cloud", "eip", "release", released.as_str()].as_slice(),
+    ] {
+        let o = eipform(d, args);
+        assert_eq!(code(&o), 0, "{}", text(&o));
+    }
+    let plan = eipform(d, &["plan", "-detailed-exitcode"]);
+    let shown = text(&plan);
+    assert_eq!(code(&plan), 2, "{shown}");
+    assert!(
+        shown.contains("alicloud_eip_address.e[1] will be updated in-place"),
+        "{shown}"
+    );
+    assert!(shown.contains("\"7\" -> \"5\""), "{shown}");
+    assert!(
+        shown.contains("alicloud_eip_address.e[2] will be created"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("Plan: 1 to add, 1 to change, 0 to destroy."),
+        "{shown}"
+    );
+    // Without the refresh, the records as read are the plan's: nothing to do.
+    let plan = eipform(d, &["plan", "-detailed-exitcode", "-refresh=false"]);
+    assert_eq!(code(&plan), 0, "{}", text(&plan));
+}

@@ -2,16 +2,16 @@
 
 use std::path::Path;
 
-use super::prefetch::{self, Fetched, Prefetch, Read};
+use super::prefetch::{self, Early, Fetched, Prefetch, Read};
 use super::spool::Spool;
 use super::{PlanOpts, VarOpts};
 use crate::apply::{self, ApplyOptions, NullSink};
 use crate::diag::{self, Diagnostic, Sources};
 use crate::plan::model::PlanMode;
-use crate::plan::planner::{self, PlanOptions, Planned};
+use crate::plan::planner::{self, ByAddress, PlanOptions, Planned, Refreshed};
 use crate::provider::alicloud::AlicloudProvider;
 use crate::state::sqlite::SqliteState;
-use crate::state::{OutputState, StateStore};
+use crate::state::{OutputState, ResourceState, StateStore};
 use crate::workspace::{self, VarArgs, Workspace};
 
 pub struct Ui {
@@ -75,6 +75,19 @@ pub fn make_plan(
         ui.errors(&[d], &ws.config.sources);
         None
     };
+    let plan_opts = PlanOptions {
+        mode,
+        refresh: opts.refresh,
+        parallelism: opts.parallelism,
+    };
+    // The plan is made from the records as read while the thread refreshes them (this thread
+    // would only wait). It stands when the refresh finds every object as recorded, as after an
+    // apply; otherwise it is made again from the refreshed records.
+    let speculated = prefetched
+        .as_ref()
+        .filter(|_| speculable(ws, &plan_opts))
+        .and_then(|p| p.early(ws))
+        .and_then(|early| speculate(ws, early, &plan_opts));
     let (mut state, cloud, read) = match prefetched.and_then(|p| p.finish(ws)) {
         Some(Fetched::Failed(diags)) => {
             ui.errors(&diags, &ws.config.sources);
@@ -120,23 +133,18 @@ pub fn make_plan(
         outputs,
         prior,
     } = read;
-    let planned = match planner::plan_refreshed(
-        ws,
-        &meta,
-        prior,
-        &outputs,
-        &provider,
-        PlanOptions {
-            mode,
-            refresh: opts.refresh,
-            parallelism: opts.parallelism,
-        },
-    ) {
-        Ok(p) => p,
-        Err(diags) => {
-            ui.errors(&diags, &ws.config.sources);
-            return None;
+    let planned = match speculated {
+        Some(mut planned) if as_recorded(&planned.prior, &prior) => {
+            planned.prior = prior.0;
+            planned
         }
+        _ => match planner::plan_refreshed(ws, &meta, prior, &outputs, &provider, plan_opts) {
+            Ok(p) => p,
+            Err(diags) => {
+                ui.errors(&diags, &ws.config.sources);
+                return None;
+            }
+        },
     };
     let rendered = |mut text: Spool| match render(&planned, &outputs, &mut text) {
         Ok(()) => Ok(text),
@@ -198,6 +206,55 @@ pub fn make_plan(
         state,
         provider,
     })
+}
+
+/// Whether a plan made from the records as read can stand for the one made from the refreshed
+/// records: the configuration reads nothing from the cloud while planning (data sources,
+/// `import` blocks) and moves nothing in the state (`moved` blocks), so the plan depends on
+/// nothing but the records.
+fn speculable(ws: &Workspace, opts: &PlanOptions) -> bool {
+    let config = &ws.config;
+    opts.mode == PlanMode::Normal
+        && opts.refresh
+        && config.imports.is_empty()
+        && config.moved.is_empty()
+        && config
+            .resources
+            .iter()
+            .all(|r| r.addr.mode == crate::addr::Mode::Managed)
+}
+
+/// The plan made from the records as read; `None` when planning failed (the plan made after
+/// the refresh reports why).
+fn speculate(ws: &Workspace, early: Early, opts: &PlanOptions) -> Option<Planned> {
+    let provider = AlicloudProvider::new(early.cloud);
+    let prior = early
+        .records
+        .into_iter()
+        .map(|r| (r.addr.clone(), r))
+        .collect();
+    planner::plan_refreshed(
+        ws,
+        &early.meta,
+        (prior, Vec::new()),
+        &early.outputs,
+        &provider,
+        *opts,
+    )
+    .ok()
+}
+
+/// Whether the refresh found every object of `recorded` as recorded: the same records, each
+/// keeping its recorded attributes (a refresh replaces the attributes of any object it finds
+/// otherwise), and no drift.
+fn as_recorded(recorded: &ByAddress<ResourceState>, (refreshed, drift): &Refreshed) -> bool {
+    drift.is_empty()
+        && refreshed.len() == recorded.len()
+        && refreshed.iter().all(|(addr, r)| {
+            recorded
+                .get(addr)
+                .is_some_and(|s| std::sync::Arc::ptr_eq(&s.attrs, &r.attrs))
+        })
 }
 
 /// Settles the unfinished operations a crashed or aborted run left in the state, before

@@ -7,6 +7,10 @@
 //! 1,000 EIPs each is about a third of the run, and neither keeps both cores busy alone. The
 //! thread looks through the files for either word itself, so the load does not wait for it.
 //!
+//! With refresh, the thread also hands over the records as read before it refreshes them
+//! ([`Prefetch::early`]): the plan can be made from them while the refresh runs, and stands
+//! when the refresh finds every object as recorded (see `common::make_plan`).
+//!
 //! What the thread found is used only once the configuration has loaded without errors, and
 //! only if the configuration puts the state and the cloud where the thread looked; its errors
 //! are reported then, where a sequential run reports them. Unfinished operations of an
@@ -16,6 +20,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
 use crate::cloud::CloudApi;
@@ -23,7 +28,7 @@ use crate::diag::Diagnostic;
 use crate::plan::planner::{self, Refreshed};
 use crate::provider::alicloud::AlicloudProvider;
 use crate::state::sqlite::SqliteState;
-use crate::state::{OutputState, StateMeta, StateStore};
+use crate::state::{OutputState, ResourceState, StateMeta, StateStore};
 use crate::workspace::{self, Workspace};
 
 /// A read of the state and refresh running beside the configuration's load.
@@ -31,6 +36,16 @@ pub struct Prefetch {
     state_path: PathBuf,
     endpoint: String,
     work: JoinHandle<Fetched>,
+    /// The records as read, sent before the refresh starts (with refresh only).
+    early: Option<Receiver<Early>>,
+}
+
+/// The state as read, before the refresh, and the cloud it is refreshed from.
+pub struct Early {
+    pub meta: StateMeta,
+    pub outputs: Vec<OutputState>,
+    pub records: Vec<ResourceState>,
+    pub cloud: Arc<dyn CloudApi>,
 }
 
 /// What the thread got to.
@@ -75,6 +90,13 @@ pub fn start(dir: &Path, refresh: bool, parallelism: usize) -> Option<Prefetch> 
         return None;
     }
     let (path, at, dir) = (state_path.clone(), endpoint.clone(), dir.to_path_buf());
+    let (early_tx, early) = match refresh {
+        true => {
+            let (tx, rx) = sync_channel(1);
+            (Some(tx), Some(rx))
+        }
+        false => (None, None),
+    };
     let work = std::thread::Builder::new()
         .name("prefetch".into())
         .spawn(move || {
@@ -84,30 +106,53 @@ pub fn start(dir: &Path, refresh: bool, parallelism: usize) -> Option<Prefetch> 
             if (from_env.is_none() && mentioned[0]) || mentioned[1] {
                 return Fetched::Skipped;
             }
-            fetch(&path, &at, &dir, refresh, parallelism)
+            fetch(&path, &at, &dir, refresh, parallelism, early_tx)
         })
         .ok()?;
     Some(Prefetch {
         state_path,
         endpoint,
         work,
+        early,
     })
 }
 
 impl Prefetch {
+    /// Whether `ws` puts the state and the cloud where the thread looked.
+    fn placed(&self, ws: &Workspace) -> bool {
+        ws.state_path() == self.state_path && ws.endpoint == self.endpoint
+    }
+
+    /// The records as read, once the thread has them and before it refreshes them; `None`
+    /// without refresh, when `ws` places the state or the cloud elsewhere, or when the thread
+    /// read nothing (it stopped, failed, or found unfinished operations).
+    pub fn early(&self, ws: &Workspace) -> Option<Early> {
+        if !self.placed(ws) {
+            return None;
+        }
+        self.early.as_ref()?.recv().ok()
+    }
+
     /// What the thread found, once it is done; `None` when `ws` places the state or the cloud
     /// elsewhere (the caller then reads them itself).
     pub fn finish(self, ws: &Workspace) -> Option<Fetched> {
+        let placed = self.placed(ws);
         let fetched = match self.work.join() {
             Ok(f) => f,
             Err(panic) => std::panic::resume_unwind(panic),
         };
-        let placed = ws.state_path() == self.state_path && ws.endpoint == self.endpoint;
         (placed && !matches!(fetched, Fetched::Skipped)).then_some(fetched)
     }
 }
 
-fn fetch(state_path: &Path, endpoint: &str, dir: &Path, refresh: bool, threads: usize) -> Fetched {
+fn fetch(
+    state_path: &Path,
+    endpoint: &str,
+    dir: &Path,
+    refresh: bool,
+    threads: usize,
+    early: Option<SyncSender<Early>>,
+) -> Fetched {
     // The cloud opens on a thread of its own while the state opens and is read here (the
     // refresh needs both); failures are reported in the order a sequential run meets them.
     let (state, cloud, records) = std::thread::scope(|scope| {
@@ -143,6 +188,15 @@ fn fetch(state_path: &Path, endpoint: &str, dir: &Path, refresh: bool, threads: 
         Ok(r) => r,
         Err(d) => return Fetched::Failed(vec![d]),
     };
+    if let Some(early) = early {
+        // Records share their attributes: a copy is a few small strings each.
+        let _ = early.send(Early {
+            meta: meta.clone(),
+            outputs: outputs.clone(),
+            records: resources.clone(),
+            cloud: cloud.clone(),
+        });
+    }
     let provider = AlicloudProvider::new(cloud.clone());
     match planner::prior(&provider, resources, refresh, threads) {
         Ok(prior) => Fetched::Read {
@@ -201,6 +255,10 @@ mod tests {
         drop(ws.open_state().unwrap());
         drop(ws.cloud().unwrap());
         let prefetch = start(dir.path(), true, 4).expect("state and cloud exist");
+        // The records as read come first, with the refresh still to run.
+        let early = prefetch.early(&ws).expect("the records as read");
+        assert_eq!(early.meta.serial, 0);
+        assert!(early.records.is_empty());
         match prefetch.finish(&ws) {
             Some(Fetched::Read { read, .. }) => {
                 assert_eq!(read.meta.serial, 0);
@@ -223,6 +281,7 @@ mod tests {
             // `ws` (loaded before) places both where the thread would look: what keeps it
             // from reading is the file.
             let prefetch = start(dir.path(), true, 4).expect("state and cloud exist");
+            assert!(prefetch.early(&ws).is_none(), "{file}");
             assert!(prefetch.finish(&ws).is_none(), "{file}");
             std::fs::remove_file(dir.path().join(file)).unwrap();
         }
@@ -244,6 +303,10 @@ mod tests {
         drop(state);
         drop(ws.cloud().unwrap());
         let prefetch = start(dir.path(), true, 2).unwrap();
+        assert!(
+            prefetch.early(&ws).is_none(),
+            "nothing read before reconciling"
+        );
         assert!(matches!(prefetch.finish(&ws), Some(Fetched::Opened { .. })));
         // Both broken: the state's failure is the one reported, as a sequential run meets it.
         for f in [workspace::DEFAULT_STATE, ".eipform/cloud.db"] {
@@ -275,6 +338,12 @@ mod tests {
         )
         .unwrap();
         let moved = workspace(dir.path());
+        assert!(prefetch.early(&moved).is_none());
         assert!(prefetch.finish(&moved).is_none());
+        // Without refresh there is nothing to hand over early.
+        std::fs::remove_file(dir.path().join("backend.tf")).unwrap();
+        let prefetch = start(dir.path(), false, 1).unwrap();
+        assert!(prefetch.early(&ws).is_none());
+        assert!(matches!(prefetch.finish(&ws), Some(Fetched::Read { .. })));
     }
 }
