@@ -733,21 +733,15 @@ fn a_plan_made_during_the_refresh_gives_way_to_what_the_refresh_found() {
     assert_eq!(code(&plan), 0, "{}", text(&plan));
     assert!(text(&plan).contains("No changes."), "{}", text(&plan));
     let id = |i: usize| {
-        let o = eipform(
-            d,
-            &["state", "show", &format!("alicloud_eip_address.e[{i}]")],
-        );
-        let shown = String::from_utf8_lossy(&o.stdout).to_string();
-        shown
-            .lines()
-            .find_map(|l| {
-                l.trim().strip_prefix("id").map(|v| {
-                    v.trim_start_matches([' ', '='])
-                        .trim_matches('"')
-                        .to_string()
-                })
-            })
-            .unwrap_or_else(|| panic!("no id in {shown}"))
+        let show = eipform(d, &["show", "--json"]);
+        let v: Value = serde_json::from_slice(&show.stdout).expect("show --json");
+        let addr = format!("alicloud_eip_address.e[{i}]");
+        v["values"]["root_module"]["resources"]
+            .as_array()
+            .and_then(|rs| rs.iter().find(|r| r["address"] == addr.as_str()))
+            .and_then(|r| r["values"]["id"].as_str())
+            .unwrap_or_else(|| panic!("{addr} not in state"))
+            .to_string()
     };
     let (changed, released) = (id(1), id(2));
     for args in [
