@@ -96,17 +96,17 @@ pub fn plan_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, args: &PlanArgs) -> i32 {
     {
         return code;
     }
-    let prefetched = super::prefetch::start(dir, opts.refresh, opts.parallelism);
-    let Some(ws) = load(ui, dir, &opts.vars) else {
-        return 1;
-    };
-    // The process exits after the command: freeing the configuration only costs time.
-    let ws = std::mem::ManuallyDrop::new(ws);
     let mode = if args.refresh_only {
         PlanMode::RefreshOnly
     } else {
         PlanMode::Normal
     };
+    let prefetched = super::prefetch::start(dir, opts.refresh, opts.parallelism, mode);
+    let Some(ws) = load(ui, dir, &opts.vars) else {
+        return 1;
+    };
+    // The process exits after the command: freeing the configuration only costs time.
+    let ws = std::mem::ManuallyDrop::new(ws);
     let render = |planned: &Planned, outputs: &[OutputState], out: &mut Spool| {
         // Only the JSON plan shows the prior state.
         let prior = match args.format {
@@ -208,7 +208,7 @@ pub fn apply_cmd(ui: &Ui, dir: &Path, opts: &PlanOpts, mode: PlanMode, auto_appr
     {
         return code;
     }
-    let prefetched = super::prefetch::start(dir, opts.refresh, opts.parallelism);
+    let prefetched = super::prefetch::start(dir, opts.refresh, opts.parallelism, mode);
     let Some(ws) = load(ui, dir, &opts.vars) else {
         return 1;
     };

@@ -25,6 +25,7 @@ use std::thread::JoinHandle;
 
 use crate::cloud::CloudApi;
 use crate::diag::Diagnostic;
+use crate::plan::model::PlanMode;
 use crate::plan::planner::{self, Refreshed};
 use crate::provider::alicloud::AlicloudProvider;
 use crate::state::sqlite::SqliteState;
@@ -76,8 +77,10 @@ pub struct Read {
 }
 
 /// Starts reading (and, with `refresh`, refreshing) the state of the workspace in `dir`, when
-/// where the state and the cloud are does not depend on the configuration and both exist.
-pub fn start(dir: &Path, refresh: bool, parallelism: usize) -> Option<Prefetch> {
+/// where the state and the cloud are does not depend on the configuration and both exist. The
+/// records are handed over before the refresh ([`Prefetch::early`]) only with refresh and for
+/// a `mode` that plans from them (a normal plan): otherwise nobody takes the copy.
+pub fn start(dir: &Path, refresh: bool, parallelism: usize, mode: PlanMode) -> Option<Prefetch> {
     let from_env = std::env::var("EIPFORM_CLOUD")
         .ok()
         .filter(|e| !e.is_empty());
@@ -90,7 +93,7 @@ pub fn start(dir: &Path, refresh: bool, parallelism: usize) -> Option<Prefetch> 
         return None;
     }
     let (path, at, dir) = (state_path.clone(), endpoint.clone(), dir.to_path_buf());
-    let (early_tx, early) = match refresh {
+    let (early_tx, early) = match refresh && mode == PlanMode::Normal {
         true => {
             let (tx, rx) = sync_channel(1);
             (Some(tx), Some(rx))
@@ -249,12 +252,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("main.tf"), EIP).unwrap();
         // Nothing recorded yet: nothing to read (and nothing is created before the load).
-        assert!(start(dir.path(), true, 4).is_none());
+        assert!(start(dir.path(), true, 4, PlanMode::Normal).is_none());
         assert!(!dir.path().join(workspace::DEFAULT_STATE).exists());
         let ws = workspace(dir.path());
         drop(ws.open_state().unwrap());
         drop(ws.cloud().unwrap());
-        let prefetch = start(dir.path(), true, 4).expect("state and cloud exist");
+        let prefetch = start(dir.path(), true, 4, PlanMode::Normal).expect("state and cloud exist");
         // The records as read come first, with the refresh still to run.
         let early = prefetch.early(&ws).expect("the records as read");
         assert_eq!(early.meta.serial, 0);
@@ -280,7 +283,8 @@ mod tests {
             std::fs::write(dir.path().join(file), text).unwrap();
             // `ws` (loaded before) places both where the thread would look: what keeps it
             // from reading is the file.
-            let prefetch = start(dir.path(), true, 4).expect("state and cloud exist");
+            let prefetch =
+                start(dir.path(), true, 4, PlanMode::Normal).expect("state and cloud exist");
             assert!(prefetch.early(&ws).is_none(), "{file}");
             assert!(prefetch.finish(&ws).is_none(), "{file}");
             std::fs::remove_file(dir.path().join(file)).unwrap();
@@ -302,7 +306,7 @@ mod tests {
             .unwrap();
         drop(state);
         drop(ws.cloud().unwrap());
-        let prefetch = start(dir.path(), true, 2).unwrap();
+        let prefetch = start(dir.path(), true, 2, PlanMode::Normal).unwrap();
         assert!(
             prefetch.early(&ws).is_none(),
             "nothing read before reconciling"
@@ -312,7 +316,7 @@ mod tests {
         for f in [workspace::DEFAULT_STATE, ".eipform/cloud.db"] {
             std::fs::write(dir.path().join(f), "not a database, not at all".repeat(200)).unwrap();
         }
-        let prefetch = start(dir.path(), true, 2).unwrap();
+        let prefetch = start(dir.path(), true, 2, PlanMode::Normal).unwrap();
         match prefetch.finish(&ws) {
             Some(Fetched::Failed(d)) => {
                 let text = format!("{} {}", d[0].summary, d[0].detail);
@@ -330,7 +334,7 @@ mod tests {
         let ws = workspace(dir.path());
         drop(ws.open_state().unwrap());
         drop(ws.cloud().unwrap());
-        let prefetch = start(dir.path(), false, 1).unwrap();
+        let prefetch = start(dir.path(), false, 1, PlanMode::Normal).unwrap();
         // The files changed between the look and the load.
         std::fs::write(
             dir.path().join("backend.tf"),
@@ -342,8 +346,14 @@ mod tests {
         assert!(prefetch.finish(&moved).is_none());
         // Without refresh there is nothing to hand over early.
         std::fs::remove_file(dir.path().join("backend.tf")).unwrap();
-        let prefetch = start(dir.path(), false, 1).unwrap();
+        let prefetch = start(dir.path(), false, 1, PlanMode::Normal).unwrap();
         assert!(prefetch.early(&ws).is_none());
         assert!(matches!(prefetch.finish(&ws), Some(Fetched::Read { .. })));
+        // Nor for a destroy or a refresh-only plan, which plan from the refreshed records.
+        for mode in [PlanMode::Destroy, PlanMode::RefreshOnly] {
+            let prefetch = start(dir.path(), true, 1, mode).unwrap();
+            assert!(prefetch.early(&ws).is_none());
+            assert!(matches!(prefetch.finish(&ws), Some(Fetched::Read { .. })));
+        }
     }
 }
