@@ -779,3 +779,68 @@ fn a_plan_made_during_the_refresh_gives_way_to_what_the_refresh_found() {
     let plan = eipform(d, &["plan", "-detailed-exitcode", "-refresh=false"]);
     assert_eq!(code(&plan), 0, "{}", text(&plan));
 }
+
+/// The rows of the state's history (`changes`) for `address`, oldest first.
+fn history_rows(db: &Path, address: &str) -> Vec<Value> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut rows = conn
+        .prepare("SELECT body FROM changes WHERE address = ?1 ORDER BY seq")
+        .unwrap();
+    rows.query_map([address], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(|b| serde_json::from_str(&b.unwrap()).unwrap())
+        .collect()
+}
+
+#[test]
+fn new_objects_nothing_depends_on_are_read_back_during_the_walk_and_recorded_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "5", "BGP");
+    // Sixty EIPs nothing depends on: more than one read batch (50) of them.
+    let mut config = std::fs::read_to_string(d.join("main.tf")).unwrap();
+    config.push_str(
+        "resource \"alicloud_eip_address\" \"many\" {\n  count        = 60\n  payment_type = \"PayAsYouGo\"\n}\n",
+    );
+    std::fs::write(d.join("main.tf"), config).unwrap();
+    let quota = eipform(d, &["cloud", "account", "set", "eip_quota", "100"]);
+    assert_eq!(code(&quota), 0, "{}", text(&quota));
+    let stats = d.join("calls.json");
+    let apply = command(d)
+        .args(["apply", "-auto-approve"])
+        .env("EIPFORM_SIM_STATS", &stats)
+        .output()
+        .unwrap();
+    assert_eq!(code(&apply), 0, "{}", text(&apply));
+    assert!(
+        text(&apply).contains("Apply complete! Resources: 66 added"),
+        "{}",
+        text(&apply)
+    );
+    let db = d.join(".eipform").join("state.db");
+    let timestamp = |v: &Value| {
+        v["attrs"]["create_time"]
+            .as_str()
+            .is_some_and(|t| t.len() == 20 && t.ends_with('Z') && t.starts_with("20"))
+    };
+    // Each was written once, complete: read back before its commit, not by the settle pass.
+    for i in 0..60 {
+        let rows = history_rows(&db, &format!("alicloud_eip_address.many[{i}]"));
+        assert_eq!(rows.len(), 1, "many[{i}]: {rows:?}");
+        assert!(timestamp(&rows[0]), "many[{i}]: {}", rows[0]);
+    }
+    // The bound EIP has a dependent: committed at once, then read again by the settle pass
+    // after its association bound it.
+    let rows = history_rows(&db, "alicloud_eip_address.web");
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(!timestamp(&rows[0]), "{}", rows[0]);
+    assert!(timestamp(&rows[1]), "{}", rows[1]);
+    assert_eq!(rows[1]["attrs"]["status"], "InUse", "{}", rows[1]);
+    // Two reads of `many` during the walk (50, then the last 10), one of `web` by its
+    // association (waiting for the binding) and one after the walk: the settle pass does not
+    // read `many` again.
+    let calls: Value = serde_json::from_slice(&std::fs::read(&stats).unwrap()).unwrap();
+    assert_eq!(calls["actions"]["DescribeEipAddresses"], 4, "{calls}");
+    let plan = eipform(d, &["plan", "-detailed-exitcode"]);
+    assert_eq!(code(&plan), 0, "{}", text(&plan));
+}

@@ -5,7 +5,8 @@
 //! already) are recorded in that same transaction, so that a call that finishes is replaced at
 //! once, without a transaction in between; the first calls' intents are recorded together, and
 //! a ready node on a longer chain than every call announced ahead gets its intent recorded at
-//! once. A failure skips its dependents; independent work continues.
+//! once. Creates nothing depends on may be held and committed once read back in batches
+//! ([`complete`]). A failure skips its dependents; independent work continues.
 //!
 //! Ordering rules beyond references: deletes run in reverse dependency order; a replace deletes
 //! first unless `create_before_destroy`; every association removal runs before any association
@@ -20,6 +21,7 @@
 
 #![allow(clippy::result_large_err)] // Diagnostic is the error of every step, as in plan.
 
+mod complete;
 mod intents;
 mod order;
 pub mod reconcile;
@@ -211,6 +213,9 @@ pub struct Outcome {
     pub applied: Vec<(ResourceAddress, Action)>,
     /// The records this walk committed, as committed (for the settle pass after it).
     pub recorded: HashMap<ResourceAddress, ResourceState>,
+    /// The new objects this walk read back before committing them ([`complete`]): the settle
+    /// pass need not read them again.
+    pub read_back: foldhash::HashSet<ResourceAddress>,
     pub failed: Vec<Diagnostic>,
     pub skipped: Vec<ResourceAddress>,
     pub warnings: Vec<String>,
@@ -235,6 +240,12 @@ struct Job {
 }
 
 type JobResult = (usize, Result<Option<Attrs>, ProviderError>, Option<String>);
+
+/// What the walk's thread receives: a call's result, or creates read back ([`complete`]).
+enum Done {
+    Call(JobResult),
+    ReadBack(complete::ReadBack),
+}
 
 /// At most this many results are committed in one transaction.
 const MAX_BATCH: usize = 64;
@@ -316,7 +327,7 @@ fn walk(
     std::thread::scope(|scope| {
         let (job_tx, job_rx) = mpsc::channel::<Job>();
         let job_rx = Arc::new(Mutex::new(job_rx));
-        let (res_tx, res_rx) = mpsc::channel::<JobResult>();
+        let (res_tx, res_rx) = mpsc::channel::<Done>();
         // One at a time (plan's rehearsal), each call runs on this thread: handing every
         // operation to a worker and back cost two thread wake-ups per operation.
         let inline = parallelism == 1;
@@ -337,13 +348,39 @@ fn walk(
                     };
                     let Ok(job) = job else { break };
                     let (result, note) = run(provider, &job);
-                    if res_tx.send((job.node, result, note)).is_err() {
+                    if res_tx.send(Done::Call((job.node, result, note))).is_err() {
                         break;
                     }
                 }
             });
         }
+        // Creates nothing depends on are read back in batches while the calls go on (not in a
+        // rehearsal, which records nothing, nor one call at a time).
+        let mut completing = complete::Completing::new(
+            !inline && !opts.rehearsal,
+            &graph,
+            &planned.plan.changes,
+            provider,
+        );
+        let (read_tx, read_rx) = mpsc::channel::<Vec<complete::HeldCreate>>();
+        if completing.reading() {
+            let res_tx = res_tx.clone();
+            scope.spawn(move || {
+                for batch in read_rx {
+                    if res_tx
+                        .send(Done::ReadBack(complete::read_back(provider, batch)))
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+            });
+        } else {
+            drop(read_rx);
+        }
         drop(res_tx);
+        // Held creates read back, to commit with the next results.
+        let mut read_back: Vec<(usize, Finished)> = Vec::new();
         let mut pending = Pending::new(&graph);
         let mut running = 0usize;
         // Results received and not yet committed. Ready work starts before they are committed:
@@ -367,7 +404,7 @@ fn walk(
                 *running -= 1;
             }
         };
-        while pending.remaining > 0 {
+        while pending.remaining > 0 || completing.busy() || !read_back.is_empty() {
             let stopping = opts
                 .stop
                 .as_ref()
@@ -412,7 +449,7 @@ fn walk(
                     }
                 }
             }
-            if !held.is_empty() {
+            if !held.is_empty() || !read_back.is_empty() {
                 let results = std::mem::take(&mut held);
                 pending.remaining -= results.len();
                 let mut finished = Vec::with_capacity(results.len());
@@ -429,8 +466,11 @@ fn walk(
                         provider,
                         &mut outcome.warnings,
                     );
-                    finished.push((n, f));
+                    if let Some(f) = completing.hold(&graph, provider, n, f, &read_tx) {
+                        finished.push((n, f));
+                    }
                 }
+                finished.append(&mut read_back);
                 let mut next = Vec::new();
                 while may_start && announced.len() + next.len() < ahead {
                     match pending.next_job(&graph, &mut state, &mut outcome) {
@@ -468,7 +508,21 @@ fn walk(
                 continue;
             }
             if running == 0 {
-                if stopping || (pending.ready.is_empty() && announced.is_empty()) {
+                let idle = stopping || (pending.ready.is_empty() && announced.is_empty());
+                if !idle {
+                    continue;
+                }
+                // Nothing else to wait for: the creates still held are read back now (or, when
+                // stopping, committed as they are), and the walk waits for the reader.
+                if completing.unsent() {
+                    if stopping || !completing.reading() {
+                        read_back.extend(completing.take_unsent());
+                    } else {
+                        completing.send_all(&read_tx);
+                    }
+                    continue;
+                }
+                if !completing.awaited() {
                     outcome.interrupted = stopping;
                     for (n, d) in pending.done.iter().enumerate() {
                         if !d && let Some(addr) = graph.nodes[n].addr() {
@@ -477,10 +531,9 @@ fn walk(
                     }
                     break;
                 }
-                continue;
             }
             let first = match finished_inline.take() {
-                Some(r) => r,
+                Some(r) => Done::Call(r),
                 None => match res_rx.try_recv() {
                     Ok(r) => r,
                     Err(_) => {
@@ -495,10 +548,23 @@ fn walk(
                 },
             };
             // The results already waiting are committed with it, in one transaction.
-            held.push(first);
+            let mut take = |done: Done, held: &mut Vec<JobResult>| match done {
+                Done::Call(r) => held.push(r),
+                Done::ReadBack(batch) => {
+                    completing.answered();
+                    for (n, f, read) in batch {
+                        if let (true, Finished::Commit(Commit::Put { record, .. }, _)) = (read, &f)
+                        {
+                            outcome.read_back.insert(record.addr.clone());
+                        }
+                        read_back.push((n, f));
+                    }
+                }
+            };
+            take(first, &mut held);
             while held.len() < running.min(MAX_BATCH) {
                 match res_rx.try_recv() {
-                    Ok(r) => held.push(r),
+                    Ok(done) => take(done, &mut held),
                     Err(_) => break,
                 }
             }
@@ -517,6 +583,7 @@ fn walk(
             ));
         }
         drop(job_tx);
+        drop(read_tx);
     });
     if let Some(report) = opts.progress {
         report(Progress::Waiting);
@@ -1620,6 +1687,105 @@ resource "alicloud_eip_address" "e" {
         assert_eq!(outcome.applied.len() + outcome.skipped.len(), 18, "{log:?}");
         assert!(outcome.skipped.len() >= 2, "{log:?}");
         assert_eq!(state.resources().unwrap().len(), outcome.applied.len());
+        assert!(
+            state.intents().unwrap().is_empty(),
+            "{:?}",
+            state.intents().unwrap()
+        );
+    }
+
+    /// 60 pay-as-you-go EIPs nothing depends on (more than a read batch), the account's quota
+    /// raised to fit: the workspace, its state, the provider and the plan.
+    fn sixty_eips(
+        dir: &std::path::Path,
+    ) -> (workspace::Workspace, SqliteState, AlicloudProvider, Planned) {
+        let ws = workspace_with(
+            dir,
+            "resource \"alicloud_eip_address\" \"e\" {\n  count        = 60\n  payment_type = \"PayAsYouGo\"\n}\n",
+        );
+        let world = crate::cloud::sim::SimCloud::open(&dir.join(".eipform").join("cloud.db"));
+        crate::cloud::sim::admin::account_set(&world.unwrap(), "eip_quota", "100").unwrap();
+        let state = ws.open_state().unwrap();
+        let provider = AlicloudProvider::new(ws.cloud().unwrap());
+        let planned = plan_from(&ws, &state, &provider);
+        (ws, state, provider, planned)
+    }
+
+    fn create_time_known(r: &ResourceState) -> bool {
+        r.attrs
+            .get("create_time")
+            .is_some_and(|t| t.is_string() && !is_unknown(t))
+    }
+
+    #[test]
+    fn creates_nothing_depends_on_are_committed_once_read_back_in_batches() {
+        let dir = tempfile::tempdir().unwrap();
+        let (ws, mut state, provider, planned) = sixty_eips(dir.path());
+        let mut sink = Checking::new(&mut state, None);
+        let outcome = apply(&ws, &planned, &provider, &mut sink, &walk_with(4, None));
+        assert!(sink.violations.is_empty(), "{:?}", sink.violations);
+        assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+        assert_eq!(outcome.applied.len(), 60);
+        // Held until read back: a batch of 50, then the last 10, each in one commit.
+        let commits: Vec<&String> = sink
+            .log
+            .iter()
+            .filter(|l| l.starts_with("commit"))
+            .collect();
+        assert_eq!(commits.len(), 2, "{:?}", sink.log);
+        assert!(commits[0].starts_with("commit 50"), "{:?}", sink.log);
+        assert!(commits[1].starts_with("commit 10"), "{:?}", sink.log);
+        assert_eq!(recorded_intents(&sink.log), 60, "{:?}", sink.log);
+        assert_eq!(outcome.read_back.len(), 60);
+        let records = state.resources().unwrap();
+        assert_eq!(records.len(), 60);
+        assert!(
+            records
+                .iter()
+                .all(|r| create_time_known(r) && r.read.is_some())
+        );
+        assert!(state.intents().unwrap().is_empty());
+    }
+
+    /// Raised (as a first Ctrl-C would) once the 55th create has started.
+    static STOP_AT_55: std::sync::LazyLock<Arc<std::sync::atomic::AtomicBool>> =
+        std::sync::LazyLock::new(Default::default);
+
+    fn stop_at_55(p: Progress<'_>) {
+        static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        if let Progress::Started(_, Op::Create, _) = p
+            && STARTED.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1 == 55
+        {
+            STOP_AT_55.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn a_stopping_walk_commits_the_creates_it_holds_as_they_were_answered() {
+        let dir = tempfile::tempdir().unwrap();
+        let (ws, mut state, provider, planned) = sixty_eips(dir.path());
+        let opts = ApplyOptions {
+            progress: Some(stop_at_55),
+            ..walk_with(4, Some(STOP_AT_55.clone()))
+        };
+        let outcome = apply(&ws, &planned, &provider, &mut state, &opts);
+        assert!(outcome.interrupted);
+        assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+        // The calls of the round that raised it still start (up to the parallelism).
+        let applied = outcome.applied.len();
+        assert!((55..59).contains(&applied), "{applied}");
+        assert_eq!(applied + outcome.skipped.len(), 60);
+        // The first 50 made a batch and were read back; those still held when the walk
+        // stopped are committed as the creates answered them (the settle pass reads them).
+        assert_eq!(outcome.read_back.len(), 50);
+        let records = state.resources().unwrap();
+        assert_eq!(records.len(), applied);
+        let (read, unread): (Vec<&ResourceState>, Vec<&ResourceState>) = records
+            .iter()
+            .partition(|r| outcome.read_back.contains(&r.addr));
+        assert!(read.iter().all(|r| create_time_known(r)));
+        assert_eq!(unread.len(), applied - 50);
+        assert!(unread.iter().all(|r| !create_time_known(r)));
         assert!(
             state.intents().unwrap().is_empty(),
             "{:?}",

@@ -5,7 +5,8 @@
 //!   when an EIP is allocated from it;
 //! - a create answers from what it knows (arguments, the create call's answer, the cloud's
 //!   documented defaults) without reading the new object back, and leaves what only a read tells
-//!   (creation times, what the cloud picks) unknown; this pass records those values.
+//!   (creation times, what the cloud picks) unknown; this pass records those values, unless the
+//!   walk read the new object back before committing it (`apply::complete`).
 //!
 //! The reads are batched per (region, type) and run in parallel.
 //!
@@ -39,16 +40,26 @@ pub fn settle(
     provider: &dyn Provider,
     touched: &[ResourceAddress],
 ) -> Result<usize, StateError> {
-    settle_with(store, provider, touched, HashMap::new(), PARALLELISM)
+    settle_with(
+        store,
+        provider,
+        touched,
+        HashMap::new(),
+        &HashSet::new(),
+        PARALLELISM,
+    )
 }
 
 /// [`settle`] with up to `parallelism` reads at once. `recorded` holds records just committed
 /// (by the apply walk): those are taken as they are instead of being read back from the store.
+/// Of `touched`, those in `read_back` were read back by the walk before they were committed
+/// (`apply::complete`): they are not read again unless another touched record depends on them.
 pub fn settle_with(
     store: &mut dyn StateStore,
     provider: &dyn Provider,
     touched: &[ResourceAddress],
     mut recorded: HashMap<ResourceAddress, ResourceState>,
+    read_back: &HashSet<ResourceAddress>,
     parallelism: usize,
 ) -> Result<usize, StateError> {
     let mut get = |a: &ResourceAddress| match recorded.remove(a) {
@@ -59,17 +70,25 @@ pub fn settle_with(
     let mut loaded: HashSet<ResourceAddress> = HashSet::with_capacity(touched.len());
     let mut deps: BTreeSet<ResourceAddress> = BTreeSet::new();
     let mut records: Vec<ResourceState> = Vec::with_capacity(touched.len());
+    // Read back already, and read again only as a dependency of another.
+    let mut current: HashMap<ResourceAddress, ResourceState> = HashMap::new();
     for a in touched {
         if !loaded.contains(a)
             && let Some(r) = get(a)?
         {
             deps.extend(r.deps.iter().cloned());
             loaded.insert(a.clone());
-            records.push(r);
+            if read_back.contains(a) {
+                current.insert(a.clone(), r);
+            } else {
+                records.push(r);
+            }
         }
     }
     for d in deps {
-        if !loaded.contains(&d)
+        if let Some(r) = current.remove(&d) {
+            records.push(r);
+        } else if !loaded.contains(&d)
             && let Some(r) = get(&d)?
         {
             loaded.insert(d);

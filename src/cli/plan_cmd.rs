@@ -455,7 +455,14 @@ fn run_apply(
     // What the plan held is not needed any more: freed before the records are read back.
     planned.release_tables();
     let recorded = std::mem::take(&mut outcome.recorded);
-    if let Err(e) = apply::settle::settle_with(state, provider, &touched, recorded, parallelism) {
+    if let Err(e) = apply::settle::settle_with(
+        state,
+        provider,
+        &touched,
+        recorded,
+        &outcome.read_back,
+        parallelism,
+    ) {
         eprintln!("Warning: could not re-read the applied resources: {e}");
     }
     for w in &outcome.warnings {
