@@ -5,7 +5,7 @@
 //! the state twice: by the walk, then again, complete, by the settle pass after the last call,
 //! whose reads all came at the end. Here the walk holds the result of a create that nothing in
 //! this walk depends on (so nothing waits for its commit), reads the held ones back in batches of
-//! the provider's read size on a thread of its own while the calls go on, and commits each once,
+//! the provider's read size on reader threads while the calls go on, and commits each once,
 //! complete. The settle pass then reads only what is left ([`super::settle::settle_with`]).
 //!
 //! Only types with at least a full batch of such creates are held: a smaller apply gains nothing
@@ -14,7 +14,9 @@
 //! Holding a result delays its commit, not its safety: its intent stays recorded until the
 //! commit, so a crash in between leaves an intent that [`super::reconcile`] settles by the call's
 //! client token. A failed read commits the held results as the creates answered them (the
-//! settle pass reads them again), and a stopping walk commits them at once, unread.
+//! settle pass reads them again). When the calls are over, or the walk stops, what is held short
+//! of a batch is committed at once, unread: the settle pass reads it with the rest, in parallel
+//! (reading it first cost one more round of reads under API latency).
 
 use foldhash::{HashMap, HashMapExt, HashSet};
 use std::panic::AssertUnwindSafe;
@@ -118,20 +120,13 @@ impl Completing {
         None
     }
 
-    /// Sends every group held so far to the reader, full or not.
-    pub(super) fn send_all(&mut self, reader: &mpsc::Sender<Vec<HeldCreate>>) {
-        let groups: Vec<_> = self.groups.drain().collect();
-        for (key, batch) in groups {
-            self.send(key, batch, reader);
-        }
-    }
-
     /// Whether creates are read back (by a reader that is still there).
     pub(super) fn reading(&self) -> bool {
         !self.types.is_empty()
     }
 
-    /// The held creates not sent yet, as the creates answered them (a walk that stops).
+    /// The held creates not sent yet, as the creates answered them (when the calls are over, or
+    /// the walk stops).
     pub(super) fn take_unsent(&mut self) -> Vec<HeldCreate> {
         self.groups.drain().flat_map(|(_, g)| g).collect()
     }
