@@ -90,7 +90,7 @@ impl Completing {
         !self.groups.is_empty()
     }
 
-    /// Whether the reader still owes answers.
+    /// Whether the readers still owe answers.
     pub(super) fn awaited(&self) -> bool {
         self.in_flight > 0
     }
@@ -131,7 +131,7 @@ impl Completing {
         self.groups.drain().flat_map(|(_, g)| g).collect()
     }
 
-    /// Takes in one answer of the reader.
+    /// Takes in one answer of the readers.
     pub(super) fn answered(&mut self) {
         self.in_flight = self.in_flight.saturating_sub(1);
     }

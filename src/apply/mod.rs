@@ -341,12 +341,7 @@ fn walk(
             let job_rx = Arc::clone(&job_rx);
             let res_tx = res_tx.clone();
             scope.spawn(move || {
-                loop {
-                    let job = {
-                        let rx = job_rx.lock().unwrap_or_else(|p| p.into_inner());
-                        rx.recv()
-                    };
-                    let Ok(job) = job else { break };
+                while let Some(job) = next_in(&job_rx) {
                     let (result, note) = run(provider, &job);
                     if res_tx.send(Done::Call((job.node, result, note))).is_err() {
                         break;
@@ -373,12 +368,7 @@ fn walk(
         for _ in 0..readers {
             let (read_rx, res_tx) = (Arc::clone(&read_rx), res_tx.clone());
             scope.spawn(move || {
-                loop {
-                    let batch = {
-                        let rx = read_rx.lock().unwrap_or_else(|p| p.into_inner());
-                        rx.recv()
-                    };
-                    let Ok(batch) = batch else { break };
+                while let Some(batch) = next_in(&read_rx) {
                     let read = complete::read_back(provider, batch);
                     if res_tx.send(Done::ReadBack(read)).is_err() {
                         break;
@@ -752,6 +742,12 @@ fn commit_each(sink: &mut dyn Sink, batch: &[Commit]) -> Vec<Result<Option<i64>,
             })
             .collect(),
     }
+}
+
+/// The next item of a queue that threads share; `None` once every sender is gone.
+fn next_in<T>(queue: &Mutex<mpsc::Receiver<T>>) -> Option<T> {
+    let rx = queue.lock().unwrap_or_else(|p| p.into_inner());
+    rx.recv().ok()
 }
 
 /// Runs one provider call (on a worker thread).
