@@ -18,7 +18,7 @@
 //! of a batch is committed at once, unread: the settle pass reads it with the rest, in parallel
 //! (reading it first cost one more round of reads under API latency).
 
-use foldhash::{HashMap, HashMapExt, HashSet};
+use foldhash::{HashMap, HashMapExt};
 use std::panic::AssertUnwindSafe;
 use std::sync::mpsc;
 use std::time::Duration;
@@ -37,10 +37,11 @@ pub(super) type HeldCreate = (usize, Finished);
 /// completed it.
 pub(super) type ReadBack = Vec<(usize, Finished, bool)>;
 
-/// The creates held for reading back: the types held, per (region, type) the creates not yet
-/// sent to the reader, and how many batches the reader has not answered yet.
+/// The creates held for reading back: the types held (with the provider's read size of each),
+/// per (region, type) the creates not yet sent to the readers, and how many batches the readers
+/// have not answered yet.
 pub(super) struct Completing {
-    types: HashSet<String>,
+    types: HashMap<String, usize>,
     groups: HashMap<(String, String), Vec<HeldCreate>>,
     in_flight: usize,
 }
@@ -67,11 +68,9 @@ impl Completing {
         }
         let types = leaves
             .into_iter()
-            .filter(|(ty, creates)| {
-                let size = provider.read_batch_size(ty);
-                size > 1 && *creates >= size
-            })
-            .map(|(ty, _)| ty.to_string())
+            .map(|(ty, creates)| (ty, creates, provider.read_batch_size(ty)))
+            .filter(|&(_, creates, size)| size > 1 && creates >= size)
+            .map(|(ty, _, size)| (ty.to_string(), size))
             .collect();
         Completing {
             types,
@@ -100,15 +99,12 @@ impl Completing {
     pub(super) fn hold(
         &mut self,
         graph: &order::Graph,
-        provider: &dyn Provider,
         n: usize,
         finished: Finished,
         reader: &mpsc::Sender<Vec<HeldCreate>>,
     ) -> Option<Finished> {
-        let (Some(size), Some(key)) = (
-            self.read_size(graph, provider, n, &finished),
-            record_key(&finished),
-        ) else {
+        let (Some(size), Some(key)) = (self.read_size(graph, n, &finished), record_key(&finished))
+        else {
             return Some(finished);
         };
         let group = self.groups.entry(key.clone()).or_default();
@@ -158,13 +154,7 @@ impl Completing {
     /// The read size of the provider for `finished` when it is a create this walk reads back:
     /// a plain create (no deposed object) of a type held, that nothing in the walk depends on,
     /// whose record leaves something unknown.
-    fn read_size(
-        &self,
-        graph: &order::Graph,
-        provider: &dyn Provider,
-        n: usize,
-        finished: &Finished,
-    ) -> Option<usize> {
+    fn read_size(&self, graph: &order::Graph, n: usize, finished: &Finished) -> Option<usize> {
         if self.types.is_empty() || !graph.dependents[n].is_empty() {
             return None;
         }
@@ -179,9 +169,12 @@ impl Completing {
         else {
             return None;
         };
-        (self.types.contains(record.schema_type.as_str())
-            && record.attrs.iter().any(|(_, v)| is_unknown(v)))
-        .then(|| provider.read_batch_size(&record.schema_type))
+        let size = *self.types.get(record.schema_type.as_str())?;
+        record
+            .attrs
+            .iter()
+            .any(|(_, v)| is_unknown(v))
+            .then_some(size)
     }
 }
 

@@ -465,7 +465,7 @@ fn walk(
                         provider,
                         &mut outcome.warnings,
                     );
-                    if let Some(f) = completing.hold(&graph, provider, n, f, &read_tx) {
+                    if let Some(f) = completing.hold(&graph, n, f, &read_tx) {
                         finished.push((n, f));
                     }
                 }
@@ -1644,7 +1644,13 @@ resource "alicloud_eip_address" "e" {
     fn eighteen_eips(
         dir: &std::path::Path,
     ) -> (workspace::Workspace, SqliteState, AlicloudProvider, Planned) {
-        let ws = workspace_with(dir, EIGHTEEN_EIPS);
+        planned_in(workspace_with(dir, EIGHTEEN_EIPS))
+    }
+
+    /// `ws` with its state, its provider and its plan.
+    fn planned_in(
+        ws: workspace::Workspace,
+    ) -> (workspace::Workspace, SqliteState, AlicloudProvider, Planned) {
         let state = ws.open_state().unwrap();
         let provider = AlicloudProvider::new(ws.cloud().unwrap());
         let planned = plan_from(&ws, &state, &provider);
@@ -1708,10 +1714,7 @@ resource "alicloud_eip_address" "e" {
         );
         let world = crate::cloud::sim::SimCloud::open(&dir.join(".eipform").join("cloud.db"));
         crate::cloud::sim::admin::account_set(&world.unwrap(), "eip_quota", "100").unwrap();
-        let state = ws.open_state().unwrap();
-        let provider = AlicloudProvider::new(ws.cloud().unwrap());
-        let planned = plan_from(&ws, &state, &provider);
-        (ws, state, provider, planned)
+        planned_in(ws)
     }
 
     fn create_time_known(r: &ResourceState) -> bool {
